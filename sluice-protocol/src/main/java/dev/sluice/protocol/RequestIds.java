@@ -1,0 +1,31 @@
+package dev.sluice.protocol;
+
+import java.util.concurrent.ThreadLocalRandom;
+
+/** Request ids of the form {@code req_} + 32 lower-case hex digits. */
+public final class RequestIds {
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private RequestIds() {}
+
+    public static String next() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        char[] out = new char[36];
+        out[0] = 'r'; out[1] = 'e'; out[2] = 'q'; out[3] = '_';
+        long hi = r.nextLong(), lo = r.nextLong();
+        for (int i = 0; i < 16; i++) {
+            out[4 + i] = HEX[(int) (hi >>> (60 - 4 * i)) & 0xf];
+            out[20 + i] = HEX[(int) (lo >>> (60 - 4 * i)) & 0xf];
+        }
+        return new String(out);
+    }
+
+    public static boolean isValid(String id) {
+        if (id == null || id.length() != 36 || !id.startsWith("req_")) return false;
+        for (int i = 4; i < 36; i++) {
+            char c = id.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+        }
+        return true;
+    }
+}

@@ -1,0 +1,127 @@
+package dev.sluice.protocol;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ProtocolTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void errorBodyAlwaysHasAllFourKeys() throws Exception {
+        JsonNode n = JSON.readTree(ErrorKind.INVALID_JSON.error("detail", "x").toJson()).get("error");
+        assertThat(n.has("message") && n.has("type") && n.has("param") && n.has("code")).isTrue();
+        assertThat(n.get("param").isNull()).isTrue();
+        assertThat(n.get("code").isNull()).isTrue();
+        assertThat(n.get("type").asText()).isEqualTo("invalid_request_error");
+    }
+
+    @Test
+    void templatesFillNamedPlaceholdersAndParam() {
+        ApiError e = ErrorKind.MISSING_PARAMETER.errorAt("model");
+        assertThat(e.message()).isEqualTo("Missing required parameter: 'model'.");
+        assertThat(e.param()).isEqualTo("model");
+        ApiError r = ErrorKind.RATE_LIMIT_REQUESTS.errorAt("model", "model", "sim-mini", "org", "org-1", "project", "",
+                "limit_name", "requests per min", "limit_abbr", "RPM", "limit", "60", "used", "60",
+                "requested", "1", "wait", "1s");
+        assertThat(r.message()).isEqualTo("Rate limit reached for sim-mini in organization org-1 on requests per min "
+                + "(RPM): Limit 60, Used 60, Requested 1. Please try again in 1s.");
+        assertThat(r.type()).isEqualTo("requests");
+    }
+
+    @Test
+    void missingPlaceholderValueIsAProgrammingError() {
+        assertThatThrownBy(() -> ErrorKind.MODEL_NOT_FOUND.errorAt("model")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ErrorKind.class)
+    void everyRowMatchesItselfFromTheWire(ErrorKind k) {
+        ErrorKind m = ErrorKind.match(k.status(), k.type(), k.code()).orElseThrow();
+        assertThat(m.status()).isEqualTo(k.status());
+        assertThat(m.code()).isEqualTo(k.code());
+    }
+
+    @Test
+    void quotaAndRateLimitAreDistinguished() {
+        assertThat(ErrorKind.match(429, "insufficient_quota", "insufficient_quota")).contains(ErrorKind.INSUFFICIENT_QUOTA);
+        assertThat(ErrorKind.match(429, "tokens", "rate_limit_exceeded")).contains(ErrorKind.RATE_LIMIT_TOKENS);
+        assertThat(ErrorKind.INSUFFICIENT_QUOTA.shouldRetry()).isFalse();
+        assertThat(ErrorKind.RATE_LIMIT_REQUESTS.shouldRetry()).isTrue();
+        assertThat(ErrorKind.match(418, null, null)).isEmpty();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0,0ms", "20,20ms", "644,644ms", "1000,1s", "9816,9.816s", "90000,1m30s", "360000,6m0s",
+            "3723500,1h2m3.5s", "3600000,1h0m0s"})
+    void durationsUseOpenAiFormat(long millis, String text) {
+        assertThat(Durations.formatMillis(millis)).isEqualTo(text);
+        assertThat(Durations.parse(text)).contains(Duration.ofMillis(millis));
+    }
+
+    @Test
+    void durationParsingToleratesOddInput() {
+        assertThat(Durations.parse("2")).contains(Duration.ofSeconds(2));
+        assertThat(Durations.parse("-1")).isEmpty();
+        assertThat(Durations.parse("soon")).isEmpty();
+        assertThat(Durations.parse("")).isEmpty();
+        assertThat(Durations.parse(null)).isEmpty();
+    }
+
+    @Test
+    void requestIdsAreReqPlus32Hex() {
+        String id = RequestIds.next();
+        assertThat(id).matches("req_[0-9a-f]{32}");
+        assertThat(RequestIds.isValid(id)).isTrue();
+        assertThat(RequestIds.next()).isNotEqualTo(id);
+    }
+
+    @Test
+    void keysAreMaskedKeepingPrefixFiveAndLastFour() {
+        assertThat(KeyMask.mask("sk-PMafPabcdefghijklmnopE873")).isEqualTo("sk-PMafP" + "*".repeat(16) + "E873");
+        assertThat(KeyMask.mask("sk-proj-ABCDEfghijklmnopqrstuvwxyz1234"))
+                .startsWith("sk-proj-ABCDE*").endsWith("1234").doesNotContain("fghij");
+        assertThat(KeyMask.mask("short")).isEqualTo("*****");
+        assertThat(KeyMask.mask("elevenchars")).isEqualTo("***********");
+    }
+
+    @Test
+    void lenientErrorBodyParsingNeverThrows() {
+        assertThat(ErrorBodies.parse("<html>502 Bad Gateway</html>")).isEmpty();
+        assertThat(ErrorBodies.parse("")).isEmpty();
+        assertThat(ErrorBodies.parse("{\"error\":{\"message\":\"trunc")).isEmpty();
+        assertThat(ErrorBodies.parse("{\"detail\":\"Not Found\"}").orElseThrow().message()).isEqualTo("Not Found");
+        ApiError e = ErrorBodies.parse(ErrorKind.INSUFFICIENT_QUOTA.error().toJson()).orElseThrow();
+        assertThat(e.code()).isEqualTo("insufficient_quota");
+    }
+
+    @Test
+    void sseRoundTripsAcrossArbitraryChunking() {
+        String wire = SseEvent.data("{\"a\":1}").encode() + SseEvent.named("error", "line1\nline2").encode()
+                + ": comment\r\n" + "data: [DONE]\r\n\r\n";
+        for (int split = 1; split < wire.length(); split++) {
+            SseDecoder d = new SseDecoder();
+            List<SseEvent> events = new java.util.ArrayList<>(d.feed(wire.substring(0, split)));
+            events.addAll(d.feed(wire.substring(split)));
+            events.addAll(d.finish());
+            assertThat(events).containsExactly(SseEvent.data("{\"a\":1}"), SseEvent.named("error", "line1\nline2"),
+                    SseEvent.data("[DONE]"));
+        }
+    }
+
+    @Test
+    void sseFinishDeliversAnUnterminatedEvent() {
+        SseDecoder d = new SseDecoder();
+        assertThat(d.feed("data: partial")).isEmpty();
+        assertThat(d.finish()).containsExactly(SseEvent.data("partial"));
+    }
+}
