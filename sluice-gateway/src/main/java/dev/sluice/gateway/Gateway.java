@@ -1,0 +1,212 @@
+package dev.sluice.gateway;
+
+import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.gateway.http.AdminApi;
+import dev.sluice.gateway.http.PublicApi;
+import dev.sluice.gateway.models.Deployment;
+import dev.sluice.gateway.models.Modality;
+import dev.sluice.gateway.models.ModelCatalog;
+import dev.sluice.gateway.models.ModelSpec;
+import dev.sluice.gateway.models.TokenCounter;
+import dev.sluice.gateway.pipeline.Exchange;
+import dev.sluice.gateway.stages.CachedKeyResolver;
+import dev.sluice.gateway.store.ApiKeys;
+import dev.sluice.gateway.store.CachingKeyLookup;
+import dev.sluice.gateway.store.Database;
+import dev.sluice.gateway.store.DemoCredentials;
+import dev.sluice.gateway.store.DemoSeed;
+import dev.sluice.gateway.store.StorageSettings;
+import dev.sluice.gateway.upstream.UpstreamCall;
+import dev.sluice.sim.SimulatorOptions;
+import dev.sluice.sim.SimulatorServer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.PoolOptions;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A running gateway: storage, the embedded simulator (when enabled), the public API port and the admin port. Built
+ * from one immutable {@link SluiceConfig}; {@link #start} returns once both ports listen.
+ */
+public final class Gateway implements AutoCloseable {
+    private final Vertx vertx;
+    private final Database database;
+    private final SimulatorServer simulator;
+    private final HttpServer publicServer;
+    private final HttpServer adminServer;
+    private final HttpClient upstreamClient;
+    private final DemoCredentials demo;
+    private final String adminToken;
+    private final boolean adminTokenGenerated;
+
+    /** Test and embedding hooks; production uses {@link #defaults()}. */
+    public record Options(Clock clock, Consumer<Exchange> testFault) {
+        public static Options defaults() {
+            return new Options(Clock.systemUTC(), ex -> { });
+        }
+    }
+
+    private Gateway(Vertx vertx, Database database, SimulatorServer simulator, HttpServer publicServer,
+                    HttpServer adminServer, HttpClient upstreamClient, DemoCredentials demo,
+                    String adminToken, boolean adminTokenGenerated) {
+        this.vertx = vertx;
+        this.database = database;
+        this.simulator = simulator;
+        this.publicServer = publicServer;
+        this.adminServer = adminServer;
+        this.upstreamClient = upstreamClient;
+        this.demo = demo;
+        this.adminToken = adminToken;
+        this.adminTokenGenerated = adminTokenGenerated;
+    }
+
+    public static Gateway start(SluiceConfig cfg, Map<String, String> env, Options options) {
+        Vertx vertx = Vertx.vertx();
+        Database db = null;
+        try {
+            Path dataDir = Path.of(cfg.dataDir());
+            db = Database.open(storageSettings(cfg, dataDir, env));
+            DemoCredentials demo = "sqlite".equals(cfg.storage().kind()) || cfg.secrets().demoKey() != null
+                    ? DemoSeed.seedIfEmpty(db, cfg.secrets().demoKey(), options.clock()).orElse(null) : null;
+            String[] token = adminToken(cfg, dataDir);
+            SimulatorServer sim = null;
+            if (cfg.simulator().enabled()) {
+                sim = await(SimulatorServer.start(vertx, new SimulatorOptions(cfg.host(), 0, cfg.simulator().faults(),
+                        cfg.simulator().tokensPerSecond(), cfg.simulator().embeddingDimensions())));
+            }
+            ModelCatalog catalog = catalog(cfg);
+            String simBase = sim == null ? null : sim.baseUrl();
+            HttpClient upstream = vertx.createHttpClient(new HttpClientOptions()
+                    .setConnectTimeout((int) cfg.upstreamTimeouts().connectMs())
+                    .setKeepAlive(true), new PoolOptions().setHttp1MaxSize(256));
+            UpstreamCall call = new UpstreamCall(vertx, upstream, cfg.upstreamTimeouts(),
+                    (Deployment d) -> d.baseUrl() != null ? stripSlash(d.baseUrl()) : simBase, env);
+            java.util.concurrent.Executor workers = task -> vertx.executeBlocking(() -> {
+                task.run();
+                return null;
+            }, false);
+            CachedKeyResolver keys = new CachedKeyResolver(vertx,
+                    new CachingKeyLookup(new ApiKeys(db, options.clock()), workers));
+            PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            PublicApi api = new PublicApi(vertx, Pipelines.build(keys, options.clock(), catalog, new TokenCounter(),
+                    call), cfg.maxBodyBytes(), options.testFault(), metrics);
+            HttpServer pub = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
+                    .setPort(cfg.port()).setCompressionSupported(false).setHttp2ClearTextEnabled(false)).requestHandler(api.router()).listen());
+            HttpServer admin = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
+                    .setPort(cfg.adminPort())).requestHandler(new AdminApi(vertx, metrics).router()).listen());
+            return new Gateway(vertx, db, sim, pub, admin, upstream, demo, token[0], token[1] != null);
+        } catch (RuntimeException e) {
+            if (db != null) db.close();
+            vertx.close();
+            throw e;
+        }
+    }
+
+    private static StorageSettings storageSettings(SluiceConfig cfg, Path dataDir, Map<String, String> env) {
+        SluiceConfig.Storage s = cfg.storage();
+        if ("postgres".equals(s.kind())) {
+            String password = s.passwordEnv() == null ? null : env.get(s.passwordEnv());
+            return StorageSettings.postgres(s.url(), s.user(), password, s.schema());
+        }
+        return StorageSettings.sqlite(dataDir);
+    }
+
+    /** The admin token: SLUICE_ADMIN_TOKEN, else one generated at first start and kept in the data dir. */
+    private static String[] adminToken(SluiceConfig cfg, Path dataDir) {
+        if (cfg.secrets().adminToken() != null) return new String[] {cfg.secrets().adminToken(), null};
+        Path file = dataDir.resolve("admin-token");
+        try {
+            if (Files.isRegularFile(file)) return new String[] {Files.readString(file).strip(), null};
+            byte[] b = new byte[24];
+            new SecureRandom().nextBytes(b);
+            String t = "sk-admin-" + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+            Files.createDirectories(dataDir);
+            Files.writeString(file, t + "\n");
+            try {
+                Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException ignored) {
+                // not a POSIX file system
+            }
+            return new String[] {t, "generated"};
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write the admin token under " + dataDir + ": " + e.getMessage());
+        }
+    }
+
+    static ModelCatalog catalog(SluiceConfig cfg) {
+        List<ModelSpec> models = cfg.models().stream().map(m -> new ModelSpec(m.id(), m.family(),
+                Modality.valueOf(m.modality().toUpperCase(Locale.ROOT)), m.contextWindow(), m.maxOutputTokens(),
+                m.tokenizer(), m.price().inputPer1m(), m.price().outputPer1m(),
+                m.deployments().stream().map(d -> new Deployment(d.name() == null ? d.provider() : d.name(),
+                        d.provider(), d.baseUrl(), d.model(), d.apiKeyEnv(), d.weight() == null || d.weight() == 0 ? 1 : d.weight()))
+                        .toList(), 1_735_689_600L)).toList();
+        return new ModelCatalog(models);
+    }
+
+    private static String stripSlash(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    private static <T> T await(Future<T> f) {
+        try {
+            return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            throw new IllegalStateException(c.getMessage() == null ? c.toString() : c.getMessage(), c);
+        } catch (Exception e) {
+            throw new IllegalStateException(e.toString(), e);
+        }
+    }
+
+    public int port() { return publicServer.actualPort(); }
+
+    public int adminPort() { return adminServer.actualPort(); }
+
+    public String baseUrl() { return "http://127.0.0.1:" + port() + "/v1"; }
+
+    /** The demo org/project/key created at first start (embedded default), if this start created or added one. */
+    public Optional<DemoCredentials> demo() { return Optional.ofNullable(demo); }
+
+    public String adminToken() { return adminToken; }
+
+    /** True when this start generated the admin token (so the CLI prints it once). */
+    public boolean adminTokenGenerated() { return adminTokenGenerated; }
+
+    public Optional<String> simulatorBaseUrl() { return Optional.ofNullable(simulator).map(SimulatorServer::baseUrl); }
+
+    public Vertx vertx() { return vertx; }
+
+    public Database database() { return database; }
+
+    @Override
+    public void close() {
+        try {
+            await(publicServer.close());
+            await(adminServer.close());
+            await(upstreamClient.close());
+            if (simulator != null) await(simulator.close());
+        } finally {
+            await(vertx.close());
+            database.close();
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.sluice.gateway.http;
+
+import dev.sluice.gateway.pipeline.Caller;
+import dev.sluice.gateway.pipeline.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One JSON line per request on logger {@code sluice.access}: ids, route, status, error code, latency, model and
+ * caller ids. Never the key and never the prompt: only fields listed here are written.
+ */
+final class AccessLog {
+    private static final Logger LOG = LoggerFactory.getLogger("sluice.access");
+
+    private AccessLog() {}
+
+    static void write(RequestScope s, String method, String path, int status, String clientIp) {
+        if (!LOG.isInfoEnabled()) return;
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("request_id", s.requestId);
+        f.put("method", method);
+        f.put("route", s.route != null ? s.route : path);
+        f.put("status", status);
+        Exchange ex = s.exchange;
+        String code = s.errorCode != null ? s.errorCode : ex != null ? ex.errorCode() : null;
+        f.put("error_code", code);
+        f.put("latency_ms", (System.nanoTime() - s.startNanos) / 1_000_000);
+        f.put("client_ip", clientIp);
+        if (ex != null) {
+            f.put("model", ex.modelId());
+            Caller c = ex.caller();
+            f.put("org_id", c == null ? null : c.orgId());
+            f.put("project_id", c == null ? null : c.projectId());
+            f.put("key_id", c == null ? null : c.keyId());
+            f.put("stream", ex.stream());
+            f.put("prompt_tokens", ex.promptTokens());
+            f.put("attempts", ex.attempts());
+        }
+        LOG.info(net.logstash.logback.marker.Markers.appendEntries(f), "{} {} {}", method, f.get("route"), status);
+    }
+}

@@ -1,0 +1,164 @@
+package dev.sluice.gateway.http;
+
+import dev.sluice.gateway.pipeline.ApiException;
+import dev.sluice.gateway.pipeline.Endpoint;
+import dev.sluice.gateway.pipeline.Exchange;
+import dev.sluice.gateway.pipeline.Pipeline;
+import dev.sluice.protocol.ErrorKind;
+import dev.sluice.protocol.Headers;
+import dev.sluice.protocol.RequestIds;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * The one adapter between Vert.x and the pipelines: assigns the request id, puts the contract headers on every
+ * answer, enforces the body limit, maps unknown routes (404) and methods (405), and turns any failure into the JSON
+ * error contract — a fault it does not know becomes 500 internal_error with the request id and no details.
+ */
+public final class PublicApi {
+    private static final Logger LOG = LoggerFactory.getLogger(PublicApi.class);
+    private static final Map<Pattern, HttpMethod> KNOWN = Map.of(
+            Pattern.compile("/v1/chat/completions"), HttpMethod.POST,
+            Pattern.compile("/v1/responses"), HttpMethod.POST,
+            Pattern.compile("/v1/embeddings"), HttpMethod.POST,
+            Pattern.compile("/v1/images/generations"), HttpMethod.POST,
+            Pattern.compile("/v1/models"), HttpMethod.GET,
+            Pattern.compile("/v1/models/[^/]+"), HttpMethod.GET);
+
+    private final Vertx vertx;
+    private final Map<Endpoint, Pipeline> pipelines;
+    private final long maxBodyBytes;
+    private final Consumer<Exchange> testFault;
+    private final io.micrometer.core.instrument.MeterRegistry metrics;
+
+    /**
+     * @param testFault called before each pipeline runs; tests use it to throw and prove the failure handler leaks
+     *                  nothing. Production passes a no-op.
+     */
+    public PublicApi(Vertx vertx, Map<Endpoint, Pipeline> pipelines, long maxBodyBytes, Consumer<Exchange> testFault,
+                     io.micrometer.core.instrument.MeterRegistry metrics) {
+        this.vertx = vertx;
+        this.metrics = metrics;
+        this.pipelines = pipelines;
+        this.maxBodyBytes = maxBodyBytes;
+        this.testFault = testFault;
+    }
+
+    public Router router() {
+        Router router = Router.router(vertx);
+        router.route().handler(this::begin);
+        router.route().method(HttpMethod.POST).handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes)
+                .setHandleFileUploads(false));
+        for (Endpoint e : Endpoint.values()) {
+            HttpMethod m = e.modelRequest() ? HttpMethod.POST : HttpMethod.GET;
+            router.route(m, e.route()).handler(ctx -> run(ctx, e));
+        }
+        router.route().handler(this::unknownRoute);
+        router.route().failureHandler(this::failure);
+        return router;
+    }
+
+    private void begin(RoutingContext ctx) {
+        RequestScope scope = new RequestScope(RequestIds.next(), System.nanoTime());
+        ctx.put(RequestScope.KEY, scope);
+        HttpServerRequest req = ctx.request();
+        HttpServerResponse res = ctx.response();
+        res.headersEndHandler(v -> {
+            res.putHeader(Headers.REQUEST_ID, scope.requestId);
+            res.putHeader(Headers.OPENAI_VERSION, Headers.OPENAI_VERSION_VALUE);
+            res.putHeader(Headers.PROCESSING_MS, String.valueOf((System.nanoTime() - scope.startNanos) / 1_000_000));
+            if (scope.exchange != null) {
+                scope.exchange.responseHeaders().forEach(h -> res.headers().set(h.getKey(), h.getValue()));
+            }
+        });
+        String method = req.method().name();
+        String path = req.path();
+        String ip = clientIp(req);
+        res.endHandler(v -> {
+            AccessLog.write(scope, method, path, res.getStatusCode(), ip);
+            metrics.counter("sluice_requests", "route", scope.route == null ? "unmatched" : scope.route,
+                    "status", String.valueOf(res.getStatusCode())).increment();
+        });
+        ctx.next();
+    }
+
+    private void run(RoutingContext ctx, Endpoint endpoint) {
+        RequestScope scope = ctx.get(RequestScope.KEY);
+        scope.route = endpoint.route();
+        HttpServerRequest req = ctx.request();
+        Exchange ex = new Exchange(scope.requestId, scope.startNanos, endpoint, req.method().name(), req.path(),
+                req.headers(), ctx.body() == null ? null : ctx.body().buffer(), clientIp(req),
+                work -> vertx.executeBlocking(work, false));
+        ex.response(ctx.response());
+        scope.exchange = ex;
+        try {
+            testFault.accept(ex);
+        } catch (RuntimeException fault) {
+            ctx.fail(fault);
+            return;
+        }
+        pipelines.get(endpoint).run(ex).onFailure(err -> {
+            if (ctx.response().ended()) return;
+            ctx.fail(err);
+        });
+    }
+
+    private void unknownRoute(RoutingContext ctx) {
+        String path = ctx.request().path();
+        String method = ctx.request().method().name();
+        for (Map.Entry<Pattern, HttpMethod> k : KNOWN.entrySet()) {
+            if (k.getKey().matcher(path).matches()) {
+                ctx.fail(ApiException.of(ErrorKind.METHOD_NOT_ALLOWED, "method", method, "path", path)
+                        .withHeaders(Map.of("allow", k.getValue().name())));
+                return;
+            }
+        }
+        ctx.fail(ApiException.of(ErrorKind.UNKNOWN_URL, "method", method, "path", path));
+    }
+
+    private void failure(RoutingContext ctx) {
+        RequestScope scope = ctx.get(RequestScope.KEY);
+        String requestId = scope == null ? RequestIds.next() : scope.requestId;
+        ApiException e;
+        Throwable cause = ctx.failure();
+        if (cause instanceof ApiException api) {
+            e = api;
+        } else if (ctx.statusCode() == 413) {
+            String declared = ctx.request().getHeader("content-length");
+            e = ApiException.of(ErrorKind.REQUEST_TOO_LARGE, "n", declared != null ? declared
+                    : "more than " + maxBodyBytes, "max", String.valueOf(maxBodyBytes));
+            // The unread rest of the body makes this connection unusable for another request.
+            if (ctx.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+                ctx.response().putHeader("connection", "close");
+            }
+        } else if (cause == null && ctx.statusCode() == 405) {
+            e = ApiException.of(ErrorKind.METHOD_NOT_ALLOWED, "method", ctx.request().method().name(), "path",
+                    ctx.request().path());
+        } else if (cause == null && ctx.statusCode() == 404) {
+            e = ApiException.of(ErrorKind.UNKNOWN_URL, "method", ctx.request().method().name(), "path",
+                    ctx.request().path());
+        } else if (cause == null && ctx.statusCode() == 400) {
+            e = ApiException.of(ErrorKind.INVALID_JSON, "detail", "the request could not be read");
+        } else {
+            LOG.error("internal error request_id={} route={}", requestId, ctx.request().path(), cause);
+            e = ApiException.of(ErrorKind.INTERNAL_ERROR, "request_id", requestId);
+        }
+        if (scope != null) scope.errorCode = e.error().code() != null ? e.error().code() : e.error().type();
+        ErrorResponses.write(ctx.response(), e);
+    }
+
+    private static String clientIp(HttpServerRequest req) {
+        return req.remoteAddress() == null ? null : req.remoteAddress().hostAddress();
+    }
+}

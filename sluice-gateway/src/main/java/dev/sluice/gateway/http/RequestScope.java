@@ -1,0 +1,18 @@
+package dev.sluice.gateway.http;
+
+import dev.sluice.gateway.pipeline.Exchange;
+
+/** What the access log needs about one request, kept on the routing context from its first handler on. */
+final class RequestScope {
+    static final String KEY = "sluice.scope";
+    final String requestId;
+    final long startNanos;
+    String route;
+    String errorCode;
+    Exchange exchange;
+
+    RequestScope(String requestId, long startNanos) {
+        this.requestId = requestId;
+        this.startNanos = startNanos;
+    }
+}

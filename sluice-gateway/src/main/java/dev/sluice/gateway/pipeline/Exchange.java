@@ -1,0 +1,95 @@
+package dev.sluice.gateway.pipeline;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.gateway.models.ModelSpec;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+
+/**
+ * The per-request state that travels through the pipeline: the request as received, what stages learned about it
+ * (caller, parsed body, model, token counts) and the headers every answer will carry. Configuration never lives here.
+ */
+public final class Exchange {
+    private final String requestId;
+    private final long startNanos;
+    private final Endpoint endpoint;
+    private final String method;
+    private final String path;
+    private final MultiMap requestHeaders;
+    private final Buffer body;
+    private final String clientIp;
+    private final MultiMap responseHeaders = MultiMap.caseInsensitiveMultiMap();
+    private final Function<Callable<?>, Future<?>> blockingRunner;
+    private HttpServerResponse response;
+
+    private Caller caller;
+    private ObjectNode json;
+    private String modelId;
+    private ModelSpec model;
+    private boolean stream;
+    private int promptTokens;
+    private int maxOutputTokens;
+    private String errorCode;
+    private int attempts;
+
+    public Exchange(String requestId, long startNanos, Endpoint endpoint, String method, String path,
+                    MultiMap requestHeaders, Buffer body, String clientIp,
+                    Function<Callable<?>, Future<?>> blockingRunner) {
+        this.requestId = requestId;
+        this.startNanos = startNanos;
+        this.endpoint = endpoint;
+        this.method = method;
+        this.path = path;
+        this.requestHeaders = requestHeaders;
+        this.body = body;
+        this.clientIp = clientIp;
+        this.blockingRunner = blockingRunner;
+    }
+
+    /** Runs blocking work (JDBC, large token counts) off the event loop. */
+    @SuppressWarnings("unchecked")
+    public <T> Future<T> blocking(Callable<T> work) {
+        return (Future<T>) blockingRunner.apply(work);
+    }
+
+    public String requestId() { return requestId; }
+    public long startNanos() { return startNanos; }
+    public Endpoint endpoint() { return endpoint; }
+    public String method() { return method; }
+    public String path() { return path; }
+    public MultiMap requestHeaders() { return requestHeaders; }
+    public String header(String name) { return requestHeaders.get(name); }
+    public Buffer body() { return body; }
+    public String clientIp() { return clientIp; }
+    /** Headers added to whatever answer this request gets (success, error or stream). */
+    public MultiMap responseHeaders() { return responseHeaders; }
+
+    /** The live HTTP response, for the terminal stage that writes the answer (null in stage unit tests). */
+    public HttpServerResponse response() { return response; }
+    public void response(HttpServerResponse r) { this.response = r; }
+
+    public Caller caller() { return caller; }
+    public void caller(Caller c) { this.caller = c; }
+    public ObjectNode json() { return json; }
+    public void json(ObjectNode j) { this.json = j; }
+    public String modelId() { return modelId; }
+    public void modelId(String id) { this.modelId = id; }
+    public ModelSpec model() { return model; }
+    public void model(ModelSpec m) { this.model = m; }
+    public boolean stream() { return stream; }
+    public void stream(boolean s) { this.stream = s; }
+    public int promptTokens() { return promptTokens; }
+    public void promptTokens(int n) { this.promptTokens = n; }
+    public int maxOutputTokens() { return maxOutputTokens; }
+    public void maxOutputTokens(int n) { this.maxOutputTokens = n; }
+    /** The catalogue code of the outcome, for the access log (null on success). */
+    public String errorCode() { return errorCode; }
+    public void errorCode(String c) { this.errorCode = c; }
+    public int attempts() { return attempts; }
+    public void attempts(int n) { this.attempts = n; }
+}

@@ -1,0 +1,25 @@
+package dev.sluice.gateway.pipeline;
+
+/**
+ * The one legal order of stages, in the style of vertx-web's handler priorities: a pipeline assembled in any other
+ * order (say, rate limits before authentication) fails at start-up instead of leaking work to strangers.
+ */
+public enum StageOrder {
+    API_KEY_AUTHENTICATION,
+    ORGANIZATION_MEMBERSHIP,
+    REQUEST_HEADERS_MATCH,
+    KEY_SCOPE,
+    IP_ALLOWLIST,
+    REGION_POLICY,
+    REQUEST_VALIDATION,
+    MODEL_RESOLUTION,
+    MODEL_ACCESS,
+    CONTEXT_WINDOW,
+    IDEMPOTENCY,
+    QUOTA_CHECK,
+    RATE_LIMITS,
+    SLOW_DOWN_GUARD,
+    ADMISSION_CONTROL,
+    USAGE_RECORDING,
+    TERMINAL
+}

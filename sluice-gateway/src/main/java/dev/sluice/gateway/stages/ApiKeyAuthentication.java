@@ -1,0 +1,67 @@
+package dev.sluice.gateway.stages;
+
+import dev.sluice.gateway.pipeline.ApiException;
+import dev.sluice.gateway.pipeline.Exchange;
+import dev.sluice.gateway.pipeline.Stage;
+import dev.sluice.gateway.pipeline.StageOrder;
+import dev.sluice.protocol.ErrorKind;
+import dev.sluice.protocol.KeyMask;
+import io.vertx.core.Future;
+
+import java.time.Clock;
+
+/**
+ * Authenticates the {@code Authorization: Bearer} key: 401 missing_api_key without one, 401 invalid_api_key (with the
+ * masked key) for an unknown, revoked or expired one. Expiry is checked against the injected clock on every request
+ * so a cached key stops working at its expiry time.
+ */
+public final class ApiKeyAuthentication implements Stage {
+    private final KeyResolver keys;
+    private final Clock clock;
+
+    public ApiKeyAuthentication(KeyResolver keys, Clock clock) {
+        this.keys = keys;
+        this.clock = clock;
+    }
+
+    @Override
+    public StageOrder order() {
+        return StageOrder.API_KEY_AUTHENTICATION;
+    }
+
+    @Override
+    public Future<Void> apply(Exchange ex, Chain next) {
+        String secret = bearer(ex.header("authorization"));
+        if (secret == null) return Future.failedFuture(ApiException.of(ErrorKind.MISSING_API_KEY));
+        return keys.resolve(secret).compose(r -> {
+            String masked = KeyMask.mask(secret);
+            KeyResolver.Status status = r.status();
+            if (status == KeyResolver.Status.VALID && r.at() != null && !clock.instant().isBefore(r.at())) {
+                status = KeyResolver.Status.EXPIRED;
+            }
+            return switch (status) {
+                case VALID -> {
+                    ex.caller(r.caller());
+                    ex.responseHeaders().set(dev.sluice.protocol.Headers.OPENAI_ORGANIZATION, r.caller().orgId());
+                    ex.responseHeaders().set(dev.sluice.protocol.Headers.OPENAI_PROJECT, r.caller().projectId());
+                    yield next.proceed(ex);
+                }
+                case UNKNOWN -> Future.failedFuture(ApiException.of(ErrorKind.INVALID_API_KEY, "masked", masked));
+                case REVOKED -> Future.failedFuture(ApiException.of(ErrorKind.REVOKED_API_KEY, "masked", masked,
+                        "time", String.valueOf(r.at())));
+                case EXPIRED -> Future.failedFuture(ApiException.of(ErrorKind.EXPIRED_API_KEY, "masked", masked,
+                        "time", String.valueOf(r.at())));
+                case NO_ORGANIZATION -> Future.failedFuture(ApiException.of(ErrorKind.NO_ORGANIZATION));
+            };
+        });
+    }
+
+    /** The key of an {@code Authorization: Bearer KEY} header, or null when absent or empty. */
+    static String bearer(String header) {
+        if (header == null) return null;
+        String h = header.trim();
+        if (h.regionMatches(true, 0, "Bearer ", 0, 7)) h = h.substring(7).trim();
+        else if (h.equalsIgnoreCase("bearer")) return null;
+        return h.isEmpty() ? null : h;
+    }
+}

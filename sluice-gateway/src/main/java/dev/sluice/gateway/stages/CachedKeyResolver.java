@@ -1,0 +1,41 @@
+package dev.sluice.gateway.stages;
+
+import dev.sluice.gateway.pipeline.Caller;
+import dev.sluice.gateway.store.ApiKey;
+import dev.sluice.gateway.store.CachingKeyLookup;
+import dev.sluice.gateway.store.KeyPrincipal;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.util.Optional;
+
+/**
+ * Adapts {@link CachingKeyLookup} to the event loop: a cache hit is answered in place, a miss goes to a worker thread
+ * (JDBC blocks). Also turns the stored key into the authentication outcome.
+ */
+public final class CachedKeyResolver implements KeyResolver {
+    private final Vertx vertx;
+    private final CachingKeyLookup lookup;
+
+    public CachedKeyResolver(Vertx vertx, CachingKeyLookup lookup) {
+        this.vertx = vertx;
+        this.lookup = lookup;
+    }
+
+    @Override
+    public Future<Resolution> resolve(String secret) {
+        Optional<KeyPrincipal> hit = lookup.peek(secret);
+        if (hit != null) return Future.succeededFuture(decide(hit));
+        return vertx.executeBlocking(() -> lookup.find(secret), false).map(CachedKeyResolver::decide);
+    }
+
+    private static Resolution decide(Optional<KeyPrincipal> found) {
+        if (found.isEmpty() || found.get().projectArchived()) return Resolution.unknown();
+        KeyPrincipal p = found.get();
+        ApiKey k = p.key();
+        Caller caller = new Caller(k.id(), p.orgId(), p.projectId(), k.redactedValue());
+        if (k.isRevoked()) return new Resolution(Status.REVOKED, caller, k.revokedAt());
+        if (!p.ownerIsMember()) return new Resolution(Status.NO_ORGANIZATION, caller, null);
+        return new Resolution(Status.VALID, caller, k.expiresAt());
+    }
+}

@@ -1,0 +1,142 @@
+package dev.sluice.gateway.stages;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.gateway.pipeline.ApiException;
+import dev.sluice.gateway.pipeline.Exchange;
+import dev.sluice.gateway.pipeline.Stage;
+import dev.sluice.gateway.pipeline.StageOrder;
+import dev.sluice.gateway.validation.EndpointSchemas;
+import dev.sluice.gateway.validation.JsonType;
+import dev.sluice.gateway.validation.Param;
+import dev.sluice.protocol.ErrorKind;
+import io.vertx.core.Future;
+
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Parses the JSON body and checks it against the endpoint's parameters: invalid JSON, unknown, missing, wrongly typed
+ * and out-of-range parameters each get their catalogue error with {@code param} set. Nothing downstream sees a body
+ * that failed here.
+ */
+public final class RequestValidation implements Stage {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
+
+    @Override
+    public StageOrder order() {
+        return StageOrder.REQUEST_VALIDATION;
+    }
+
+    @Override
+    public Future<Void> apply(Exchange ex, Chain next) {
+        if (!ex.endpoint().modelRequest()) return next.proceed(ex);
+        ObjectNode body = parse(ex);
+        check(body, EndpointSchemas.forEndpoint(ex.endpoint()));
+        JsonNode messages = body.get("messages");
+        if (messages != null) checkMessages(messages);
+        checkInput(body.get("input"));
+        ex.json(body);
+        ex.modelId(body.get("model").asText());
+        ex.stream(body.path("stream").asBoolean(false));
+        return next.proceed(ex);
+    }
+
+    private static ObjectNode parse(Exchange ex) {
+        if (ex.body() == null || ex.body().length() == 0) {
+            throw ApiException.of(ErrorKind.INVALID_JSON, "detail", "the body was empty");
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(ex.body().getBytes());
+        } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr();
+            throw ApiException.of(ErrorKind.INVALID_JSON, "detail", "the body is not valid JSON" + where);
+        } catch (java.io.IOException e) {
+            throw ApiException.of(ErrorKind.INVALID_JSON, "detail", "the body could not be read");
+        }
+        if (root == null || !root.isObject()) {
+            throw ApiException.of(ErrorKind.INVALID_JSON, "detail", "the body is JSON but not an object");
+        }
+        return (ObjectNode) root;
+    }
+
+    private static void check(ObjectNode body, Map<String, Param> schema) {
+        for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            if (!schema.containsKey(name)) throw ApiException.at(ErrorKind.UNKNOWN_PARAMETER, name);
+        }
+        for (Param p : schema.values()) {
+            JsonNode v = body.get(p.name());
+            if (v == null || v.isNull()) {
+                if (p.required()) throw ApiException.at(ErrorKind.MISSING_PARAMETER, p.name());
+                continue;
+            }
+            JsonType actual = JsonType.of(v);
+            if (p.types().stream().noneMatch(t -> t.accepts(actual))) {
+                String expected = String.join(" or ", p.types().stream().map(JsonType::phrase).toList());
+                throw ApiException.at(ErrorKind.INVALID_TYPE, p.name(), "expected", expected, "actual",
+                        actual.phrase());
+            }
+            if (v.isNumber() && p.min() != null && (v.asDouble() < p.min() || v.asDouble() > p.max())) {
+                throw ApiException.at(ErrorKind.INVALID_VALUE, p.name(), "why", "expected a value between "
+                        + num(p.min()) + " and " + num(p.max()) + ", but got " + v.asText());
+            }
+            if (v.isTextual() && p.allowed() != null && !p.allowed().contains(v.asText())) {
+                throw ApiException.at(ErrorKind.INVALID_VALUE, p.name(), "why", "expected one of "
+                        + p.allowed().stream().sorted().map(s -> "'" + s + "'").toList() + ", but got '"
+                        + v.asText() + "'");
+            }
+            if (v.isTextual() && p.name().equals("model") && v.asText().isBlank()) {
+                throw ApiException.at(ErrorKind.INVALID_VALUE, "model", "why", "the model name must not be empty");
+            }
+        }
+    }
+
+    private static void checkMessages(JsonNode messages) {
+        if (messages.isEmpty()) {
+            throw ApiException.at(ErrorKind.INVALID_VALUE, "messages", "why",
+                    "expected an array with at least 1 message, but got an empty array");
+        }
+        for (int i = 0; i < messages.size(); i++) {
+            JsonNode m = messages.get(i);
+            String at = "messages[" + i + "]";
+            if (!m.isObject()) {
+                throw ApiException.at(ErrorKind.INVALID_TYPE, at, "expected", "an object", "actual",
+                        JsonType.of(m).phrase());
+            }
+            JsonNode role = m.get("role");
+            if (role == null || role.isNull()) throw ApiException.at(ErrorKind.MISSING_PARAMETER, at + ".role");
+            if (!role.isTextual()) {
+                throw ApiException.at(ErrorKind.INVALID_TYPE, at + ".role", "expected", "a string", "actual",
+                        JsonType.of(role).phrase());
+            }
+            if (!ROLES.contains(role.asText())) {
+                throw ApiException.at(ErrorKind.INVALID_VALUE, at + ".role", "why", "expected one of "
+                        + ROLES.stream().sorted().map(s -> "'" + s + "'").toList() + ", but got '" + role.asText()
+                        + "'");
+            }
+            JsonNode content = m.get("content");
+            if (content != null && !content.isNull() && !content.isTextual() && !content.isArray()) {
+                throw ApiException.at(ErrorKind.INVALID_TYPE, at + ".content", "expected", "a string or an array",
+                        "actual", JsonType.of(content).phrase());
+            }
+        }
+    }
+
+    private static void checkInput(JsonNode input) {
+        if (input != null && input.isArray() && input.isEmpty()) {
+            throw ApiException.at(ErrorKind.INVALID_VALUE, "input", "why",
+                    "expected a non-empty string or array, but got an empty array");
+        }
+    }
+
+    private static String num(double d) {
+        return d == Math.rint(d) && Math.abs(d) < 1e15 ? String.valueOf((long) d) : String.valueOf(d);
+    }
+}

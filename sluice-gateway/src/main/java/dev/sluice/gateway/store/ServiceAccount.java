@@ -1,0 +1,6 @@
+package dev.sluice.gateway.store;
+
+import java.time.Instant;
+
+/** A non-human member of one project; its keys ({@code sk-svcacct-…}) do not depend on anyone's membership. */
+public record ServiceAccount(String id, String projectId, String name, Instant createdAt) {}

@@ -1,0 +1,126 @@
+package dev.sluice.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.gateway.config.ConfigLoader;
+import dev.sluice.gateway.config.SluiceConfig;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A real gateway on loopback ports for tests, with a fixed demo key and a JDK HTTP client. */
+final class TestGateway implements AutoCloseable {
+    static final String DEMO_KEY = "sk-proj-testDemoKey0123456789abcdefghijklmnopqrstuv";
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String FAULT_HEADER = "x-test-fault";
+
+    final Gateway gateway;
+    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    final Path dataDir;
+
+    TestGateway(Path dataDir, String extraYaml) {
+        this.dataDir = dataDir;
+        try {
+            Path cfgFile = dataDir.resolve("sluice-test.yaml");
+            Files.createDirectories(dataDir);
+            Files.writeString(cfgFile, "port: 0\nadmin_port: 0\ndata_dir: " + dataDir.resolve("data") + "\n"
+                    + (extraYaml == null ? "" : extraYaml));
+            Map<String, String> env = new HashMap<>();
+            env.put("SLUICE_DEMO_KEY", DEMO_KEY);
+            SluiceConfig cfg = ConfigLoader.load(new ConfigLoader.Flags(cfgFile, null, null, null), env);
+            gateway = Gateway.start(cfg, env, new Gateway.Options(Clock.systemUTC(), ex -> {
+                if (ex.header(FAULT_HEADER) != null) {
+                    throw new IllegalStateException("boom at dev.sluice.Secret(Secret.java:42) " + DEMO_KEY);
+                }
+            }));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    String url(String path) {
+        return "http://127.0.0.1:" + gateway.port() + path;
+    }
+
+    HttpResponse<String> post(String path, String body, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(path))).timeout(Duration.ofSeconds(20))
+                .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        b.header("authorization", "Bearer " + DEMO_KEY);
+        for (int i = 0; i < headers.length; i += 2) b.setHeader(headers[i], headers[i + 1]);
+        return send(b.build());
+    }
+
+    HttpResponse<String> postNoAuth(String path, String body, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(path))).timeout(Duration.ofSeconds(20))
+                .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        for (int i = 0; i < headers.length; i += 2) b.setHeader(headers[i], headers[i + 1]);
+        return send(b.build());
+    }
+
+    HttpResponse<String> request(String method, String path, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(path))).timeout(Duration.ofSeconds(20))
+                .method(method, HttpRequest.BodyPublishers.noBody());
+        b.header("authorization", "Bearer " + DEMO_KEY);
+        for (int i = 0; i < headers.length; i += 2) b.setHeader(headers[i], headers[i + 1]);
+        return send(b.build());
+    }
+
+    HttpResponse<String> send(HttpRequest r) {
+        try {
+            return http.send(r, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String chat(String model, String extra) {
+        return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello there\"}]"
+                + (extra == null ? "" : "," + extra) + "}";
+    }
+
+    /** Asserts the whole error contract of one answer and returns the error object. */
+    static JsonNode assertError(HttpResponse<String> r, int status, String type, String code, String param,
+                                boolean shouldRetry) {
+        assertThat(r.statusCode()).as("status of %s", r.body()).isEqualTo(status);
+        assertThat(r.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
+        assertThat(r.headers().firstValue("x-request-id")).hasValueSatisfying(v -> assertThat(v).matches("req_[0-9a-f]{32}"));
+        assertThat(r.headers().firstValue("x-should-retry")).contains(String.valueOf(shouldRetry));
+        assertThat(r.headers().firstValue("openai-version")).contains("2020-10-01");
+        assertThat(r.headers().firstValue("openai-processing-ms")).isPresent();
+        JsonNode err;
+        try {
+            err = JSON.readTree(r.body()).get("error");
+        } catch (IOException e) {
+            throw new AssertionError("body is not JSON: " + r.body());
+        }
+        assertThat(err).as("error object in %s", r.body()).isNotNull();
+        assertThat(err.has("message") && err.has("type") && err.has("param") && err.has("code")).as(r.body()).isTrue();
+        assertThat(err.get("type").asText()).isEqualTo(type);
+        if (code == null) assertThat(err.get("code").isNull()).as(r.body()).isTrue();
+        else assertThat(err.get("code").asText()).isEqualTo(code);
+        if (param == null) assertThat(err.get("param").isNull()).as(r.body()).isTrue();
+        else assertThat(err.get("param").asText()).isEqualTo(param);
+        assertThat(err.get("message").asText()).isNotBlank().doesNotContain("Exception").doesNotContain(".java")
+                .doesNotContain(DEMO_KEY).doesNotContain("127.0.0.1");
+        return err;
+    }
+
+    @Override
+    public void close() {
+        gateway.close();
+    }
+}

@@ -1,0 +1,66 @@
+package dev.sluice.sim.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.protocol.ApiError;
+import dev.sluice.protocol.ErrorKind;
+import dev.sluice.protocol.Headers;
+import io.vertx.core.http.HttpServerResponse;
+
+import java.io.UncheckedIOException;
+import java.util.Map;
+
+/** Writes whole (non-stream) answers: JSON successes and errors in the three body shapes. */
+final class Replies {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String APPLICATION_JSON = "application/json";
+
+    private Replies() {}
+
+    static ObjectNode object() {
+        return JSON.createObjectNode();
+    }
+
+    static String write(Object node) {
+        try {
+            return JSON.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void json(Exchange ex, int status, Object body) {
+        send(ex, status, APPLICATION_JSON, body instanceof String s ? s : write(body));
+    }
+
+    static void error(Exchange ex, SimError e) {
+        error(ex, e.status(), e.error(), Directives.Shape.OPENAI, Map.of());
+    }
+
+    /** An error answer; {@code x-should-retry} comes from the catalogue row and goes only with the OpenAI shape. */
+    static void error(Exchange ex, int status, ApiError error, Directives.Shape shape, Map<String, String> headers) {
+        if (ex.released()) return;
+        HttpServerResponse r = ex.response();
+        headers.forEach(r::putHeader);
+        switch (shape) {
+            case OPENAI -> {
+                ErrorKind.match(status, error.type(), error.code())
+                        .ifPresent(k -> r.putHeader(Headers.SHOULD_RETRY, String.valueOf(k.shouldRetry())));
+                send(ex, status, APPLICATION_JSON, error.toJson());
+            }
+            case DETAIL -> send(ex, status, APPLICATION_JSON, write(object().put("detail", error.message())));
+            case TEXT -> send(ex, status, "text/plain; charset=utf-8", error.message());
+        }
+    }
+
+    /** HTTP 200 whose body is cut off in the middle of a JSON object. */
+    static void malformed(Exchange ex) {
+        send(ex, 200, APPLICATION_JSON, "{\"id\":\"sim-malformed\",\"object\":\"chat.completion\",\"choices\":[{\"");
+    }
+
+    static void send(Exchange ex, int status, String contentType, String body) {
+        if (ex.released()) return;
+        ex.response().setStatusCode(status).putHeader("content-type", contentType).end(body);
+    }
+}
