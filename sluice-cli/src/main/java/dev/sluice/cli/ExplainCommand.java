@@ -29,7 +29,7 @@ final class ExplainCommand implements Callable<Integer> {
         } else {
             text = input;
         }
-        System.out.print(ExplainText.of(text));
+        System.out.print(dev.sluice.client.explain.Explainer.explain(text));
         return 0;
     }
 }

@@ -17,6 +17,8 @@ import dev.sluice.gateway.store.DemoCredentials;
 import dev.sluice.gateway.store.DemoSeed;
 import dev.sluice.gateway.store.StorageSettings;
 import dev.sluice.gateway.upstream.UpstreamCall;
+import dev.sluice.gateway.usage.InMemoryUsageSink;
+import dev.sluice.gateway.usage.UsageSink;
 import dev.sluice.sim.SimulatorOptions;
 import dev.sluice.sim.SimulatorServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -59,9 +61,9 @@ public final class Gateway implements AutoCloseable {
     private final boolean adminTokenGenerated;
 
     /** Test and embedding hooks; production uses {@link #defaults()}. */
-    public record Options(Clock clock, Consumer<Exchange> testFault) {
+    public record Options(Clock clock, Consumer<Exchange> testFault, UsageSink usage) {
         public static Options defaults() {
-            return new Options(Clock.systemUTC(), ex -> { });
+            return new Options(Clock.systemUTC(), ex -> { }, new InMemoryUsageSink());
         }
     }
 
@@ -108,7 +110,7 @@ public final class Gateway implements AutoCloseable {
                     new CachingKeyLookup(new ApiKeys(db, options.clock()), workers));
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             PublicApi api = new PublicApi(vertx, Pipelines.build(keys, options.clock(), catalog, new TokenCounter(),
-                    call), cfg.maxBodyBytes(), options.testFault(), metrics);
+                    call), cfg.maxBodyBytes(), options.testFault(), metrics, options.usage());
             HttpServer pub = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
                     .setPort(cfg.port()).setCompressionSupported(false).setHttp2ClearTextEnabled(false)).requestHandler(api.router()).listen());
             HttpServer admin = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())

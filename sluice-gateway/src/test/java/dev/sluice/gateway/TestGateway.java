@@ -28,6 +28,7 @@ final class TestGateway implements AutoCloseable {
     final Gateway gateway;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     final Path dataDir;
+    final dev.sluice.gateway.usage.InMemoryUsageSink usage = new dev.sluice.gateway.usage.InMemoryUsageSink();
 
     TestGateway(Path dataDir, String extraYaml) {
         this.dataDir = dataDir;
@@ -43,7 +44,7 @@ final class TestGateway implements AutoCloseable {
                 if (ex.header(FAULT_HEADER) != null) {
                     throw new IllegalStateException("boom at dev.sluice.Secret(Secret.java:42) " + DEMO_KEY);
                 }
-            }));
+            }, usage));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

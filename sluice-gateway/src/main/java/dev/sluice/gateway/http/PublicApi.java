@@ -41,13 +41,15 @@ public final class PublicApi {
     private final long maxBodyBytes;
     private final Consumer<Exchange> testFault;
     private final io.micrometer.core.instrument.MeterRegistry metrics;
+    private final dev.sluice.gateway.usage.UsageSink usage;
 
     /**
      * @param testFault called before each pipeline runs; tests use it to throw and prove the failure handler leaks
      *                  nothing. Production passes a no-op.
      */
     public PublicApi(Vertx vertx, Map<Endpoint, Pipeline> pipelines, long maxBodyBytes, Consumer<Exchange> testFault,
-                     io.micrometer.core.instrument.MeterRegistry metrics) {
+                     io.micrometer.core.instrument.MeterRegistry metrics, dev.sluice.gateway.usage.UsageSink usage) {
+        this.usage = usage;
         this.vertx = vertx;
         this.metrics = metrics;
         this.pipelines = pipelines;
@@ -85,12 +87,32 @@ public final class PublicApi {
         String method = req.method().name();
         String path = req.path();
         String ip = clientIp(req);
-        res.endHandler(v -> {
-            AccessLog.write(scope, method, path, res.getStatusCode(), ip);
-            metrics.counter("sluice_requests", "route", scope.route == null ? "unmatched" : scope.route,
-                    "status", String.valueOf(res.getStatusCode())).increment();
+        // Vert.x calls the end handler also when the connection closes first; 499 marks a caller that left.
+        res.endHandler(v -> finished(scope, method, path, res.ended() ? res.getStatusCode() : 499, ip));
+        res.closeHandler(v -> {
+            if (!res.ended()) finished(scope, method, path, 499, ip);
         });
         ctx.next();
+    }
+
+    /** Once per request, however it ended: the access line, the metric and the usage record. */
+    private void finished(RequestScope scope, String method, String path, int status, String ip) {
+        if (scope.finished) return;
+        scope.finished = true;
+        if (status == 499 && scope.exchange != null) scope.exchange.callerGone();
+        AccessLog.write(scope, method, path, status, ip);
+        metrics.counter("sluice_requests", "route", scope.route == null ? "unmatched" : scope.route,
+                "status", String.valueOf(status)).increment();
+        Exchange ex = scope.exchange;
+        if (ex == null || ex.caller() == null || !ex.endpoint().modelRequest() || ex.modelId() == null) return;
+        dev.sluice.gateway.usage.Outcome outcome = ex.outcome() != null ? ex.outcome()
+                : status == 499 ? dev.sluice.gateway.usage.Outcome.CANCELLED
+                : status < 400 ? dev.sluice.gateway.usage.Outcome.COMPLETED : dev.sluice.gateway.usage.Outcome.FAILED;
+        String code = ex.errorCode() != null ? ex.errorCode() : scope.errorCode;
+        usage.record(new dev.sluice.gateway.usage.UsageRecord(ex.requestId(), java.time.Instant.now(),
+                ex.caller().orgId(), ex.caller().projectId(), ex.caller().keyId(), ex.modelId(),
+                ex.endpoint().route(), ex.promptTokens(), ex.completionTokens(), outcome, code, status,
+                ex.upstreamRequestId(), ex.attempts(), ex.stream()));
     }
 
     private void run(RoutingContext ctx, Endpoint endpoint) {

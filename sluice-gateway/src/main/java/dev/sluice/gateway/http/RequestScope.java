@@ -10,6 +10,7 @@ final class RequestScope {
     String route;
     String errorCode;
     Exchange exchange;
+    boolean finished;
 
     RequestScope(String requestId, long startNanos) {
         this.requestId = requestId;

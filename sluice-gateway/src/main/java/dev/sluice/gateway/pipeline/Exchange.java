@@ -36,6 +36,11 @@ public final class Exchange {
     private int maxOutputTokens;
     private String errorCode;
     private int attempts;
+    private int completionTokens;
+    private dev.sluice.gateway.usage.Outcome outcome;
+    private String upstreamRequestId;
+    private final java.util.List<Runnable> callerGoneListeners = new java.util.ArrayList<>(1);
+    private boolean callerGone;
 
     public Exchange(String requestId, long startNanos, Endpoint endpoint, String method, String path,
                     MultiMap requestHeaders, Buffer body, String clientIp,
@@ -92,4 +97,22 @@ public final class Exchange {
     public void errorCode(String c) { this.errorCode = c; }
     public int attempts() { return attempts; }
     public void attempts(int n) { this.attempts = n; }
+    /** Output tokens actually delivered to the caller (from the upstream's usage, or counted from the stream). */
+    public int completionTokens() { return completionTokens; }
+    public void completionTokens(int n) { this.completionTokens = n; }
+    /** How the request ended; null until the terminal stage decides (then the HTTP status decides). */
+    public dev.sluice.gateway.usage.Outcome outcome() { return outcome; }
+    public void outcome(dev.sluice.gateway.usage.Outcome o) { this.outcome = o; }
+    /** Runs {@code r} when the caller disconnects before the answer is complete (cancel upstream work). */
+    public void onCallerGone(Runnable r) { callerGoneListeners.add(r); }
+
+    /** Called once by the HTTP adapter when the caller's connection closed before the response ended. */
+    public void callerGone() {
+        if (callerGone) return;
+        callerGone = true;
+        for (Runnable r : callerGoneListeners) r.run();
+    }
+
+    public String upstreamRequestId() { return upstreamRequestId; }
+    public void upstreamRequestId(String id) { this.upstreamRequestId = id; }
 }

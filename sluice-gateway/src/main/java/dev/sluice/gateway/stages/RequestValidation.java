@@ -36,6 +36,8 @@ public final class RequestValidation implements Stage {
     public Future<Void> apply(Exchange ex, Chain next) {
         if (!ex.endpoint().modelRequest()) return next.proceed(ex);
         ObjectNode body = parse(ex);
+        JsonNode model = body.get("model");
+        if (model != null && model.isTextual()) ex.modelId(model.asText()); // for logs and usage even if refused
         check(body, EndpointSchemas.forEndpoint(ex.endpoint()));
         JsonNode messages = body.get("messages");
         if (messages != null) checkMessages(messages);

@@ -76,7 +76,7 @@ public final class UpstreamCall implements Stage {
         private final HttpServerResponse out;
         private HttpClientRequest request;
         private long firstByteTimer = -1, idleTimer = -1, totalTimer = -1;
-        private boolean started, finished;
+        private boolean started, finished, usageSeen;
         private int sequence;
 
         Attempt(Exchange ex, Deployment deployment) {
@@ -99,7 +99,7 @@ public final class UpstreamCall implements Stage {
             String idem = ex.header(Headers.IDEMPOTENCY_KEY);
             if (idem != null) ro.putHeader(Headers.IDEMPOTENCY_KEY, idem);
             totalTimer = vertx.setTimer(timeouts.totalMs(), t -> fail(UpstreamErrors.timeout(timeouts.totalMs())));
-            out.closeHandler(v -> cancelledByCaller());
+            ex.onCallerGone(this::cancelledByCaller);
             http.request(ro).onComplete(ar -> {
                 if (ar.failed()) {
                     fail(connectFailure(ar.cause()));
@@ -132,7 +132,10 @@ public final class UpstreamCall implements Stage {
 
         private void onResponse(HttpClientResponse resp) {
             String upstreamId = resp.getHeader(Headers.REQUEST_ID);
-            if (upstreamId != null) ex.responseHeaders().set(Headers.UPSTREAM_REQUEST_ID, upstreamId);
+            if (upstreamId != null) {
+                ex.responseHeaders().set(Headers.UPSTREAM_REQUEST_ID, upstreamId);
+                ex.upstreamRequestId(upstreamId);
+            }
             int status = resp.statusCode();
             if (status != 200 || !ex.stream()) {
                 resp.body().onComplete(b -> {
@@ -167,6 +170,13 @@ public final class UpstreamCall implements Stage {
                 return;
             }
             finish();
+            JsonNode usage = root.get("usage");
+            if (usage != null && usage.isObject()) {
+                ex.completionTokens(usage.path("completion_tokens").asInt(usage.path("output_tokens").asInt(0)));
+                int prompt = usage.path("prompt_tokens").asInt(usage.path("input_tokens").asInt(-1));
+                if (prompt >= 0) ex.promptTokens(prompt);
+            }
+            ex.outcome(dev.sluice.gateway.usage.Outcome.COMPLETED);
             out.setStatusCode(200).putHeader("content-type", "application/json");
             out.end(body).onComplete(v -> done.tryComplete());
         }
@@ -187,6 +197,7 @@ public final class UpstreamCall implements Stage {
                         return;
                     }
                     write(ev.encode());
+                    countDelivered(ev);
                     if (ev.isDone() || "response.completed".equals(ev.event())) terminated[0] = true;
                     if (out.writeQueueFull()) {
                         resp.pause();
@@ -208,6 +219,7 @@ public final class UpstreamCall implements Stage {
                     return;
                 }
                 finish();
+                ex.outcome(dev.sluice.gateway.usage.Outcome.COMPLETED);
                 out.end().onComplete(x -> done.tryComplete());
             });
         }
@@ -221,6 +233,32 @@ public final class UpstreamCall implements Stage {
                 return n.isObject() && n.hasNonNull("error") && !n.has("choices") && !n.has("type");
             } catch (Exception e) {
                 return false;
+            }
+        }
+
+        /**
+         * Tracks output delivered so far: the upstream's usage when it sends one (chat include_usage, Responses
+         * completed), otherwise one token per content delta, which is what the simulator and OpenAI stream.
+         */
+        private void countDelivered(SseEvent ev) {
+            String data = ev.data();
+            if (data == null || ev.isDone()) return;
+            if (data.contains("\"usage\"") && (data.contains("completion_tokens") || data.contains("output_tokens"))) {
+                try {
+                    JsonNode n = JSON.readTree(data);
+                    JsonNode usage = n.has("usage") ? n.get("usage") : n.path("response").path("usage");
+                    if (usage.isObject()) {
+                        usageSeen = true;
+                        ex.completionTokens(usage.path("completion_tokens").asInt(usage.path("output_tokens").asInt(0)));
+                        return;
+                    }
+                } catch (Exception ignored) {
+                    // not JSON: counted below like any delta
+                }
+            }
+            if (!usageSeen && (data.contains("\"content\":\"") && !data.contains("\"content\":\"\"")
+                    || "response.output_text.delta".equals(ev.event()))) {
+                ex.completionTokens(ex.completionTokens() + 1);
             }
         }
 
@@ -255,6 +293,7 @@ public final class UpstreamCall implements Stage {
             if (finished) return;
             finish();
             ex.errorCode(e.error().code());
+            ex.outcome(dev.sluice.gateway.usage.Outcome.FAILED);
             ApiError err = e.error();
             String event = ex.endpoint() == Endpoint.RESPONSES
                     ? StreamErrors.responses(err, sequence, "resp_" + ex.requestId().substring(4), ex.modelId())
@@ -277,6 +316,7 @@ public final class UpstreamCall implements Stage {
             if (finished) return;
             finish();
             ex.errorCode("cancelled");
+            ex.outcome(dev.sluice.gateway.usage.Outcome.CANCELLED);
             if (request != null) request.reset();
             done.tryComplete();
         }
