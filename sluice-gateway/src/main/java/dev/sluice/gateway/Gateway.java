@@ -114,13 +114,19 @@ public final class Gateway implements AutoCloseable {
             HttpServer pub = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
                     .setPort(cfg.port()).setCompressionSupported(false).setHttp2ClearTextEnabled(false)).requestHandler(api.router()).listen());
             HttpServer admin = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
-                    .setPort(cfg.adminPort())).requestHandler(new AdminApi(vertx, metrics).router()).listen());
+                    .setPort(cfg.adminPort())).requestHandler(new AdminApi(vertx, metrics, token[0],
+                    adminRoutes()).router()).listen());
             return new Gateway(vertx, db, sim, pub, admin, upstream, demo, token[0], token[1] != null);
         } catch (RuntimeException e) {
             if (db != null) db.close();
             vertx.close();
             throw e;
         }
+    }
+
+    /** The admin endpoint groups, in mount order. */
+    private static List<dev.sluice.gateway.admin.AdminRoutes> adminRoutes() {
+        return List.of();
     }
 
     private static StorageSettings storageSettings(SluiceConfig cfg, Path dataDir, Map<String, String> env) {

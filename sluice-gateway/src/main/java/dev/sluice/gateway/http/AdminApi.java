@@ -1,30 +1,83 @@
 package dev.sluice.gateway.http;
 
+import dev.sluice.gateway.admin.AdminRoutes;
+import dev.sluice.gateway.pipeline.ApiException;
+import dev.sluice.protocol.ErrorKind;
+import dev.sluice.protocol.Headers;
+import dev.sluice.protocol.KeyMask;
+import dev.sluice.protocol.RequestIds;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
 
 /**
- * The operations port: health checks and Prometheus metrics. (The administration API of orgs, projects and keys is
- * added here by the access-control work.)
+ * The operations port: health checks and Prometheus metrics without credentials; everything under {@code /v1/}
+ * needs {@code Authorization: Bearer <admin token>} and speaks the same error contract as the public API.
+ * Endpoint groups plug in as {@link AdminRoutes}.
  */
 public final class AdminApi {
+    private static final long MAX_BODY = 1024 * 1024;
     private final Vertx vertx;
     private final PrometheusMeterRegistry metrics;
+    private final String adminToken;
+    private final List<AdminRoutes> groups;
 
-    public AdminApi(Vertx vertx, PrometheusMeterRegistry metrics) {
+    public AdminApi(Vertx vertx, PrometheusMeterRegistry metrics, String adminToken, List<AdminRoutes> groups) {
         this.vertx = vertx;
         this.metrics = metrics;
+        this.adminToken = adminToken;
+        this.groups = List.copyOf(groups);
     }
 
     public Router router() {
         Router r = Router.router(vertx);
+        r.route().handler(ctx -> {
+            String id = RequestIds.next();
+            long start = System.nanoTime();
+            ctx.put("request_id", id);
+            ctx.response().headersEndHandler(v -> {
+                ctx.response().putHeader(Headers.REQUEST_ID, id);
+                ctx.response().putHeader(Headers.PROCESSING_MS, String.valueOf((System.nanoTime() - start) / 1_000_000));
+                ctx.response().putHeader(Headers.OPENAI_VERSION, Headers.OPENAI_VERSION_VALUE);
+            });
+            ctx.next();
+        });
         r.get("/health/live").handler(ctx -> ctx.response().putHeader("content-type", "application/json")
                 .end("{\"status\":\"ok\"}"));
         r.get("/health/ready").handler(ctx -> ctx.response().putHeader("content-type", "application/json")
                 .end("{\"status\":\"ready\"}"));
         r.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
+        r.route("/v1/*").handler(this::authenticate);
+        r.route("/v1/*").method(HttpMethod.POST).method(HttpMethod.PUT).method(HttpMethod.PATCH)
+                .method(HttpMethod.DELETE).handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
+        for (AdminRoutes g : groups) g.mount(r);
+        r.route().handler(ctx -> ctx.fail(ApiException.of(ErrorKind.UNKNOWN_URL, "method",
+                ctx.request().method().name(), "path", ctx.request().path())));
+        r.route().failureHandler(ctx -> ErrorResponses.write(ctx.response(),
+                ErrorResponses.fromFailure(ctx, ctx.get("request_id"), MAX_BODY)));
         return r;
+    }
+
+    /** Constant-time comparison of the bearer token with the admin token. */
+    private void authenticate(RoutingContext ctx) {
+        String h = ctx.request().getHeader("authorization");
+        String token = h == null ? null : h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).trim() : h.trim();
+        if (token == null || token.isEmpty()) {
+            ctx.fail(ApiException.of(ErrorKind.MISSING_API_KEY));
+            return;
+        }
+        if (!MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8), adminToken.getBytes(StandardCharsets.UTF_8))) {
+            ctx.fail(ApiException.of(ErrorKind.INVALID_API_KEY, "masked", KeyMask.mask(token)));
+            return;
+        }
+        ctx.next();
     }
 }

@@ -2,13 +2,49 @@ package dev.sluice.gateway.http;
 
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.protocol.Headers;
+import dev.sluice.protocol.ErrorKind;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.Map;
 
 /** Writes a catalogue error as the JSON answer: status, body, {@code x-should-retry} and the error's own headers. */
 public final class ErrorResponses {
+    private static final Logger LOG = LoggerFactory.getLogger(ErrorResponses.class);
+
     private ErrorResponses() {}
+
+    /**
+     * The catalogue error for a failed routing context: an {@link ApiException} as is, vertx-web's own 400/404/405/413
+     * as their rows, and anything else as 500 internal_error (logged with its stack trace, answered without it).
+     */
+    public static ApiException fromFailure(RoutingContext ctx, String requestId, long maxBodyBytes) {
+        Throwable cause = ctx.failure();
+        String method = ctx.request().method().name();
+        String path = ctx.request().path();
+        if (cause instanceof ApiException api) return api;
+        if (ctx.statusCode() == 413) {
+            String declared = ctx.request().getHeader("content-length");
+            // The unread rest of the body makes this connection unusable for another request.
+            if (ctx.request().version() != HttpVersion.HTTP_2) ctx.response().putHeader("connection", "close");
+            return ApiException.of(ErrorKind.REQUEST_TOO_LARGE, "n", declared != null ? declared
+                    : "more than " + maxBodyBytes, "max", String.valueOf(maxBodyBytes));
+        }
+        if (cause == null && ctx.statusCode() == 405) {
+            return ApiException.of(ErrorKind.METHOD_NOT_ALLOWED, "method", method, "path", path);
+        }
+        if (cause == null && ctx.statusCode() == 404) {
+            return ApiException.of(ErrorKind.UNKNOWN_URL, "method", method, "path", path);
+        }
+        if (cause == null && ctx.statusCode() == 400) {
+            return ApiException.of(ErrorKind.INVALID_JSON, "detail", "the request could not be read");
+        }
+        LOG.error("internal error request_id={} route={}", requestId, path, cause);
+        return ApiException.of(ErrorKind.INTERNAL_ERROR, "request_id", requestId);
+    }
 
     public static void write(HttpServerResponse out, ApiException e) {
         if (out.headWritten()) {

@@ -152,30 +152,7 @@ public final class PublicApi {
     private void failure(RoutingContext ctx) {
         RequestScope scope = ctx.get(RequestScope.KEY);
         String requestId = scope == null ? RequestIds.next() : scope.requestId;
-        ApiException e;
-        Throwable cause = ctx.failure();
-        if (cause instanceof ApiException api) {
-            e = api;
-        } else if (ctx.statusCode() == 413) {
-            String declared = ctx.request().getHeader("content-length");
-            e = ApiException.of(ErrorKind.REQUEST_TOO_LARGE, "n", declared != null ? declared
-                    : "more than " + maxBodyBytes, "max", String.valueOf(maxBodyBytes));
-            // The unread rest of the body makes this connection unusable for another request.
-            if (ctx.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) {
-                ctx.response().putHeader("connection", "close");
-            }
-        } else if (cause == null && ctx.statusCode() == 405) {
-            e = ApiException.of(ErrorKind.METHOD_NOT_ALLOWED, "method", ctx.request().method().name(), "path",
-                    ctx.request().path());
-        } else if (cause == null && ctx.statusCode() == 404) {
-            e = ApiException.of(ErrorKind.UNKNOWN_URL, "method", ctx.request().method().name(), "path",
-                    ctx.request().path());
-        } else if (cause == null && ctx.statusCode() == 400) {
-            e = ApiException.of(ErrorKind.INVALID_JSON, "detail", "the request could not be read");
-        } else {
-            LOG.error("internal error request_id={} route={}", requestId, ctx.request().path(), cause);
-            e = ApiException.of(ErrorKind.INTERNAL_ERROR, "request_id", requestId);
-        }
+        ApiException e = ErrorResponses.fromFailure(ctx, requestId, maxBodyBytes);
         if (scope != null) scope.errorCode = e.error().code() != null ? e.error().code() : e.error().type();
         ErrorResponses.write(ctx.response(), e);
     }
