@@ -30,6 +30,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
  * The SDK against the real gateway and simulator on loopback: every exception class from a real response, with the
  * response's request id, and the retry rules on real answers (with a fake clock, so no real sleeps).
  */
+@org.junit.jupiter.api.extension.ExtendWith(NoLeakedThreads.class)
 class AgainstGatewayTest {
     static final String KEY = "sk-proj-clientTest0123456789abcdefghijklmnopqr";
     @TempDir
