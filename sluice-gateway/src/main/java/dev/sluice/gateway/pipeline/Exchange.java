@@ -115,4 +115,14 @@ public final class Exchange {
 
     public String upstreamRequestId() { return upstreamRequestId; }
     public void upstreamRequestId(String id) { this.upstreamRequestId = id; }
+
+    private Buffer answerBody;
+    private boolean replay;
+
+    /** The whole JSON answer sent to the caller (non-streaming success), kept for Idempotency-Key replays. */
+    public Buffer answerBody() { return answerBody; }
+    public void answerBody(Buffer b) { this.answerBody = b; }
+    /** True when the answer is a stored Idempotency-Key replay: nothing ran, so no usage record is written. */
+    public boolean replay() { return replay; }
+    public void replay(boolean r) { this.replay = r; }
 }
