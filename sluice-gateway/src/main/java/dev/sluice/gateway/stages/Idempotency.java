@@ -89,7 +89,25 @@ public final class Idempotency implements Stage {
         return Future.failedFuture(ApiException.of(ErrorKind.IDEMPOTENCY_KEY_IN_USE));
     }
 
+    /**
+     * Runs the request holding the key. A whole 200 answer is stored before it is written to the caller (so a retry
+     * the moment it arrives is a replay, and a caller that left still finds it); anything else releases the key.
+     */
     private Future<Void> run(Exchange ex, Chain next, String storeKey, String fingerprint) {
+        boolean[] stored = {false};
+        ex.beforeAnswer(e -> {
+            HttpServerResponse out = e.response();
+            Buffer answer = e.answerBody();
+            if (e.stream() || answer == null || out == null || out.getStatusCode() != 200) {
+                return Future.succeededFuture();
+            }
+            stored[0] = true;
+            return store.complete(storeKey, new IdempotencyRecord.Completed(fingerprint, e.requestId(), 200,
+                    keptHeaders(e, out), answer.getBytes())).onFailure(err -> {
+                        LOG.warn("idempotency record not saved request_id={}: {}", e.requestId(), err.toString());
+                        store.release(storeKey, e.requestId());
+                    });
+        });
         Future<Void> result;
         try {
             result = next.proceed(ex);
@@ -97,16 +115,9 @@ public final class Idempotency implements Stage {
             result = Future.failedFuture(e);
         }
         return result.andThen(ar -> {
-            HttpServerResponse out = ex.response();
-            Buffer answer = ex.answerBody();
-            boolean keep = ar.succeeded() && !ex.stream() && answer != null && out != null
-                    && out.getStatusCode() == 200;
-            Future<Void> saved = keep
-                    ? store.complete(storeKey, new IdempotencyRecord.Completed(fingerprint, ex.requestId(), 200,
-                            keptHeaders(ex, out), answer.getBytes()))
-                    : store.release(storeKey, ex.requestId());
-            saved.onFailure(err -> LOG.warn("idempotency record not saved request_id={}: {}", ex.requestId(),
-                    err.toString()));
+            if (stored[0]) return;
+            store.release(storeKey, ex.requestId()).onFailure(err -> LOG.warn(
+                    "idempotency key not released request_id={}: {}", ex.requestId(), err.toString()));
         });
     }
 

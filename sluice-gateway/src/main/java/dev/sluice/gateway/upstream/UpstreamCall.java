@@ -241,7 +241,8 @@ public final class UpstreamCall implements Stage {
             ex.outcome(Outcome.COMPLETED);
             ex.answerBody(body);
             out.setStatusCode(200).putHeader("content-type", "application/json");
-            out.end(body).onComplete(v -> done.tryComplete());
+            // e.g. the Idempotency-Key record is stored first, so a retry right after this answer finds it
+            ex.answerReady().onComplete(r -> out.end(body).onComplete(v -> done.tryComplete()));
         }
 
         void streamCompleted(Attempt a) {
