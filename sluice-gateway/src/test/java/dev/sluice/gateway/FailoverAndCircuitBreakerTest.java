@@ -56,7 +56,9 @@ class FailoverAndCircuitBreakerTest {
                   failure_threshold: %d
                   open_ms: %d
                 models:
-                %s%s""".formatted(THRESHOLD, OPEN.toMillis(),
+                %s%s%s""".formatted(THRESHOLD, OPEN.toMillis(),
+                UpstreamResilienceTest.model("m-dead", "{name: dead, provider: sim, model: sim-mini, base_url: "
+                        + "\"http://127.0.0.1:" + deadPort + "/v1\"}"),
                 UpstreamResilienceTest.model("m-failover", "{name: dead, provider: sim, model: sim-mini, base_url: "
                         + "\"http://127.0.0.1:" + deadPort + "/v1\"}, {name: live, provider: sim, model: sim-mini, "
                         + "base_url: \"" + live.baseUrl() + "\"}"),
@@ -137,6 +139,17 @@ class FailoverAndCircuitBreakerTest {
                 await(revived.close());
             }
         }
+    }
+
+    @Test
+    void whenEveryCircuitIsOpenTheAnswerIs503WithoutAnyAttempt() {
+        HttpResponse<String> first = ask("m-dead");
+        assertError(first, 503, "server_error", "upstream_unavailable", null, true);
+        assertThat(attempts(first)).as("three refused connections open the circuit").isEqualTo("3");
+        HttpResponse<String> r = ask("m-dead");
+        JsonNode e = assertError(r, 503, "server_error", "upstream_unavailable", null, true);
+        assertThat(e.get("message").asText()).contains("m-dead").doesNotContain(String.valueOf(deadPort));
+        assertThat(attempts(r)).isEqualTo("0");
     }
 
     @Test
