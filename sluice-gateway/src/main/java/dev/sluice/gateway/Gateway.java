@@ -16,6 +16,13 @@ import dev.sluice.gateway.store.Database;
 import dev.sluice.gateway.store.DemoCredentials;
 import dev.sluice.gateway.store.DemoSeed;
 import dev.sluice.gateway.store.StorageSettings;
+import dev.sluice.gateway.idempotency.IdempotencyStore;
+import dev.sluice.gateway.idempotency.MemoryIdempotencyStore;
+import dev.sluice.gateway.idempotency.RedisIdempotencyStore;
+import dev.sluice.gateway.pipeline.Stage;
+import dev.sluice.gateway.stages.Idempotency;
+import dev.sluice.gateway.upstream.DetailAdapter;
+import dev.sluice.gateway.upstream.RetryPolicy;
 import dev.sluice.gateway.upstream.UpstreamCall;
 import dev.sluice.gateway.usage.InMemoryUsageSink;
 import dev.sluice.gateway.usage.UsageSink;
@@ -100,8 +107,15 @@ public final class Gateway implements AutoCloseable {
             HttpClient upstream = vertx.createHttpClient(new HttpClientOptions()
                     .setConnectTimeout((int) cfg.upstreamTimeouts().connectMs())
                     .setKeepAlive(true), new PoolOptions().setHttp1MaxSize(256));
-            UpstreamCall call = new UpstreamCall(vertx, upstream, cfg.upstreamTimeouts(),
-                    (Deployment d) -> d.baseUrl() != null ? stripSlash(d.baseUrl()) : simBase, env);
+            java.util.function.Function<Deployment, String> baseUrls =
+                    d -> d.baseUrl() != null ? stripSlash(d.baseUrl()) : simBase;
+            UpstreamCall call = new UpstreamCall(vertx, upstream, new UpstreamCall.Settings(cfg.upstreamTimeouts(),
+                    RetryPolicy.of(cfg.upstreamRetries()), cfg.circuitBreaker(), baseUrls, env, options.clock(),
+                    new java.util.Random()));
+            DetailAdapter.checkContextWindows(upstream, catalog, baseUrls, env);
+            Stage idempotency = new Idempotency(idempotencyStore(vertx, cfg, options.clock()),
+                    java.time.Duration.ofMillis(cfg.upstreamTimeouts().totalMs()).plusMinutes(1),
+                    cfg.idempotency().failOpen());
             java.util.concurrent.Executor workers = task -> vertx.executeBlocking(() -> {
                 task.run();
                 return null;
@@ -110,7 +124,7 @@ public final class Gateway implements AutoCloseable {
                     new CachingKeyLookup(new ApiKeys(db, options.clock()), workers));
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             PublicApi api = new PublicApi(vertx, Pipelines.build(keys, options.clock(), catalog, new TokenCounter(),
-                    call), cfg.maxBodyBytes(), options.testFault(), metrics, options.usage());
+                    idempotency, call), cfg.maxBodyBytes(), options.testFault(), metrics, options.usage());
             HttpServer pub = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
                     .setPort(cfg.port()).setCompressionSupported(false).setHttp2ClearTextEnabled(false)).requestHandler(api.router()).listen());
             HttpServer admin = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
@@ -127,6 +141,13 @@ public final class Gateway implements AutoCloseable {
     /** The admin endpoint groups, in mount order. */
     private static List<dev.sluice.gateway.admin.AdminRoutes> adminRoutes() {
         return List.of();
+    }
+
+    private static IdempotencyStore idempotencyStore(Vertx vertx, SluiceConfig cfg, Clock clock) {
+        SluiceConfig.Idempotency c = cfg.idempotency();
+        java.time.Duration ttl = java.time.Duration.ofMillis(c.ttlMs());
+        if ("redis".equals(c.backend())) return new RedisIdempotencyStore(vertx, c.redisUrl(), c.keyPrefix(), ttl);
+        return new MemoryIdempotencyStore(ttl, c.maxBytes(), MemoryIdempotencyStore.tickerOf(clock));
     }
 
     private static StorageSettings storageSettings(SluiceConfig cfg, Path dataDir, Map<String, String> env) {
@@ -165,7 +186,7 @@ public final class Gateway implements AutoCloseable {
                 Modality.valueOf(m.modality().toUpperCase(Locale.ROOT)), m.contextWindow(), m.maxOutputTokens(),
                 m.tokenizer(), m.price().inputPer1m(), m.price().outputPer1m(),
                 m.deployments().stream().map(d -> new Deployment(d.name() == null ? d.provider() : d.name(),
-                        d.provider(), d.baseUrl(), d.model(), d.apiKeyEnv(), d.weight() == null || d.weight() == 0 ? 1 : d.weight()))
+                        d.provider(), d.baseUrl(), d.model(), d.apiKeyEnv(), d.weight() == null ? 0 : d.weight()))
                         .toList(), 1_735_689_600L)).toList();
         return new ModelCatalog(models);
     }

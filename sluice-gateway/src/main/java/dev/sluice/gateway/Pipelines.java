@@ -22,13 +22,14 @@ final class Pipelines {
     private Pipelines() {}
 
     static Map<Endpoint, Pipeline> build(KeyResolver keys, Clock clock, ModelCatalog catalog, TokenCounter tokens,
-                                         Stage upstreamCall) {
+                                         Stage idempotency, Stage upstreamCall) {
         Stage authentication = new ApiKeyAuthentication(keys, clock);
         Pipeline modelRequest = new Pipeline(List.of(
                 authentication,
                 new RequestValidation(),
                 new ModelResolution(catalog),
                 new ContextWindow(tokens),
+                idempotency,
                 upstreamCall));
         Pipeline modelCatalog = new Pipeline(List.of(
                 authentication,

@@ -47,7 +47,8 @@ class ConfigAndPipelineTest {
     void theShippedPipelinesAreInOrder() {
         SluiceConfig cfg = ConfigLoader.load(ConfigLoader.Flags.none(), Map.of());
         assertThat(Pipelines.build(s -> null, java.time.Clock.systemUTC(), Gateway.catalog(cfg),
-                new dev.sluice.gateway.models.TokenCounter(), new Named(StageOrder.TERMINAL))).hasSize(6);
+                new dev.sluice.gateway.models.TokenCounter(), new Named(StageOrder.IDEMPOTENCY),
+                new Named(StageOrder.TERMINAL))).hasSize(6);
     }
 
     @Test

@@ -46,7 +46,8 @@ class UpstreamMappingTest {
             deadPort = s.getLocalPort();
         }
         String base = "http://127.0.0.1:" + provider.getAddress().getPort();
-        StringBuilder yaml = new StringBuilder("upstream_timeouts:\n  first_byte_ms: 3000\n  idle_ms: 800\nmodels:\n");
+        StringBuilder yaml = new StringBuilder("upstream_timeouts:\n  first_byte_ms: 3000\n  idle_ms: 800\n"
+                + "upstream_retries:\n  base_backoff_ms: 10\n  max_backoff_ms: 20\nmodels:\n");
         for (String behaviour : new String[] {"s401", "s403", "detail404", "text400", "error200", "reset", "stall",
                 "s418"}) {
             yaml.append(model("up-" + behaviour, "openai", base + "/" + behaviour + "/v1"));

@@ -162,6 +162,25 @@ public final class ConfigLoader {
         require(t.firstByteMs() > 0, "upstream_timeouts.first_byte_ms", "must be positive");
         require(t.idleMs() > 0, "upstream_timeouts.idle_ms", "must be positive");
         require(t.totalMs() > 0, "upstream_timeouts.total_ms", "must be positive");
+        SluiceConfig.Retries r = c.upstreamRetries();
+        require(r.maxAttempts() >= 1 && r.maxAttempts() <= 10, "upstream_retries.max_attempts", "must be 1-10");
+        require(r.baseBackoffMs() >= 0, "upstream_retries.base_backoff_ms", "must be >= 0");
+        require(r.maxBackoffMs() >= r.baseBackoffMs(), "upstream_retries.max_backoff_ms",
+                "must be >= upstream_retries.base_backoff_ms");
+        require(r.maxRetryAfterMs() >= 0, "upstream_retries.max_retry_after_ms", "must be >= 0");
+        require(c.circuitBreaker().failureThreshold() >= 1, "circuit_breaker.failure_threshold", "must be >= 1");
+        require(c.circuitBreaker().openMs() > 0, "circuit_breaker.open_ms", "must be positive");
+        SluiceConfig.Idempotency idem = c.idempotency();
+        require("memory".equals(idem.backend()) || "redis".equals(idem.backend()), "idempotency.backend",
+                "must be 'memory' or 'redis', not '" + idem.backend() + "'");
+        if ("redis".equals(idem.backend())) {
+            require(idem.redisUrl() != null && (idem.redisUrl().startsWith("redis://")
+                    || idem.redisUrl().startsWith("rediss://")), "idempotency.redis_url",
+                    "must be a redis:// or rediss:// URL when idempotency.backend is redis");
+        }
+        require(idem.keyPrefix() != null, "idempotency.key_prefix", "is required");
+        require(idem.ttlMs() > 0, "idempotency.ttl_ms", "must be positive");
+        require(idem.maxBytes() > 0, "idempotency.max_bytes", "must be positive");
         require(c.models() != null && !c.models().isEmpty(), "models", "must list at least one model");
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < c.models().size(); i++) {
@@ -195,7 +214,9 @@ public final class ConfigLoader {
                     require(dep.baseUrl().startsWith("http://") || dep.baseUrl().startsWith("https://"),
                             dk + ".base_url", "must start with http:// or https://");
                 }
-                require(dep.weight() == null || dep.weight() >= 0, dk + ".weight", "must be >= 0");
+                require(dep.weight() == null || dep.weight() > 0, dk + ".weight", "must be > 0");
+                require((dep.weight() == null) == (m.deployments().getFirst().weight() == null), dk + ".weight",
+                        "must be set on every deployment of the model or on none (weighted or ordered routing)");
                 names.add(dep.name());
             }
         }

@@ -11,7 +11,8 @@ import java.util.List;
  */
 public record SluiceConfig(int port, int adminPort, String host, String dataDir, long maxBodyBytes,
                            Storage storage, Simulator simulator, Timeouts upstreamTimeouts, List<Model> models,
-                           Secrets secrets) {
+                           Secrets secrets, Retries upstreamRetries, Breaker circuitBreaker,
+                           Idempotency idempotency) {
 
     /** {@code kind}: sqlite (embedded, file under data_dir) or postgres (url/user, password from an env var). */
     public record Storage(String kind, String url, String user, String passwordEnv, String schema) {}
@@ -19,6 +20,22 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
     public record Simulator(boolean enabled, boolean faults, int tokensPerSecond, int embeddingDimensions) {}
 
     public record Timeouts(long connectMs, long firstByteMs, long idleMs, long totalMs) {}
+
+    /**
+     * Upstream attempts per client request (first try included), across deployments; jittered exponential backoff
+     * between tries of one deployment, at least the upstream's retry-after up to {@code maxRetryAfterMs}.
+     */
+    public record Retries(int maxAttempts, long baseBackoffMs, long maxBackoffMs, long maxRetryAfterMs) {}
+
+    /** Per deployment: open after {@code failureThreshold} consecutive failures, probe again after {@code openMs}. */
+    public record Breaker(int failureThreshold, long openMs) {}
+
+    /**
+     * Idempotency-Key records: {@code backend} memory (Caffeine, bounded by {@code maxBytes}) or redis; completed
+     * answers kept {@code ttlMs}; {@code failOpen} serves requests without de-duplication when the store fails.
+     */
+    public record Idempotency(String backend, String redisUrl, String keyPrefix, long ttlMs, long maxBytes,
+                              boolean failOpen) {}
 
     public record Model(String id, String family, String modality, int contextWindow, int maxOutputTokens,
                         String tokenizer, Price price, List<ModelDeployment> deployments) {}

@@ -105,6 +105,7 @@ public final class PublicApi {
                 "status", String.valueOf(status)).increment();
         Exchange ex = scope.exchange;
         if (ex == null || ex.caller() == null || !ex.endpoint().modelRequest() || ex.modelId() == null) return;
+        if (ex.replay()) return; // an Idempotency-Key replay: the original request already has its record
         dev.sluice.gateway.usage.Outcome outcome = ex.outcome() != null ? ex.outcome()
                 : status == 499 ? dev.sluice.gateway.usage.Outcome.CANCELLED
                 : status < 400 ? dev.sluice.gateway.usage.Outcome.COMPLETED : dev.sluice.gateway.usage.Outcome.FAILED;

@@ -115,4 +115,31 @@ public final class Exchange {
 
     public String upstreamRequestId() { return upstreamRequestId; }
     public void upstreamRequestId(String id) { this.upstreamRequestId = id; }
+
+    private Buffer answerBody;
+    private boolean replay;
+    private Function<Exchange, Future<Void>> beforeAnswer;
+
+    /** The whole JSON answer sent to the caller (non-streaming success), kept for Idempotency-Key replays. */
+    public Buffer answerBody() { return answerBody; }
+    public void answerBody(Buffer b) { this.answerBody = b; }
+
+    /** Work that must be done before a whole answer is written (storing it for Idempotency-Key replays). */
+    public void beforeAnswer(Function<Exchange, Future<Void>> hook) { this.beforeAnswer = hook; }
+
+    /**
+     * Called by the terminal stage once {@link #answerBody} and the response status are set, before it writes the
+     * answer; completes when the hook is done (a failing hook does not stop the answer).
+     */
+    public Future<Void> answerReady() {
+        if (beforeAnswer == null) return Future.succeededFuture();
+        try {
+            return beforeAnswer.apply(this).recover(err -> Future.succeededFuture());
+        } catch (RuntimeException e) {
+            return Future.succeededFuture();
+        }
+    }
+    /** True when the answer is a stored Idempotency-Key replay: nothing ran, so no usage record is written. */
+    public boolean replay() { return replay; }
+    public void replay(boolean r) { this.replay = r; }
 }

@@ -2,7 +2,6 @@ package dev.sluice.gateway.upstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.gateway.config.SluiceConfig;
 import dev.sluice.gateway.models.Deployment;
 import dev.sluice.gateway.pipeline.ApiException;
@@ -10,8 +9,8 @@ import dev.sluice.gateway.pipeline.Endpoint;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
+import dev.sluice.gateway.usage.Outcome;
 import dev.sluice.protocol.ApiError;
-import dev.sluice.protocol.ErrorBodies;
 import dev.sluice.protocol.ErrorKind;
 import dev.sluice.protocol.Headers;
 import dev.sluice.protocol.SseDecoder;
@@ -29,30 +28,56 @@ import io.vertx.core.http.RequestOptions;
 
 import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.random.RandomGenerator;
 
 /**
- * The terminal stage: sends the request to the model's deployment and relays the answer. Failures before the first
- * byte reaches the caller are ordinary HTTP errors mapped by {@link UpstreamErrors}; after it, the in-band error event
- * of {@link StreamErrors}. Timeouts (first byte, idle between chunks, total) run on event-loop timers; a caller that
- * disconnects resets the upstream request.
+ * The terminal stage: sends the request to the model's deployments and relays the answer. Until the first byte
+ * reaches the caller, a failed attempt is retried (jittered backoff, the upstream's retry-after) or failed over to the
+ * next deployment whose circuit is not open, within {@code max_attempts} and the total timeout; what is left is an
+ * ordinary HTTP error mapped by the provider adapter. After the first byte, the in-band error event of
+ * {@link StreamErrors}. All waits are event-loop timers; a caller that disconnects cancels the upstream request.
  */
 public final class UpstreamCall implements Stage {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * Everything the stage needs, built once at start.
+     *
+     * @param baseUrls the {@code .../v1} base of each deployment (the embedded simulator's for sim without base_url)
+     * @param env      where {@code api_key_env} credentials are read
+     * @param clock    the breakers' clock and retry-after dates
+     * @param random   jitter and weighted deployment choice
+     */
+    public record Settings(SluiceConfig.Timeouts timeouts, RetryPolicy retries, SluiceConfig.Breaker breaker,
+                           Function<Deployment, String> baseUrls, Map<String, String> env, Clock clock,
+                           RandomGenerator random) {}
+
     private final Vertx vertx;
     private final HttpClient http;
+    private final Settings settings;
     private final SluiceConfig.Timeouts timeouts;
-    private final Function<Deployment, String> baseUrls;
-    private final Map<String, String> env;
+    private final RetryPolicy retries;
+    private final CircuitBreakers breakers;
+    private final DeploymentSelector selector;
 
-    public UpstreamCall(Vertx vertx, HttpClient http, SluiceConfig.Timeouts timeouts,
-                        Function<Deployment, String> baseUrls, Map<String, String> env) {
+    public UpstreamCall(Vertx vertx, HttpClient http, Settings settings) {
         this.vertx = vertx;
         this.http = http;
-        this.timeouts = timeouts;
-        this.baseUrls = baseUrls;
-        this.env = env;
+        this.settings = settings;
+        this.timeouts = settings.timeouts();
+        this.retries = settings.retries();
+        this.breakers = new CircuitBreakers(settings.breaker(), settings.clock());
+        this.selector = new DeploymentSelector(settings.random());
+    }
+
+    /** The circuit breakers of every deployment, for metrics and tests. */
+    public CircuitBreakers breakers() {
+        return breakers;
     }
 
     @Override
@@ -62,113 +87,150 @@ public final class UpstreamCall implements Stage {
 
     @Override
     public Future<Void> apply(Exchange ex, Chain next) {
-        Deployment d = ex.model().deployments().getFirst();
-        ex.attempts(1);
-        ex.responseHeaders().set(Headers.SLUICE_ATTEMPTS, "1");
-        return new Attempt(ex, d).start();
+        return new Call(ex).start();
     }
 
-    /** One upstream attempt and its relay to the caller. */
-    private final class Attempt {
+    /** One client request: the attempts it makes across deployments and the relay of the one that answers. */
+    private final class Call {
         private final Exchange ex;
-        private final Deployment deployment;
-        private final Promise<Void> done = Promise.promise();
         private final HttpServerResponse out;
-        private HttpClientRequest request;
-        private long firstByteTimer = -1, idleTimer = -1, totalTimer = -1;
+        private final Promise<Void> done = Promise.promise();
+        private final List<Deployment> plan;
+        private final CircuitBreaker[] circuit;
+        private final long[] notBefore;
+        private final int[] failures;
+        private final boolean[] excluded;
+        private final long startNanos = System.nanoTime();
+        private Attempt current;
+        private Failure lastFailure;
+        private int attempts;
+        private int last = -1;
+        private long waitTimer = -1, totalTimer = -1;
         private boolean started, finished, usageSeen;
         private int sequence;
 
-        Attempt(Exchange ex, Deployment deployment) {
+        Call(Exchange ex) {
             this.ex = ex;
-            this.deployment = deployment;
             this.out = ex.response();
+            this.plan = selector.order(ex.model().deployments());
+            this.circuit = new CircuitBreaker[plan.size()];
+            for (int i = 0; i < plan.size(); i++) circuit[i] = breakers.of(ex.modelId(), plan.get(i));
+            this.notBefore = new long[plan.size()];
+            Arrays.fill(notBefore, Long.MIN_VALUE);
+            this.failures = new int[plan.size()];
+            this.excluded = new boolean[plan.size()];
         }
 
         Future<Void> start() {
-            String url = baseUrls.apply(deployment) + ex.endpoint().route().substring("/v1".length());
-            RequestOptions ro = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
-                    .setConnectTimeout(timeouts.connectMs())
-                    .putHeader("content-type", "application/json")
-                    .putHeader("accept", ex.stream() ? "text/event-stream" : "application/json");
-            if (deployment.apiKeyEnv() != null && env.get(deployment.apiKeyEnv()) != null) {
-                ro.putHeader("authorization", "Bearer " + env.get(deployment.apiKeyEnv()));
-            }
-            String sim = ex.header(Headers.SLUICE_SIM);
-            if (sim != null && "sim".equals(deployment.provider())) ro.putHeader(Headers.SLUICE_SIM, sim);
-            String idem = ex.header(Headers.IDEMPOTENCY_KEY);
-            if (idem != null) ro.putHeader(Headers.IDEMPOTENCY_KEY, idem);
-            totalTimer = vertx.setTimer(timeouts.totalMs(), t -> fail(UpstreamErrors.timeout(timeouts.totalMs())));
+            ex.attempts(0);
+            ex.responseHeaders().set(Headers.SLUICE_ATTEMPTS, "0");
+            totalTimer = vertx.setTimer(timeouts.totalMs(), t -> totalTimeout());
             ex.onCallerGone(this::cancelledByCaller);
-            http.request(ro).onComplete(ar -> {
-                if (ar.failed()) {
-                    fail(connectFailure(ar.cause()));
-                    return;
-                }
-                if (finished) {
-                    ar.result().reset();
-                    return;
-                }
-                request = ar.result();
-                firstByteTimer = vertx.setTimer(timeouts.firstByteMs(),
-                        t -> fail(UpstreamErrors.timeout(timeouts.firstByteMs())));
-                request.send(body()).onComplete(resp -> {
-                    vertx.cancelTimer(firstByteTimer);
-                    if (finished) return;
-                    if (resp.failed()) fail(connectFailure(resp.cause()));
-                    else onResponse(resp.result());
-                });
-            });
+            next();
             return done.future();
         }
 
-        private Buffer body() {
-            String upstreamModel = deployment.upstreamModel();
-            if (upstreamModel == null || upstreamModel.equals(ex.modelId())) return ex.body();
-            ObjectNode copy = ex.json().deepCopy();
-            copy.put("model", upstreamModel);
-            return Buffer.buffer(copy.toString());
+        /** Starts the next attempt, after a wait if every candidate is still backing off; or gives up. */
+        private void next() {
+            if (finished) return;
+            if (attempts >= retries.maxAttempts()) {
+                giveUp();
+                return;
+            }
+            int pick = choose();
+            if (pick < 0) {
+                giveUp();
+                return;
+            }
+            long waitMs = notBefore[pick] == Long.MIN_VALUE ? 0
+                    : Math.max(0, (notBefore[pick] - System.nanoTime() + 999_999) / 1_000_000);
+            if (waitMs <= 0) {
+                launch(pick);
+                return;
+            }
+            long elapsedMs = (System.nanoTime() - startNanos) / 1_000_000;
+            if (elapsedMs + waitMs >= timeouts.totalMs()) {
+                giveUp(); // the wait alone would outlast the total timeout
+                return;
+            }
+            waitTimer = vertx.setTimer(waitMs, t -> {
+                waitTimer = -1;
+                launch(pick);
+            });
         }
 
-        private void onResponse(HttpClientResponse resp) {
-            String upstreamId = resp.getHeader(Headers.REQUEST_ID);
-            if (upstreamId != null) {
-                ex.responseHeaders().set(Headers.UPSTREAM_REQUEST_ID, upstreamId);
-                ex.upstreamRequestId(upstreamId);
+        /**
+         * The deployment to try next: in plan order after the last one tried (so a failure moves to the next
+         * deployment first), skipping excluded ones and open circuits, preferring whichever may go soonest.
+         */
+        private int choose() {
+            int n = plan.size();
+            int best = -1;
+            for (int k = 0; k < n; k++) {
+                int i = (last + 1 + k) % n;
+                if (excluded[i] || !circuit[i].wouldAllow()) continue;
+                if (best < 0 || notBefore[i] < notBefore[best]) best = i;
             }
-            int status = resp.statusCode();
-            if (status != 200 || !ex.stream()) {
-                resp.body().onComplete(b -> {
-                    if (finished) return;
-                    if (b.failed()) {
-                        fail(ApiException.of(ErrorKind.BAD_GATEWAY));
-                    } else if (status >= 200 && status < 300) {
-                        relayJson(b.result());
-                    } else {
-                        fail(UpstreamErrors.fromStatus(status, b.result().toString(StandardCharsets.UTF_8),
-                                ex.modelId(), deployment.name()));
-                    }
-                });
-                return;
-            }
-            relayStream(resp);
+            return best;
         }
 
-        private void relayJson(Buffer body) {
-            JsonNode root;
-            try {
-                root = JSON.readTree(body.getBytes());
-            } catch (Exception e) {
-                root = null;
-            }
-            if (root == null || !root.isObject()) {
-                fail(ApiException.of(ErrorKind.BAD_GATEWAY));
+        private void launch(int i) {
+            if (finished) return;
+            if (!circuit[i].tryAcquire()) { // opened, or another request holds the half-open probe
+                excluded[i] = true;
+                next();
                 return;
             }
-            if (ErrorBodies.carriesError(root)) {
-                fail(ApiException.of(ErrorKind.BAD_GATEWAY));
+            last = i;
+            attempts++;
+            ex.attempts(attempts);
+            ex.responseHeaders().set(Headers.SLUICE_ATTEMPTS, String.valueOf(attempts));
+            current = new Attempt(this, plan.get(i), i);
+            current.start();
+        }
+
+        /** An attempt failed before anything reached the caller. */
+        void failed(Attempt a, Failure f) {
+            if (current == a) current = null;
+            a.verdict(f.health());
+            if (finished) return;
+            lastFailure = f;
+            int i = a.index;
+            switch (f.next()) {
+                case STOP -> fail(f.error());
+                case OTHER_DEPLOYMENT -> {
+                    excluded[i] = true;
+                    next();
+                }
+                case RETRY -> {
+                    long delay = retries.backoffMs(failures[i]++, settings.random());
+                    if (f.retryAfterMs() > retries.maxRetryAfterMs()) excluded[i] = true; // longer than we wait
+                    else if (f.retryAfterMs() > delay) delay = f.retryAfterMs();
+                    notBefore[i] = System.nanoTime() + delay * 1_000_000;
+                    next();
+                }
+            }
+        }
+
+        private void giveUp() {
+            fail(lastFailure != null ? lastFailure.error() : UpstreamErrors.unreachable(ex.modelId()));
+        }
+
+        /** Before the first byte: the error becomes the HTTP answer. After it: the in-band error event. */
+        private void fail(ApiException e) {
+            if (finished) return;
+            if (started) {
+                inBand(e);
                 return;
             }
+            finish();
+            ex.errorCode(e.error().code());
+            done.tryFail(e);
+        }
+
+        void deliverJson(Attempt a, Buffer body, JsonNode root) {
+            if (finished) return;
+            a.verdict(Failure.Health.ALIVE);
             finish();
             JsonNode usage = root.get("usage");
             if (usage != null && usage.isObject()) {
@@ -176,71 +238,78 @@ public final class UpstreamCall implements Stage {
                 int prompt = usage.path("prompt_tokens").asInt(usage.path("input_tokens").asInt(-1));
                 if (prompt >= 0) ex.promptTokens(prompt);
             }
-            ex.outcome(dev.sluice.gateway.usage.Outcome.COMPLETED);
+            ex.outcome(Outcome.COMPLETED);
+            ex.answerBody(body);
             out.setStatusCode(200).putHeader("content-type", "application/json");
-            out.end(body).onComplete(v -> done.tryComplete());
+            // e.g. the Idempotency-Key record is stored first, so a retry right after this answer finds it
+            ex.answerReady().onComplete(r -> out.end(body).onComplete(v -> done.tryComplete()));
         }
 
-        private void relayStream(HttpClientResponse resp) {
-            SseDecoder decoder = new SseDecoder();
-            boolean[] terminated = {false};
-            touchIdle(resp);
-            resp.handler(buf -> {
-                if (finished) return;
-                touchIdle(resp);
-                for (SseEvent ev : decoder.feed(buf.toString(StandardCharsets.UTF_8))) {
-                    if (finished) return;
-                    if (isError(ev)) {
-                        if (started) inBand(ApiException.of(ErrorKind.BAD_GATEWAY));
-                        else fail(upstreamStreamError(ev));
-                        resp.request().reset();
-                        return;
-                    }
-                    write(ev.encode());
-                    countDelivered(ev);
-                    if (ev.isDone() || "response.completed".equals(ev.event())) terminated[0] = true;
-                    if (out.writeQueueFull()) {
-                        resp.pause();
-                        out.drainHandler(v -> resp.resume());
-                    }
-                }
-            });
-            resp.exceptionHandler(err -> {
-                if (finished) return;
-                if (started) inBand(ApiException.of(ErrorKind.BAD_GATEWAY));
-                else fail(ApiException.of(ErrorKind.BAD_GATEWAY));
-            });
-            resp.endHandler(v -> {
-                if (finished) return;
-                for (SseEvent ev : decoder.finish()) write(ev.encode());
-                if (!terminated[0]) {
-                    if (started) inBand(ApiException.of(ErrorKind.BAD_GATEWAY));
-                    else fail(ApiException.of(ErrorKind.BAD_GATEWAY));
-                    return;
-                }
-                finish();
-                ex.outcome(dev.sluice.gateway.usage.Outcome.COMPLETED);
-                out.end().onComplete(x -> done.tryComplete());
-            });
+        void streamCompleted(Attempt a) {
+            if (finished) return;
+            a.verdict(Failure.Health.ALIVE);
+            finish();
+            ex.outcome(Outcome.COMPLETED);
+            out.end().onComplete(x -> done.tryComplete());
         }
 
-        private boolean isError(SseEvent ev) {
-            if ("error".equals(ev.event()) || "response.failed".equals(ev.event())) return true;
-            String data = ev.data();
-            if (data == null || !data.contains("\"error\"") || ev.isDone()) return false;
-            try {
-                JsonNode n = JSON.readTree(data);
-                return n.isObject() && n.hasNonNull("error") && !n.has("choices") && !n.has("type");
-            } catch (Exception e) {
-                return false;
+        /** The stream broke after it started: the deployment failed, the caller gets the in-band error. */
+        void brokenMidStream(Attempt a, ApiException e) {
+            a.verdict(Failure.Health.FAILURE);
+            inBand(e);
+        }
+
+        void write(String event) {
+            if (!started) {
+                started = true;
+                out.setStatusCode(200).setChunked(true)
+                        .putHeader("content-type", "text/event-stream; charset=utf-8")
+                        .putHeader("cache-control", "no-cache");
             }
+            if (ex.endpoint() == Endpoint.RESPONSES) sequence++;
+            out.write(event);
+        }
+
+        /** After the first byte: the error goes in-band, then the stream closes without its terminator. */
+        private void inBand(ApiException e) {
+            if (finished) return;
+            finish();
+            ex.errorCode(e.error().code());
+            ex.outcome(Outcome.FAILED);
+            ApiError err = e.error();
+            String event = ex.endpoint() == Endpoint.RESPONSES
+                    ? StreamErrors.responses(err, sequence, "resp_" + ex.requestId().substring(4), ex.modelId())
+                    : StreamErrors.chat(err);
+            out.end(event).onComplete(v -> done.tryComplete());
+        }
+
+        private void totalTimeout() {
+            totalTimer = -1;
+            if (finished) return;
+            if (current != null) current.abandon();
+            fail(UpstreamErrors.timeout(timeouts.totalMs()));
+        }
+
+        private void cancelledByCaller() {
+            if (finished) return;
+            finish();
+            if (current != null) current.abandon();
+            ex.errorCode("cancelled");
+            ex.outcome(Outcome.CANCELLED);
+            done.tryComplete();
+        }
+
+        private void finish() {
+            finished = true;
+            if (waitTimer >= 0) vertx.cancelTimer(waitTimer);
+            if (totalTimer >= 0) vertx.cancelTimer(totalTimer);
         }
 
         /**
          * Tracks output delivered so far: the upstream's usage when it sends one (chat include_usage, Responses
          * completed), otherwise one token per content delta, which is what the simulator and OpenAI stream.
          */
-        private void countDelivered(SseEvent ev) {
+        void countDelivered(SseEvent ev) {
             String data = ev.data();
             if (data == null || ev.isDone()) return;
             if (data.contains("\"usage\"") && (data.contains("completion_tokens") || data.contains("output_tokens"))) {
@@ -261,75 +330,200 @@ public final class UpstreamCall implements Stage {
                 ex.completionTokens(ex.completionTokens() + 1);
             }
         }
+    }
 
-        /** An error event before anything reached the caller: answer it as an ordinary HTTP error. */
-        private ApiException upstreamStreamError(SseEvent ev) {
-            return ApiException.of(ErrorKind.BAD_GATEWAY);
+    /** One upstream HTTP exchange of a {@link Call}; reports back to it and never writes errors itself. */
+    private final class Attempt {
+        private final Call call;
+        private final Exchange ex;
+        private final Deployment deployment;
+        private final int index;
+        private final ProviderAdapter adapter;
+        private final CircuitBreaker breaker;
+        private HttpClientRequest request;
+        private long firstByteTimer = -1, idleTimer = -1;
+        private boolean over, judged;
+
+        Attempt(Call call, Deployment deployment, int index) {
+            this.call = call;
+            this.ex = call.ex;
+            this.deployment = deployment;
+            this.index = index;
+            this.adapter = ProviderAdapters.of(deployment.provider());
+            this.breaker = call.circuit[index];
         }
 
-        private void write(String event) {
-            if (!started) {
-                started = true;
-                out.setStatusCode(200).setChunked(true)
-                        .putHeader("content-type", "text/event-stream; charset=utf-8")
-                        .putHeader("cache-control", "no-cache");
-            }
-            if (ex.endpoint() == Endpoint.RESPONSES) sequence++;
-            out.write(event);
-        }
-
-        private void touchIdle(HttpClientResponse resp) {
-            if (idleTimer >= 0) vertx.cancelTimer(idleTimer);
-            idleTimer = vertx.setTimer(timeouts.idleMs(), t -> {
-                if (finished) return;
-                ApiException timeout = UpstreamErrors.timeout(timeouts.idleMs());
-                if (started) inBand(timeout); else fail(timeout);
-                resp.request().reset();
+        void start() {
+            ProviderAdapter.Request r = adapter.request(deployment, settings.baseUrls().apply(deployment), ex,
+                    settings.env());
+            RequestOptions ro = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(r.url())
+                    .setConnectTimeout(timeouts.connectMs());
+            r.headers().forEach(ro::putHeader);
+            http.request(ro).onComplete(ar -> {
+                if (over) {
+                    if (ar.succeeded()) ar.result().reset();
+                    return;
+                }
+                if (ar.failed()) {
+                    fail(Failure.transport(connectFailure(ar.cause())));
+                    return;
+                }
+                request = ar.result();
+                firstByteTimer = vertx.setTimer(timeouts.firstByteMs(),
+                        t -> fail(Failure.transport(UpstreamErrors.timeout(timeouts.firstByteMs()))));
+                request.send(r.body()).onComplete(resp -> {
+                    cancelTimer(firstByteTimer);
+                    if (over) return;
+                    if (resp.failed()) fail(Failure.transport(connectFailure(resp.cause())));
+                    else onResponse(resp.result());
+                });
             });
         }
 
-        /** After the first byte: the error goes in-band, then the stream closes without its terminator. */
-        private void inBand(ApiException e) {
-            if (finished) return;
-            finish();
-            ex.errorCode(e.error().code());
-            ex.outcome(dev.sluice.gateway.usage.Outcome.FAILED);
-            ApiError err = e.error();
-            String event = ex.endpoint() == Endpoint.RESPONSES
-                    ? StreamErrors.responses(err, sequence, "resp_" + ex.requestId().substring(4), ex.modelId())
-                    : StreamErrors.chat(err);
-            out.end(event).onComplete(v -> done.tryComplete());
+        /** Tells the breaker what this attempt showed, once; faults the caller asked for show nothing. */
+        void verdict(Failure.Health health) {
+            if (judged) return;
+            judged = true;
+            Failure.Health h = adapter.healthSignal(ex) ? health : Failure.Health.NEUTRAL;
+            switch (h) {
+                case FAILURE -> breaker.onFailure();
+                case ALIVE -> breaker.onSuccess();
+                case NEUTRAL -> breaker.onNeutral();
+            }
         }
 
-        private void fail(ApiException e) {
-            if (finished) return;
-            if (started) {
-                inBand(e);
+        /** The call no longer wants this attempt (caller gone, total timeout): stop it and say nothing of health. */
+        void abandon() {
+            stop();
+            verdict(Failure.Health.NEUTRAL);
+        }
+
+        private void stop() {
+            over = true;
+            cancelTimer(firstByteTimer);
+            cancelTimer(idleTimer);
+            if (request != null) request.reset();
+        }
+
+        private void fail(Failure f) {
+            if (over) return;
+            stop();
+            call.failed(this, f);
+        }
+
+        private void cancelTimer(long id) {
+            if (id >= 0) vertx.cancelTimer(id);
+        }
+
+        private void onResponse(HttpClientResponse resp) {
+            String upstreamId = adapter.requestId(resp.headers());
+            if (upstreamId != null) {
+                ex.responseHeaders().set(Headers.UPSTREAM_REQUEST_ID, upstreamId);
+                ex.upstreamRequestId(upstreamId);
+            }
+            int status = resp.statusCode();
+            if (status != 200 || !ex.stream()) {
+                resp.body().onComplete(b -> {
+                    if (over) return;
+                    if (b.failed()) {
+                        fail(Failure.transport(ApiException.of(ErrorKind.BAD_GATEWAY)));
+                    } else if (status >= 200 && status < 300) {
+                        answered(b.result());
+                    } else {
+                        ApiException mapped = adapter.error(status, b.result().toString(StandardCharsets.UTF_8),
+                                ex.modelId(), deployment.name());
+                        long retryAfter = RetryPolicy.retryAfterMs(resp.headers()::get, settings.clock());
+                        fail(Failure.ofStatus(status, mapped, retryAfter));
+                    }
+                });
                 return;
             }
-            finish();
-            if (request != null) request.reset();
-            done.tryFail(e);
+            relayStream(resp);
         }
 
-        private void cancelledByCaller() {
-            if (finished) return;
-            finish();
-            ex.errorCode("cancelled");
-            ex.outcome(dev.sluice.gateway.usage.Outcome.CANCELLED);
-            if (request != null) request.reset();
-            done.tryComplete();
+        private void answered(Buffer body) {
+            JsonNode root;
+            try {
+                root = JSON.readTree(body.getBytes());
+            } catch (Exception e) {
+                root = null;
+            }
+            if (root == null || !root.isObject() || adapter.carriesError(root)) {
+                fail(Failure.garbage());
+                return;
+            }
+            over = true;
+            call.deliverJson(this, body, root);
         }
 
-        private void finish() {
-            finished = true;
-            vertx.cancelTimer(firstByteTimer);
-            vertx.cancelTimer(idleTimer);
-            vertx.cancelTimer(totalTimer);
+        private void relayStream(HttpClientResponse resp) {
+            SseDecoder decoder = new SseDecoder();
+            boolean[] terminated = {false};
+            touchIdle();
+            resp.handler(buf -> {
+                if (over) return;
+                touchIdle();
+                for (SseEvent ev : decoder.feed(buf.toString(StandardCharsets.UTF_8))) {
+                    if (over) return;
+                    if (isError(ev)) {
+                        broken(Failure.garbage());
+                        return;
+                    }
+                    call.write(ev.encode());
+                    call.countDelivered(ev);
+                    if (ev.isDone() || "response.completed".equals(ev.event())) terminated[0] = true;
+                    HttpServerResponse out = call.out;
+                    if (out.writeQueueFull()) {
+                        resp.pause();
+                        out.drainHandler(v -> resp.resume());
+                    }
+                }
+            });
+            resp.exceptionHandler(err -> broken(Failure.transport(ApiException.of(ErrorKind.BAD_GATEWAY))));
+            resp.endHandler(v -> {
+                if (over) return;
+                for (SseEvent ev : decoder.finish()) call.write(ev.encode());
+                if (!terminated[0]) {
+                    broken(Failure.garbage());
+                    return;
+                }
+                over = true;
+                cancelTimer(idleTimer);
+                call.streamCompleted(this);
+            });
+        }
+
+        /** The stream failed: before its first event the call may retry; after it, the caller gets it in-band. */
+        private void broken(Failure f) {
+            if (over) return;
+            if (!call.started) {
+                fail(f);
+                return;
+            }
+            stop();
+            call.brokenMidStream(this, f.error());
+        }
+
+        private boolean isError(SseEvent ev) {
+            if ("error".equals(ev.event()) || "response.failed".equals(ev.event())) return true;
+            String data = ev.data();
+            if (data == null || !data.contains("\"error\"") || ev.isDone()) return false;
+            try {
+                JsonNode n = JSON.readTree(data);
+                return n.isObject() && n.hasNonNull("error") && !n.has("choices") && !n.has("type");
+            } catch (Exception e) {
+                return false;
+            }
+        }
+
+        private void touchIdle() {
+            cancelTimer(idleTimer);
+            idleTimer = vertx.setTimer(timeouts.idleMs(),
+                    t -> broken(Failure.transport(UpstreamErrors.timeout(timeouts.idleMs()))));
         }
 
         private ApiException connectFailure(Throwable t) {
-            if (t instanceof ConnectException || (t.getCause() instanceof ConnectException)) {
+            if (t instanceof ConnectException || t.getCause() instanceof ConnectException) {
                 return UpstreamErrors.unreachable(ex.modelId());
             }
             String name = t.getClass().getSimpleName();

@@ -23,6 +23,15 @@ public final class UpstreamErrors {
     public static ApiException fromStatus(int status, String body, String model, String deployment) {
         Optional<ApiError> parsed = ErrorBodies.parse(body);
         boolean openAiShaped = body != null && body.contains("\"error\"") && parsed.isPresent();
+        return fromStatus(status, parsed, openAiShaped, body, model, deployment);
+    }
+
+    /**
+     * The same mapping for an error body a provider adapter has already read: {@code openAiShaped} keeps its fields
+     * for 400/404/422; otherwise its message (and param, if the adapter found one) is normalised by status.
+     */
+    public static ApiException fromStatus(int status, Optional<ApiError> parsed, boolean openAiShaped, String body,
+                                          String model, String deployment) {
         switch (status) {
             case 400, 404, 422 -> {
                 ErrorKind kind = ErrorKind.forStatus(status).orElseThrow();
@@ -38,7 +47,8 @@ public final class UpstreamErrors {
                     return new ApiException(ErrorKind.MODEL_NOT_FOUND, ErrorKind.MODEL_NOT_FOUND.errorAt("model",
                             "model", model)).withMessage(msg + " (model '" + model + "')");
                 }
-                return new ApiException(kind, new ApiError(msg, kind.type(), null, kind.code()));
+                String param = parsed.map(ApiError::param).orElse(null);
+                return new ApiException(kind, new ApiError(msg, kind.type(), param, kind.code()));
             }
             case 401, 403 -> {
                 ALERT.error("upstream rejected Sluice's provider credential: deployment={} model={} status={}",

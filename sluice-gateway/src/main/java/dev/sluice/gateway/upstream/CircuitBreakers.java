@@ -1,0 +1,34 @@
+package dev.sluice.gateway.upstream;
+
+import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.gateway.models.Deployment;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** One {@link CircuitBreaker} per deployment of each model ({@code model/deployment}), created on first use. */
+public final class CircuitBreakers {
+    private final Map<String, CircuitBreaker> byName = new ConcurrentHashMap<>();
+    private final SluiceConfig.Breaker settings;
+    private final Clock clock;
+
+    public CircuitBreakers(SluiceConfig.Breaker settings, Clock clock) {
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    public CircuitBreaker of(String modelId, Deployment d) {
+        return byName.computeIfAbsent(modelId + "/" + d.name(), n -> new CircuitBreaker(n,
+                settings.failureThreshold(), Duration.ofMillis(settings.openMs()), clock));
+    }
+
+    /** Every breaker's state by {@code model/deployment}, for metrics and tests. */
+    public Map<String, CircuitBreaker.State> states() {
+        Map<String, CircuitBreaker.State> out = new TreeMap<>();
+        byName.forEach((n, b) -> out.put(n, b.state()));
+        return out;
+    }
+}

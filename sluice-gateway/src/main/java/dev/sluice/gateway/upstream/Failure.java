@@ -1,0 +1,44 @@
+package dev.sluice.gateway.upstream;
+
+import dev.sluice.gateway.pipeline.ApiException;
+import dev.sluice.protocol.ErrorKind;
+
+/**
+ * One failed upstream attempt before anything reached the caller: the catalogue error it would become, what may be
+ * tried next, and what it says about the deployment's health. The retry rules of docs/upstreams.md live here, once.
+ *
+ * @param retryAfterMs the upstream's retry-after (ms), or -1 when it sent none
+ */
+record Failure(ApiException error, Next next, Health health, long retryAfterMs) {
+
+    /** What the call may do after this failure. */
+    enum Next {
+        /** Transient: retry, on another deployment first, then on this one after backoff / retry-after. */
+        RETRY,
+        /** This deployment cannot serve the request (its credential was refused); another one may. */
+        OTHER_DEPLOYMENT,
+        /** The answer is final (the request itself is wrong): give it to the caller. */
+        STOP
+    }
+
+    /** What the circuit breaker learns from the attempt. */
+    enum Health { FAILURE, NEUTRAL, ALIVE }
+
+    /** An HTTP error status, already mapped by the provider adapter. */
+    static Failure ofStatus(int status, ApiException mapped, long retryAfterMs) {
+        if (status == 429) return new Failure(mapped, Next.RETRY, Health.NEUTRAL, retryAfterMs);
+        if (status == 408 || status >= 500) return new Failure(mapped, Next.RETRY, Health.FAILURE, retryAfterMs);
+        if (status == 401 || status == 403) return new Failure(mapped, Next.OTHER_DEPLOYMENT, Health.FAILURE, -1);
+        return new Failure(mapped, Next.STOP, Health.ALIVE, -1);
+    }
+
+    /** Connection refused or reset, or a timeout, before the first byte. */
+    static Failure transport(ApiException mapped) {
+        return new Failure(mapped, Next.RETRY, Health.FAILURE, -1);
+    }
+
+    /** A 2xx that is not a usable answer: invalid JSON, an error object, a stream that broke before its first event. */
+    static Failure garbage() {
+        return new Failure(ApiException.of(ErrorKind.BAD_GATEWAY), Next.RETRY, Health.FAILURE, -1);
+    }
+}
