@@ -31,6 +31,11 @@ final class TestGateway implements AutoCloseable {
     final dev.sluice.gateway.usage.InMemoryUsageSink usage = new dev.sluice.gateway.usage.InMemoryUsageSink();
 
     TestGateway(Path dataDir, String extraYaml) {
+        this(dataDir, extraYaml, Map.of(), Clock.systemUTC());
+    }
+
+    /** With extra environment variables (e.g. declared key secrets) and the clock the gateway runs on. */
+    TestGateway(Path dataDir, String extraYaml, Map<String, String> extraEnv, Clock clock) {
         this.dataDir = dataDir;
         try {
             Path cfgFile = dataDir.resolve("sluice-test.yaml");
@@ -39,8 +44,9 @@ final class TestGateway implements AutoCloseable {
                     + (extraYaml == null ? "" : extraYaml));
             Map<String, String> env = new HashMap<>();
             env.put("SLUICE_DEMO_KEY", DEMO_KEY);
+            env.putAll(extraEnv);
             SluiceConfig cfg = ConfigLoader.load(new ConfigLoader.Flags(cfgFile, null, null, null), env);
-            gateway = Gateway.start(cfg, env, new Gateway.Options(Clock.systemUTC(), ex -> {
+            gateway = Gateway.start(cfg, env, new Gateway.Options(clock, ex -> {
                 if (ex.header(FAULT_HEADER) != null) {
                     throw new IllegalStateException("boom at dev.sluice.Secret(Secret.java:42) " + DEMO_KEY);
                 }
@@ -75,6 +81,27 @@ final class TestGateway implements AutoCloseable {
         b.header("authorization", "Bearer " + DEMO_KEY);
         for (int i = 0; i < headers.length; i += 2) b.setHeader(headers[i], headers[i + 1]);
         return send(b.build());
+    }
+
+    /** A call to the admin API with the admin token; {@code body} null for none; headers as name/value pairs. */
+    HttpResponse<String> admin(String method, String path, String body, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminPort() + path))
+                .timeout(Duration.ofSeconds(20)).header("authorization", "Bearer " + gateway.adminToken())
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) b.header("content-type", "application/json");
+        for (int i = 0; i < headers.length; i += 2) b.setHeader(headers[i], headers[i + 1]);
+        return send(b.build());
+    }
+
+    /** The JSON of an admin answer that must be 200. */
+    JsonNode adminOk(String method, String path, String body, String... headers) {
+        HttpResponse<String> r = admin(method, path, body, headers);
+        assertThat(r.statusCode()).as("%s %s -> %s", method, path, r.body()).isEqualTo(200);
+        try {
+            return JSON.readTree(r.body());
+        } catch (IOException e) {
+            throw new AssertionError("not JSON: " + r.body());
+        }
     }
 
     HttpResponse<String> send(HttpRequest r) {
