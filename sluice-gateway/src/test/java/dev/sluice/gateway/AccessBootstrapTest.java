@@ -209,6 +209,23 @@ class AccessBootstrapTest {
     }
 
     @Test
+    void theCommentedAccessExampleInTheSampleConfigIsValid() throws IOException {
+        List<String> example = new ArrayList<>();
+        boolean in = false;
+        for (String line : Files.readAllLines(Path.of("..", "sluice.yaml"))) {
+            if (line.equals("# access:")) in = true;
+            else if (in && !line.startsWith("#")) break;
+            if (in) example.add(line.substring(Math.min(2, line.length())));
+        }
+        assertThat(example).hasSizeGreaterThan(10);
+        Path file = dir.resolve("example.yaml");
+        Files.writeString(file, String.join("\n", example) + "\n");
+        SluiceConfig cfg = ConfigLoader.load(new ConfigLoader.Flags(file, null, null, null),
+                Map.of("ACME_BACKEND_KEY", SECRET));
+        assertThat(cfg.access().organizations().getFirst().projects().getFirst().keys()).hasSize(1);
+    }
+
+    @Test
     void aSecretSharedByTwoDeclaredKeysIsRefused() throws IOException {
         Path file = dir.resolve("bad.yaml");
         Files.writeString(file, YAML.replace("keys:\n", "keys:\n            - {name: twin, secret_env: TWIN_KEY}\n"));
