@@ -27,12 +27,10 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Applies the {@code access:} section of sluice.yaml to storage at start, so a test or a GitOps setup starts from one
- * file. Names are the identity (organizations by name, active projects by name within their organization, users by
- * email, service accounts by name within their project, keys by name within their project); what exists is kept,
- * what is missing is created, lists that are given replace what is stored. A second run with the same file changes
- * nothing and writes no audit entry. Everything happens in one transaction, under a lock, so gateways starting
- * together apply it once.
+ * Applies the {@code access:} section of sluice.yaml at start, so a test or a GitOps setup starts from one file. Names
+ * are the identity: what exists is kept, what is missing is created, and lists that are given replace the stored
+ * ones, so a second run with the same file changes nothing. It runs in one transaction under a lock, so gateways
+ * starting together apply it once.
  */
 public final class AccessBootstrap {
     static final String ACTOR = "config";
@@ -190,7 +188,6 @@ public final class AccessBootstrap {
         Map<String, Object> detail = new LinkedHashMap<>(restrictions(scopes, expiresAt));
         detail.put("project_id", project.id());
         detail.put("name", k.name());
-        detail.put("redacted_value", created.key().redactedValue());
         Optional<String> previous = store.settings().get(setting);
         if (previous.isPresent() && store.apiKeys().revoke(previous.get(), created.key().createdAt())) {
             detail.put("replaces", previous.get());

@@ -106,7 +106,6 @@ public final class ApiKeyRoutes implements AdminRoutes {
                 Map<String, Object> detail = new LinkedHashMap<>();
                 detail.put("project_id", p.id());
                 detail.put("name", name);
-                detail.put("redacted_value", created.key().redactedValue());
                 detail.put("owner_user_id", owner);
                 detail.put("scopes", created.key().scopes());
                 detail.put("expires_at", expires);

@@ -59,7 +59,7 @@ public final class ServiceAccountRoutes implements AdminRoutes {
             ServiceAccount sa = a.store().serviceAccounts().create(p.id(), name);
             CreatedKey key = a.store().apiKeys().create(KeySpec.forServiceAccount(sa, name));
             AccessAdmin.audit(a, "service_account.created", sa.id(), Map.of("project_id", p.id(), "name", name,
-                    "key_id", key.key().id(), "redacted_value", key.key().redactedValue()));
+                    "key_id", key.key().id()));
             ObjectNode json = AccessObjects.serviceAccount(sa);
             ObjectNode k = json.putObject("api_key");
             k.put("object", "organization.project.service_account.api_key");
