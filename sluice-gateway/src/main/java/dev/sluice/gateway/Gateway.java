@@ -1,6 +1,20 @@
 package dev.sluice.gateway;
 
+import dev.sluice.gateway.access.AccessBootstrap;
+import dev.sluice.gateway.access.CountryLookup;
+import dev.sluice.gateway.access.CountryTable;
+import dev.sluice.gateway.access.PolicyCache;
+import dev.sluice.gateway.access.TrustedProxies;
+import dev.sluice.gateway.admin.AccessPolicyRoutes;
+import dev.sluice.gateway.admin.AdminContext;
+import dev.sluice.gateway.admin.ApiKeyRoutes;
+import dev.sluice.gateway.admin.OrganizationRoutes;
+import dev.sluice.gateway.admin.ProjectRoutes;
+import dev.sluice.gateway.admin.ServiceAccountRoutes;
+import dev.sluice.gateway.admin.UserRoutes;
 import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.gateway.stages.CachedPolicyResolver;
+import dev.sluice.gateway.store.AccessStore;
 import dev.sluice.gateway.http.AdminApi;
 import dev.sluice.gateway.http.PublicApi;
 import dev.sluice.gateway.models.Deployment;
@@ -67,10 +81,27 @@ public final class Gateway implements AutoCloseable {
     private final String adminToken;
     private final boolean adminTokenGenerated;
 
-    /** Test and embedding hooks; production uses {@link #defaults()}. */
-    public record Options(Clock clock, Consumer<Exchange> testFault, UsageSink usage) {
+    /**
+     * Test and embedding hooks; production uses {@link #defaults()}. {@code ticker} drives the key and policy caches;
+     * the three-argument form derives it from {@code clock} (the system ticker for the system clock), so a test that
+     * moves a fake clock also ages the caches.
+     */
+    public record Options(Clock clock, Consumer<Exchange> testFault, UsageSink usage,
+                          com.github.benmanes.caffeine.cache.Ticker ticker) {
+        public Options(Clock clock, Consumer<Exchange> testFault, UsageSink usage) {
+            this(clock, testFault, usage, tickerOf(clock));
+        }
+
         public static Options defaults() {
             return new Options(Clock.systemUTC(), ex -> { }, new InMemoryUsageSink());
+        }
+
+        private static com.github.benmanes.caffeine.cache.Ticker tickerOf(Clock clock) {
+            if (clock.equals(Clock.systemUTC())) return com.github.benmanes.caffeine.cache.Ticker.systemTicker();
+            return () -> {
+                java.time.Instant t = clock.instant();
+                return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+            };
         }
     }
 
@@ -94,6 +125,8 @@ public final class Gateway implements AutoCloseable {
         try {
             Path dataDir = Path.of(cfg.dataDir());
             db = Database.open(storageSettings(cfg, dataDir, env));
+            AccessStore store = new AccessStore(db, options.clock());
+            AccessBootstrap.apply(store, cfg.access(), env);
             DemoCredentials demo = "sqlite".equals(cfg.storage().kind()) || cfg.secrets().demoKey() != null
                     ? DemoSeed.seedIfEmpty(db, cfg.secrets().demoKey(), options.clock()).orElse(null) : null;
             String[] token = adminToken(cfg, dataDir);
@@ -120,16 +153,23 @@ public final class Gateway implements AutoCloseable {
                 task.run();
                 return null;
             }, false);
-            CachedKeyResolver keys = new CachedKeyResolver(vertx,
-                    new CachingKeyLookup(new ApiKeys(db, options.clock()), workers));
+            CachingKeyLookup keyLookup = new CachingKeyLookup(new ApiKeys(db, options.clock()),
+                    CachingKeyLookup.DEFAULT_MAX_STALENESS, CachingKeyLookup.DEFAULT_MAXIMUM_SIZE, options.ticker(), workers);
+            CachedKeyResolver keys = new CachedKeyResolver(vertx, keyLookup);
+            PolicyCache policyCache = new PolicyCache(store, PolicyCache.DEFAULT_MAX_STALENESS, options.ticker(), workers);
+            CountryLookup countries = new CountryLookup(cfg.region() == null ? null : cfg.region().countryHeader(),
+                    cfg.region() == null || cfg.region().countryTable() == null ? CountryTable.empty()
+                            : CountryTable.load(Path.of(cfg.region().countryTable())));
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            PublicApi api = new PublicApi(vertx, Pipelines.build(keys, options.clock(), catalog, new TokenCounter(),
-                    idempotency, call), cfg.maxBodyBytes(), options.testFault(), metrics, options.usage());
+            PublicApi api = new PublicApi(vertx, Pipelines.build(keys, new CachedPolicyResolver(vertx, policyCache),
+                    countries, options.clock(), catalog, new TokenCounter(), idempotency, call), cfg.maxBodyBytes(),
+                    options.testFault(), metrics, options.usage(), TrustedProxies.parse(cfg.trustedProxies()));
             HttpServer pub = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
                     .setPort(cfg.port()).setCompressionSupported(false).setHttp2ClearTextEnabled(false)).requestHandler(api.router()).listen());
             HttpServer admin = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
                     .setPort(cfg.adminPort())).requestHandler(new AdminApi(vertx, metrics, token[0],
-                    adminRoutes()).router()).listen());
+                    adminRoutes(new AdminContext(store, keyLookup, policyCache, catalog,
+                    options.clock()))).router()).listen());
             return new Gateway(vertx, db, sim, pub, admin, upstream, demo, token[0], token[1] != null);
         } catch (RuntimeException e) {
             if (db != null) db.close();
@@ -139,8 +179,9 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** The admin endpoint groups, in mount order. */
-    private static List<dev.sluice.gateway.admin.AdminRoutes> adminRoutes() {
-        return List.of();
+    private static List<dev.sluice.gateway.admin.AdminRoutes> adminRoutes(AdminContext access) {
+        return List.of(new OrganizationRoutes(access), new ProjectRoutes(access), new ApiKeyRoutes(access),
+                new ServiceAccountRoutes(access), new UserRoutes(access), new AccessPolicyRoutes(access));
     }
 
     private static IdempotencyStore idempotencyStore(Vertx vertx, SluiceConfig cfg, Clock clock) {

@@ -1,5 +1,6 @@
 package dev.sluice.gateway;
 
+import dev.sluice.gateway.access.CountryLookup;
 import dev.sluice.gateway.models.ModelCatalog;
 import dev.sluice.gateway.models.TokenCounter;
 import dev.sluice.gateway.pipeline.Endpoint;
@@ -7,9 +8,16 @@ import dev.sluice.gateway.pipeline.Pipeline;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.stages.ApiKeyAuthentication;
 import dev.sluice.gateway.stages.ContextWindow;
+import dev.sluice.gateway.stages.IpAllowlist;
 import dev.sluice.gateway.stages.KeyResolver;
+import dev.sluice.gateway.stages.KeyScope;
+import dev.sluice.gateway.stages.ModelAccess;
 import dev.sluice.gateway.stages.ModelListing;
 import dev.sluice.gateway.stages.ModelResolution;
+import dev.sluice.gateway.stages.OrganizationMembership;
+import dev.sluice.gateway.stages.PolicyResolver;
+import dev.sluice.gateway.stages.RegionPolicy;
+import dev.sluice.gateway.stages.RequestHeadersMatch;
 import dev.sluice.gateway.stages.RequestValidation;
 
 import java.time.Clock;
@@ -21,19 +29,36 @@ import java.util.Map;
 final class Pipelines {
     private Pipelines() {}
 
-    static Map<Endpoint, Pipeline> build(KeyResolver keys, Clock clock, ModelCatalog catalog, TokenCounter tokens,
-                                         Stage idempotency, Stage upstreamCall) {
+    static Map<Endpoint, Pipeline> build(KeyResolver keys, PolicyResolver policies, CountryLookup countries,
+                                         Clock clock, ModelCatalog catalog, TokenCounter tokens, Stage idempotency,
+                                         Stage upstreamCall) {
         Stage authentication = new ApiKeyAuthentication(keys, clock);
+        Stage membership = new OrganizationMembership();
+        Stage headersMatch = new RequestHeadersMatch();
+        Stage scope = new KeyScope();
+        Stage ipAllowlist = new IpAllowlist(policies);
+        Stage region = new RegionPolicy(policies, countries);
         Pipeline modelRequest = new Pipeline(List.of(
                 authentication,
+                membership,
+                headersMatch,
+                scope,
+                ipAllowlist,
+                region,
                 new RequestValidation(),
                 new ModelResolution(catalog),
+                new ModelAccess(policies),
                 new ContextWindow(tokens),
                 idempotency,
                 upstreamCall));
         Pipeline modelCatalog = new Pipeline(List.of(
                 authentication,
-                new ModelListing(catalog)));
+                membership,
+                headersMatch,
+                scope,
+                ipAllowlist,
+                region,
+                new ModelListing(catalog, policies)));
         Map<Endpoint, Pipeline> byEndpoint = new EnumMap<>(Endpoint.class);
         for (Endpoint e : Endpoint.values()) byEndpoint.put(e, e.modelRequest() ? modelRequest : modelCatalog);
         return byEndpoint;

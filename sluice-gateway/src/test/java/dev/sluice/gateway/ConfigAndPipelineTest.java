@@ -46,7 +46,8 @@ class ConfigAndPipelineTest {
     @Test
     void theShippedPipelinesAreInOrder() {
         SluiceConfig cfg = ConfigLoader.load(ConfigLoader.Flags.none(), Map.of());
-        assertThat(Pipelines.build(s -> null, java.time.Clock.systemUTC(), Gateway.catalog(cfg),
+        assertThat(Pipelines.build(s -> null, dev.sluice.gateway.stages.PolicyResolver.open(),
+                dev.sluice.gateway.access.CountryLookup.none(), java.time.Clock.systemUTC(), Gateway.catalog(cfg),
                 new dev.sluice.gateway.models.TokenCounter(), new Named(StageOrder.IDEMPOTENCY),
                 new Named(StageOrder.TERMINAL))).hasSize(6);
     }

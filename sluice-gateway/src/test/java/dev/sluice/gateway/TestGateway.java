@@ -34,6 +34,11 @@ final class TestGateway implements AutoCloseable {
         this(dataDir, extraYaml, Clock.systemUTC(), Map.of());
     }
 
+    /** With extra environment variables (e.g. declared key secrets) and the clock the gateway runs on. */
+    TestGateway(Path dataDir, String extraYaml, Map<String, String> extraEnv, Clock clock) {
+        this(dataDir, extraYaml, clock, extraEnv);
+    }
+
     /** A gateway on {@code clock} (breakers, key expiry, idempotency retention) with extra environment variables. */
     TestGateway(Path dataDir, String extraYaml, Clock clock, Map<String, String> extraEnv) {
         this.dataDir = dataDir;
@@ -81,6 +86,27 @@ final class TestGateway implements AutoCloseable {
         b.header("authorization", "Bearer " + DEMO_KEY);
         for (int i = 0; i < headers.length; i += 2) b.setHeader(headers[i], headers[i + 1]);
         return send(b.build());
+    }
+
+    /** A call to the admin API with the admin token; {@code body} null for none; headers as name/value pairs. */
+    HttpResponse<String> admin(String method, String path, String body, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminPort() + path))
+                .timeout(Duration.ofSeconds(20)).header("authorization", "Bearer " + gateway.adminToken())
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) b.header("content-type", "application/json");
+        for (int i = 0; i < headers.length; i += 2) b.setHeader(headers[i], headers[i + 1]);
+        return send(b.build());
+    }
+
+    /** The JSON of an admin answer that must be 200. */
+    JsonNode adminOk(String method, String path, String body, String... headers) {
+        HttpResponse<String> r = admin(method, path, body, headers);
+        assertThat(r.statusCode()).as("%s %s -> %s", method, path, r.body()).isEqualTo(200);
+        try {
+            return JSON.readTree(r.body());
+        } catch (IOException e) {
+            throw new AssertionError("not JSON: " + r.body());
+        }
     }
 
     HttpResponse<String> send(HttpRequest r) {

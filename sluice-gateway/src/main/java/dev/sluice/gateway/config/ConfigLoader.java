@@ -59,6 +59,7 @@ public final class ConfigLoader {
         secrets.put("demo_key", blankToNull(env.get("SLUICE_DEMO_KEY")));
         SluiceConfig cfg = bind(tree, file);
         validate(cfg);
+        dev.sluice.gateway.access.AccessConfigValidation.validate(cfg, env);
         return cfg;
     }
 

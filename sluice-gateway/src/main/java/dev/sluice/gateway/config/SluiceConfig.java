@@ -12,7 +12,32 @@ import java.util.List;
 public record SluiceConfig(int port, int adminPort, String host, String dataDir, long maxBodyBytes,
                            Storage storage, Simulator simulator, Timeouts upstreamTimeouts, List<Model> models,
                            Secrets secrets, Retries upstreamRetries, Breaker circuitBreaker,
-                           Idempotency idempotency) {
+                           Idempotency idempotency, List<String> trustedProxies, Region region, Access access) {
+
+    /** Where the country of a request comes from: a header set by a trusted edge, or a CIDR→country CSV file. */
+    public record Region(String countryHeader, String countryTable) {}
+
+    /**
+     * The declarative bootstrap of the access model ({@code access:} in sluice.yaml), applied idempotently at start.
+     * A list left out is not touched; a list given (even empty) replaces what is stored for its organization or
+     * project.
+     */
+    public record Access(List<String> unsupportedCountries, List<AccessUser> users, List<AccessOrganization> organizations) {}
+
+    public record AccessUser(String email, String name) {}
+
+    public record AccessOrganization(String name, List<AccessMember> members, List<String> ipAllowlist,
+                                     List<String> unsupportedCountries, List<String> visibleModels,
+                                     List<String> allowedModels, List<AccessProject> projects) {}
+
+    public record AccessMember(String email, String role) {}
+
+    public record AccessProject(String name, List<String> ipAllowlist, List<String> allowedModels,
+                                List<String> serviceAccounts, List<AccessKey> keys) {}
+
+    /** A declared key: its secret is read from the environment variable {@code secretEnv}, never from the file. */
+    public record AccessKey(String name, String secretEnv, String owner, String serviceAccount, List<String> scopes,
+                            String expiresAt) {}
 
     /** {@code kind}: sqlite (embedded, file under data_dir) or postgres (url/user, password from an env var). */
     public record Storage(String kind, String url, String user, String passwordEnv, String schema) {}

@@ -42,6 +42,7 @@ public final class PublicApi {
     private final Consumer<Exchange> testFault;
     private final io.micrometer.core.instrument.MeterRegistry metrics;
     private final dev.sluice.gateway.usage.UsageSink usage;
+    private final dev.sluice.gateway.access.TrustedProxies trustedProxies;
 
     /**
      * @param testFault called before each pipeline runs; tests use it to throw and prove the failure handler leaks
@@ -49,6 +50,14 @@ public final class PublicApi {
      */
     public PublicApi(Vertx vertx, Map<Endpoint, Pipeline> pipelines, long maxBodyBytes, Consumer<Exchange> testFault,
                      io.micrometer.core.instrument.MeterRegistry metrics, dev.sluice.gateway.usage.UsageSink usage) {
+        this(vertx, pipelines, maxBodyBytes, testFault, metrics, usage, dev.sluice.gateway.access.TrustedProxies.none());
+    }
+
+    /** @param trustedProxies whose {@code X-Forwarded-For} names the client (config {@code trusted_proxies}) */
+    public PublicApi(Vertx vertx, Map<Endpoint, Pipeline> pipelines, long maxBodyBytes, Consumer<Exchange> testFault,
+                     io.micrometer.core.instrument.MeterRegistry metrics, dev.sluice.gateway.usage.UsageSink usage,
+                     dev.sluice.gateway.access.TrustedProxies trustedProxies) {
+        this.trustedProxies = trustedProxies;
         this.usage = usage;
         this.vertx = vertx;
         this.metrics = metrics;
@@ -86,7 +95,8 @@ public final class PublicApi {
         });
         String method = req.method().name();
         String path = req.path();
-        String ip = clientIp(req);
+        scope.client = trustedProxies.resolve(clientIp(req), req.headers().getAll("x-forwarded-for"));
+        String ip = scope.client.display();
         // Vert.x calls the end handler also when the connection closes first; 499 marks a caller that left.
         res.endHandler(v -> finished(scope, method, path, res.ended() ? res.getStatusCode() : 499, ip));
         res.closeHandler(v -> {
@@ -121,8 +131,9 @@ public final class PublicApi {
         scope.route = endpoint.route();
         HttpServerRequest req = ctx.request();
         Exchange ex = new Exchange(scope.requestId, scope.startNanos, endpoint, req.method().name(), req.path(),
-                req.headers(), ctx.body() == null ? null : ctx.body().buffer(), clientIp(req),
+                req.headers(), ctx.body() == null ? null : ctx.body().buffer(), scope.client.display(),
                 work -> vertx.executeBlocking(work, false));
+        ex.clientAddress(scope.client);
         ex.response(ctx.response());
         scope.exchange = ex;
         try {

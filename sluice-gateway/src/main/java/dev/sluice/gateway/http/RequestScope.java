@@ -11,6 +11,7 @@ final class RequestScope {
     String errorCode;
     Exchange exchange;
     boolean finished;
+    dev.sluice.gateway.access.ClientAddress client;
 
     RequestScope(String requestId, long startNanos) {
         this.requestId = requestId;

@@ -41,6 +41,7 @@ public final class Exchange {
     private String upstreamRequestId;
     private final java.util.List<Runnable> callerGoneListeners = new java.util.ArrayList<>(1);
     private boolean callerGone;
+    private dev.sluice.gateway.access.ClientAddress clientAddress;
 
     public Exchange(String requestId, long startNanos, Endpoint endpoint, String method, String path,
                     MultiMap requestHeaders, Buffer body, String clientIp,
@@ -112,6 +113,13 @@ public final class Exchange {
         callerGone = true;
         for (Runnable r : callerGoneListeners) r.run();
     }
+
+    /** The socket peer and the client behind trusted proxies; derived from {@link #clientIp()} when not set. */
+    public dev.sluice.gateway.access.ClientAddress clientAddress() {
+        if (clientAddress == null) clientAddress = dev.sluice.gateway.access.ClientAddress.direct(clientIp);
+        return clientAddress;
+    }
+    public void clientAddress(dev.sluice.gateway.access.ClientAddress a) { this.clientAddress = a; }
 
     public String upstreamRequestId() { return upstreamRequestId; }
     public void upstreamRequestId(String id) { this.upstreamRequestId = id; }

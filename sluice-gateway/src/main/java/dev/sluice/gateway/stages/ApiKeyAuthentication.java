@@ -13,7 +13,7 @@ import java.time.Clock;
 /**
  * Authenticates the {@code Authorization: Bearer} key: 401 missing_api_key without one, 401 invalid_api_key (with the
  * masked key) for an unknown, revoked or expired one. Expiry is checked against the injected clock on every request
- * so a cached key stops working at its expiry time.
+ * so a cached key stops working at its expiry time. What the key may do is for the stages after it.
  */
 public final class ApiKeyAuthentication implements Stage {
     private final KeyResolver keys;
@@ -51,7 +51,6 @@ public final class ApiKeyAuthentication implements Stage {
                         "time", String.valueOf(r.at())));
                 case EXPIRED -> Future.failedFuture(ApiException.of(ErrorKind.EXPIRED_API_KEY, "masked", masked,
                         "time", String.valueOf(r.at())));
-                case NO_ORGANIZATION -> Future.failedFuture(ApiException.of(ErrorKind.NO_ORGANIZATION));
             };
         });
     }

@@ -33,9 +33,8 @@ public final class CachedKeyResolver implements KeyResolver {
         if (found.isEmpty() || found.get().projectArchived()) return Resolution.unknown();
         KeyPrincipal p = found.get();
         ApiKey k = p.key();
-        Caller caller = new Caller(k.id(), p.orgId(), p.projectId(), k.redactedValue());
+        Caller caller = new Caller(k.id(), p.orgId(), p.projectId(), k.redactedValue(), k.scopes(), p.ownerIsMember());
         if (k.isRevoked()) return new Resolution(Status.REVOKED, caller, k.revokedAt());
-        if (!p.ownerIsMember()) return new Resolution(Status.NO_ORGANIZATION, caller, null);
         return new Resolution(Status.VALID, caller, k.expiresAt());
     }
 }

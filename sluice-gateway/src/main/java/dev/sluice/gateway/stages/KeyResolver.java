@@ -9,7 +9,7 @@ import java.time.Instant;
 public interface KeyResolver {
     Future<Resolution> resolve(String secret);
 
-    enum Status { VALID, UNKNOWN, REVOKED, EXPIRED, NO_ORGANIZATION }
+    enum Status { VALID, UNKNOWN, REVOKED, EXPIRED }
 
     /** The outcome; {@code at} is when the key was revoked or expires, when that matters. */
     record Resolution(Status status, Caller caller, Instant at) {

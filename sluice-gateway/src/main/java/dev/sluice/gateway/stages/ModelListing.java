@@ -2,6 +2,7 @@ package dev.sluice.gateway.stages;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sluice.gateway.access.AccessPolicy;
 import dev.sluice.gateway.models.ModelCatalog;
 import dev.sluice.gateway.models.ModelSpec;
 import dev.sluice.gateway.pipeline.ApiException;
@@ -19,14 +20,17 @@ import java.util.List;
 
 /**
  * Answers {@code GET /v1/models} and {@code GET /v1/models/{id}} from the catalogue, with {@code context_window} and
- * {@code max_output_tokens} as extra fields.
+ * {@code max_output_tokens} as extra fields, showing only the models the caller may use: one outside its
+ * organization's tier or not allowed for its organization or project is neither listed nor shown (404).
  */
 public final class ModelListing implements Stage {
     private static final JsonFactory JSON = new JsonFactory();
     private final ModelCatalog catalog;
+    private final PolicyResolver policies;
 
-    public ModelListing(ModelCatalog catalog) {
+    public ModelListing(ModelCatalog catalog, PolicyResolver policies) {
         this.catalog = catalog;
+        this.policies = policies;
     }
 
     @Override
@@ -36,19 +40,25 @@ public final class ModelListing implements Stage {
 
     @Override
     public Future<Void> apply(Exchange ex, Chain next) {
-        String body;
-        if (ex.endpoint() == Endpoint.MODELS_GET) {
-            String id = ex.path().substring("/v1/models/".length());
-            id = java.net.URLDecoder.decode(id, java.nio.charset.StandardCharsets.UTF_8);
-            String modelId = id;
-            ModelSpec m = catalog.find(id)
-                    .orElseThrow(() -> ApiException.at(ErrorKind.MODEL_NOT_FOUND, "model", "model", modelId));
-            body = write(List.of(m), false);
-        } else {
-            body = write(catalog.all(), true);
-        }
-        ex.response().putHeader("content-type", "application/json").setStatusCode(200);
-        return ex.response().end(body);
+        return policies.policy(ex.caller()).compose(policy -> {
+            String body;
+            if (ex.endpoint() == Endpoint.MODELS_GET) {
+                String id = ex.path().substring("/v1/models/".length());
+                id = java.net.URLDecoder.decode(id, java.nio.charset.StandardCharsets.UTF_8);
+                String modelId = id;
+                ModelSpec m = catalog.find(id).filter(s -> usable(policy, s))
+                        .orElseThrow(() -> ApiException.at(ErrorKind.MODEL_NOT_FOUND, "model", "model", modelId));
+                body = write(List.of(m), false);
+            } else {
+                body = write(catalog.all().stream().filter(s -> usable(policy, s)).toList(), true);
+            }
+            ex.response().putHeader("content-type", "application/json").setStatusCode(200);
+            return ex.response().end(body);
+        });
+    }
+
+    private static boolean usable(AccessPolicy policy, ModelSpec m) {
+        return policy.sees(m.id()) && policy.mayUse(m.id());
     }
 
     private static String write(List<ModelSpec> models, boolean list) {

@@ -16,6 +16,9 @@ public final class AccessStore {
     private final ApiKeys apiKeys;
     private final AuditLog audit;
     private final Settings settings;
+    private final IpAllowlists ipAllowlists;
+    private final RegionPolicies regionPolicies;
+    private final ModelAccessRules modelAccess;
 
     public AccessStore(Database db, Clock clock) {
         this.db = db;
@@ -26,6 +29,9 @@ public final class AccessStore {
         this.apiKeys = new ApiKeys(db, clock);
         this.audit = new AuditLog(db, clock);
         this.settings = new Settings(db, clock);
+        this.ipAllowlists = new IpAllowlists(db, clock);
+        this.regionPolicies = new RegionPolicies(db, clock);
+        this.modelAccess = new ModelAccessRules(db, clock);
     }
 
     public Database database() { return db; }
@@ -36,4 +42,7 @@ public final class AccessStore {
     public ApiKeys apiKeys() { return apiKeys; }
     public AuditLog audit() { return audit; }
     public Settings settings() { return settings; }
+    public IpAllowlists ipAllowlists() { return ipAllowlists; }
+    public RegionPolicies regionPolicies() { return regionPolicies; }
+    public ModelAccessRules modelAccess() { return modelAccess; }
 }

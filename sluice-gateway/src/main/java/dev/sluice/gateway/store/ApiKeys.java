@@ -165,6 +165,21 @@ public final class ApiKeys {
         });
     }
 
+    /**
+     * Changes a key's scope restriction and expiry (declarative bootstrap keeps declared keys in step with the file).
+     * False if the key does not exist.
+     */
+    public boolean setRestrictions(String keyId, Set<String> scopes, Instant expiresAt) {
+        return db.withConnection(c -> {
+            try (PreparedStatement ps = db.prepare(c, "UPDATE api_keys SET scopes = ?, expires_at = ? WHERE id = ?")) {
+                ps.setString(1, joinScopes(scopes));
+                Rows.setInstant(ps, 2, Rows.millis(expiresAt));
+                ps.setString(3, keyId);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
     /** Moves {@code last_used_at} forward (never back). Callers should batch this off the request path. */
     public void markUsed(String keyId, Instant at) {
         db.withConnection(c -> {

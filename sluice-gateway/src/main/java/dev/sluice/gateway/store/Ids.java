@@ -14,6 +14,7 @@ final class Ids {
     static final String PROJECT = "proj_";
     static final String SERVICE_ACCOUNT = "svc_acct_";
     static final String API_KEY = "key_";
+    static final String IP_ALLOWLIST_ENTRY = "ipallow_";
 
     private Ids() {}
 

@@ -57,6 +57,18 @@ public final class Organizations {
         });
     }
 
+    /** Renames an organization; false if it does not exist. */
+    public boolean rename(String orgId, String name) {
+        requireName(name);
+        return db.withConnection(c -> {
+            try (PreparedStatement ps = db.prepare(c, "UPDATE organizations SET name = ? WHERE id = ?")) {
+                ps.setString(1, name);
+                ps.setString(2, orgId);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
     /** True when no organization exists yet (a fresh installation). */
     public boolean isEmpty() {
         return db.withConnection(c -> {

@@ -66,6 +66,18 @@ public final class Projects {
         });
     }
 
+    /** Renames a project; false if it does not exist. */
+    public boolean rename(String projectId, String name) {
+        Organizations.requireName(name);
+        return db.withConnection(c -> {
+            try (PreparedStatement ps = db.prepare(c, "UPDATE projects SET name = ? WHERE id = ?")) {
+                ps.setString(1, name);
+                ps.setString(2, projectId);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
     /** Archives an active project now; its keys stop authenticating. False if unknown or already archived. */
     public boolean archive(String projectId) {
         Instant now = Rows.now(clock);

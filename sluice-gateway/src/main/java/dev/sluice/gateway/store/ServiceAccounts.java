@@ -12,6 +12,7 @@ import java.util.Optional;
 public final class ServiceAccounts {
 
     private static final String COLUMNS = "id, project_id, name, created_at";
+    private static final String READ_COLUMNS = COLUMNS + ", deleted_at";
 
     private final Database db;
     private final Clock clock;
@@ -39,7 +40,7 @@ public final class ServiceAccounts {
 
     public Optional<ServiceAccount> find(String id) {
         return db.withConnection(c -> {
-            try (PreparedStatement ps = db.prepare(c, "SELECT " + COLUMNS + " FROM service_accounts WHERE id = ?")) {
+            try (PreparedStatement ps = db.prepare(c, "SELECT " + READ_COLUMNS + " FROM service_accounts WHERE id = ?")) {
                 ps.setString(1, id);
                 try (ResultSet rs = ps.executeQuery()) {
                     return rs.next() ? Optional.of(read(rs)) : Optional.empty();
@@ -50,7 +51,7 @@ public final class ServiceAccounts {
 
     public List<ServiceAccount> listByProject(String projectId) {
         return db.withConnection(c -> {
-            String sql = "SELECT " + COLUMNS + " FROM service_accounts WHERE project_id = ? ORDER BY created_at, id";
+            String sql = "SELECT " + READ_COLUMNS + " FROM service_accounts WHERE project_id = ? ORDER BY created_at, id";
             try (PreparedStatement ps = db.prepare(c, sql)) {
                 ps.setString(1, projectId);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -62,8 +63,33 @@ public final class ServiceAccounts {
         });
     }
 
+    /**
+     * Marks a service account deleted and revokes its keys, in one transaction; false if it does not exist or was
+     * deleted already.
+     */
+    public boolean delete(String id) {
+        java.time.Instant now = Rows.now(clock);
+        return db.transaction(c -> {
+            int n;
+            try (PreparedStatement ps = db.prepare(c,
+                    "UPDATE service_accounts SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL")) {
+                Rows.setInstant(ps, 1, now);
+                ps.setString(2, id);
+                n = ps.executeUpdate();
+            }
+            if (n == 0) return false;
+            try (PreparedStatement ps = db.prepare(c,
+                    "UPDATE api_keys SET revoked_at = ? WHERE service_account_id = ? AND revoked_at IS NULL")) {
+                Rows.setInstant(ps, 1, now);
+                ps.setString(2, id);
+                ps.executeUpdate();
+            }
+            return true;
+        });
+    }
+
     private static ServiceAccount read(ResultSet rs) throws SQLException {
         return new ServiceAccount(rs.getString("id"), rs.getString("project_id"), rs.getString("name"),
-                Rows.instant(rs, "created_at"));
+                Rows.instant(rs, "created_at"), Rows.instant(rs, "deleted_at"));
     }
 }

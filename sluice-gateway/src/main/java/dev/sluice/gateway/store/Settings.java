@@ -45,7 +45,7 @@ public final class Settings {
      * Inside a transaction, takes a lock that concurrent holders of the same name wait on until this transaction
      * ends (a row lock on PostgreSQL; SQLite's write transactions are serial already).
      */
-    void lock(String name) {
+    public void lock(String name) {
         upsert(name, "", "DO UPDATE SET updated_at = excluded.updated_at");
     }
 

@@ -1,0 +1,39 @@
+package dev.sluice.gateway.stages;
+
+import dev.sluice.gateway.access.CountryLookup;
+import dev.sluice.gateway.pipeline.ApiException;
+import dev.sluice.gateway.pipeline.Exchange;
+import dev.sluice.gateway.pipeline.Stage;
+import dev.sluice.gateway.pipeline.StageOrder;
+import dev.sluice.protocol.ErrorKind;
+import io.vertx.core.Future;
+
+/**
+ * Refuses requests from a country, region or territory on the installation's or the organization's unsupported
+ * list (403 unsupported_country_region_territory). The country comes from {@link CountryLookup}; an unknown
+ * country is served, since the policy lists what is refused.
+ */
+public final class RegionPolicy implements Stage {
+    private final PolicyResolver policies;
+    private final CountryLookup countries;
+
+    public RegionPolicy(PolicyResolver policies, CountryLookup countries) {
+        this.policies = policies;
+        this.countries = countries;
+    }
+
+    @Override
+    public StageOrder order() {
+        return StageOrder.REGION_POLICY;
+    }
+
+    @Override
+    public Future<Void> apply(Exchange ex, Chain next) {
+        return policies.policy(ex.caller()).compose(p -> {
+            if (p.unsupportedCountries().isEmpty()) return next.proceed(ex);
+            String country = countries.country(ex.clientAddress(), ex::header);
+            if (!p.supports(country)) return Future.failedFuture(ApiException.of(ErrorKind.UNSUPPORTED_COUNTRY));
+            return next.proceed(ex);
+        });
+    }
+}

@@ -1,0 +1,151 @@
+package dev.sluice.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.gateway.store.ApiKeys;
+import dev.sluice.protocol.KeyMask;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+import static dev.sluice.gateway.TestGateway.assertError;
+import static dev.sluice.gateway.TestGateway.chat;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Keys over time, on a gateway whose clock (and so whose key and policy caches) the test moves by hand: expiry at
+ * the instant, revocations seen at once here and within one second from another gateway, and a hot path that does
+ * not touch the database.
+ */
+class KeyLifecycleTest {
+    static final Instant START = Instant.parse("2026-06-01T12:00:00Z");
+
+    @TempDir
+    static Path dir;
+    static FakeClock clock;
+    static TestGateway gw;
+    static String projectId;
+
+    @BeforeAll
+    static void start() {
+        clock = new FakeClock(START);
+        gw = new TestGateway(dir, null, Map.of(), clock);
+        projectId = gw.gateway.demo().orElseThrow().projectId();
+    }
+
+    @AfterAll
+    static void stop() {
+        gw.close();
+    }
+
+    /** Every test starts with cold caches: whatever earlier tests cached has expired. */
+    @BeforeEach
+    void expireCaches() {
+        clock.advance(Duration.ofSeconds(5));
+    }
+
+    HttpResponse<String> chatWith(String key) {
+        return gw.post("/v1/chat/completions", chat("sim-mini", null), "authorization", "Bearer " + key);
+    }
+
+    JsonNode createKey(String extra) {
+        return gw.adminOk("POST", "/v1/organization/projects/" + projectId + "/api_keys",
+                "{\"name\":\"k\"" + (extra == null ? "" : "," + extra) + "}");
+    }
+
+    @Test
+    void anExpiringKeyWorksUntilItsExpiryInstantAndFailsFromItOn() {
+        Instant now = clock.instant();
+        long expiresAt = now.plusSeconds(60).getEpochSecond();
+        String secret = createKey("\"expires_at\":" + expiresAt).get("value").asText();
+        assertThat(chatWith(secret).statusCode()).isEqualTo(200);
+
+        clock.advance(Duration.ofSeconds(60).minusMillis(1));
+        assertThat(chatWith(secret).statusCode()).isEqualTo(200);
+
+        clock.advance(Duration.ofMillis(1));
+        JsonNode e = assertError(chatWith(secret), 401, "invalid_request_error", "invalid_api_key", null, false);
+        assertThat(e.get("message").asText()).isEqualTo("The API key " + KeyMask.mask(secret)
+                + " expired at " + now.plusSeconds(60) + ". Create a new key in your Sluice dashboard.");
+    }
+
+    @Test
+    void aRevocationThroughTheAdminApiStopsTheKeyOnTheVeryNextRequest() {
+        JsonNode key = createKey(null);
+        String secret = key.get("value").asText();
+        assertThat(chatWith(secret).statusCode()).isEqualTo(200); // now cached
+
+        gw.adminOk("DELETE", "/v1/organization/projects/" + projectId + "/api_keys/" + key.get("id").asText(), null);
+
+        assertError(chatWith(secret), 401, "invalid_request_error", "invalid_api_key", null, false);
+    }
+
+    @Test
+    void aRevocationWrittenByAnotherGatewayIsSeenWithinOneSecond() {
+        JsonNode key = createKey(null);
+        String secret = key.get("value").asText();
+        assertThat(chatWith(secret).statusCode()).isEqualTo(200); // now cached
+
+        // Another gateway on the same database revokes it: no invalidation reaches this one.
+        new ApiKeys(gw.gateway.database(), clock).revoke(key.get("id").asText(), clock.instant());
+        clock.advance(Duration.ofMillis(400));
+        assertThat(chatWith(secret).statusCode()).as("still served from the cache").isEqualTo(200);
+
+        clock.advance(Duration.ofMillis(600)); // one second after the key was cached
+        JsonNode e = assertError(chatWith(secret), 401, "invalid_request_error", "invalid_api_key", null, false);
+        assertThat(e.get("message").asText()).contains("was revoked at");
+    }
+
+    @Test
+    void aPolicyChangeWrittenByAnotherGatewayIsSeenWithinOneSecond() {
+        String orgId = gw.adminOk("POST", "/v1/organizations", "{\"name\":\"Elsewhere\"}").get("id").asText();
+        String project = gw.adminOk("POST", "/v1/organization/projects", "{\"name\":\"P\"}",
+                "openai-organization", orgId).get("id").asText();
+        String secret = gw.adminOk("POST", "/v1/organization/projects/" + project + "/api_keys", "{\"name\":\"k\"}")
+                .get("value").asText();
+        assertThat(chatWith(secret).statusCode()).isEqualTo(200);
+
+        gw.gateway.database().transaction(c -> {
+            new dev.sluice.gateway.store.IpAllowlists(gw.gateway.database(), clock).add(orgId, null, "10.0.0.0/8");
+            return null;
+        });
+        clock.advance(Duration.ofMillis(400));
+        assertThat(chatWith(secret).statusCode()).isEqualTo(200);
+
+        clock.advance(Duration.ofMillis(600));
+        HttpResponse<String> r = chatWith(secret);
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(r.body()).contains("ip_not_authorized");
+    }
+
+    @Test
+    void afterTheFirstRequestTheHotPathDoesNotQueryTheDatabase() {
+        assertThat(chatWith(TestGateway.DEMO_KEY).statusCode()).isEqualTo(200);
+        assertThat(gw.request("GET", "/v1/models").statusCode()).isEqualTo(200);
+        long before = gw.gateway.database().queryCount();
+
+        int n = 100;
+        for (int i = 0; i < n; i++) {
+            HttpResponse<String> r = i % 5 == 0 ? chatWith(TestGateway.DEMO_KEY) : gw.request("GET", "/v1/models");
+            assertThat(r.statusCode()).isEqualTo(200);
+        }
+        // Unknown keys are cached too: a flood of one bad key costs one query.
+        for (int i = 0; i < 20; i++) chatWith("sk-proj-notAKey0123456789abcdefghijklmnopqrstuvwx");
+
+        assertThat(gw.gateway.database().queryCount() - before).isEqualTo(1);
+    }
+
+    @Test
+    void theFirstRequestOfAKeyCostsOneKeyQueryAndThreePolicyQueries() {
+        long before = gw.gateway.database().queryCount();
+        assertThat(chatWith(TestGateway.DEMO_KEY).statusCode()).isEqualTo(200);
+        assertThat(gw.gateway.database().queryCount() - before).isEqualTo(4);
+    }
+}
