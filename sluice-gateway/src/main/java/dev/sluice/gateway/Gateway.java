@@ -16,6 +16,7 @@ import dev.sluice.gateway.store.Database;
 import dev.sluice.gateway.store.DemoCredentials;
 import dev.sluice.gateway.store.DemoSeed;
 import dev.sluice.gateway.store.StorageSettings;
+import dev.sluice.gateway.traffic.TrafficControl;
 import dev.sluice.gateway.upstream.UpstreamCall;
 import dev.sluice.gateway.usage.InMemoryUsageSink;
 import dev.sluice.gateway.usage.UsageSink;
@@ -59,6 +60,7 @@ public final class Gateway implements AutoCloseable {
     private final DemoCredentials demo;
     private final String adminToken;
     private final boolean adminTokenGenerated;
+    private final TrafficControl traffic;
 
     /** Test and embedding hooks; production uses {@link #defaults()}. */
     public record Options(Clock clock, Consumer<Exchange> testFault, UsageSink usage) {
@@ -69,7 +71,7 @@ public final class Gateway implements AutoCloseable {
 
     private Gateway(Vertx vertx, Database database, SimulatorServer simulator, HttpServer publicServer,
                     HttpServer adminServer, HttpClient upstreamClient, DemoCredentials demo,
-                    String adminToken, boolean adminTokenGenerated) {
+                    String adminToken, boolean adminTokenGenerated, TrafficControl traffic) {
         this.vertx = vertx;
         this.database = database;
         this.simulator = simulator;
@@ -79,11 +81,13 @@ public final class Gateway implements AutoCloseable {
         this.demo = demo;
         this.adminToken = adminToken;
         this.adminTokenGenerated = adminTokenGenerated;
+        this.traffic = traffic;
     }
 
     public static Gateway start(SluiceConfig cfg, Map<String, String> env, Options options) {
         Vertx vertx = Vertx.vertx();
         Database db = null;
+        TrafficControl traffic = null;
         try {
             Path dataDir = Path.of(cfg.dataDir());
             db = Database.open(storageSettings(cfg, dataDir, env));
@@ -109,15 +113,23 @@ public final class Gateway implements AutoCloseable {
             CachedKeyResolver keys = new CachedKeyResolver(vertx,
                     new CachingKeyLookup(new ApiKeys(db, options.clock()), workers));
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            traffic = TrafficControl.start(cfg, vertx, db, catalog, options.clock(), metrics);
+            UsageSink ledger = traffic.ledger();
+            UsageSink observer = options.usage();
+            UsageSink usage = r -> {
+                ledger.record(r);
+                observer.record(r);
+            };
             PublicApi api = new PublicApi(vertx, Pipelines.build(keys, options.clock(), catalog, new TokenCounter(),
-                    call), cfg.maxBodyBytes(), options.testFault(), metrics, options.usage());
+                    traffic.stages(), call), cfg.maxBodyBytes(), options.testFault(), metrics, usage);
             HttpServer pub = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
                     .setPort(cfg.port()).setCompressionSupported(false).setHttp2ClearTextEnabled(false)).requestHandler(api.router()).listen());
             HttpServer admin = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
                     .setPort(cfg.adminPort())).requestHandler(new AdminApi(vertx, metrics, token[0],
-                    adminRoutes()).router()).listen());
-            return new Gateway(vertx, db, sim, pub, admin, upstream, demo, token[0], token[1] != null);
+                    adminRoutes(traffic)).router()).listen());
+            return new Gateway(vertx, db, sim, pub, admin, upstream, demo, token[0], token[1] != null, traffic);
         } catch (RuntimeException e) {
+            if (traffic != null) traffic.close();
             if (db != null) db.close();
             vertx.close();
             throw e;
@@ -125,8 +137,8 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** The admin endpoint groups, in mount order. */
-    private static List<dev.sluice.gateway.admin.AdminRoutes> adminRoutes() {
-        return List.of();
+    private static List<dev.sluice.gateway.admin.AdminRoutes> adminRoutes(TrafficControl traffic) {
+        return new java.util.ArrayList<>(traffic.adminRoutes());
     }
 
     private static StorageSettings storageSettings(SluiceConfig cfg, Path dataDir, Map<String, String> env) {
@@ -201,9 +213,15 @@ public final class Gateway implements AutoCloseable {
 
     public Optional<String> simulatorBaseUrl() { return Optional.ofNullable(simulator).map(SimulatorServer::baseUrl); }
 
+    /** The embedded simulator, when enabled (tests watch its in-flight count). */
+    public Optional<SimulatorServer> simulator() { return Optional.ofNullable(simulator); }
+
     public Vertx vertx() { return vertx; }
 
     public Database database() { return database; }
+
+    /** Quotas, rate limits, Slow Down, admission control and the usage ledger of this gateway. */
+    public TrafficControl traffic() { return traffic; }
 
     @Override
     public void close() {
@@ -213,6 +231,7 @@ public final class Gateway implements AutoCloseable {
             await(upstreamClient.close());
             if (simulator != null) await(simulator.close());
         } finally {
+            traffic.close(); // drains the usage ledger before the database closes
             await(vertx.close());
             database.close();
         }

@@ -11,6 +11,7 @@ import dev.sluice.gateway.stages.KeyResolver;
 import dev.sluice.gateway.stages.ModelListing;
 import dev.sluice.gateway.stages.ModelResolution;
 import dev.sluice.gateway.stages.RequestValidation;
+import dev.sluice.gateway.traffic.TrafficStages;
 
 import java.time.Clock;
 import java.util.EnumMap;
@@ -23,12 +24,21 @@ final class Pipelines {
 
     static Map<Endpoint, Pipeline> build(KeyResolver keys, Clock clock, ModelCatalog catalog, TokenCounter tokens,
                                          Stage upstreamCall) {
+        return build(keys, clock, catalog, tokens, TrafficStages.passThrough(), upstreamCall);
+    }
+
+    static Map<Endpoint, Pipeline> build(KeyResolver keys, Clock clock, ModelCatalog catalog, TokenCounter tokens,
+                                         TrafficStages traffic, Stage upstreamCall) {
         Stage authentication = new ApiKeyAuthentication(keys, clock);
         Pipeline modelRequest = new Pipeline(List.of(
                 authentication,
                 new RequestValidation(),
                 new ModelResolution(catalog),
                 new ContextWindow(tokens),
+                traffic.quotaCheck(),
+                traffic.rateLimits(),
+                traffic.slowDownGuard(),
+                traffic.admissionControl(),
                 upstreamCall));
         Pipeline modelCatalog = new Pipeline(List.of(
                 authentication,

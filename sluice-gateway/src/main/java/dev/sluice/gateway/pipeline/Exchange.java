@@ -41,6 +41,8 @@ public final class Exchange {
     private String upstreamRequestId;
     private final java.util.List<Runnable> callerGoneListeners = new java.util.ArrayList<>(1);
     private boolean callerGone;
+    private final java.util.List<java.util.function.Function<dev.sluice.gateway.usage.UsageRecord, Future<?>>>
+            finishListeners = new java.util.ArrayList<>(3);
 
     public Exchange(String requestId, long startNanos, Endpoint endpoint, String method, String path,
                     MultiMap requestHeaders, Buffer body, String clientIp,
@@ -111,6 +113,28 @@ public final class Exchange {
         if (callerGone) return;
         callerGone = true;
         for (Runnable r : callerGoneListeners) r.run();
+    }
+
+    /**
+     * Runs {@code listener} once the request has ended, with its usage record, before the record goes to the usage
+     * sink (token-limit corrections, admission release). The record waits for the listener's future.
+     */
+    public void onFinished(java.util.function.Function<dev.sluice.gateway.usage.UsageRecord, Future<?>> listener) {
+        finishListeners.add(listener);
+    }
+
+    /** Called once by the HTTP adapter when the request has ended; completes when every listener has. */
+    public Future<Void> finished(dev.sluice.gateway.usage.UsageRecord record) {
+        if (finishListeners.isEmpty()) return Future.succeededFuture();
+        java.util.List<Future<?>> all = new java.util.ArrayList<>(finishListeners.size());
+        for (var l : finishListeners) {
+            try {
+                all.add(l.apply(record));
+            } catch (RuntimeException e) {
+                all.add(Future.failedFuture(e));
+            }
+        }
+        return Future.join(all).mapEmpty();
     }
 
     public String upstreamRequestId() { return upstreamRequestId; }
