@@ -35,6 +35,7 @@ class UsageApiTest {
     private void call(TestGateway gw, String key, String project, String model, String path, String body) {
         HttpResponse<String> r = gw.post(path, body, "authorization", "Bearer " + key, "x-sluice-sim", "tokens=7");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        TrafficHarness.awaitUsage(gw, r); // recorded (and timed) before the test moves the clock
         JsonNode u = TrafficHarness.json(r).get("usage");
         long in = u.get("prompt_tokens").asLong();
         long out = u.path("completion_tokens").asLong(0);
