@@ -80,4 +80,27 @@ class OverloadTest {
             assertThat(metric(gw, "sluice_admission_shed_total")).isZero();
         }
     }
+
+    @Test
+    void aCallerThatLeavesWhileQueuedDoesNotKeepItsSlot() throws Exception {
+        String yaml = "overload:\n  algorithm: fixed\n  initial_limit: 1\n  min_limit: 1\n  max_limit: 1\n"
+                + "  queue_size: 1\n  queue_timeout_ms: 5000\nslow_down:\n  enabled: false\n";
+        try (TestGateway gw = new TestGateway(dir, yaml)) {
+            CompletableFuture<HttpResponse<String>> first = gw.http.sendAsync(chatRequest(gw, chat("sim-mini", null),
+                    "x-sluice-sim", "delay_ms=800"), HttpResponse.BodyHandlers.ofString());
+            RateLimitsTest.awaitInFlight(gw, 1);
+            java.net.http.HttpRequest impatient = java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                            gw.url("/v1/chat/completions"))).timeout(java.time.Duration.ofMillis(200))
+                    .header("content-type", "application/json").header("authorization", "Bearer " + TestGateway.DEMO_KEY)
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(chat("sim-mini", null))).build();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> gw.http.send(impatient, HttpResponse.BodyHandlers.ofString()))
+                    .isInstanceOf(java.net.http.HttpTimeoutException.class);
+            assertThat(first.join().statusCode()).isEqualTo(200);
+            // the one slot is free again: the next request is served, not queued until its deadline
+            long start = System.nanoTime();
+            assertThat(gw.post("/v1/chat/completions", chat("sim-mini", null)).statusCode()).isEqualTo(200);
+            assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(3000);
+            assertThat(metric(gw, "sluice_admission_in_flight")).isZero();
+        }
+    }
 }

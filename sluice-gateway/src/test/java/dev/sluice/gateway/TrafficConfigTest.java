@@ -104,10 +104,28 @@ class TrafficConfigTest {
         }
     }
 
-    /** A loopback TCP forwarder to a real server, which the test can cut off (closing every connection). */
+    @Test
+    void aRedisThatStopsAnsweringCostsARequestAtMostTheScriptTimeoutNotAHang() throws Exception {
+        try (TcpProxy proxy = new TcpProxy(6379)) {
+            String yaml = "limits:\n  store: redis\nredis:\n  url: redis://127.0.0.1:" + proxy.port() + "\n  key_prefix: \""
+                    + TrafficHarness.uniquePrefix() + "\"\n" + TrafficHarness.ONLY_LIMITS;
+            try (TestGateway gw = new TestGateway(dir, yaml)) {
+                assertThat(gw.post("/v1/chat/completions", chat("sim-mini", null)).statusCode()).isEqualTo(200);
+                proxy.blackhole();
+                long start = System.nanoTime();
+                HttpResponse<String> r = gw.post("/v1/chat/completions", chat("sim-mini", null));
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                assertError(r, 503, "server_error", "server_overloaded", null, true);
+                assertThat(ms).isBetween(dev.sluice.gateway.limits.RedisScript.TIMEOUT_MS - 100, 10_000L);
+            }
+        }
+    }
+
+    /** A loopback TCP forwarder to a real server, which the test can cut off or silence. */
     static final class TcpProxy implements AutoCloseable {
         private final ServerSocket server;
         private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+        private volatile boolean forwarding = true;
 
         TcpProxy(int targetPort) throws IOException {
             server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -134,7 +152,12 @@ class TrafficConfigTest {
         private void pipe(Socket from, Socket to) {
             Thread.ofVirtual().start(() -> {
                 try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                    in.transferTo(out);
+                    byte[] buf = new byte[8192];
+                    for (int n; (n = in.read(buf)) >= 0; ) {
+                        if (!forwarding) continue; // silenced: bytes vanish, connections stay open
+                        out.write(buf, 0, n);
+                        out.flush();
+                    }
                 } catch (IOException ignored) {
                     // cut off
                 } finally {
@@ -142,6 +165,11 @@ class TrafficConfigTest {
                     close(to);
                 }
             });
+        }
+
+        /** Keeps every connection open but forwards nothing more: a server that stopped answering. */
+        void blackhole() {
+            forwarding = false;
         }
 
         void stop() {

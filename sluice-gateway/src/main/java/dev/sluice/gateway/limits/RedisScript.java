@@ -13,12 +13,15 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A Lua script run by its SHA ({@code EVALSHA}): loaded once at start, and loaded again only if Redis answers
  * NOSCRIPT (it restarted or its script cache was flushed), so every call sends the hash, not the source.
  */
 public final class RedisScript {
+    /** How long a script call may take before it counts as failed. */
+    public static final long TIMEOUT_MS = 2_000;
     private final Redis redis;
     private final String source;
     private final String sha;
@@ -42,7 +45,12 @@ public final class RedisScript {
         });
     }
 
+    /** Runs the script; fails when Redis does not answer within {@link #TIMEOUT_MS} (a hung server must not hang requests). */
     public Future<Response> run(List<String> keys, List<String> args) {
+        return sendOrLoad(keys, args).timeout(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private Future<Response> sendOrLoad(List<String> keys, List<String> args) {
         return send(keys, args).recover(err -> {
             String m = err.getMessage();
             if (m == null || !m.startsWith("NOSCRIPT")) return Future.failedFuture(err);

@@ -118,6 +118,8 @@ public final class AdmissionControl implements Stage {
             admitWaiting();
             return Future.succeededFuture();
         });
+        // A caller that left while queued has been released above already; nothing to send upstream.
+        if (ex.hasFinished()) return Future.succeededFuture();
         return next.proceed(ex);
     }
 

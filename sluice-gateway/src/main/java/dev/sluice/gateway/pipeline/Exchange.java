@@ -43,6 +43,7 @@ public final class Exchange {
     private boolean callerGone;
     private final java.util.List<java.util.function.Function<dev.sluice.gateway.usage.UsageRecord, Future<?>>>
             finishListeners = new java.util.ArrayList<>(3);
+    private dev.sluice.gateway.usage.UsageRecord finishedRecord;
 
     public Exchange(String requestId, long startNanos, Endpoint endpoint, String method, String path,
                     MultiMap requestHeaders, Buffer body, String clientIp,
@@ -120,11 +121,19 @@ public final class Exchange {
      * sink (token-limit corrections, admission release). The record waits for the listener's future.
      */
     public void onFinished(java.util.function.Function<dev.sluice.gateway.usage.UsageRecord, Future<?>> listener) {
-        finishListeners.add(listener);
+        // The caller may have gone while a stage was waiting (a queue, a store): then run it at once.
+        if (finishedRecord != null) listener.apply(finishedRecord);
+        else finishListeners.add(listener);
+    }
+
+    /** True once the request has ended (answered, or the caller went away), even if a stage is still running. */
+    public boolean hasFinished() {
+        return finishedRecord != null;
     }
 
     /** Called once by the HTTP adapter when the request has ended; completes when every listener has. */
     public Future<Void> finished(dev.sluice.gateway.usage.UsageRecord record) {
+        finishedRecord = record;
         if (finishListeners.isEmpty()) return Future.succeededFuture();
         java.util.List<Future<?>> all = new java.util.ArrayList<>(finishListeners.size());
         for (var l : finishListeners) {

@@ -43,6 +43,12 @@ public final class QuotaCheck implements Stage {
             metrics.counter("sluice_quota_refused").increment();
             return Future.failedFuture(ApiException.of(ErrorKind.INSUFFICIENT_QUOTA));
         }
+        // The ledger ends the reservation when it records the request; if that already happened (the caller left
+        // while an earlier stage waited), nobody else will.
+        if (ex.hasFinished()) {
+            book.release(ex.requestId());
+            return Future.succeededFuture();
+        }
         return next.proceed(ex);
     }
 }
