@@ -18,7 +18,6 @@ import dev.sluice.gateway.store.DemoSeed;
 import dev.sluice.gateway.store.StorageSettings;
 import dev.sluice.gateway.traffic.TrafficControl;
 import dev.sluice.gateway.upstream.UpstreamCall;
-import dev.sluice.gateway.usage.InMemoryUsageSink;
 import dev.sluice.gateway.usage.UsageSink;
 import dev.sluice.sim.SimulatorOptions;
 import dev.sluice.sim.SimulatorServer;
@@ -65,7 +64,8 @@ public final class Gateway implements AutoCloseable {
     /** Test and embedding hooks; production uses {@link #defaults()}. */
     public record Options(Clock clock, Consumer<Exchange> testFault, UsageSink usage) {
         public static Options defaults() {
-            return new Options(Clock.systemUTC(), ex -> { }, new InMemoryUsageSink());
+            // The usage ledger persists every record; the observer here is for tests and embedders.
+            return new Options(Clock.systemUTC(), ex -> { }, record -> { });
         }
     }
 

@@ -63,7 +63,7 @@ public final class RateLimits implements Stage {
                         "scope", r.check().scope().value()).increment();
                 return Future.failedFuture(refusal(ex, r));
             }
-            if (d.admitted() && !d.checks().isEmpty()) {
+            if (!d.checks().isEmpty()) {
                 ex.onFinished(record -> limiter.correct(d, Billing.billedTokens(record)));
             }
             return next.proceed(ex);

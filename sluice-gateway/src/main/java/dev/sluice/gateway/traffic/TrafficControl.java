@@ -151,8 +151,11 @@ public final class TrafficControl implements AutoCloseable {
 
     public List<AdminRoutes> adminRoutes() { return adminRoutes; }
 
-    /** Re-reads rate-limit overrides, budgets and credit totals from the database. Blocking. */
-    public void reloadSettings() {
+    /**
+     * Re-reads rate-limit overrides, budgets and credit totals from the database. Blocking. Serialised, so a periodic
+     * reload that read before an admin change cannot install its older view after the admin's own reload.
+     */
+    public synchronized void reloadSettings() {
         limitRules.replaceOverrides(overrides.all());
         quotaRules.replace(quotaSettings.budgets(), quotaSettings.creditTotals());
     }
