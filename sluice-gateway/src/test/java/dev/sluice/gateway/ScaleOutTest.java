@@ -89,8 +89,9 @@ class ScaleOutTest {
                 assertThat(rs.getLong(1)).isEqualTo(600);
                 assertThat(rs.getLong(2)).isEqualTo(600);
                 assertThat(rs.getLong(3)).isEqualTo(100);
+            } finally {
+                st.execute("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
             }
-            st.execute("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
         }
     }
 }
