@@ -37,8 +37,8 @@ import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.stages.Idempotency;
 import dev.sluice.gateway.upstream.DetailAdapter;
 import dev.sluice.gateway.upstream.RetryPolicy;
+import dev.sluice.gateway.traffic.TrafficControl;
 import dev.sluice.gateway.upstream.UpstreamCall;
-import dev.sluice.gateway.usage.InMemoryUsageSink;
 import dev.sluice.gateway.usage.UsageSink;
 import dev.sluice.sim.SimulatorOptions;
 import dev.sluice.sim.SimulatorServer;
@@ -80,6 +80,7 @@ public final class Gateway implements AutoCloseable {
     private final DemoCredentials demo;
     private final String adminToken;
     private final boolean adminTokenGenerated;
+    private final TrafficControl traffic;
 
     /**
      * Test and embedding hooks; production uses {@link #defaults()}. {@code ticker} drives the key and policy caches;
@@ -93,7 +94,8 @@ public final class Gateway implements AutoCloseable {
         }
 
         public static Options defaults() {
-            return new Options(Clock.systemUTC(), ex -> { }, new InMemoryUsageSink());
+            // The usage ledger persists every record; the observer here is for tests and embedders.
+            return new Options(Clock.systemUTC(), ex -> { }, record -> { });
         }
 
         private static com.github.benmanes.caffeine.cache.Ticker tickerOf(Clock clock) {
@@ -107,7 +109,7 @@ public final class Gateway implements AutoCloseable {
 
     private Gateway(Vertx vertx, Database database, SimulatorServer simulator, HttpServer publicServer,
                     HttpServer adminServer, HttpClient upstreamClient, DemoCredentials demo,
-                    String adminToken, boolean adminTokenGenerated) {
+                    String adminToken, boolean adminTokenGenerated, TrafficControl traffic) {
         this.vertx = vertx;
         this.database = database;
         this.simulator = simulator;
@@ -117,11 +119,13 @@ public final class Gateway implements AutoCloseable {
         this.demo = demo;
         this.adminToken = adminToken;
         this.adminTokenGenerated = adminTokenGenerated;
+        this.traffic = traffic;
     }
 
     public static Gateway start(SluiceConfig cfg, Map<String, String> env, Options options) {
         Vertx vertx = Vertx.vertx();
         Database db = null;
+        TrafficControl traffic = null;
         try {
             Path dataDir = Path.of(cfg.dataDir());
             db = Database.open(storageSettings(cfg, dataDir, env));
@@ -161,17 +165,25 @@ public final class Gateway implements AutoCloseable {
                     cfg.region() == null || cfg.region().countryTable() == null ? CountryTable.empty()
                             : CountryTable.load(Path.of(cfg.region().countryTable())));
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            traffic = TrafficControl.start(cfg, vertx, db, catalog, options.clock(), metrics);
+            UsageSink ledger = traffic.ledger();
+            UsageSink observer = options.usage();
+            UsageSink usage = r -> {
+                ledger.record(r);
+                observer.record(r);
+            };
             PublicApi api = new PublicApi(vertx, Pipelines.build(keys, new CachedPolicyResolver(vertx, policyCache),
-                    countries, options.clock(), catalog, new TokenCounter(), idempotency, call), cfg.maxBodyBytes(),
-                    options.testFault(), metrics, options.usage(), TrustedProxies.parse(cfg.trustedProxies()));
+                    countries, options.clock(), catalog, new TokenCounter(), idempotency, traffic.stages(), call),
+                    cfg.maxBodyBytes(), options.testFault(), metrics, usage, TrustedProxies.parse(cfg.trustedProxies()));
             HttpServer pub = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
                     .setPort(cfg.port()).setCompressionSupported(false).setHttp2ClearTextEnabled(false)).requestHandler(api.router()).listen());
             HttpServer admin = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
                     .setPort(cfg.adminPort())).requestHandler(new AdminApi(vertx, metrics, token[0],
                     adminRoutes(new AdminContext(store, keyLookup, policyCache, catalog,
-                    options.clock()))).router()).listen());
-            return new Gateway(vertx, db, sim, pub, admin, upstream, demo, token[0], token[1] != null);
+                    options.clock()), traffic)).router()).listen());
+            return new Gateway(vertx, db, sim, pub, admin, upstream, demo, token[0], token[1] != null, traffic);
         } catch (RuntimeException e) {
+            if (traffic != null) traffic.close();
             if (db != null) db.close();
             vertx.close();
             throw e;
@@ -179,9 +191,13 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** The admin endpoint groups, in mount order. */
-    private static List<dev.sluice.gateway.admin.AdminRoutes> adminRoutes(AdminContext access) {
-        return List.of(new OrganizationRoutes(access), new ProjectRoutes(access), new ApiKeyRoutes(access),
-                new ServiceAccountRoutes(access), new UserRoutes(access), new AccessPolicyRoutes(access));
+    private static List<dev.sluice.gateway.admin.AdminRoutes> adminRoutes(AdminContext access,
+                                                                        TrafficControl traffic) {
+        List<dev.sluice.gateway.admin.AdminRoutes> groups = new java.util.ArrayList<>(List.of(
+                new OrganizationRoutes(access), new ProjectRoutes(access), new ApiKeyRoutes(access),
+                new ServiceAccountRoutes(access), new UserRoutes(access), new AccessPolicyRoutes(access)));
+        groups.addAll(traffic.adminRoutes());
+        return groups;
     }
 
     private static IdempotencyStore idempotencyStore(Vertx vertx, SluiceConfig cfg, Clock clock) {
@@ -263,9 +279,15 @@ public final class Gateway implements AutoCloseable {
 
     public Optional<String> simulatorBaseUrl() { return Optional.ofNullable(simulator).map(SimulatorServer::baseUrl); }
 
+    /** The embedded simulator, when enabled (tests watch its in-flight count). */
+    public Optional<SimulatorServer> simulator() { return Optional.ofNullable(simulator); }
+
     public Vertx vertx() { return vertx; }
 
     public Database database() { return database; }
+
+    /** Quotas, rate limits, Slow Down, admission control and the usage ledger of this gateway. */
+    public TrafficControl traffic() { return traffic; }
 
     @Override
     public void close() {
@@ -275,6 +297,7 @@ public final class Gateway implements AutoCloseable {
             await(upstreamClient.close());
             if (simulator != null) await(simulator.close());
         } finally {
+            traffic.close(); // drains the usage ledger before the database closes
             await(vertx.close());
             database.close();
         }

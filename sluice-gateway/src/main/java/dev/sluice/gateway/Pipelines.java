@@ -19,6 +19,7 @@ import dev.sluice.gateway.stages.PolicyResolver;
 import dev.sluice.gateway.stages.RegionPolicy;
 import dev.sluice.gateway.stages.RequestHeadersMatch;
 import dev.sluice.gateway.stages.RequestValidation;
+import dev.sluice.gateway.traffic.TrafficStages;
 
 import java.time.Clock;
 import java.util.EnumMap;
@@ -32,6 +33,13 @@ final class Pipelines {
     static Map<Endpoint, Pipeline> build(KeyResolver keys, PolicyResolver policies, CountryLookup countries,
                                          Clock clock, ModelCatalog catalog, TokenCounter tokens, Stage idempotency,
                                          Stage upstreamCall) {
+        return build(keys, policies, countries, clock, catalog, tokens, idempotency, TrafficStages.passThrough(),
+                upstreamCall);
+    }
+
+    static Map<Endpoint, Pipeline> build(KeyResolver keys, PolicyResolver policies, CountryLookup countries,
+                                         Clock clock, ModelCatalog catalog, TokenCounter tokens, Stage idempotency,
+                                         TrafficStages traffic, Stage upstreamCall) {
         Stage authentication = new ApiKeyAuthentication(keys, clock);
         Stage membership = new OrganizationMembership();
         Stage headersMatch = new RequestHeadersMatch();
@@ -50,6 +58,10 @@ final class Pipelines {
                 new ModelAccess(policies),
                 new ContextWindow(tokens),
                 idempotency,
+                traffic.quotaCheck(),
+                traffic.rateLimits(),
+                traffic.slowDownGuard(),
+                traffic.admissionControl(),
                 upstreamCall));
         Pipeline modelCatalog = new Pipeline(List.of(
                 authentication,

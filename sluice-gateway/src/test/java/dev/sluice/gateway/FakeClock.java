@@ -5,23 +5,32 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicLong;
 
-/** A clock tests move by hand; safe to read from the gateway's threads. The gateway's caches age with it. */
-final class FakeClock extends Clock {
-    private final AtomicReference<Instant> now;
+/** A clock that stands still until a test moves it; safe to read from event loops while the test advances it. */
+public final class FakeClock extends Clock {
+    private final AtomicLong millis;
 
-    FakeClock(Instant start) {
-        this.now = new AtomicReference<>(start);
+    public FakeClock(Instant start) {
+        this.millis = new AtomicLong(start.toEpochMilli());
     }
 
-    void advance(Duration d) {
-        now.updateAndGet(t -> t.plus(d));
+    public static FakeClock at(String instant) {
+        return new FakeClock(Instant.parse(instant));
+    }
+
+    public void advance(Duration d) {
+        millis.addAndGet(d.toMillis());
+    }
+
+    @Override
+    public long millis() {
+        return millis.get();
     }
 
     @Override
     public Instant instant() {
-        return now.get();
+        return Instant.ofEpochMilli(millis.get());
     }
 
     @Override

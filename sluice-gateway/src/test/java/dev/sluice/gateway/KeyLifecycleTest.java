@@ -36,7 +36,10 @@ class KeyLifecycleTest {
     @BeforeAll
     static void start() {
         clock = new FakeClock(START);
-        gw = new TestGateway(dir, null, Map.of(), clock);
+        // Background database work (ledger flushes, limit and spend reloads) is pushed far out so the query counter
+        // measures only what requests themselves cost.
+        gw = new TestGateway(dir, "limits: {reload_ms: 60000}\nquotas: {ledger_flush_ms: 600000, ledger_batch_size: 100000,"
+                + " refresh_ms: 600000}\n", Map.of(), clock);
         projectId = gw.gateway.demo().orElseThrow().projectId();
     }
 

@@ -34,6 +34,11 @@ final class TestGateway implements AutoCloseable {
         this(dataDir, extraYaml, Clock.systemUTC(), Map.of());
     }
 
+    /** A gateway whose limits, windows and ledger run on {@code clock} (a {@link FakeClock} in exactness tests). */
+    TestGateway(Path dataDir, String extraYaml, Clock clock) {
+        this(dataDir, extraYaml, clock, Map.of());
+    }
+
     /** With extra environment variables (e.g. declared key secrets) and the clock the gateway runs on. */
     TestGateway(Path dataDir, String extraYaml, Map<String, String> extraEnv, Clock clock) {
         this(dataDir, extraYaml, clock, extraEnv);

@@ -221,6 +221,75 @@ public final class ConfigLoader {
                 names.add(dep.name());
             }
         }
+        validateTraffic(c);
+    }
+
+    /** Limits, Redis, quotas, overload and slow-down sections. */
+    private static void validateTraffic(SluiceConfig c) {
+        SluiceConfig.Limits l = c.limits();
+        require(l != null, "limits", "is required");
+        require("memory".equals(l.store()) || "redis".equals(l.store()), "limits.store",
+                "must be 'memory' or 'redis', not '" + l.store() + "'");
+        require(l.reloadMs() >= 100 && l.reloadMs() <= 60_000, "limits.reload_ms", "must be between 100 and 60000");
+        if (l.defaults() != null) {
+            for (Map.Entry<String, SluiceConfig.FamilyLimits> e : l.defaults().entrySet()) {
+                String k = "limits.defaults." + e.getKey();
+                require(e.getValue() != null, k, "must be a mapping with 'organization' and/or 'project'");
+                limitValues(k + ".organization", e.getValue().organization());
+                limitValues(k + ".project", e.getValue().project());
+            }
+        }
+        if ("redis".equals(l.store())) {
+            SluiceConfig.Redis r = c.redis();
+            require(r != null && r.url() != null && (r.url().startsWith("redis://") || r.url().startsWith("rediss://")),
+                    "redis.url", "must be a redis:// or rediss:// URL when limits.store is redis");
+        }
+        if (c.redis() != null) {
+            require(c.redis().poolSize() >= 1 && c.redis().poolSize() <= 256, "redis.pool_size", "must be between 1 and 256");
+            require(c.redis().keyPrefix() != null, "redis.key_prefix", "must be a string (may be empty)");
+        }
+        SluiceConfig.Quotas q = c.quotas();
+        require(q != null, "quotas", "is required");
+        usd("quotas.org_monthly_budget_usd", q.orgMonthlyBudgetUsd());
+        usd("quotas.project_monthly_budget_usd", q.projectMonthlyBudgetUsd());
+        usd("quotas.org_credits_usd", q.orgCreditsUsd());
+        usd("quotas.project_credits_usd", q.projectCreditsUsd());
+        require(q.ledgerFlushMs() >= 1 && q.ledgerFlushMs() <= 600_000, "quotas.ledger_flush_ms", "must be between 1 and 600000");
+        require(q.ledgerBatchSize() >= 1 && q.ledgerBatchSize() <= 100_000, "quotas.ledger_batch_size", "must be between 1 and 100000");
+        require(q.refreshMs() >= 100 && q.refreshMs() <= 600_000, "quotas.refresh_ms", "must be between 100 and 600000");
+        SluiceConfig.Overload o = c.overload();
+        require(o != null, "overload", "is required");
+        require(Set.of("gradient2", "vegas", "fixed").contains(o.algorithm()), "overload.algorithm",
+                "must be one of [fixed, gradient2, vegas], not '" + o.algorithm() + "'");
+        require(o.minLimit() >= 1, "overload.min_limit", "must be >= 1");
+        require(o.maxLimit() >= o.minLimit(), "overload.max_limit", "must be >= overload.min_limit");
+        require(o.initialLimit() >= o.minLimit() && o.initialLimit() <= o.maxLimit(), "overload.initial_limit",
+                "must be between overload.min_limit and overload.max_limit");
+        require(o.queueSize() >= 0, "overload.queue_size", "must be >= 0");
+        require(o.queueTimeoutMs() >= 1 && o.queueTimeoutMs() <= 60_000, "overload.queue_timeout_ms", "must be between 1 and 60000");
+        require(o.retryAfterSeconds() >= 1, "overload.retry_after_seconds", "must be >= 1");
+        SluiceConfig.SlowDown sd = c.slowDown();
+        require(sd != null, "slow_down", "is required");
+        require(sd.floorRpm() >= 1, "slow_down.floor_rpm", "must be >= 1");
+        require(sd.factor() >= 1, "slow_down.factor", "must be >= 1");
+        require(sd.ramp() >= 0, "slow_down.ramp", "must be >= 0");
+    }
+
+    /** The largest limit value: keeps the bucket arithmetic (limit x window in ms) inside 64 bits. */
+    public static final long MAX_LIMIT = 10_000_000_000L;
+
+    private static void limitValues(String key, SluiceConfig.LimitValues v) {
+        if (v == null) return;
+        Long[] values = {v.rpm(), v.rpd(), v.tpm(), v.tpd(), v.ipm()};
+        String[] names = {"rpm", "rpd", "tpm", "tpd", "ipm"};
+        for (int i = 0; i < values.length; i++) {
+            require(values[i] == null || (values[i] >= 1 && values[i] <= MAX_LIMIT), key + "." + names[i],
+                    "must be between 1 and " + MAX_LIMIT + " (leave it out for no limit)");
+        }
+    }
+
+    private static void usd(String key, Double v) {
+        require(v == null || (v >= 0 && v <= 1e9 && !v.isNaN()), key, "must be an amount in USD between 0 and 1e9");
     }
 
     private static void port(String key, int p) {

@@ -12,7 +12,8 @@ import java.util.List;
 public record SluiceConfig(int port, int adminPort, String host, String dataDir, long maxBodyBytes,
                            Storage storage, Simulator simulator, Timeouts upstreamTimeouts, List<Model> models,
                            Secrets secrets, Retries upstreamRetries, Breaker circuitBreaker,
-                           Idempotency idempotency, List<String> trustedProxies, Region region, Access access) {
+                           Idempotency idempotency, List<String> trustedProxies, Region region, Access access,
+                           Limits limits, Redis redis, Quotas quotas, Overload overload, SlowDown slowDown) {
 
     /** Where the country of a request comes from: a header set by a trusted edge, or a CIDR→country CSV file. */
     public record Region(String countryHeader, String countryTable) {}
@@ -79,4 +80,33 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
                     + (demoKey == null ? "unset" : "set") + "]";
         }
     }
+
+    /**
+     * Rate limits: {@code store} memory (one process) or redis (shared by every gateway); {@code defaults} per model
+     * family for every organization and every project, overridable per org/project through the admin API.
+     */
+    public record Limits(String store, boolean failOpen, long reloadMs, java.util.Map<String, FamilyLimits> defaults) {}
+
+    /** The default limits of one model family at each level; a missing level or value means no limit. */
+    public record FamilyLimits(LimitValues organization, LimitValues project) {}
+
+    /** Requests/tokens per minute and per day, images per minute; null = unlimited. */
+    public record LimitValues(Long rpm, Long rpd, Long tpm, Long tpd, Long ipm) {}
+
+    /** The Redis server of scale-out mode (limits and slow-down counters); keys start with {@code keyPrefix}. */
+    public record Redis(String url, String keyPrefix, int poolSize) {}
+
+    /**
+     * Budgets and credits given to every organization/project that has none of its own (null = none), and how the
+     * usage ledger is written: every {@code ledgerFlushMs} or {@code ledgerBatchSize} records, whichever comes first.
+     */
+    public record Quotas(Double orgMonthlyBudgetUsd, Double projectMonthlyBudgetUsd, Double orgCreditsUsd,
+                         Double projectCreditsUsd, long ledgerFlushMs, int ledgerBatchSize, long refreshMs) {}
+
+    /** Admission control: an adaptive concurrency limit ({@code gradient2}, {@code vegas} or {@code fixed}) and a short queue. */
+    public record Overload(boolean enabled, String algorithm, int initialLimit, int minLimit, int maxLimit,
+                           int queueSize, long queueTimeoutMs, int retryAfterSeconds) {}
+
+    /** Slow Down per project: refuse when the last minute exceeds {@code floorRpm} and {@code factor} x the 15-minute average. */
+    public record SlowDown(boolean enabled, long floorRpm, double factor, double ramp) {}
 }

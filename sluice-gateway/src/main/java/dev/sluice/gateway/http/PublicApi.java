@@ -120,10 +120,12 @@ public final class PublicApi {
                 : status == 499 ? dev.sluice.gateway.usage.Outcome.CANCELLED
                 : status < 400 ? dev.sluice.gateway.usage.Outcome.COMPLETED : dev.sluice.gateway.usage.Outcome.FAILED;
         String code = ex.errorCode() != null ? ex.errorCode() : scope.errorCode;
-        usage.record(new dev.sluice.gateway.usage.UsageRecord(ex.requestId(), java.time.Instant.now(),
-                ex.caller().orgId(), ex.caller().projectId(), ex.caller().keyId(), ex.modelId(),
-                ex.endpoint().route(), ex.promptTokens(), ex.completionTokens(), outcome, code, status,
-                ex.upstreamRequestId(), ex.attempts(), ex.stream()));
+        dev.sluice.gateway.usage.UsageRecord record = new dev.sluice.gateway.usage.UsageRecord(ex.requestId(),
+                java.time.Instant.now(), ex.caller().orgId(), ex.caller().projectId(), ex.caller().keyId(),
+                ex.modelId(), ex.endpoint().route(), ex.promptTokens(), ex.completionTokens(), outcome, code, status,
+                ex.upstreamRequestId(), ex.attempts(), ex.stream());
+        // Stages' end-of-request work (limit corrections, admission release) first, then the ledger.
+        ex.finished(record).onComplete(ar -> usage.record(record));
     }
 
     private void run(RoutingContext ctx, Endpoint endpoint) {

@@ -42,6 +42,9 @@ public final class Exchange {
     private final java.util.List<Runnable> callerGoneListeners = new java.util.ArrayList<>(1);
     private boolean callerGone;
     private dev.sluice.gateway.access.ClientAddress clientAddress;
+    private final java.util.List<java.util.function.Function<dev.sluice.gateway.usage.UsageRecord, Future<?>>>
+            finishListeners = new java.util.ArrayList<>(3);
+    private dev.sluice.gateway.usage.UsageRecord finishedRecord;
 
     public Exchange(String requestId, long startNanos, Endpoint endpoint, String method, String path,
                     MultiMap requestHeaders, Buffer body, String clientIp,
@@ -120,6 +123,35 @@ public final class Exchange {
         return clientAddress;
     }
     public void clientAddress(dev.sluice.gateway.access.ClientAddress a) { this.clientAddress = a; }
+    /**
+     * Runs {@code listener} once the request has ended, with its usage record, before the record goes to the usage
+     * sink (token-limit corrections, admission release). The record waits for the listener's future.
+     */
+    public void onFinished(java.util.function.Function<dev.sluice.gateway.usage.UsageRecord, Future<?>> listener) {
+        // The caller may have gone while a stage was waiting (a queue, a store): then run it at once.
+        if (finishedRecord != null) listener.apply(finishedRecord);
+        else finishListeners.add(listener);
+    }
+
+    /** True once the request has ended (answered, or the caller went away), even if a stage is still running. */
+    public boolean hasFinished() {
+        return finishedRecord != null;
+    }
+
+    /** Called once by the HTTP adapter when the request has ended; completes when every listener has. */
+    public Future<Void> finished(dev.sluice.gateway.usage.UsageRecord record) {
+        finishedRecord = record;
+        if (finishListeners.isEmpty()) return Future.succeededFuture();
+        java.util.List<Future<?>> all = new java.util.ArrayList<>(finishListeners.size());
+        for (var l : finishListeners) {
+            try {
+                all.add(l.apply(record));
+            } catch (RuntimeException e) {
+                all.add(Future.failedFuture(e));
+            }
+        }
+        return Future.join(all).mapEmpty();
+    }
 
     public String upstreamRequestId() { return upstreamRequestId; }
     public void upstreamRequestId(String id) { this.upstreamRequestId = id; }

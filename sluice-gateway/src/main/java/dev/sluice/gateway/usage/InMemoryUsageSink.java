@@ -3,7 +3,7 @@ package dev.sluice.gateway.usage;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** Keeps records in memory; the default until the persistent ledger is configured, and handy in tests. */
+/** Keeps records in memory: an observer for tests and embedders (the usage ledger is what persists them). */
 public final class InMemoryUsageSink implements UsageSink {
     private final List<UsageRecord> records = new CopyOnWriteArrayList<>();
 

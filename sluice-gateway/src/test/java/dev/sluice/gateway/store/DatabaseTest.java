@@ -12,6 +12,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
@@ -28,7 +30,9 @@ class DatabaseTest {
     @BothBackends
     void migrationsApplyOnceAndReopeningTheSameDatabaseAppliesNothing(Backend backend) throws SQLException {
         try (TestDb t = backend.open(tmp)) {
-            assertThat(t.db().migrationsApplied()).isEqualTo(migrationFiles());
+            List<String> versions = migrationVersions();
+            assertThat(versions).contains("1", "3");
+            assertThat(t.db().migrationsApplied()).isEqualTo(versions.size());
             Organization org = new Organizations(t.db(), clock).create("Acme");
 
             Database again = t.reopen();
@@ -36,14 +40,14 @@ class DatabaseTest {
             assertThat(again.migrationsApplied()).isZero();
             assertThat(new Organizations(again, clock).find(org.id())).contains(org);
             try (Connection c = again.dataSource().getConnection(); Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT version, success FROM flyway_schema_history WHERE version IS NOT NULL"
-                         + " ORDER BY installed_rank")) {
-                for (int v = 1; v <= migrationFiles(); v++) {
-                    assertThat(rs.next()).isTrue();
-                    assertThat(rs.getString(1)).isEqualTo(String.valueOf(v));
+                 ResultSet rs = st.executeQuery("SELECT version, success FROM flyway_schema_history "
+                         + "WHERE version IS NOT NULL ORDER BY installed_rank")) {
+                List<String> applied = new ArrayList<>();
+                while (rs.next()) {
+                    applied.add(rs.getString(1));
                     assertThat(rs.getBoolean(2)).isTrue();
                 }
-                assertThat(rs.next()).isFalse();
+                assertThat(applied).isEqualTo(versions);
             }
         }
     }
@@ -66,6 +70,17 @@ class DatabaseTest {
                     "settings.value", "index api_keys_by_project", "index memberships_by_user",
                     "ip_allowlist.cidr", "ip_allowlist.scope_id", "region_policy.country", "model_access.kind",
                     "service_accounts.deleted_at", "index ip_allowlist_by_org", "index model_access_by_org");
+        }
+    }
+
+    /** The versions of the bundled migrations (both dialects have the same), in order. */
+    private static List<String> migrationVersions() {
+        try (var files = Files.list(Path.of(Database.class.getResource("/db/migration/sqlite").toURI()))) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.matches("V\\d+__.*\\.sql"))
+                    .map(n -> n.substring(1, n.indexOf("__"))).sorted(java.util.Comparator.comparingInt(Integer::parseInt))
+                    .toList();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 

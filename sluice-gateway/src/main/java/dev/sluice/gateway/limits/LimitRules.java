@@ -1,0 +1,73 @@
+package dev.sluice.gateway.limits;
+
+import dev.sluice.gateway.config.SluiceConfig;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The limits in force: the per-family defaults of sluice.yaml under the admin API's per-owner overrides. Overrides
+ * are replaced wholesale when the database changes (this gateway's admin writes at once, other gateways' on the next
+ * reload); the resolved limits and their store keys are cached per owner and family until then, so the hot path is
+ * one map lookup.
+ */
+public final class LimitRules {
+    private final String keyPrefix;
+    private final Map<String, LimitSet> orgDefaults = new HashMap<>();
+    private final Map<String, LimitSet> projectDefaults = new HashMap<>();
+    private volatile State state = new State(Map.of());
+
+    /** The overrides and the cache built from them, swapped together so a stale entry cannot outlive a change. */
+    private record State(Map<OwnerFamily, RateLimitOverride> overrides, ConcurrentHashMap<OwnerFamily, Resolved> cache) {
+        State(Map<OwnerFamily, RateLimitOverride> overrides) {
+            this(Map.copyOf(overrides), new ConcurrentHashMap<>());
+        }
+    }
+
+    /** The effective limits of one owner and family, with the store key of each limit. */
+    public record Resolved(OwnerFamily owner, LimitSet values, String[] keys) {
+        public String key(LimitKind kind) { return keys[kind.ordinal()]; }
+    }
+
+    public LimitRules(Map<String, SluiceConfig.FamilyLimits> defaults, String keyPrefix) {
+        this.keyPrefix = keyPrefix == null ? "" : keyPrefix;
+        if (defaults != null) {
+            defaults.forEach((family, f) -> {
+                if (f == null) return;
+                orgDefaults.put(family, LimitSet.of(f.organization()));
+                projectDefaults.put(family, LimitSet.of(f.project()));
+            });
+        }
+    }
+
+    public Resolved effective(LimitScope scope, String ownerId, String family) {
+        State st = state;
+        OwnerFamily k = new OwnerFamily(scope, ownerId, family);
+        Resolved r = st.cache.get(k);
+        if (r != null) return r;
+        return st.cache.computeIfAbsent(k, x -> resolve(x, st.overrides.get(x)));
+    }
+
+    public LimitSet defaults(LimitScope scope, String family) {
+        return (scope == LimitScope.ORGANIZATION ? orgDefaults : projectDefaults).getOrDefault(family, LimitSet.NONE);
+    }
+
+    public Optional<RateLimitOverride> override(OwnerFamily k) {
+        return Optional.ofNullable(state.overrides.get(k));
+    }
+
+    /** Installs the overrides read from the database; a no-op when nothing changed. */
+    public void replaceOverrides(Map<OwnerFamily, RateLimitOverride> overrides) {
+        if (!overrides.equals(state.overrides)) state = new State(overrides);
+    }
+
+    private Resolved resolve(OwnerFamily k, RateLimitOverride o) {
+        LimitSet values = defaults(k.scope(), k.family()).overlay(o == null ? null : o.values());
+        String[] keys = new String[LimitKind.values().length];
+        String base = keyPrefix + "rl:" + k.scope().code() + ":" + k.ownerId() + ":" + k.family() + ":";
+        for (LimitKind kind : LimitKind.values()) keys[kind.ordinal()] = base + kind.code();
+        return new Resolved(k, values, keys);
+    }
+}

@@ -1,0 +1,80 @@
+package dev.sluice.gateway.limits;
+
+import io.vertx.core.Future;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns one request into the checks of every limit that applies to it (organization and project, for its model
+ * family) and asks the store for one all-or-nothing decision. Token limits are charged up front with the prompt plus
+ * the maximum output; {@link #correct} later moves them to what the request really used.
+ */
+public final class RateLimiter {
+    private final LimitRules rules;
+    private final LimitStore store;
+    private final Clock clock;
+
+    /**
+     * What a request asks of the limits: one request, {@code tokens} (prompt + maximum output) and, for image
+     * generation, {@code images} (0 for other endpoints: IPM does not apply to them).
+     */
+    public record Demand(String orgId, String projectId, String family, long tokens, long images) {}
+
+    public RateLimiter(LimitRules rules, LimitStore store, Clock clock) {
+        this.rules = rules;
+        this.store = store;
+        this.clock = clock;
+    }
+
+    public Future<Decision> decide(Demand d) {
+        List<Check> checks = checks(d);
+        if (checks.isEmpty()) return Future.succeededFuture(Decision.UNLIMITED);
+        long reserved = reservedTokens(checks);
+        return store.acquire(checks, clock.millis()).map(levels -> Decision.of(checks, levels, reserved));
+    }
+
+    /**
+     * Moves the token buckets a request was admitted with from its reservation to {@code actualTokens}: a refund
+     * when it used less (the usual case: the output cap is rarely reached), a charge when more.
+     */
+    public Future<Void> correct(Decision decision, long actualTokens) {
+        long delta = actualTokens - decision.reservedTokens();
+        if (!decision.admitted() || delta == 0) return Future.succeededFuture();
+        List<Check> adjust = new ArrayList<>(4);
+        for (Check c : decision.checks()) {
+            if (c.kind().unit() == LimitKind.Unit.TOKENS) adjust.add(c.withCost(delta));
+        }
+        if (adjust.isEmpty()) return Future.succeededFuture();
+        return store.adjust(adjust, clock.millis());
+    }
+
+    /** The checks of a demand: organization first, then project; per scope RPM, RPD, TPM, TPD, IPM as configured. */
+    public List<Check> checks(Demand d) {
+        List<Check> out = new ArrayList<>(10);
+        add(out, rules.effective(LimitScope.ORGANIZATION, d.orgId(), d.family()), d);
+        add(out, rules.effective(LimitScope.PROJECT, d.projectId(), d.family()), d);
+        return out;
+    }
+
+    private static void add(List<Check> out, LimitRules.Resolved r, Demand d) {
+        LimitSet v = r.values();
+        for (LimitKind k : LimitKind.values()) {
+            Long limit = v.get(k);
+            if (limit == null) continue;
+            long cost = switch (k.unit()) {
+                case REQUESTS -> 1;
+                case TOKENS -> d.tokens();
+                case IMAGES -> d.images();
+            };
+            if (k == LimitKind.IPM && d.images() <= 0) continue;
+            out.add(new Check(r.key(k), k, r.owner().scope(), limit, cost));
+        }
+    }
+
+    private static long reservedTokens(List<Check> checks) {
+        for (Check c : checks) if (c.kind().unit() == LimitKind.Unit.TOKENS) return c.cost();
+        return 0;
+    }
+}

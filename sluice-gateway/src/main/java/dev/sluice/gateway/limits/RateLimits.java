@@ -1,0 +1,99 @@
+package dev.sluice.gateway.limits;
+
+import dev.sluice.gateway.pipeline.ApiException;
+import dev.sluice.gateway.pipeline.Caller;
+import dev.sluice.gateway.pipeline.Endpoint;
+import dev.sluice.gateway.pipeline.Exchange;
+import dev.sluice.gateway.pipeline.Stage;
+import dev.sluice.gateway.pipeline.StageOrder;
+import dev.sluice.gateway.usage.Billing;
+import dev.sluice.protocol.Durations;
+import dev.sluice.protocol.ErrorKind;
+import dev.sluice.protocol.Headers;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Map;
+
+/**
+ * Enforces RPM, RPD, TPM, TPD and IPM for the caller's organization and project on the model's family: 429
+ * rate_limit_exceeded naming the limit that binds (with retry-after), or "Request too large" when the request alone
+ * exceeds a limit. Puts the {@code x-ratelimit-*} headers of the binding scope on every answer, and corrects the
+ * token reservation to the billed usage when the request ends. A failing store fails closed (503) unless
+ * {@code limits.fail_open} is set.
+ */
+public final class RateLimits implements Stage {
+    private static final Logger LOG = LoggerFactory.getLogger(RateLimits.class);
+    private final RateLimiter limiter;
+    private final boolean failOpen;
+    private final MeterRegistry metrics;
+
+    public RateLimits(RateLimiter limiter, boolean failOpen, MeterRegistry metrics) {
+        this.limiter = limiter;
+        this.failOpen = failOpen;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public StageOrder order() {
+        return StageOrder.RATE_LIMITS;
+    }
+
+    @Override
+    public Future<Void> apply(Exchange ex, Chain next) {
+        Caller c = ex.caller();
+        if (c == null || ex.model() == null) return next.proceed(ex);
+        long images = ex.endpoint() == Endpoint.IMAGES ? Math.max(1, ex.json().path("n").asInt(1)) : 0;
+        RateLimiter.Demand demand = new RateLimiter.Demand(c.orgId(), c.projectId(), ex.model().family(),
+                (long) ex.promptTokens() + ex.maxOutputTokens(), images);
+        return limiter.decide(demand).recover(err -> {
+            LOG.warn("rate-limit store failed ({}); {}", err.toString(), failOpen ? "admitting (fail_open)" : "refusing");
+            metrics.counter("sluice_rate_limit_store_errors").increment();
+            if (failOpen) return Future.succeededFuture(Decision.UNLIMITED);
+            return Future.failedFuture(ApiException.of(ErrorKind.SERVER_OVERLOADED)
+                    .withHeaders(Map.of(Headers.RETRY_AFTER, "1")));
+        }).compose(d -> {
+            headers(ex.responseHeaders(), d);
+            if (!d.admitted()) {
+                Decision.Refusal r = d.refusal();
+                metrics.counter("sluice_rate_limited", "limit", r.check().kind().abbreviation(),
+                        "scope", r.check().scope().value()).increment();
+                return Future.failedFuture(refusal(ex, r));
+            }
+            if (!d.checks().isEmpty()) {
+                ex.onFinished(record -> limiter.correct(d, Billing.billedTokens(record)));
+            }
+            return next.proceed(ex);
+        });
+    }
+
+    static void headers(MultiMap h, Decision d) {
+        if (d.requests() != null) {
+            h.set(Headers.LIMIT_REQUESTS, Long.toString(d.requests().limit()));
+            h.set(Headers.REMAINING_REQUESTS, Long.toString(d.requests().remaining()));
+            h.set(Headers.RESET_REQUESTS, Durations.formatMillis(d.requests().resetMs()));
+        }
+        if (d.tokens() != null) {
+            h.set(Headers.LIMIT_TOKENS, Long.toString(d.tokens().limit()));
+            h.set(Headers.REMAINING_TOKENS, Long.toString(d.tokens().remaining()));
+            h.set(Headers.RESET_TOKENS, Durations.formatMillis(d.tokens().resetMs()));
+        }
+    }
+
+    private static ApiException refusal(Exchange ex, Decision.Refusal r) {
+        Check c = r.check();
+        Caller caller = ex.caller();
+        String project = c.scope() == LimitScope.PROJECT ? " project " + caller.projectId() : "";
+        String[] vars = {"model", ex.modelId(), "org", caller.orgId(), "project", project,
+                "limit_name", c.kind().words(), "limit_abbr", c.kind().abbreviation(),
+                "limit", Long.toString(c.capacity()), "used", Long.toString(r.used()),
+                "requested", Long.toString(c.cost()), "wait", Durations.formatMillis(r.waitMs())};
+        if (r.tooLarge()) return ApiException.of(ErrorKind.REQUEST_TOO_LARGE_FOR_LIMIT, vars);
+        return ApiException.of(c.kind().errorKind(), vars).withHeaders(Map.of(
+                Headers.RETRY_AFTER, Long.toString(Math.max(1, (r.waitMs() + 999) / 1000)),
+                Headers.RETRY_AFTER_MS, Long.toString(r.waitMs())));
+    }
+}

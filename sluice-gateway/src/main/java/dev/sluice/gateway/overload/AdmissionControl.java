@@ -1,0 +1,169 @@
+package dev.sluice.gateway.overload;
+
+import com.netflix.concurrency.limits.Limit;
+import com.netflix.concurrency.limits.Limiter;
+import com.netflix.concurrency.limits.limit.FixedLimit;
+import com.netflix.concurrency.limits.limit.Gradient2Limit;
+import com.netflix.concurrency.limits.limit.VegasLimit;
+import com.netflix.concurrency.limits.limiter.SimpleLimiter;
+import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.gateway.pipeline.ApiException;
+import dev.sluice.gateway.pipeline.Exchange;
+import dev.sluice.gateway.pipeline.Stage;
+import dev.sluice.gateway.pipeline.StageOrder;
+import dev.sluice.gateway.usage.Outcome;
+import dev.sluice.gateway.usage.UsageRecord;
+import dev.sluice.protocol.ErrorKind;
+import dev.sluice.protocol.Headers;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Bounds the requests in flight to the upstreams with an adaptive concurrency limit (Netflix concurrency-limits:
+ * Gradient2 or Vegas learn it from latency; or a fixed one). A request over the limit waits in a short FIFO queue
+ * until a slot frees or its deadline passes; when the queue is full or the deadline passes it gets 503
+ * server_overloaded with retry-after, at once rather than after a pile-up of timeouts. Nothing here blocks: waiters
+ * are promises and deadlines are event-loop timers.
+ */
+public final class AdmissionControl implements Stage {
+    private final Vertx vertx;
+    private final SimpleLimiter<Void> limiter;
+    private final int queueSize;
+    private final long queueTimeoutMs;
+    private final String retryAfter;
+    private final ArrayDeque<Waiter> queue = new ArrayDeque<>();
+    private final Counter shedFull;
+    private final Counter shedDeadline;
+
+    private static final class Waiter {
+        final Promise<Limiter.Listener> promise = Promise.promise();
+        final Context context = Vertx.currentContext();
+        long timer = -1;
+    }
+
+    public AdmissionControl(Vertx vertx, SluiceConfig.Overload cfg, MeterRegistry metrics) {
+        this.vertx = vertx;
+        this.limiter = SimpleLimiter.newBuilder().named("sluice").limit(limit(cfg)).build();
+        this.queueSize = cfg.queueSize();
+        this.queueTimeoutMs = cfg.queueTimeoutMs();
+        this.retryAfter = Integer.toString(cfg.retryAfterSeconds());
+        this.shedFull = metrics.counter("sluice_admission_shed", "reason", "queue_full");
+        this.shedDeadline = metrics.counter("sluice_admission_shed", "reason", "queue_timeout");
+        metrics.gauge("sluice_admission_limit", limiter, SimpleLimiter::getLimit);
+        metrics.gauge("sluice_admission_in_flight", limiter, SimpleLimiter::getInflight);
+        metrics.gauge("sluice_admission_queued", queue, q -> queued());
+    }
+
+    static Limit limit(SluiceConfig.Overload cfg) {
+        return switch (cfg.algorithm()) {
+            case "fixed" -> FixedLimit.of(cfg.maxLimit());
+            case "vegas" -> VegasLimit.newBuilder().initialLimit(cfg.initialLimit()).maxConcurrency(cfg.maxLimit())
+                    .build();
+            default -> Gradient2Limit.newBuilder().initialLimit(cfg.initialLimit()).minLimit(cfg.minLimit())
+                    .maxConcurrency(cfg.maxLimit()).build();
+        };
+    }
+
+    @Override
+    public StageOrder order() {
+        return StageOrder.ADMISSION_CONTROL;
+    }
+
+    @Override
+    public Future<Void> apply(Exchange ex, Chain next) {
+        Optional<Limiter.Listener> slot = tryAcquire();
+        if (slot.isPresent()) return admitted(ex, slot.get(), next);
+        Waiter w = new Waiter();
+        synchronized (queue) {
+            if (queue.size() >= queueSize) {
+                shedFull.increment();
+                return Future.failedFuture(overloaded());
+            }
+            queue.add(w);
+        }
+        w.timer = vertx.setTimer(queueTimeoutMs, t -> {
+            boolean removed;
+            synchronized (queue) {
+                removed = queue.remove(w);
+            }
+            if (removed) {
+                shedDeadline.increment();
+                w.promise.tryFail(overloaded());
+            }
+        });
+        // A slot may have freed between the failed acquire and joining the queue.
+        admitWaiting();
+        return w.promise.future().compose(listener -> admitted(ex, listener, next));
+    }
+
+    private Optional<Limiter.Listener> tryAcquire() {
+        synchronized (queue) {
+            // Queued requests go first: a newcomer may not overtake them.
+            if (!queue.isEmpty()) return Optional.empty();
+            return limiter.acquire(null);
+        }
+    }
+
+    private Future<Void> admitted(Exchange ex, Limiter.Listener listener, Chain next) {
+        ex.onFinished(record -> {
+            release(listener, record);
+            admitWaiting();
+            return Future.succeededFuture();
+        });
+        // A caller that left while queued has been released above already; nothing to send upstream.
+        if (ex.hasFinished()) return Future.succeededFuture();
+        return next.proceed(ex);
+    }
+
+    /**
+     * Feeds the limit algorithm: a completed non-streaming answer is a latency sample; an upstream timeout or
+     * overload is a drop (the limit shrinks); anything else (client errors, streams whose length the client decides,
+     * cancellations) teaches nothing.
+     */
+    private static void release(Limiter.Listener listener, UsageRecord r) {
+        if (r.status() == 504 || r.status() == 503) listener.onDropped();
+        else if (r.outcome() == Outcome.COMPLETED && !r.stream()) listener.onSuccess();
+        else listener.onIgnore();
+    }
+
+    /** Hands free slots to queued requests, oldest first, each on its own event loop. */
+    private void admitWaiting() {
+        while (true) {
+            Waiter w;
+            Limiter.Listener l;
+            synchronized (queue) {
+                w = queue.peek();
+                if (w == null) return;
+                Optional<Limiter.Listener> slot = limiter.acquire(null);
+                if (slot.isEmpty()) return;
+                queue.poll();
+                l = slot.get();
+            }
+            vertx.cancelTimer(w.timer);
+            Limiter.Listener granted = l;
+            Runnable complete = () -> {
+                if (!w.promise.tryComplete(granted)) granted.onIgnore();
+            };
+            if (w.context != null) w.context.runOnContext(v -> complete.run());
+            else complete.run();
+        }
+    }
+
+    private int queued() {
+        synchronized (queue) {
+            return queue.size();
+        }
+    }
+
+    private ApiException overloaded() {
+        return ApiException.of(ErrorKind.SERVER_OVERLOADED).withHeaders(Map.of(Headers.RETRY_AFTER, retryAfter));
+    }
+}

@@ -1,0 +1,129 @@
+package dev.sluice.gateway.quota;
+
+import java.time.Clock;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Spend per organization and project, lifetime (for credits) and per UTC month (for budgets), plus the worst-case
+ * cost of requests in flight. A request is admitted only while spend + reservations is below every cap, and then
+ * reserves its worst case, all under one lock: concurrent requests can overshoot a cap by at most one request.
+ *
+ * <p>Spend = the database's running totals as last read ({@code base}) + what this process recorded since
+ * ({@code pending}). The ledger writer reports what it committed; a refresh reads the totals again and subtracts what
+ * was committed before the read began, so a row is never missing from the sum (at worst briefly counted twice), and
+ * other gateways' spend arrives with each refresh.
+ */
+public final class SpendBook {
+    /** Lifetime totals use this period; months use {@code YYYY-MM}. */
+    public static final String ALL = "all";
+
+    /** A sum of one owner over one period. */
+    public record Key(Owner owner, String period) {}
+
+    private record Reservation(Owner org, Owner project, long nanos) {}
+
+    private final Clock clock;
+    private final Map<Key, Long> base = new HashMap<>();
+    private final Map<Key, Long> pending = new HashMap<>();
+    private Map<Key, Long> committed = new HashMap<>();
+    private final Map<Owner, Long> reserved = new HashMap<>();
+    private final Map<String, Reservation> byRequest = new HashMap<>();
+
+    public SpendBook(Clock clock) {
+        this.clock = clock;
+    }
+
+    public String currentMonth() {
+        return month(clock.millis());
+    }
+
+    public static String month(long epochMillis) {
+        return YearMonth.from(java.time.Instant.ofEpochMilli(epochMillis).atZone(ZoneOffset.UTC)).toString();
+    }
+
+    /**
+     * Admits and reserves {@code nanos} for the request when neither owner has reached a cap; false (nothing
+     * reserved) otherwise.
+     */
+    public synchronized boolean tryReserve(String requestId, Owner org, Owner project, long nanos, Quota orgQuota,
+                                           Quota projectQuota) {
+        String month = currentMonth();
+        if (reached(org, orgQuota, month) || reached(project, projectQuota, month)) return false;
+        byRequest.put(requestId, new Reservation(org, project, nanos));
+        reserved.merge(org, nanos, Long::sum);
+        reserved.merge(project, nanos, Long::sum);
+        return true;
+    }
+
+    private boolean reached(Owner o, Quota q, String month) {
+        if (q == null || !q.capped()) return false;
+        long inFlight = reserved.getOrDefault(o, 0L);
+        if (q.monthlyBudgetNanos() != null && spentLocked(new Key(o, month)) + inFlight >= q.monthlyBudgetNanos()) return true;
+        return q.creditsNanos() != null && spentLocked(new Key(o, ALL)) + inFlight >= q.creditsNanos();
+    }
+
+    /** A finished request: its cost becomes spend (in the month of {@code atMillis}) and its reservation ends. */
+    public synchronized void recorded(String requestId, Owner org, Owner project, long costNanos, long atMillis) {
+        releaseLocked(requestId);
+        if (costNanos == 0) return;
+        String month = month(atMillis);
+        for (Owner o : new Owner[] {org, project}) {
+            pending.merge(new Key(o, ALL), costNanos, Long::sum);
+            pending.merge(new Key(o, month), costNanos, Long::sum);
+        }
+    }
+
+    /** Ends a reservation without spend (a re-delivered record). */
+    public synchronized void release(String requestId) {
+        releaseLocked(requestId);
+    }
+
+    private void releaseLocked(String requestId) {
+        Reservation r = byRequest.remove(requestId);
+        if (r == null) return;
+        reserved.computeIfPresent(r.org(), (k, v) -> v - r.nanos() == 0 ? null : v - r.nanos());
+        reserved.computeIfPresent(r.project(), (k, v) -> v - r.nanos() == 0 ? null : v - r.nanos());
+    }
+
+    /** The ledger writer committed rows with these sums (every row of the batch, inserted or a duplicate). */
+    public synchronized void committed(Map<Key, Long> sums) {
+        sums.forEach((k, v) -> committed.merge(k, v, Long::sum));
+    }
+
+    /** Starts a refresh: what was committed until now, which the totals about to be read will include. */
+    public synchronized Map<Key, Long> takeCommitted() {
+        Map<Key, Long> taken = committed;
+        committed = new HashMap<>();
+        return taken;
+    }
+
+    /** Ends a refresh: {@code totals} read from the database after {@link #takeCommitted} returned {@code taken}. */
+    public synchronized void rebase(Map<Key, Long> totals, Map<Key, Long> taken) {
+        base.clear();
+        base.putAll(totals);
+        taken.forEach((k, v) -> pending.computeIfPresent(k, (x, p) -> p - v == 0 ? null : p - v));
+        String month = currentMonth();
+        // Past months no longer decide anything; their pending sums would only grow the map.
+        pending.keySet().removeIf(k -> !k.period().equals(ALL) && k.period().compareTo(month) < 0);
+    }
+
+    public synchronized long spent(Owner owner, String period) {
+        return spentLocked(new Key(owner, period));
+    }
+
+    public synchronized long reserved(Owner owner) {
+        return reserved.getOrDefault(owner, 0L);
+    }
+
+    /** Requests holding a reservation (for tests and metrics). */
+    public synchronized int inFlight() {
+        return byRequest.size();
+    }
+
+    private long spentLocked(Key k) {
+        return base.getOrDefault(k, 0L) + pending.getOrDefault(k, 0L);
+    }
+}

@@ -1,0 +1,97 @@
+package dev.sluice.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+
+import static dev.sluice.gateway.TestGateway.assertError;
+import static dev.sluice.gateway.TestGateway.chat;
+import static dev.sluice.gateway.TrafficHarness.adminGet;
+import static dev.sluice.gateway.TrafficHarness.adminPost;
+import static dev.sluice.gateway.TrafficHarness.chatRequest;
+import static dev.sluice.gateway.TrafficHarness.okJson;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Scale-out mode: three gateways (each with its own HTTP servers and event loops) sharing one PostgreSQL schema and
+ * one Redis enforce one limit exactly, see an admin change within a second, and write one ledger.
+ */
+class ScaleOutTest {
+    static final String PG_URL = "jdbc:postgresql://127.0.0.1:5432/test";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void threeGatewaysSharingRedisAdmitExactlyTheLimitOf600ConcurrentRequests() throws Exception {
+        byte[] b = new byte[6];
+        ThreadLocalRandom.current().nextBytes(b);
+        String schema = "sluice_scale_" + HexFormat.of().formatHex(b);
+        String yaml = "storage:\n  kind: postgres\n  url: " + PG_URL + "\n  user: postgres\n  schema: " + schema + "\n"
+                + "limits:\n  store: redis\n  reload_ms: 200\n"
+                + "redis:\n  url: redis://127.0.0.1:6379\n  key_prefix: \"" + TrafficHarness.uniquePrefix() + "\"\n"
+                + TrafficHarness.ONLY_LIMITS;
+        FakeClock clock = FakeClock.at("2026-03-10T12:00:00Z"); // stands still: no refill during the burst
+        List<TestGateway> gateways = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) gateways.add(new TestGateway(dir.resolve("gw" + i), yaml, clock));
+            TestGateway first = gateways.getFirst();
+            String project = TrafficHarness.projectId(first);
+            String org = TrafficHarness.orgId(first);
+
+            long changed = System.nanoTime();
+            okJson(adminPost(first, "/v1/organization/projects/" + project + "/rate_limits/rl-sim-mini",
+                    "{\"max_requests_per_1_minute\": 100}"));
+            for (TestGateway gw : gateways) {
+                while (okJson(adminGet(gw, "/v1/organization/projects/" + project + "/rate_limits")).get("data").get(0)
+                        .get("max_requests_per_1_minute").asLong() != 100) {
+                    assertThat((System.nanoTime() - changed) / 1_000_000).as("the change reached every gateway").isLessThan(1000);
+                    Thread.onSpinWait();
+                }
+            }
+
+            List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+            for (int i = 0; i < 600; i++) {
+                TestGateway gw = gateways.get(i % 3);
+                all.add(gw.http.sendAsync(chatRequest(gw, chat("sim-mini", null)), HttpResponse.BodyHandlers.ofString()));
+            }
+            List<HttpResponse<String>> answers = all.stream().map(CompletableFuture::join).toList();
+
+            assertThat(answers.stream().filter(r -> r.statusCode() == 200)).hasSize(100);
+            List<HttpResponse<String>> refused = answers.stream().filter(r -> r.statusCode() != 200).toList();
+            assertThat(refused).hasSize(500);
+            for (HttpResponse<String> r : refused) {
+                JsonNode err = assertError(r, 429, "requests", "rate_limit_exceeded", null, true);
+                assertThat(err.get("message").asText()).isEqualTo("Rate limit reached for sim-mini in organization "
+                        + org + " project " + project + " on requests per min (RPM): Limit 100, Used 100, "
+                        + "Requested 1. Please try again in 600ms.");
+                assertThat(r.headers().firstValue("retry-after-ms")).contains("600");
+            }
+        } finally {
+            for (TestGateway gw : gateways) gw.close(); // drains each gateway's ledger
+        }
+        try (Connection c = DriverManager.getConnection(PG_URL, "postgres", null); Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT COUNT(*), COUNT(DISTINCT request_id), "
+                    + "SUM(CASE WHEN outcome = 'completed' THEN 1 ELSE 0 END) FROM \"" + schema + "\".usage_ledger")) {
+                rs.next();
+                assertThat(rs.getLong(1)).isEqualTo(600);
+                assertThat(rs.getLong(2)).isEqualTo(600);
+                assertThat(rs.getLong(3)).isEqualTo(100);
+            } finally {
+                st.execute("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
+            }
+        }
+    }
+}

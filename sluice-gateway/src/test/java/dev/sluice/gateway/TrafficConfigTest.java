@@ -1,0 +1,193 @@
+package dev.sluice.gateway;
+
+import dev.sluice.gateway.config.ConfigException;
+import dev.sluice.gateway.config.ConfigLoader;
+import dev.sluice.gateway.config.SluiceConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static dev.sluice.gateway.TestGateway.assertError;
+import static dev.sluice.gateway.TestGateway.chat;
+import static dev.sluice.gateway.TrafficHarness.header;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The limits, redis, quotas, overload and slow_down config sections, and what a broken Redis does at start and later. */
+class TrafficConfigTest {
+    @TempDir
+    Path dir;
+
+    private SluiceConfig load(String yaml) throws IOException {
+        Path f = dir.resolve("c.yaml");
+        Files.writeString(f, yaml);
+        return ConfigLoader.load(new ConfigLoader.Flags(f, null, null, null), Map.of());
+    }
+
+    private void refused(String yaml, String key) {
+        assertThatThrownBy(() -> load(yaml)).isInstanceOf(ConfigException.class).hasMessageContaining("'" + key + "'");
+    }
+
+    @Test
+    void theDefaultsAreAnEmbeddedGatewayWithRealLimits() throws IOException {
+        SluiceConfig c = load("");
+        assertThat(c.limits().store()).isEqualTo("memory");
+        assertThat(c.limits().defaults().get("sim-mini").project().rpm()).isEqualTo(5000);
+        assertThat(c.limits().defaults().get("sim-image").project().ipm()).isEqualTo(50);
+        assertThat(c.overload().enabled()).isTrue();
+        assertThat(c.overload().algorithm()).isEqualTo("gradient2");
+        assertThat(c.slowDown().factor()).isEqualTo(4.0);
+        assertThat(c.slowDown().ramp()).isEqualTo(0.5);
+        assertThat(c.quotas().orgMonthlyBudgetUsd()).isNull();
+    }
+
+    @Test
+    void aFamilyDefaultMergesWithTheBuiltInOnesAndEnvironmentVariablesOverrideScalars() throws IOException {
+        Path f = dir.resolve("c.yaml");
+        Files.writeString(f, "limits:\n  defaults:\n    sim-mini:\n      project: {rpm: 60}\n    gpt-x:\n      organization: {tpd: 5}\n");
+        SluiceConfig c = ConfigLoader.load(new ConfigLoader.Flags(f, null, null, null),
+                Map.of("SLUICE_LIMITS_STORE", "redis", "SLUICE_QUOTAS_ORG_MONTHLY_BUDGET_USD", "12.5"));
+        assertThat(c.limits().defaults().get("sim-mini").project().rpm()).isEqualTo(60);
+        assertThat(c.limits().defaults().get("sim-mini").project().tpm()).isEqualTo(5_000_000);
+        assertThat(c.limits().defaults().get("gpt-x").organization().tpd()).isEqualTo(5);
+        assertThat(c.limits().store()).isEqualTo("redis");
+        assertThat(c.quotas().orgMonthlyBudgetUsd()).isEqualTo(12.5);
+    }
+
+    @Test
+    void invalidValuesStopStartUpNamingTheKey() {
+        refused("limits:\n  store: etcd\n", "limits.store");
+        refused("limits:\n  defaults:\n    sim-mini:\n      project: {rpm: 0}\n", "limits.defaults.sim-mini.project.rpm");
+        refused("limits:\n  defaults:\n    sim-mini:\n      project: {rph: 5}\n", "limits.defaults.sim-mini.project.rph");
+        refused("limits:\n  store: redis\nredis:\n  url: http://x\n", "redis.url");
+        refused("quotas:\n  project_monthly_budget_usd: -5\n", "quotas.project_monthly_budget_usd");
+        refused("quotas:\n  ledger_batch_size: 0\n", "quotas.ledger_batch_size");
+        refused("overload:\n  algorithm: aimd\n", "overload.algorithm");
+        refused("overload:\n  min_limit: 10\n  max_limit: 5\n", "overload.max_limit");
+        refused("overload:\n  queue_timeout_ms: 0\n", "overload.queue_timeout_ms");
+        refused("slow_down:\n  factor: 0.5\n", "slow_down.factor");
+    }
+
+    @Test
+    void anUnreachableRedisStopsStartUpNamingRedisUrl() {
+        assertThatThrownBy(() -> new TestGateway(dir, "limits:\n  store: redis\nredis:\n  url: redis://127.0.0.1:1\n"))
+                .hasMessageContaining("redis.url").hasMessageContaining("127.0.0.1:1");
+    }
+
+    @Test
+    void whenRedisGoesAwayRateLimitsFailClosedWith503OrOpenWhenConfigured() throws Exception {
+        try (TcpProxy proxy = new TcpProxy(6379)) {
+            String yaml = "limits:\n  store: redis\nredis:\n  url: redis://127.0.0.1:" + proxy.port() + "\n  key_prefix: \""
+                    + TrafficHarness.uniquePrefix() + "\"\n" + TrafficHarness.ONLY_LIMITS;
+            try (TestGateway closed = new TestGateway(dir.resolve("closed"), yaml);
+                 TestGateway open = new TestGateway(dir.resolve("open"), yaml.replace("store: redis\n",
+                         "store: redis\n  fail_open: true\n"))) {
+                assertThat(closed.post("/v1/chat/completions", chat("sim-mini", null)).statusCode()).isEqualTo(200);
+                proxy.stop();
+                HttpResponse<String> r = closed.post("/v1/chat/completions", chat("sim-mini", null));
+                assertError(r, 503, "server_error", "server_overloaded", null, true);
+                assertThat(header(r, "retry-after")).isEqualTo("1");
+                assertThat(open.post("/v1/chat/completions", chat("sim-mini", null)).statusCode()).isEqualTo(200);
+            }
+        }
+    }
+
+    @Test
+    void aRedisThatStopsAnsweringCostsARequestAtMostTheScriptTimeoutNotAHang() throws Exception {
+        try (TcpProxy proxy = new TcpProxy(6379)) {
+            String yaml = "limits:\n  store: redis\nredis:\n  url: redis://127.0.0.1:" + proxy.port() + "\n  key_prefix: \""
+                    + TrafficHarness.uniquePrefix() + "\"\n" + TrafficHarness.ONLY_LIMITS;
+            try (TestGateway gw = new TestGateway(dir, yaml)) {
+                assertThat(gw.post("/v1/chat/completions", chat("sim-mini", null)).statusCode()).isEqualTo(200);
+                proxy.blackhole();
+                long start = System.nanoTime();
+                HttpResponse<String> r = gw.post("/v1/chat/completions", chat("sim-mini", null));
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                assertError(r, 503, "server_error", "server_overloaded", null, true);
+                assertThat(ms).isBetween(dev.sluice.gateway.limits.RedisScript.TIMEOUT_MS - 100, 10_000L);
+            }
+        }
+    }
+
+    /** A loopback TCP forwarder to a real server, which the test can cut off or silence. */
+    static final class TcpProxy implements AutoCloseable {
+        private final ServerSocket server;
+        private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+        private volatile boolean forwarding = true;
+
+        TcpProxy(int targetPort) throws IOException {
+            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            Thread.ofVirtual().start(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        Socket client = server.accept();
+                        Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+                        sockets.add(client);
+                        sockets.add(upstream);
+                        pipe(client, upstream);
+                        pipe(upstream, client);
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        private void pipe(Socket from, Socket to) {
+            Thread.ofVirtual().start(() -> {
+                try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+                    byte[] buf = new byte[8192];
+                    for (int n; (n = in.read(buf)) >= 0; ) {
+                        if (!forwarding) continue; // silenced: bytes vanish, connections stay open
+                        out.write(buf, 0, n);
+                        out.flush();
+                    }
+                } catch (IOException ignored) {
+                    // cut off
+                } finally {
+                    close(from);
+                    close(to);
+                }
+            });
+        }
+
+        /** Keeps every connection open but forwards nothing more: a server that stopped answering. */
+        void blackhole() {
+            forwarding = false;
+        }
+
+        void stop() {
+            close(server);
+            for (Socket s : sockets) close(s);
+        }
+
+        private static void close(AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // already closed
+            }
+        }
+
+        @Override
+        public void close() {
+            stop();
+        }
+    }
+}

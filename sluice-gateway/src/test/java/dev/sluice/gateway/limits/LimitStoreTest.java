@@ -1,0 +1,197 @@
+package dev.sluice.gateway.limits;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The contract of a limit store, run against the in-memory store and against the real Redis at 127.0.0.1:6379 (an
+ * unreachable Redis fails these tests). Each test uses keys of its own.
+ */
+class LimitStoreTest {
+    enum Kind { MEMORY, REDIS }
+
+    static Vertx vertx;
+    static Redis redis;
+
+    @BeforeAll
+    static void start() {
+        vertx = Vertx.vertx();
+        redis = Redis.createClient(vertx, new RedisOptions().setConnectionString("redis://127.0.0.1:6379")
+                .setMaxPoolSize(8).setMaxPoolWaiting(10_000));
+    }
+
+    @AfterAll
+    static void stop() {
+        get(redis.close());
+        get(vertx.close());
+    }
+
+    private final String prefix = "sluice-test-" + HexFormat.of().formatHex(randomBytes()) + ":";
+
+    static LimitStore open(Kind kind) {
+        if (kind == Kind.MEMORY) return new MemoryLimitStore();
+        try {
+            return get(RedisLimitStore.start(redis));
+        } catch (RuntimeException e) {
+            throw new AssertionError("Redis at 127.0.0.1:6379 is unreachable; the Redis store tests never skip", e);
+        }
+    }
+
+    private Check check(String name, LimitKind kind, long capacity, long cost) {
+        return new Check(prefix + name, kind, LimitScope.PROJECT, capacity, cost);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aDecisionTakesFromEveryBucketOrFromNone(Kind kind) {
+        LimitStore store = open(kind);
+        Check wide = check("wide", LimitKind.RPM, 10, 1);
+        Check narrow = check("narrow", LimitKind.RPM, 3, 1);
+        for (int i = 0; i < 3; i++) assertThat(get(store.acquire(List.of(wide, narrow), 0)).admitted()).isTrue();
+        LimitStore.Levels refused = get(store.acquire(List.of(wide, narrow), 0));
+        assertThat(refused.admitted()).isFalse();
+        assertThat(refused.before()).containsExactly(3 * 60_000L, 3 * 60_000L);
+        // the refusal took nothing from the wide bucket: exactly 7 more fit there
+        for (int i = 0; i < 7; i++) assertThat(get(store.acquire(List.of(wide), 0)).admitted()).isTrue();
+        assertThat(get(store.acquire(List.of(wide), 0)).admitted()).isFalse();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void bucketsRefillContinuouslyAtTheirLimitPerWindow(Kind kind) {
+        LimitStore store = open(kind);
+        Check rpm = check("rpm", LimitKind.RPM, 60, 1);
+        long t0 = 1_700_000_000_000L;
+        for (int i = 0; i < 60; i++) assertThat(get(store.acquire(List.of(rpm), t0)).admitted()).isTrue();
+        LimitStore.Levels full = get(store.acquire(List.of(rpm), t0));
+        assertThat(full.admitted()).isFalse();
+        assertThat(BucketMath.waitMs(full.before()[0], 1, 60, 60_000)).isEqualTo(1000);
+        assertThat(get(store.acquire(List.of(rpm), t0 + 999)).admitted()).isFalse();
+        assertThat(get(store.acquire(List.of(rpm), t0 + 1000)).admitted()).isTrue();
+        assertThat(get(store.acquire(List.of(rpm), t0 + 1000)).admitted()).isFalse();
+        // half a minute later, 30 more
+        int admitted = 0;
+        for (int i = 0; i < 40; i++) if (get(store.acquire(List.of(rpm), t0 + 31_000)).admitted()) admitted++;
+        assertThat(admitted).isEqualTo(30);
+        // an idle bucket is full again after one window
+        assertThat(get(store.acquire(List.of(rpm), t0 + 200_000)).before()[0]).isZero();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void adjustmentsRefundAndChargeButNeverGoBelowEmpty(Kind kind) {
+        LimitStore store = open(kind);
+        Check tpm = check("tpm", LimitKind.TPM, 1000, 900);
+        assertThat(get(store.acquire(List.of(tpm), 0)).admitted()).isTrue();
+        assertThat(get(store.acquire(List.of(tpm), 0)).admitted()).isFalse();
+        get(store.adjust(List.of(tpm.withCost(-880)), 0)); // used 20 of the 900 reserved
+        assertThat(get(store.acquire(List.of(tpm), 0)).before()[0]).isEqualTo(20 * 60_000L);
+        get(store.adjust(List.of(tpm.withCost(200)), 0)); // used 1100: charged beyond the limit
+        LimitStore.Levels over = get(store.acquire(List.of(tpm.withCost(1)), 0));
+        assertThat(over.admitted()).isFalse();
+        assertThat(over.before()[0]).isEqualTo(1120 * 60_000L);
+        get(store.adjust(List.of(tpm.withCost(-5000)), 0));
+        assertThat(get(store.acquire(List.of(tpm.withCost(1)), 0)).before()[0]).isZero();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aClockBehindTheLastDecisionRefillsNothing(Kind kind) {
+        LimitStore store = open(kind);
+        Check rpm = check("skew", LimitKind.RPM, 2, 1);
+        assertThat(get(store.acquire(List.of(rpm), 100_000)).admitted()).isTrue();
+        assertThat(get(store.acquire(List.of(rpm), 100_000)).admitted()).isTrue();
+        // a gateway whose clock is 40 s behind sees a full bucket, and its decision does not move the stamp back
+        assertThat(get(store.acquire(List.of(rpm), 60_000)).admitted()).isFalse();
+        assertThat(get(store.acquire(List.of(rpm), 100_000)).admitted()).isFalse();
+        assertThat(get(store.acquire(List.of(rpm), 130_000)).admitted()).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void concurrentDecisionsAdmitExactlyTheLimit(Kind kind) throws Exception {
+        LimitStore store = open(kind);
+        Check org = check("org", LimitKind.RPM, 1000, 1);
+        Check project = check("project", LimitKind.RPM, 50, 1);
+        List<Future<LimitStore.Levels>> all = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<java.util.concurrent.Future<Future<LimitStore.Levels>>> submitted = new ArrayList<>();
+        for (int i = 0; i < 400; i++) submitted.add(pool.submit(() -> store.acquire(List.of(project, org), 0)));
+        for (var s : submitted) all.add(s.get());
+        pool.shutdown();
+        long admitted = all.stream().filter(f -> get(f).admitted()).count();
+        assertThat(admitted).isEqualTo(50);
+        assertThat(get(store.acquire(List.of(org), 0)).before()[0]).isEqualTo(50 * 60_000L);
+    }
+
+    @Test
+    void bothStoresComputeTheSameLevelsForTheSameHistory() {
+        LimitStore memory = open(Kind.MEMORY);
+        LimitStore redisStore = open(Kind.REDIS);
+        Random random = new Random(42);
+        int admitted = 0;
+        long now = 1_700_000_000_000L;
+        // Redis computes in doubles: exact while limit x window stays within 2^53 (here ~8.6e15 and 1.8e11)
+        Check tpd = check("tpd", LimitKind.TPD, 99_999_989L, 0);
+        Check tpm = check("tpm-big", LimitKind.TPM, 3_000_001L, 0);
+        for (int i = 0; i < 300; i++) {
+            now += random.nextInt(i < 150 ? 500 : 20_000);
+            long cost = random.nextInt(600_000);
+            List<Check> checks = List.of(tpd.withCost(cost), tpm.withCost(cost));
+            if (random.nextInt(4) == 0) {
+                long delta = random.nextInt(400_000) - 300_000;
+                get(memory.adjust(List.of(tpd.withCost(delta), tpm.withCost(delta)), now));
+                get(redisStore.adjust(List.of(tpd.withCost(delta), tpm.withCost(delta)), now));
+            }
+            LimitStore.Levels m = get(memory.acquire(checks, now));
+            LimitStore.Levels r = get(redisStore.acquire(checks, now));
+            assertThat(r.admitted()).as("step %d", i).isEqualTo(m.admitted());
+            assertThat(r.before()).as("step %d", i).containsExactly(m.before());
+            if (m.admitted()) admitted++;
+        }
+        assertThat(admitted).as("both outcomes occur").isBetween(50, 250);
+    }
+
+    @Test
+    void theMemoryStoreForgetsBucketsThatHaveDrainedEmpty() {
+        MemoryLimitStore store = new MemoryLimitStore();
+        get(store.acquire(List.of(check("a", LimitKind.RPM, 10, 1), check("b", LimitKind.RPD, 10, 1)), 0));
+        assertThat(store.sweep(30_000)).isEqualTo(1); // the minute bucket is empty after 6 s; the day one is not
+        assertThat(store.size()).isEqualTo(1);
+        assertThat(get(store.acquire(List.of(check("a", LimitKind.RPM, 10, 1)), 30_000)).before()[0]).isZero();
+    }
+
+    static <T> T get(Future<T> f) {
+        try {
+            return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] randomBytes() {
+        byte[] b = new byte[6];
+        ThreadLocalRandom.current().nextBytes(b);
+        return b;
+    }
+}

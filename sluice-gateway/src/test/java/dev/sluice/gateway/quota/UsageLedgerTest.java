@@ -1,0 +1,168 @@
+package dev.sluice.gateway.quota;
+
+import dev.sluice.gateway.models.Deployment;
+import dev.sluice.gateway.models.Modality;
+import dev.sluice.gateway.models.ModelCatalog;
+import dev.sluice.gateway.models.ModelSpec;
+import dev.sluice.gateway.store.Database;
+import dev.sluice.gateway.store.StorageSettings;
+import dev.sluice.gateway.usage.Outcome;
+import dev.sluice.gateway.usage.UsageRecord;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The persistent usage ledger against SQLite and the real PostgreSQL (127.0.0.1:5432, database {@code test}, a
+ * schema of its own; unreachable fails): batched writes, a drain on close, one row per request id, and spend totals
+ * that count each request once.
+ */
+class UsageLedgerTest {
+    enum Backend { SQLITE, POSTGRES }
+
+    static final String PG_URL = "jdbc:postgresql://127.0.0.1:5432/test";
+    static final ModelCatalog CATALOG = new ModelCatalog(List.of(new ModelSpec("m", "m", Modality.CHAT, 1000, 100,
+            "o200k_base", 1.0, 2.0, List.of(new Deployment("sim", "sim", null, null, null, 1)), 0)));
+
+    @TempDir
+    Path tmp;
+
+    private final Clock clock = Clock.fixed(Instant.parse("2026-03-10T12:00:00Z"), ZoneOffset.UTC);
+    private String schema;
+
+    private StorageSettings settings(Backend b) {
+        if (b == Backend.SQLITE) return StorageSettings.sqlite(tmp.resolve("data")).withPoolSize(2);
+        if (schema == null) {
+            byte[] r = new byte[6];
+            ThreadLocalRandom.current().nextBytes(r);
+            schema = "sluice_ledger_" + HexFormat.of().formatHex(r);
+        }
+        return StorageSettings.postgres(PG_URL, "postgres", null, schema).withPoolSize(2);
+    }
+
+    private Database open(Backend b) {
+        try {
+            return Database.open(settings(b));
+        } catch (RuntimeException e) {
+            throw new AssertionError(b + " is unreachable; the ledger tests never skip", e);
+        }
+    }
+
+    private void drop() throws Exception {
+        if (schema == null) return;
+        try (Connection c = DriverManager.getConnection(PG_URL, "postgres", null); Statement st = c.createStatement()) {
+            st.execute("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
+        }
+    }
+
+    static UsageRecord record(String id, int prompt, int completion) {
+        return new UsageRecord(id, Instant.EPOCH, "org_a", "proj_a", "key_a", "m", "/v1/chat/completions", prompt,
+                completion, Outcome.COMPLETED, null, 200, "up_" + id, 1, false);
+    }
+
+    private UsageLedger ledger(Database db, SpendBook book, long flushMs, int batch) {
+        return new UsageLedger(new LedgerStore(db), book, CATALOG, clock, flushMs, batch, new SimpleMeterRegistry());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void rowsAreWrittenInBatchesAndTheRestIsDrainedOnClose(Backend backend) throws Exception {
+        try (Database db = open(backend)) {
+            UsageLedger ledger = ledger(db, new SpendBook(clock), 600_000, 50);
+            for (int i = 0; i < 120; i++) ledger.record(record("req_" + i, 10, 5));
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (ledger.batchesWritten() < 2 && System.nanoTime() < deadline) Thread.onSpinWait();
+            assertThat(ledger.batchesWritten()).isEqualTo(2); // two full batches; 20 wait for the flush interval
+            assertThat(ledger.rowsWritten()).isEqualTo(100);
+            assertThat(count(db, "SELECT COUNT(*) FROM usage_ledger")).isEqualTo(100);
+
+            ledger.close();
+
+            assertThat(ledger.batchesWritten()).isEqualTo(3);
+            assertThat(count(db, "SELECT COUNT(*) FROM usage_ledger")).isEqualTo(120);
+            // 10 x 1.0 + 5 x 2.0 USD per 1M tokens = 20,000 nano-dollars a request
+            assertThat(count(db, "SELECT SUM(cost_nanos) FROM usage_ledger")).isEqualTo(120 * 20_000L);
+            assertThat(count(db, "SELECT cost_nanos FROM spend_totals WHERE scope = 'project' AND owner_id = 'proj_a' "
+                    + "AND period = '2026-03'")).isEqualTo(120 * 20_000L);
+        } finally {
+            drop();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void aRequestIdIsWrittenAndCountedOnceHoweverOftenItIsDelivered(Backend backend) throws Exception {
+        try (Database db = open(backend)) {
+            SpendBook book = new SpendBook(clock);
+            UsageLedger ledger = ledger(db, book, 600_000, 1000);
+            UsageRecord r = record("req_dup", 10, 5);
+            ledger.record(r);
+            ledger.record(r); // re-delivered while queued
+            assertThat(book.spent(Owner.project("proj_a"), SpendBook.ALL)).isEqualTo(20_000);
+            ledger.close();
+            UsageLedger second = ledger(db, book, 600_000, 1000);
+            second.record(r); // re-delivered after it was written (another process, a retry)
+            second.close();
+
+            assertThat(count(db, "SELECT COUNT(*) FROM usage_ledger")).isEqualTo(1);
+            assertThat(count(db, "SELECT cost_nanos FROM spend_totals WHERE scope = 'organization' "
+                    + "AND owner_id = 'org_a' AND period = 'all'")).isEqualTo(20_000);
+            SpendBook fresh = new SpendBook(clock);
+            fresh.rebase(new LedgerStore(db).totals(fresh.currentMonth()), java.util.Map.of());
+            assertThat(fresh.spent(Owner.org("org_a"), SpendBook.ALL)).isEqualTo(20_000);
+            // the book that saw the duplicate counts it once after a refresh
+            book.rebase(new LedgerStore(db).totals(book.currentMonth()), book.takeCommitted());
+            assertThat(book.spent(Owner.org("org_a"), "2026-03")).isEqualTo(20_000);
+        } finally {
+            drop();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void requestsThatNeverReachedAModelCostNothing(Backend backend) throws Exception {
+        try (Database db = open(backend)) {
+            UsageLedger ledger = ledger(db, new SpendBook(clock), 10, 1000);
+            ledger.record(new UsageRecord("req_refused", Instant.EPOCH, "org_a", "proj_a", "key_a", "m",
+                    "/v1/chat/completions", 500, 0, Outcome.FAILED, "rate_limit_exceeded", 429, null, 0, false));
+            ledger.record(new UsageRecord("req_broken", Instant.EPOCH, "org_a", "proj_a", "key_a", "m",
+                    "/v1/chat/completions", 500, 0, Outcome.FAILED, "bad_gateway", 502, null, 1, false));
+            ledger.record(new UsageRecord("req_partial", Instant.EPOCH, "org_a", "proj_a", "key_a", "m",
+                    "/v1/chat/completions", 500, 7, Outcome.FAILED, "bad_gateway", 200, null, 1, true));
+            ledger.close();
+            assertThat(count(db, "SELECT cost_nanos FROM usage_ledger WHERE request_id = 'req_refused'")).isZero();
+            assertThat(count(db, "SELECT cost_nanos FROM usage_ledger WHERE request_id = 'req_broken'")).isZero();
+            assertThat(count(db, "SELECT cost_nanos FROM usage_ledger WHERE request_id = 'req_partial'"))
+                    .isEqualTo(500 * 1_000L + 7 * 2_000L);
+            assertThat(count(db, "SELECT COUNT(*) FROM usage_ledger WHERE outcome = 'failed' AND error_code = 'bad_gateway'"))
+                    .isEqualTo(2);
+        } finally {
+            drop();
+        }
+    }
+
+    private static long count(Database db, String sql) throws Exception {
+        try (Connection c = db.dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(sql);
+             ResultSet rs = ps.executeQuery()) {
+            assertThat(rs.next()).as(sql).isTrue();
+            return rs.getLong(1);
+        }
+    }
+}
