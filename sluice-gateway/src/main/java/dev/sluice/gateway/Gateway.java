@@ -59,6 +59,7 @@ public final class Gateway implements AutoCloseable {
     private final DemoCredentials demo;
     private final String adminToken;
     private final boolean adminTokenGenerated;
+    private dev.sluice.gateway.batch.BatchService batches;
 
     /** Test and embedding hooks; production uses {@link #defaults()}. */
     public record Options(Clock clock, Consumer<Exchange> testFault, UsageSink usage) {
@@ -109,14 +110,23 @@ public final class Gateway implements AutoCloseable {
             CachedKeyResolver keys = new CachedKeyResolver(vertx,
                     new CachingKeyLookup(new ApiKeys(db, options.clock()), workers));
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            dev.sluice.gateway.files.FileStorage fileStorage = new dev.sluice.gateway.files.FileStorage(dataDir);
+            dev.sluice.gateway.batch.BatchService batches = new dev.sluice.gateway.batch.BatchService(vertx, db,
+                    options.clock(), fileStorage, catalog, cfg.batch(), cfg.upstreamTimeouts().totalMs() + 30_000);
             PublicApi api = new PublicApi(vertx, Pipelines.build(keys, options.clock(), catalog, new TokenCounter(),
-                    call), cfg.maxBodyBytes(), options.testFault(), metrics, options.usage());
+                    call, new dev.sluice.gateway.files.FilesApi(vertx, new dev.sluice.gateway.store.FileRecords(db),
+                            fileStorage, cfg.files(), options.clock()),
+                    new dev.sluice.gateway.batch.BatchesApi(batches)), cfg.maxBodyBytes(), options.testFault(),
+                    metrics, options.usage());
             HttpServer pub = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
                     .setPort(cfg.port()).setCompressionSupported(false).setHttp2ClearTextEnabled(false)).requestHandler(api.router()).listen());
             HttpServer admin = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
                     .setPort(cfg.adminPort())).requestHandler(new AdminApi(vertx, metrics, token[0],
                     adminRoutes()).router()).listen());
-            return new Gateway(vertx, db, sim, pub, admin, upstream, demo, token[0], token[1] != null);
+            Gateway gateway = new Gateway(vertx, db, sim, pub, admin, upstream, demo, token[0], token[1] != null);
+            batches.start(cfg.host(), pub.actualPort());
+            gateway.batches = batches;
+            return gateway;
         } catch (RuntimeException e) {
             if (db != null) db.close();
             vertx.close();
@@ -208,6 +218,7 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         try {
+            if (batches != null) batches.close();
             await(publicServer.close());
             await(adminServer.close());
             await(upstreamClient.close());

@@ -22,7 +22,7 @@ final class Pipelines {
     private Pipelines() {}
 
     static Map<Endpoint, Pipeline> build(KeyResolver keys, Clock clock, ModelCatalog catalog, TokenCounter tokens,
-                                         Stage upstreamCall) {
+                                         Stage upstreamCall, Stage filesApi, Stage batchesApi) {
         Stage authentication = new ApiKeyAuthentication(keys, clock);
         Pipeline modelRequest = new Pipeline(List.of(
                 authentication,
@@ -33,8 +33,18 @@ final class Pipelines {
         Pipeline modelCatalog = new Pipeline(List.of(
                 authentication,
                 new ModelListing(catalog)));
+        Pipeline files = new Pipeline(List.of(
+                authentication,
+                filesApi));
+        Pipeline batches = new Pipeline(List.of(
+                authentication,
+                batchesApi));
         Map<Endpoint, Pipeline> byEndpoint = new EnumMap<>(Endpoint.class);
         for (Endpoint e : Endpoint.values()) byEndpoint.put(e, e.modelRequest() ? modelRequest : modelCatalog);
+        for (Endpoint e : List.of(Endpoint.FILES_UPLOAD, Endpoint.FILES_LIST, Endpoint.FILES_GET,
+                Endpoint.FILES_DELETE, Endpoint.FILES_CONTENT)) byEndpoint.put(e, files);
+        for (Endpoint e : List.of(Endpoint.BATCHES_CREATE, Endpoint.BATCHES_LIST, Endpoint.BATCHES_GET,
+                Endpoint.BATCHES_CANCEL)) byEndpoint.put(e, batches);
         return byEndpoint;
     }
 }

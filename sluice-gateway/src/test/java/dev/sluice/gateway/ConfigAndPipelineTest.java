@@ -47,7 +47,9 @@ class ConfigAndPipelineTest {
     void theShippedPipelinesAreInOrder() {
         SluiceConfig cfg = ConfigLoader.load(ConfigLoader.Flags.none(), Map.of());
         assertThat(Pipelines.build(s -> null, java.time.Clock.systemUTC(), Gateway.catalog(cfg),
-                new dev.sluice.gateway.models.TokenCounter(), new Named(StageOrder.TERMINAL))).hasSize(6);
+                new dev.sluice.gateway.models.TokenCounter(), new Named(StageOrder.TERMINAL),
+                new Named(StageOrder.TERMINAL), new Named(StageOrder.TERMINAL)))
+                .hasSize(dev.sluice.gateway.pipeline.Endpoint.values().length);
     }
 
     @Test

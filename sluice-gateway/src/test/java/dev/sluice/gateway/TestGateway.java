@@ -31,6 +31,11 @@ final class TestGateway implements AutoCloseable {
     final dev.sluice.gateway.usage.InMemoryUsageSink usage = new dev.sluice.gateway.usage.InMemoryUsageSink();
 
     TestGateway(Path dataDir, String extraYaml) {
+        this(dataDir, extraYaml, Clock.systemUTC());
+    }
+
+    /** A gateway whose stages, keys and batches read {@code clock} (a fake clock for expiry tests). */
+    TestGateway(Path dataDir, String extraYaml, Clock clock) {
         this.dataDir = dataDir;
         try {
             Path cfgFile = dataDir.resolve("sluice-test.yaml");
@@ -40,7 +45,7 @@ final class TestGateway implements AutoCloseable {
             Map<String, String> env = new HashMap<>();
             env.put("SLUICE_DEMO_KEY", DEMO_KEY);
             SluiceConfig cfg = ConfigLoader.load(new ConfigLoader.Flags(cfgFile, null, null, null), env);
-            gateway = Gateway.start(cfg, env, new Gateway.Options(Clock.systemUTC(), ex -> {
+            gateway = Gateway.start(cfg, env, new Gateway.Options(clock, ex -> {
                 if (ex.header(FAULT_HEADER) != null) {
                     throw new IllegalStateException("boom at dev.sluice.Secret(Secret.java:42) " + DEMO_KEY);
                 }

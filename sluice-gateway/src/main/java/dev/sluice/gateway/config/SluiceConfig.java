@@ -11,7 +11,8 @@ import java.util.List;
  */
 public record SluiceConfig(int port, int adminPort, String host, String dataDir, long maxBodyBytes,
                            Storage storage, Simulator simulator, Timeouts upstreamTimeouts, List<Model> models,
-                           Secrets secrets) {
+                           Secrets secrets,
+                           FileLimits files, BatchSettings batch) {
 
     /** {@code kind}: sqlite (embedded, file under data_dir) or postgres (url/user, password from an env var). */
     public record Storage(String kind, String url, String user, String passwordEnv, String schema) {}
@@ -28,6 +29,15 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
 
     public record ModelDeployment(String name, String provider, String baseUrl, String model, String apiKeyEnv,
                                   Integer weight) {}
+
+    /** Files API uploads: at most {@code maxBytes} bytes and {@code maxLines} lines (JSONL). */
+    public record FileLimits(long maxBytes, int maxLines) {}
+
+    /**
+     * Batch API: lines of one batch in flight at once ({@code concurrency}), the most lines a batch may have
+     * ({@code maxTasks}), and how long a gateway's claim on a running batch lasts without renewal ({@code leaseMs}).
+     */
+    public record BatchSettings(int concurrency, int maxTasks, long leaseMs) {}
 
     /** Secrets come only from the environment; they are never written to the config file or logged. */
     public record Secrets(String adminToken, String demoKey) {
