@@ -27,11 +27,13 @@ final class LoopbackClient implements AutoCloseable {
     record Answer(int status, String requestId, String contentType, Buffer body) {}
 
     private final Vertx vertx;
+    private final io.vertx.core.Context context;
     private final HttpClient http;
     private final long timeoutMs;
 
     LoopbackClient(Vertx vertx, String host, int port, int connections, long timeoutMs) {
         this.vertx = vertx;
+        this.context = vertx.getOrCreateContext();
         this.timeoutMs = timeoutMs;
         this.http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(host).setDefaultPort(port)
                 .setKeepAlive(true).setConnectTimeout(5_000), new PoolOptions().setHttp1MaxSize(connections));
@@ -42,8 +44,9 @@ final class LoopbackClient implements AutoCloseable {
      * the gateway could not be reached after the retries, or when {@code stopping} says to give up.
      */
     Future<Answer> post(String path, String secret, String idempotencyKey, Buffer body, BooleanSupplier stopping) {
+        // Runners call from their own (virtual) threads; every request and callback stays on one event loop.
         Promise<Answer> result = Promise.promise();
-        attempt(path, secret, idempotencyKey, body, stopping, 0, result);
+        context.runOnContext(v -> attempt(path, secret, idempotencyKey, body, stopping, 0, result));
         return result.future();
     }
 

@@ -38,6 +38,8 @@ final class MultipartUpload {
     private int lines;
     private boolean lineHasText;
     private boolean failed;
+    private boolean requestEnded;
+    private boolean partEnded;
 
     private MultipartUpload(Vertx vertx, HttpServerRequest request, Path temp, long maxBytes, int maxLines) {
         this.vertx = vertx;
@@ -76,7 +78,10 @@ final class MultipartUpload {
                     request.setExpectMultipart(true);
                     request.uploadHandler(this::part);
                     request.exceptionHandler(this::abort);
-                    request.endHandler(v -> finish());
+                    request.endHandler(v -> {
+                        requestEnded = true;
+                        finish();
+                    });
                     request.resume();
                 });
         return done.future();
@@ -110,6 +115,10 @@ final class MultipartUpload {
             }
         });
         upload.exceptionHandler(this::abort);
+        upload.endHandler(v -> {
+            partEnded = true;
+            finish();
+        });
     }
 
     private void countLines(Buffer buf) {
@@ -124,8 +133,9 @@ final class MultipartUpload {
         }
     }
 
+    /** Once the request and the file part (its buffered chunks may trail the request's end) have both ended. */
     private void finish() {
-        if (failed) return;
+        if (failed || !requestEnded || (sawFile && !partEnded)) return;
         if (lineHasText) lines++;
         lineHasText = false;
         if (lines > maxLines) {
