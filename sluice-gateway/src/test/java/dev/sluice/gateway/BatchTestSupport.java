@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 final class BatchTestSupport {
     private BatchTestSupport() {}
 
-    static HttpResponse<String> upload(TestGateway gw, String filename, byte[] content, String purpose) {
+    static HttpResponse<String> upload(HttpTarget gw, String filename, byte[] content, String purpose) {
         String boundary = "----sluice" + UUID.randomUUID().toString().replace("-", "");
         List<byte[]> parts = new ArrayList<>();
         if (purpose != null) {
@@ -44,27 +44,27 @@ final class BatchTestSupport {
     }
 
     /** Uploads {@code jsonl} with purpose batch and returns the file id. */
-    static String uploadBatchFile(TestGateway gw, String jsonl) {
+    static String uploadBatchFile(HttpTarget gw, String jsonl) {
         HttpResponse<String> r = upload(gw, "input.jsonl", jsonl.getBytes(StandardCharsets.UTF_8), "batch");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return json(r.body()).get("id").asText();
     }
 
-    static JsonNode createBatch(TestGateway gw, String fileId, String endpoint) {
+    static JsonNode createBatch(HttpTarget gw, String fileId, String endpoint) {
         HttpResponse<String> r = gw.post("/v1/batches", "{\"input_file_id\":\"" + fileId + "\",\"endpoint\":\""
                 + endpoint + "\",\"completion_window\":\"24h\"}");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return json(r.body());
     }
 
-    static JsonNode getBatch(TestGateway gw, String id) {
+    static JsonNode getBatch(HttpTarget gw, String id) {
         HttpResponse<String> r = gw.request("GET", "/v1/batches/" + id);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return json(r.body());
     }
 
     /** Polls the batch until {@code done} holds (fails after {@code timeout}). */
-    static JsonNode await(TestGateway gw, String id, Predicate<JsonNode> done, Duration timeout) {
+    static JsonNode await(HttpTarget gw, String id, Predicate<JsonNode> done, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         JsonNode b;
         while (true) {
@@ -75,7 +75,7 @@ final class BatchTestSupport {
         }
     }
 
-    static JsonNode awaitStatus(TestGateway gw, String id, String status, Duration timeout) {
+    static JsonNode awaitStatus(HttpTarget gw, String id, String status, Duration timeout) {
         return await(gw, id, b -> status.equals(b.get("status").asText()), timeout);
     }
 
@@ -84,7 +84,7 @@ final class BatchTestSupport {
     }
 
     /** The lines of a file's content, parsed; empty for a null id. */
-    static List<JsonNode> lines(TestGateway gw, String fileId) {
+    static List<JsonNode> lines(HttpTarget gw, String fileId) {
         if (fileId == null) return List.of();
         HttpResponse<String> r = gw.request("GET", "/v1/files/" + fileId + "/content");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
@@ -94,7 +94,7 @@ final class BatchTestSupport {
     }
 
     /** Output and error lines of a finished batch by custom_id, asserting no custom_id appears twice. */
-    static Map<String, JsonNode> resultsByCustomId(TestGateway gw, JsonNode batch) {
+    static Map<String, JsonNode> resultsByCustomId(HttpTarget gw, JsonNode batch) {
         Map<String, JsonNode> out = new HashMap<>();
         for (String field : List.of("output_file_id", "error_file_id")) {
             JsonNode id = batch.get(field);

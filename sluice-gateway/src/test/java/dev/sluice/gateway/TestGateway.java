@@ -20,7 +20,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A real gateway on loopback ports for tests, with a fixed demo key and a JDK HTTP client. */
-final class TestGateway implements AutoCloseable {
+final class TestGateway implements AutoCloseable, HttpTarget {
     static final String DEMO_KEY = "sk-proj-testDemoKey0123456789abcdefghijklmnopqrstuv";
     static final ObjectMapper JSON = new ObjectMapper();
     static final String FAULT_HEADER = "x-test-fault";
@@ -55,11 +55,13 @@ final class TestGateway implements AutoCloseable {
         }
     }
 
-    String url(String path) {
+    @Override
+    public String url(String path) {
         return "http://127.0.0.1:" + gateway.port() + path;
     }
 
-    HttpResponse<String> post(String path, String body, String... headers) {
+    @Override
+    public HttpResponse<String> post(String path, String body, String... headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(path))).timeout(Duration.ofSeconds(20))
                 .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
         b.header("authorization", "Bearer " + DEMO_KEY);
@@ -74,7 +76,8 @@ final class TestGateway implements AutoCloseable {
         return send(b.build());
     }
 
-    HttpResponse<String> request(String method, String path, String... headers) {
+    @Override
+    public HttpResponse<String> request(String method, String path, String... headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(path))).timeout(Duration.ofSeconds(20))
                 .method(method, HttpRequest.BodyPublishers.noBody());
         b.header("authorization", "Bearer " + DEMO_KEY);
@@ -82,7 +85,8 @@ final class TestGateway implements AutoCloseable {
         return send(b.build());
     }
 
-    HttpResponse<String> send(HttpRequest r) {
+    @Override
+    public HttpResponse<String> send(HttpRequest r) {
         try {
             return http.send(r, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
