@@ -111,10 +111,11 @@ public final class Gateway implements AutoCloseable {
                     new CachingKeyLookup(new ApiKeys(db, options.clock()), workers));
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             dev.sluice.gateway.files.FileStorage fileStorage = new dev.sluice.gateway.files.FileStorage(dataDir);
+            dev.sluice.gateway.batch.LiveTraffic live = new dev.sluice.gateway.batch.LiveTraffic();
             dev.sluice.gateway.batch.BatchService batches = new dev.sluice.gateway.batch.BatchService(vertx, db,
-                    options.clock(), fileStorage, catalog, cfg.batch(), cfg.upstreamTimeouts().totalMs() + 30_000);
+                    options.clock(), fileStorage, catalog, cfg.batch(), cfg.upstreamTimeouts().totalMs() + 30_000, live);
             PublicApi api = new PublicApi(vertx, Pipelines.build(keys, options.clock(), catalog, new TokenCounter(),
-                    call, new dev.sluice.gateway.files.FilesApi(vertx, new dev.sluice.gateway.store.FileRecords(db),
+                    live.meter(call), new dev.sluice.gateway.files.FilesApi(vertx, new dev.sluice.gateway.store.FileRecords(db),
                             fileStorage, cfg.files(), options.clock()),
                     new dev.sluice.gateway.batch.BatchesApi(batches)), cfg.maxBodyBytes(), options.testFault(),
                     metrics, options.usage());

@@ -20,7 +20,7 @@ class BatchLatencyTest {
     @Test
     void interactiveMedianLatencyStaysWithinOneAndAHalfTimesWhileABatchRuns() {
         try (TestGateway gw = new TestGateway(dir, "simulator:\n  tokens_per_second: 0\n")) {
-            measure(gw, 100); // warm-up: JIT, connections, key cache
+            measure(gw, 600); // warm-up: JIT, connections, key cache
             double without = measure(gw, SAMPLES);
 
             StringBuilder in = new StringBuilder();

@@ -51,6 +51,7 @@ final class BatchRunner {
     private volatile boolean cancelRequested;
     private volatile boolean closing;
     private long nextHousekeeping;
+    private long nextPacedDispatch;
 
     BatchRunner(BatchService.Context cx, String batchId, Runnable onExit) {
         this.cx = cx;
@@ -211,11 +212,24 @@ final class BatchRunner {
                 });
     }
 
-    /** Waits for a free slot; returns why to stop instead, if the batch must stop sending. */
+    /**
+     * Waits for a free slot; returns why to stop instead, if the batch must stop sending. While live traffic is
+     * being served, only one line is in flight at a time and lines leave at {@code batch.yield_lines_per_second}.
+     */
     private Stop awaitSlot(Semaphore slots, BatchRecord b) throws InterruptedException {
+        int concurrency = cx.settings().concurrency();
+        long pace = TimeUnit.SECONDS.toNanos(1) / Math.max(1, cx.settings().yieldLinesPerSecond());
         while (true) {
             Stop s = stopReason(b);
             if (s != null) return s;
+            if (cx.live().active()) {
+                long now = System.nanoTime();
+                if (slots.availablePermits() < concurrency || now < nextPacedDispatch) {
+                    Thread.sleep(2);
+                    continue;
+                }
+                nextPacedDispatch = now + pace;
+            }
             if (slots.tryAcquire(100, TimeUnit.MILLISECONDS)) {
                 s = stopReason(b);
                 if (s == null) return null;

@@ -41,7 +41,7 @@ public final class BatchService implements AutoCloseable {
     /** What runners share: storage, clock, settings, the key deriver, the validator and the loopback client. */
     record Context(Database database, BatchRecords records, FileStorage storage, Clock clock,
                    SluiceConfig.BatchSettings settings, BatchKeys keys, BatchValidator validator,
-                   LoopbackClient client, String runnerId) {}
+                   LoopbackClient client, String runnerId, LiveTraffic live) {}
 
     /** A validated {@code POST /v1/batches} body. */
     public record CreateRequest(String inputFileId, String endpoint, String completionWindow,
@@ -57,6 +57,7 @@ public final class BatchService implements AutoCloseable {
     private final BatchKeys keys;
     private final BatchValidator validator;
     private final long requestTimeoutMs;
+    private final LiveTraffic live;
     private final String runnerId = "gw_" + UUID.randomUUID();
     private final Map<String, BatchRunner> running = new ConcurrentHashMap<>();
     private volatile Context context;
@@ -64,7 +65,7 @@ public final class BatchService implements AutoCloseable {
     private long adoptTimer = -1;
 
     public BatchService(Vertx vertx, Database db, Clock clock, FileStorage storage, ModelCatalog catalog,
-                        SluiceConfig.BatchSettings settings, long requestTimeoutMs) {
+                        SluiceConfig.BatchSettings settings, long requestTimeoutMs, LiveTraffic live) {
         this.vertx = vertx;
         this.db = db;
         this.records = new BatchRecords(db);
@@ -75,6 +76,7 @@ public final class BatchService implements AutoCloseable {
         this.keys = new BatchKeys(new Settings(db, clock), new ApiKeys(db, clock));
         this.validator = new BatchValidator(catalog, settings.maxTasks());
         this.requestTimeoutMs = requestTimeoutMs;
+        this.live = live;
     }
 
     /**
@@ -87,7 +89,7 @@ public final class BatchService implements AutoCloseable {
         String target = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
         LoopbackClient client = new LoopbackClient(vertx, target, port, Math.max(8, settings.concurrency() * 2),
                 requestTimeoutMs);
-        context = new Context(db, records, storage, clock, settings, keys, validator, client, runnerId);
+        context = new Context(db, records, storage, clock, settings, keys, validator, client, runnerId, live);
         if (db.kind() == StorageSettings.Kind.SQLITE) records.releaseAllClaims();
         adopt();
         adoptTimer = vertx.setPeriodic(Math.max(1000, settings.leaseMs() / 2),

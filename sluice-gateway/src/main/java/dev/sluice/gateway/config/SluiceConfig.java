@@ -35,9 +35,10 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
 
     /**
      * Batch API: lines of one batch in flight at once ({@code concurrency}), the most lines a batch may have
-     * ({@code maxTasks}), and how long a gateway's claim on a running batch lasts without renewal ({@code leaseMs}).
+     * ({@code maxTasks}), how long a gateway's claim on a running batch lasts without renewal ({@code leaseMs}), and
+     * the pace of a batch while live traffic is being served ({@code yieldLinesPerSecond}, one line at a time).
      */
-    public record BatchSettings(int concurrency, int maxTasks, long leaseMs) {}
+    public record BatchSettings(int concurrency, int maxTasks, long leaseMs, int yieldLinesPerSecond) {}
 
     /** Secrets come only from the environment; they are never written to the config file or logged. */
     public record Secrets(String adminToken, String demoKey) {

@@ -150,8 +150,8 @@ final class MultipartUpload {
                 return;
             }
             if (!sawFile) {
-                vertx.fileSystem().delete(temp.toString());
-                done.tryFail(ApiException.at(ErrorKind.MISSING_PARAMETER, "file"));
+                vertx.fileSystem().delete(temp.toString())
+                        .onComplete(v -> done.tryFail(ApiException.at(ErrorKind.MISSING_PARAMETER, "file")));
                 return;
             }
             done.tryComplete(new Received(temp, filename, bytes, lines, purpose));
@@ -162,8 +162,8 @@ final class MultipartUpload {
         if (failed) return;
         failed = true;
         String path = temp.toString();
-        if (file != null) file.close().onComplete(v -> vertx.fileSystem().delete(path));
-        else vertx.fileSystem().delete(path);
-        done.tryFail(why);
+        // The answer goes out only once the partial file is gone.
+        Future<Void> closed = file != null ? file.close() : Future.succeededFuture();
+        closed.transform(v -> vertx.fileSystem().delete(path)).onComplete(v -> done.tryFail(why));
     }
 }
