@@ -193,6 +193,7 @@ class FilesApiTest {
                 .header("content-type", "multipart/form-data; boundary=xyz")
                 .POST(HttpRequest.BodyPublishers.ofString("--xyz--\r\n")).build());
         assertError(r, 401, "invalid_request_error", "missing_api_key", null, false);
+        assertThat(r.headers().firstValue("connection")).contains("close");
     }
 
     @Test

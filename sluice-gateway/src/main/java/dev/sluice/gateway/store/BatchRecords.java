@@ -81,9 +81,9 @@ public final class BatchRecords {
 
     /** A page of the project's batches, newest first, after the batch {@code after} (null: from the newest). */
     public Page<BatchRecord> list(String projectId, String after, int limit) {
+        BatchRecord cursor = after == null ? null : find(projectId, after).orElse(null);
+        if (after != null && cursor == null) return new Page<>(List.of(), false);
         return db.withConnection(c -> {
-            BatchRecord cursor = after == null ? null : find(projectId, after).orElse(null);
-            if (after != null && cursor == null) return new Page<>(List.of(), false);
             String sql = "SELECT " + COLUMNS + " FROM batches WHERE project_id = ?"
                     + (cursor == null ? "" : " AND (created_at < ? OR (created_at = ? AND id < ?))")
                     + " ORDER BY created_at DESC, id DESC LIMIT ?";

@@ -65,9 +65,9 @@ public final class FileRecords {
      * after the file {@code after} (null: from the start), optionally only one purpose.
      */
     public Page<FileRecord> list(String projectId, String purpose, String after, int limit, boolean ascending) {
+        FileRecord cursor = after == null ? null : find(projectId, after).orElse(null);
+        if (after != null && cursor == null) return new Page<>(List.of(), false);
         return db.withConnection(c -> {
-            FileRecord cursor = after == null ? null : find(projectId, after).orElse(null);
-            if (after != null && cursor == null) return new Page<>(List.of(), false);
             String cmp = ascending ? ">" : "<";
             String dir = ascending ? "ASC" : "DESC";
             StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM files WHERE project_id = ?");
