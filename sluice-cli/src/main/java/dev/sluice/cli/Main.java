@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code sluice} command. {@code test} and building are the launcher script's; everything else is here. */
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
         description = "OpenAI-compatible LLM API gateway and its tools.",
-        subcommands = {ServeCommand.class, SimCommand.class, ExplainCommand.class})
+        subcommands = {ServeCommand.class, SimCommand.class, ExplainCommand.class, BatchesCommand.class})
 public final class Main {
     public static void main(String[] args) {
         int code = new CommandLine(new Main()).execute(args);
