@@ -110,6 +110,17 @@ class BatchApiTest {
     }
 
     @Test
+    void deletingTheInputFileDoesNotPullItFromUnderTheBatch() {
+        String file = uploadBatchFile(gw, OK1 + OK2);
+        String id = createBatch(gw, file, "/v1/chat/completions").get("id").asText();
+        assertThat(gw.request("DELETE", "/v1/files/" + file).statusCode()).isEqualTo(200);
+        JsonNode done = await(gw, id, terminal(), Duration.ofSeconds(30));
+        assertThat(done.get("status").asText()).isEqualTo("completed");
+        assertThat(done.get("input_file_id").asText()).isEqualTo(file);
+        assertThat(resultsByCustomId(gw, done)).containsOnlyKeys("one", "two");
+    }
+
+    @Test
     void aLineThatIsNotJsonFailsTheBatchWithInvalidJsonLineAndItsLineNumber() {
         assertLineError(onlyError(failedBatch(OK1 + "{not json\n")), "invalid_json_line", null, 2);
     }

@@ -2,7 +2,6 @@ package dev.sluice.gateway.batch;
 
 import dev.sluice.gateway.store.BatchRecords;
 import dev.sluice.gateway.store.LineResult;
-import dev.sluice.gateway.store.StoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,7 +74,7 @@ final class LineWriter {
             try {
                 records.recordLines(batchId, batch, clock.instant());
                 return;
-            } catch (StoreException e) {
+            } catch (RuntimeException e) { // StoreException (busy, unreachable) above all
                 if (attempt >= 5) {
                     // Not recorded: these lines run again when the batch resumes (same Idempotency-Key).
                     LOG.error("batch {}: could not record {} line results", batchId, batch.size(), e);
