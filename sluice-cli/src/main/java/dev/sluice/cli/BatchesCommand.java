@@ -101,7 +101,7 @@ final class BatchesCommand implements Runnable {
                 try (SluiceClient client = api.client()) {
                     PrintStream out = System.out;
                     boolean tty = System.console() != null;
-                    ProgressBar bar = new ProgressBar(System.nanoTime());
+                    ProgressBar bar = new ProgressBar();
                     Batch b = client.batches().retrieve(id);
                     String last = null;
                     while (true) {

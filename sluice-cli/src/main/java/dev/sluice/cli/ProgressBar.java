@@ -5,22 +5,24 @@ import dev.sluice.protocol.wire.Batch;
 import java.util.Locale;
 
 /**
- * One line of batch progress: a bar, the percentage, done / total with the failures, the rate since watching began
+ * One line of batch progress: a bar, the percentage, done / total with the failures, the rate since the first observation
  * and the time left at that rate, and the status. Pure: given the same batch and times it draws the same line.
  */
 final class ProgressBar {
     static final int WIDTH = 30;
-    private final long startNanos;
+    private long startNanos;
     private int firstDone = -1;
 
-    ProgressBar(long startNanos) {
-        this.startNanos = startNanos;
+    ProgressBar() {
     }
 
     String render(Batch b, long nowNanos) {
         Batch.RequestCounts c = b.requestCounts() == null ? new Batch.RequestCounts(0, 0, 0) : b.requestCounts();
         int done = c.completed() + c.failed();
-        if (firstDone < 0) firstDone = done;
+        if (firstDone < 0) {
+            firstDone = done; // the rate counts from the first observation
+            startNanos = nowNanos;
+        }
         double seconds = (nowNanos - startNanos) / 1e9;
         double rate = seconds > 0 ? (done - firstDone) / seconds : 0;
         int filled = c.total() == 0 ? 0 : (int) Math.round(WIDTH * (double) done / c.total());

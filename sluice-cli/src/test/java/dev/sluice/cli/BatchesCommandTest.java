@@ -125,13 +125,13 @@ class BatchesCommandTest {
 
     @Test
     void theBarShowsDoneFailedTotalRateAndEta() {
-        ProgressBar bar = new ProgressBar(0);
+        ProgressBar bar = new ProgressBar();
         Batch start = new Batch("batch_1", "batch", "/v1/chat/completions", null, "f", "24h", "in_progress", null,
                 null, 1L, 1L, 2L, null, null, null, null, null, null, new Batch.RequestCounts(1000, 100, 0), null);
-        bar.render(start, 0);
+        bar.render(start, TimeUnit.SECONDS.toNanos(10));
         Batch later = new Batch("batch_1", "batch", "/v1/chat/completions", null, "f", "24h", "in_progress", null,
                 null, 1L, 1L, 2L, null, null, null, null, null, null, new Batch.RequestCounts(1000, 480, 20), null);
-        assertThat(bar.render(later, TimeUnit.SECONDS.toNanos(4)))
+        assertThat(bar.render(later, TimeUnit.SECONDS.toNanos(14)))
                 .isEqualTo("[###############---------------]  50%  500/1000 done, 20 failed  100/s  ETA 5s  in_progress");
         assertThat(ProgressBar.duration(3725)).isEqualTo("1h2m");
         assertThat(ProgressBar.duration(95)).isEqualTo("1m35s");

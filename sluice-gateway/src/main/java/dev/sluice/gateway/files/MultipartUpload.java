@@ -82,6 +82,8 @@ final class MultipartUpload {
                         requestEnded = true;
                         finish();
                     });
+                    // curl and others wait for this before sending a large body
+                    if ("100-continue".equalsIgnoreCase(request.getHeader("expect"))) request.response().writeContinue();
                     request.resume();
                 });
         return done.future();
