@@ -36,6 +36,11 @@ final class TestGateway implements AutoCloseable, HttpTarget {
 
     /** A gateway whose stages, keys and batches read {@code clock} (a fake clock for expiry tests). */
     TestGateway(Path dataDir, String extraYaml, Clock clock) {
+        this(dataDir, extraYaml, clock, ex -> { });
+    }
+
+    /** As above, and {@code fault} sees every request before its pipeline (it may throw to answer an error). */
+    TestGateway(Path dataDir, String extraYaml, Clock clock, java.util.function.Consumer<dev.sluice.gateway.pipeline.Exchange> fault) {
         this.dataDir = dataDir;
         try {
             Path cfgFile = dataDir.resolve("sluice-test.yaml");
@@ -49,6 +54,7 @@ final class TestGateway implements AutoCloseable, HttpTarget {
                 if (ex.header(FAULT_HEADER) != null) {
                     throw new IllegalStateException("boom at dev.sluice.Secret(Secret.java:42) " + DEMO_KEY);
                 }
+                fault.accept(ex);
             }, usage));
         } catch (IOException e) {
             throw new IllegalStateException(e);

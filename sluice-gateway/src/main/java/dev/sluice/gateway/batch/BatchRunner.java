@@ -195,10 +195,12 @@ final class BatchRunner {
         Buffer payload = Buffer.buffer(body.toString());
         String customId = line.customId();
         int lineNo = line.number();
-        cx.client().post(b.endpoint(), secret, idempotencyKey(batchId, customId), payload, () -> closing)
+        cx.client().post(b.endpoint(), secret, idempotencyKey(batchId, customId), payload, () -> keepWaiting(b))
                 .onComplete(ar -> {
                     try {
-                        if (ar.succeeded()) {
+                        if (ar.succeeded() && closing && ar.result().throttled()) {
+                            // still being told to slow down at shutdown: not a result, the next start sends it again
+                        } else if (ar.succeeded()) {
                             writer.add(ResultLines.answered(customId, lineNo, ar.result()));
                         } else if (!closing) {
                             LOG.warn("batch {}: line {} could not reach the gateway: {}", batchId, lineNo,
@@ -210,6 +212,11 @@ final class BatchRunner {
                         slots.release();
                     }
                 });
+    }
+
+    /** Whether a line being told to slow down should keep waiting: not once the batch must stop. */
+    private boolean keepWaiting(BatchRecord b) {
+        return !closing && !cancelRequested && now().isBefore(b.times().expiresAt());
     }
 
     /**
