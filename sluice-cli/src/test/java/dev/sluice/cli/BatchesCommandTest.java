@@ -124,6 +124,12 @@ class BatchesCommandTest {
     }
 
     @Test
+    void helpListsTheBatchesCommands() {
+        assertThat(run("--help").out()).contains("batches");
+        assertThat(run("batches", "--help").out()).contains("watch").contains("list").contains("get").contains("cancel");
+    }
+
+    @Test
     void theBarShowsDoneFailedTotalRateAndEta() {
         ProgressBar bar = new ProgressBar();
         Batch start = new Batch("batch_1", "batch", "/v1/chat/completions", null, "f", "24h", "in_progress", null,

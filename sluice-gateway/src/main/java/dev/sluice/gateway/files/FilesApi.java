@@ -72,8 +72,8 @@ public final class FilesApi implements Stage {
                 return ex.blocking(() -> Files.isRegularFile(p)).compose(exists -> {
                     if (!exists) return Future.failedFuture(notFound(f.id()));
                     ex.response().setStatusCode(200).putHeader("content-type", "application/octet-stream")
-                            .putHeader("content-disposition", "attachment; filename=\"" + f.filename()
-                                    .replace("\"", "") + "\"");
+                            .putHeader("content-disposition", "attachment; filename=\""
+                                    + f.filename().replaceAll("[^A-Za-z0-9._ -]", "_") + "\"");
                     return ex.response().sendFile(p.toString());
                 });
             });
