@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
         description = "OpenAI-compatible LLM API gateway and its tools.",
         subcommands = {ServeCommand.class, SimCommand.class, ExplainCommand.class,
-                OrgsCommand.class, ProjectsCommand.class, KeysCommand.class, UsersCommand.class})
+                OrgsCommand.class, ProjectsCommand.class, KeysCommand.class, UsersCommand.class,
+                BatchesCommand.class})
 public final class Main {
     public static void main(String[] args) {
         int code = new CommandLine(new Main()).execute(args);

@@ -81,6 +81,7 @@ public final class Gateway implements AutoCloseable {
     private final String adminToken;
     private final boolean adminTokenGenerated;
     private final TrafficControl traffic;
+    private dev.sluice.gateway.batch.BatchService batches;
 
     /**
      * Test and embedding hooks; production uses {@link #defaults()}. {@code ticker} drives the key and policy caches;
@@ -172,8 +173,16 @@ public final class Gateway implements AutoCloseable {
                 ledger.record(r);
                 observer.record(r);
             };
+            dev.sluice.gateway.files.FileStorage fileStorage = new dev.sluice.gateway.files.FileStorage(dataDir);
+            dev.sluice.gateway.batch.LiveTraffic live = new dev.sluice.gateway.batch.LiveTraffic();
+            dev.sluice.gateway.batch.BatchService batches = new dev.sluice.gateway.batch.BatchService(vertx, db,
+                    options.clock(), fileStorage, catalog, cfg.batch(), cfg.upstreamTimeouts().totalMs() + 30_000, live);
+            Stage filesApi = new dev.sluice.gateway.files.FilesApi(vertx, new dev.sluice.gateway.store.FileRecords(db),
+                    fileStorage, cfg.files(), options.clock());
+            Stage batchesApi = new dev.sluice.gateway.batch.BatchesApi(batches);
             PublicApi api = new PublicApi(vertx, Pipelines.build(keys, new CachedPolicyResolver(vertx, policyCache),
-                    countries, options.clock(), catalog, new TokenCounter(), idempotency, traffic.stages(), call),
+                    countries, options.clock(), catalog, new TokenCounter(), idempotency, traffic.stages(),
+                    live.meter(call), filesApi, batchesApi),
                     cfg.maxBodyBytes(), options.testFault(), metrics, usage, TrustedProxies.parse(cfg.trustedProxies()));
             HttpServer pub = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
                     .setPort(cfg.port()).setCompressionSupported(false).setHttp2ClearTextEnabled(false)).requestHandler(api.router()).listen());
@@ -181,7 +190,11 @@ public final class Gateway implements AutoCloseable {
                     .setPort(cfg.adminPort())).requestHandler(new AdminApi(vertx, metrics, token[0],
                     adminRoutes(new AdminContext(store, keyLookup, policyCache, catalog,
                     options.clock()), traffic)).router()).listen());
-            return new Gateway(vertx, db, sim, pub, admin, upstream, demo, token[0], token[1] != null, traffic);
+            Gateway gateway = new Gateway(vertx, db, sim, pub, admin, upstream, demo, token[0], token[1] != null,
+                    traffic);
+            batches.start(cfg.host(), pub.actualPort());
+            gateway.batches = batches;
+            return gateway;
         } catch (RuntimeException e) {
             if (traffic != null) traffic.close();
             if (db != null) db.close();
@@ -292,6 +305,7 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         try {
+            if (batches != null) batches.close();
             await(publicServer.close());
             await(adminServer.close());
             await(upstreamClient.close());

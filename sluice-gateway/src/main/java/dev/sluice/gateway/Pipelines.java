@@ -32,14 +32,15 @@ final class Pipelines {
 
     static Map<Endpoint, Pipeline> build(KeyResolver keys, PolicyResolver policies, CountryLookup countries,
                                          Clock clock, ModelCatalog catalog, TokenCounter tokens, Stage idempotency,
-                                         Stage upstreamCall) {
+                                         Stage upstreamCall, Stage filesApi, Stage batchesApi) {
         return build(keys, policies, countries, clock, catalog, tokens, idempotency, TrafficStages.passThrough(),
-                upstreamCall);
+                upstreamCall, filesApi, batchesApi);
     }
 
     static Map<Endpoint, Pipeline> build(KeyResolver keys, PolicyResolver policies, CountryLookup countries,
                                          Clock clock, ModelCatalog catalog, TokenCounter tokens, Stage idempotency,
-                                         TrafficStages traffic, Stage upstreamCall) {
+                                         TrafficStages traffic, Stage upstreamCall, Stage filesApi,
+                                         Stage batchesApi) {
         Stage authentication = new ApiKeyAuthentication(keys, clock);
         Stage membership = new OrganizationMembership();
         Stage headersMatch = new RequestHeadersMatch();
@@ -71,8 +72,28 @@ final class Pipelines {
                 ipAllowlist,
                 region,
                 new ModelListing(catalog, policies)));
+        Pipeline files = new Pipeline(List.of(
+                authentication,
+                membership,
+                headersMatch,
+                scope,
+                ipAllowlist,
+                region,
+                filesApi));
+        Pipeline batches = new Pipeline(List.of(
+                authentication,
+                membership,
+                headersMatch,
+                scope,
+                ipAllowlist,
+                region,
+                batchesApi));
         Map<Endpoint, Pipeline> byEndpoint = new EnumMap<>(Endpoint.class);
         for (Endpoint e : Endpoint.values()) byEndpoint.put(e, e.modelRequest() ? modelRequest : modelCatalog);
+        for (Endpoint e : List.of(Endpoint.FILES_UPLOAD, Endpoint.FILES_LIST, Endpoint.FILES_GET,
+                Endpoint.FILES_DELETE, Endpoint.FILES_CONTENT)) byEndpoint.put(e, files);
+        for (Endpoint e : List.of(Endpoint.BATCHES_CREATE, Endpoint.BATCHES_LIST, Endpoint.BATCHES_GET,
+                Endpoint.BATCHES_CANCEL)) byEndpoint.put(e, batches);
         return byEndpoint;
     }
 }

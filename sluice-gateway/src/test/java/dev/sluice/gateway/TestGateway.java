@@ -20,7 +20,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A real gateway on loopback ports for tests, with a fixed demo key and a JDK HTTP client. */
-final class TestGateway implements AutoCloseable {
+final class TestGateway implements AutoCloseable, HttpTarget {
     static final String DEMO_KEY = "sk-proj-testDemoKey0123456789abcdefghijklmnopqrstuv";
     static final ObjectMapper JSON = new ObjectMapper();
     static final String FAULT_HEADER = "x-test-fault";
@@ -34,7 +34,7 @@ final class TestGateway implements AutoCloseable {
         this(dataDir, extraYaml, Clock.systemUTC(), Map.of());
     }
 
-    /** A gateway whose limits, windows and ledger run on {@code clock} (a {@link FakeClock} in exactness tests). */
+    /** A gateway whose limits, windows, keys and batches run on {@code clock} (a {@link FakeClock} in tests). */
     TestGateway(Path dataDir, String extraYaml, Clock clock) {
         this(dataDir, extraYaml, clock, Map.of());
     }
@@ -46,6 +46,16 @@ final class TestGateway implements AutoCloseable {
 
     /** A gateway on {@code clock} (breakers, key expiry, idempotency retention) with extra environment variables. */
     TestGateway(Path dataDir, String extraYaml, Clock clock, Map<String, String> extraEnv) {
+        this(dataDir, extraYaml, clock, extraEnv, ex -> { });
+    }
+
+    /** As above, and {@code fault} sees every request before its pipeline (it may throw to answer an error). */
+    TestGateway(Path dataDir, String extraYaml, Clock clock, java.util.function.Consumer<dev.sluice.gateway.pipeline.Exchange> fault) {
+        this(dataDir, extraYaml, clock, Map.of(), fault);
+    }
+
+    TestGateway(Path dataDir, String extraYaml, Clock clock, Map<String, String> extraEnv,
+                java.util.function.Consumer<dev.sluice.gateway.pipeline.Exchange> fault) {
         this.dataDir = dataDir;
         try {
             Path cfgFile = dataDir.resolve("sluice-test.yaml");
@@ -60,17 +70,20 @@ final class TestGateway implements AutoCloseable {
                 if (ex.header(FAULT_HEADER) != null) {
                     throw new IllegalStateException("boom at dev.sluice.Secret(Secret.java:42) " + DEMO_KEY);
                 }
+                fault.accept(ex);
             }, usage));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    String url(String path) {
+    @Override
+    public String url(String path) {
         return "http://127.0.0.1:" + gateway.port() + path;
     }
 
-    HttpResponse<String> post(String path, String body, String... headers) {
+    @Override
+    public HttpResponse<String> post(String path, String body, String... headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(path))).timeout(Duration.ofSeconds(20))
                 .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
         b.header("authorization", "Bearer " + DEMO_KEY);
@@ -85,7 +98,8 @@ final class TestGateway implements AutoCloseable {
         return send(b.build());
     }
 
-    HttpResponse<String> request(String method, String path, String... headers) {
+    @Override
+    public HttpResponse<String> request(String method, String path, String... headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(path))).timeout(Duration.ofSeconds(20))
                 .method(method, HttpRequest.BodyPublishers.noBody());
         b.header("authorization", "Bearer " + DEMO_KEY);
@@ -114,7 +128,8 @@ final class TestGateway implements AutoCloseable {
         }
     }
 
-    HttpResponse<String> send(HttpRequest r) {
+    @Override
+    public HttpResponse<String> send(HttpRequest r) {
         try {
             return http.send(r, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {

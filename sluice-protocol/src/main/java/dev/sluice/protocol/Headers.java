@@ -22,6 +22,8 @@ public final class Headers {
     public static final String RESET_TOKENS = "x-ratelimit-reset-tokens";
     public static final String SLUICE_ATTEMPTS = "x-sluice-attempts";
     public static final String SLUICE_SIM = "x-sluice-sim";
+    /** {@code batch} on the Batch API's own calls, so limits can rank them below live traffic. */
+    public static final String SLUICE_PRIORITY = "x-sluice-priority";
     public static final String IDEMPOTENCY_KEY = "idempotency-key";
     public static final String RETRY_COUNT = "x-retry-count";
     public static final String REQUEST_ORGANIZATION = "openai-organization";

@@ -182,6 +182,12 @@ public final class ConfigLoader {
         require(idem.keyPrefix() != null, "idempotency.key_prefix", "is required");
         require(idem.ttlMs() > 0, "idempotency.ttl_ms", "must be positive");
         require(idem.maxBytes() > 0, "idempotency.max_bytes", "must be positive");
+        require(c.files().maxBytes() > 0, "files.max_bytes", "must be positive");
+        require(c.files().maxLines() > 0, "files.max_lines", "must be positive");
+        require(c.batch().concurrency() > 0 && c.batch().concurrency() <= 1024, "batch.concurrency", "must be 1-1024");
+        require(c.batch().maxTasks() > 0, "batch.max_tasks", "must be positive");
+        require(c.batch().leaseMs() >= 1000, "batch.lease_ms", "must be at least 1000");
+        require(c.batch().yieldLinesPerSecond() > 0, "batch.yield_lines_per_second", "must be positive");
         require(c.models() != null && !c.models().isEmpty(), "models", "must list at least one model");
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < c.models().size(); i++) {

@@ -13,7 +13,8 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
                            Storage storage, Simulator simulator, Timeouts upstreamTimeouts, List<Model> models,
                            Secrets secrets, Retries upstreamRetries, Breaker circuitBreaker,
                            Idempotency idempotency, List<String> trustedProxies, Region region, Access access,
-                           Limits limits, Redis redis, Quotas quotas, Overload overload, SlowDown slowDown) {
+                           Limits limits, Redis redis, Quotas quotas, Overload overload, SlowDown slowDown,
+                           FileLimits files, BatchSettings batch) {
 
     /** Where the country of a request comes from: a header set by a trusted edge, or a CIDR→country CSV file. */
     public record Region(String countryHeader, String countryTable) {}
@@ -71,6 +72,16 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
 
     public record ModelDeployment(String name, String provider, String baseUrl, String model, String apiKeyEnv,
                                   Integer weight) {}
+
+    /** Files API uploads: at most {@code maxBytes} bytes and {@code maxLines} lines (JSONL). */
+    public record FileLimits(long maxBytes, int maxLines) {}
+
+    /**
+     * Batch API: lines of one batch in flight at once ({@code concurrency}), the most lines a batch may have
+     * ({@code maxTasks}), how long a gateway's claim on a running batch lasts without renewal ({@code leaseMs}), and
+     * the pace of a batch while live traffic is being served ({@code yieldLinesPerSecond}, one line at a time).
+     */
+    public record BatchSettings(int concurrency, int maxTasks, long leaseMs, int yieldLinesPerSecond) {}
 
     /** Secrets come only from the environment; they are never written to the config file or logged. */
     public record Secrets(String adminToken, String demoKey) {

@@ -28,13 +28,20 @@ import java.util.regex.Pattern;
  */
 public final class PublicApi {
     private static final Logger LOG = LoggerFactory.getLogger(PublicApi.class);
-    private static final Map<Pattern, HttpMethod> KNOWN = Map.of(
-            Pattern.compile("/v1/chat/completions"), HttpMethod.POST,
-            Pattern.compile("/v1/responses"), HttpMethod.POST,
-            Pattern.compile("/v1/embeddings"), HttpMethod.POST,
-            Pattern.compile("/v1/images/generations"), HttpMethod.POST,
-            Pattern.compile("/v1/models"), HttpMethod.GET,
-            Pattern.compile("/v1/models/[^/]+"), HttpMethod.GET);
+    /** Known paths and the methods they allow (the {@code allow} header of a 405). */
+    private static final Map<Pattern, String> KNOWN = Map.ofEntries(
+            Map.entry(Pattern.compile("/v1/chat/completions"), "POST"),
+            Map.entry(Pattern.compile("/v1/responses"), "POST"),
+            Map.entry(Pattern.compile("/v1/embeddings"), "POST"),
+            Map.entry(Pattern.compile("/v1/images/generations"), "POST"),
+            Map.entry(Pattern.compile("/v1/models"), "GET"),
+            Map.entry(Pattern.compile("/v1/models/[^/]+"), "GET"),
+            Map.entry(Pattern.compile("/v1/files"), "GET, POST"),
+            Map.entry(Pattern.compile("/v1/files/[^/]+"), "GET, DELETE"),
+            Map.entry(Pattern.compile("/v1/files/[^/]+/content"), "GET"),
+            Map.entry(Pattern.compile("/v1/batches"), "GET, POST"),
+            Map.entry(Pattern.compile("/v1/batches/[^/]+"), "GET"),
+            Map.entry(Pattern.compile("/v1/batches/[^/]+/cancel"), "POST"));
 
     private final Vertx vertx;
     private final Map<Endpoint, Pipeline> pipelines;
@@ -69,10 +76,18 @@ public final class PublicApi {
     public Router router() {
         Router router = Router.router(vertx);
         router.route().handler(this::begin);
-        router.route().method(HttpMethod.POST).handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes)
-                .setHandleFileUploads(false));
+        BodyHandler jsonBodies = BodyHandler.create(false).setBodyLimit(maxBodyBytes).setHandleFileUploads(false);
+        router.route().method(HttpMethod.POST).handler(ctx -> {
+            if (!ctx.request().path().equals(Endpoint.FILES_UPLOAD.route())) {
+                jsonBodies.handle(ctx);
+                return;
+            }
+            // File uploads stream their multipart body to disk themselves (FilesApi); hold it until they read it.
+            ctx.request().pause();
+            ctx.next();
+        });
         for (Endpoint e : Endpoint.values()) {
-            HttpMethod m = e.modelRequest() ? HttpMethod.POST : HttpMethod.GET;
+            HttpMethod m = HttpMethod.valueOf(e.method());
             router.route(m, e.route()).handler(ctx -> run(ctx, e));
         }
         router.route().handler(this::unknownRoute);
@@ -137,6 +152,7 @@ public final class PublicApi {
                 work -> vertx.executeBlocking(work, false));
         ex.clientAddress(scope.client);
         ex.response(ctx.response());
+        ex.request(req);
         scope.exchange = ex;
         try {
             testFault.accept(ex);
@@ -153,10 +169,10 @@ public final class PublicApi {
     private void unknownRoute(RoutingContext ctx) {
         String path = ctx.request().path();
         String method = ctx.request().method().name();
-        for (Map.Entry<Pattern, HttpMethod> k : KNOWN.entrySet()) {
+        for (Map.Entry<Pattern, String> k : KNOWN.entrySet()) {
             if (k.getKey().matcher(path).matches()) {
                 ctx.fail(ApiException.of(ErrorKind.METHOD_NOT_ALLOWED, "method", method, "path", path)
-                        .withHeaders(Map.of("allow", k.getValue().name())));
+                        .withHeaders(Map.of("allow", k.getValue())));
                 return;
             }
         }
@@ -168,6 +184,8 @@ public final class PublicApi {
         String requestId = scope == null ? RequestIds.next() : scope.requestId;
         ApiException e = ErrorResponses.fromFailure(ctx, requestId, maxBodyBytes);
         if (scope != null) scope.errorCode = e.error().code() != null ? e.error().code() : e.error().type();
+        // A body left unread (an upload refused before it was read) makes the connection unusable for another request.
+        if (!ctx.request().isEnded() && !ctx.response().headWritten()) ctx.response().putHeader("connection", "close");
         ErrorResponses.write(ctx.response(), e);
     }
 

@@ -26,6 +26,7 @@ public final class Exchange {
     private final MultiMap responseHeaders = MultiMap.caseInsensitiveMultiMap();
     private final Function<Callable<?>, Future<?>> blockingRunner;
     private HttpServerResponse response;
+    private io.vertx.core.http.HttpServerRequest request;
 
     private Caller caller;
     private ObjectNode json;
@@ -77,6 +78,10 @@ public final class Exchange {
     public String clientIp() { return clientIp; }
     /** Headers added to whatever answer this request gets (success, error or stream). */
     public MultiMap responseHeaders() { return responseHeaders; }
+
+    /** The live HTTP request, for terminal stages that read it themselves (uploads, query strings); null in unit tests. */
+    public io.vertx.core.http.HttpServerRequest request() { return request; }
+    public void request(io.vertx.core.http.HttpServerRequest r) { this.request = r; }
 
     /** The live HTTP response, for the terminal stage that writes the answer (null in stage unit tests). */
     public HttpServerResponse response() { return response; }

@@ -69,7 +69,9 @@ class DatabaseTest {
                     "memberships.role", "projects.status", "service_accounts.project_id", "audit_log.detail",
                     "settings.value", "index api_keys_by_project", "index memberships_by_user",
                     "ip_allowlist.cidr", "ip_allowlist.scope_id", "region_policy.country", "model_access.kind",
-                    "service_accounts.deleted_at", "index ip_allowlist_by_org", "index model_access_by_org");
+                    "service_accounts.deleted_at", "index ip_allowlist_by_org", "index model_access_by_org",
+                    "files.storage_name", "batches.total",
+                    "batches.lease_until", "batch_lines.result", "index files_by_project", "index batches_by_status");
         }
     }
 
