@@ -106,7 +106,9 @@ class BatchCrashTest {
     void aGatewayKilledMidBatchResumesItAfterRestartWithEveryCustomIdExactlyOnce() throws Exception {
         Path config = dir.resolve("sluice.yaml");
         Files.writeString(config, "port: 0\nadmin_port: 0\ndata_dir: " + dir.resolve("data") + "\n"
-                + "simulator:\n  tokens_per_second: 0\n");
+                + "simulator:\n  tokens_per_second: 0\n"
+                // A throughput test: limits far above what the batch needs (batch lines obey rate limits).
+                + "limits:\n  defaults:\n    sim-mini:\n      organization: {rpm: 1000000, tpm: 1000000000}\n      project: {rpm: 1000000, tpm: 1000000000}\n");
         Path log = dir.resolve("child.log");
         StringBuilder in = new StringBuilder();
         Set<String> faulty = new HashSet<>();

@@ -113,6 +113,9 @@ public final class AccessConfigValidation {
                             Set<String> accounts, Map<String, String> env, Map<String, String> secrets) {
         require(key.name() != null && !key.name().isBlank(), k + ".name", "is required");
         require(names.add(key.name()), k + ".name", "declares key '" + key.name() + "' twice in this project");
+        require(!key.name().startsWith(dev.sluice.gateway.pipeline.Caller.BATCH_KEY_NAME_PREFIX), k + ".name",
+                "must not start with '" + dev.sluice.gateway.pipeline.Caller.BATCH_KEY_NAME_PREFIX
+                        + "' (reserved for the keys the Batch API mints)");
         require(key.secretEnv() != null && !key.secretEnv().isBlank(), k + ".secret_env",
                 "is required: the name of the environment variable that holds the key's secret");
         String secret = env.get(key.secretEnv());

@@ -76,6 +76,11 @@ public final class ApiKeyRoutes implements AdminRoutes {
         ObjectNode body = AdminHttp.body(ctx);
         AdminHttp.onlyFields(body, CREATE_FIELDS);
         String name = AccessAdmin.name(body, "name");
+        if (name.startsWith(dev.sluice.gateway.pipeline.Caller.BATCH_KEY_NAME_PREFIX)) {
+            throw dev.sluice.gateway.pipeline.ApiException.at(dev.sluice.protocol.ErrorKind.INVALID_VALUE, "name",
+                    "why", "names starting with '" + dev.sluice.gateway.pipeline.Caller.BATCH_KEY_NAME_PREFIX
+                            + "' are reserved for the keys the Batch API mints");
+        }
         String owner = AdminHttp.optionalString(body, "owner_user_id");
         List<String> scopes = AccessAdmin.strings(body, "scopes", s -> Scopes.ALL.contains(s) ? null
                 : "unknown scope '" + AccessAdmin.shorten(s) + "' (expected one of " + Scopes.ALL.stream().sorted().toList() + ")");

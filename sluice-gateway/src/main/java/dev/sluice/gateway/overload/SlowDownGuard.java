@@ -44,7 +44,8 @@ public final class SlowDownGuard implements Stage {
 
     @Override
     public Future<Void> apply(Exchange ex, Chain next) {
-        if (ex.caller() == null) return next.proceed(ex);
+        // Batch lines are self-paced background work: they neither trip nor feed a project's Slow Down baseline.
+        if (ex.caller() == null || ex.caller().batch()) return next.proceed(ex);
         return rates.admit(ex.caller().projectId(), clock.millis(), rule).recover(err -> {
             errors.increment();
             LOG.warn("slow-down counters unavailable ({}); admitting", err.toString());

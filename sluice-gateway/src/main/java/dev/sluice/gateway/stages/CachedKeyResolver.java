@@ -33,7 +33,11 @@ public final class CachedKeyResolver implements KeyResolver {
         if (found.isEmpty() || found.get().projectArchived()) return Resolution.unknown();
         KeyPrincipal p = found.get();
         ApiKey k = p.key();
-        Caller caller = new Caller(k.id(), p.orgId(), p.projectId(), k.redactedValue(), k.scopes(), p.ownerIsMember());
+        // Batch keys are unowned and named by the Batch API; an admin cannot create an unowned key of that name.
+        boolean batch = k.name() != null && k.name().startsWith(Caller.BATCH_KEY_NAME_PREFIX)
+                && k.ownerUserId() == null && k.serviceAccountId() == null;
+        Caller caller = new Caller(k.id(), p.orgId(), p.projectId(), k.redactedValue(), k.scopes(), p.ownerIsMember(),
+                batch);
         if (k.isRevoked()) return new Resolution(Status.REVOKED, caller, k.revokedAt());
         return new Resolution(Status.VALID, caller, k.expiresAt());
     }
