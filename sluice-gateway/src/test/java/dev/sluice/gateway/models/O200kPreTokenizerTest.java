@@ -204,6 +204,15 @@ class O200kPreTokenizerTest {
                 for (String line : t.split("\n", -1)) corpus.add(line);
             }
             for (String f : FRAGMENTS) corpus.add(f);
+            for (int len : new int[] {85, 86, 127, 128, 255, 256, 257, 300, 600, 5_000}) {   // pieces near and over
+                corpus.add(" " + "abcdefghij".repeat(len / 10 + 1).substring(0, len));      // the long-piece limit
+                corpus.add("x" + "\u00e9".repeat(len / 2) + "y");
+                corpus.add("\u4f60\u597d".repeat(len / 2));
+                corpus.add("\uD83D\uDE00".repeat(len / 4 + 1));
+                corpus.add(" ".repeat(len) + "x");
+                corpus.add("!@#".repeat(len / 3 + 1) + "/\n");
+                corpus.add("QmFzZTY0IGRhdGEgaW4gYSBwcm9tcHQ".repeat(len / 30 + 1));
+            }
             for (String a : FRAGMENTS) {                                       // every ordered pair of fragments
                 for (String b : FRAGMENTS) corpus.add(a + b);
             }
