@@ -2,6 +2,9 @@ package dev.sluice.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingType;
 import dev.sluice.gateway.config.SluiceConfig;
 import dev.sluice.gateway.limits.Decision;
 import dev.sluice.gateway.limits.LimitRules;
@@ -29,7 +32,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The per-request work Sluice adds before a request goes upstream, measured piece by piece: counting a typical chat
- * prompt with jtokkit (with each of the two tokenizers the catalogue uses), the in-memory rate-limit decision over
+ * prompt with TokenCounter (with each of the two tokenizers the catalogue uses; o200k_base also the old way, with
+ * jtokkit's own regular-expression split, for comparison), the in-memory rate-limit decision over
  * five limits (organization RPM and TPM, project RPM, TPM and RPD), and both together. Target: count + decision
  * within 20 µs.
  */
@@ -65,6 +69,34 @@ public class RequestPathBenchmark {
 
         int count() {
             return tokens.countMessages(tokenizer, messages);
+        }
+    }
+
+    /**
+     * The same prompt counted the old way, with jtokkit's own o200k_base encoding (its regular-expression split), to
+     * compare with the hand-split path TokenCounter now takes for o200k_base.
+     */
+    @State(Scope.Thread)
+    public static class JtokkitO200k {
+        Encoding encoding;
+        JsonNode messages;
+
+        @Setup
+        public void setup() throws Exception {
+            encoding = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.O200K_BASE);
+            messages = new ObjectMapper().readTree(PROMPT).get("messages");
+            int expected = new TokenCounter().countMessages("o200k_base", messages);
+            if (count() != expected) throw new IllegalStateException("jtokkit counts " + count() + ", TokenCounter " + expected);
+        }
+
+        /** TokenCounter.countMessages's accounting, with jtokkit's o200k_base encoding. */
+        int count() {
+            int total = 3;
+            for (JsonNode m : messages) {
+                total += 3 + encoding.countTokensOrdinary(m.path("role").asText(""));
+                total += encoding.countTokensOrdinary(m.path("content").asText(""));
+            }
+            return total;
         }
     }
 
@@ -114,6 +146,17 @@ public class RequestPathBenchmark {
     @Benchmark
     public int countPrompt(Prompt p) {
         return p.count();
+    }
+
+    @Benchmark
+    public int countPromptJtokkitO200k(JtokkitO200k p) {
+        return p.count();
+    }
+
+    @Benchmark
+    public Decision countAndDecideJtokkitO200k(JtokkitO200k p) {
+        int prompt = p.count();
+        return limiter.decide(new RateLimiter.Demand("org_bench", "proj_bench", "sim-mini", prompt + 512L, 0)).result();
     }
 
     @Benchmark

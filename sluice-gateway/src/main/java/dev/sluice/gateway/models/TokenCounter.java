@@ -9,14 +9,23 @@ import com.knuddels.jtokkit.api.EncodingType;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToIntFunction;
 
 /**
  * Counts prompt tokens with the model's tokenizer (jtokkit), using OpenAI's chat accounting: 3 tokens per message,
  * 1 more for a name, 3 to prime the reply. Image and audio parts are not counted (they are priced differently).
+ * o200k_base text is split by {@link O200kPreTokenizer} instead of jtokkit's regular expression (same counts, about
+ * four times faster); the other encodings are jtokkit's own.
  */
 public final class TokenCounter {
     private static final EncodingRegistry REGISTRY = Encodings.newLazyEncodingRegistry();
     private final Map<String, Encoding> encodings = new ConcurrentHashMap<>();
+    private final Map<String, ToIntFunction<String>> counters = new ConcurrentHashMap<>();
+
+    /** The o200k ranks are loaded once per JVM, on first use. */
+    private static final class FastO200k {
+        static final O200kCounter COUNTER = new O200kCounter();
+    }
 
     public Encoding encoding(String tokenizer) {
         return encodings.computeIfAbsent(tokenizer, t -> REGISTRY.getEncoding(
@@ -24,14 +33,28 @@ public final class TokenCounter {
                         .orElseThrow(() -> new IllegalArgumentException("unknown tokenizer " + t))));
     }
 
+    /** How text is counted with a tokenizer: the hand-split path for o200k_base, jtokkit's encoding otherwise. */
+    private ToIntFunction<String> counter(String tokenizer) {
+        ToIntFunction<String> c = counters.get(tokenizer);
+        if (c != null) return c;
+        return counters.computeIfAbsent(tokenizer, t -> {
+            if ("o200k_base".equals(t.toLowerCase(Locale.ROOT))) {
+                O200kCounter fast = FastO200k.COUNTER;
+                return fast::count;
+            }
+            Encoding enc = encoding(t);
+            return enc::countTokensOrdinary;
+        });
+    }
+
     public int countText(String tokenizer, String text) {
         if (text == null || text.isEmpty()) return 0;
-        return encoding(tokenizer).countTokensOrdinary(text);
+        return counter(tokenizer).applyAsInt(text);
     }
 
     /** Tokens of a chat {@code messages} array. */
     public int countMessages(String tokenizer, JsonNode messages) {
-        Encoding enc = encoding(tokenizer);
+        ToIntFunction<String> enc = counter(tokenizer);
         int total = 3;
         for (JsonNode m : messages) {
             total += 3;
@@ -47,7 +70,7 @@ public final class TokenCounter {
 
     /** Tokens of an {@code input} that is a string, an array of strings, or Responses-style message items. */
     public int countInput(String tokenizer, JsonNode input) {
-        Encoding enc = encoding(tokenizer);
+        ToIntFunction<String> enc = counter(tokenizer);
         if (input == null || input.isNull()) return 0;
         if (input.isTextual()) return count(enc, input.asText());
         int total = 0;
@@ -62,7 +85,7 @@ public final class TokenCounter {
         return total;
     }
 
-    private static int countContent(Encoding enc, JsonNode content) {
+    private static int countContent(ToIntFunction<String> enc, JsonNode content) {
         if (content == null || content.isNull()) return 0;
         if (content.isTextual()) return count(enc, content.asText());
         int total = 0;
@@ -75,7 +98,7 @@ public final class TokenCounter {
         return total;
     }
 
-    private static int count(Encoding enc, String s) {
-        return s.isEmpty() ? 0 : enc.countTokensOrdinary(s);
+    private static int count(ToIntFunction<String> enc, String s) {
+        return s.isEmpty() ? 0 : enc.applyAsInt(s);
     }
 }
