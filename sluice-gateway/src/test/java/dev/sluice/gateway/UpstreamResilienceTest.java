@@ -179,8 +179,11 @@ class UpstreamResilienceTest {
         JsonNode e = assertError(r, 503, "server_error", "upstream_unavailable", null, true);
         assertThat(e.get("message").asText()).contains("m-two").doesNotContain("127.0.0.1");
         assertThat(attempts(r)).isEqualTo(String.valueOf(MAX_ATTEMPTS));
-        assertThat(simA.requestsReceived() - a).as("a, then b, then a again").isEqualTo(2);
-        assertThat(simB.requestsReceived() - b).isEqualTo(1);
+        // Both deployments were tried; the third attempt goes to whichever backoff (jittered) ends first.
+        long onA = simA.requestsReceived() - a, onB = simB.requestsReceived() - b;
+        assertThat(onA + onB).isEqualTo(MAX_ATTEMPTS);
+        assertThat(onA).isBetween(1L, 2L);
+        assertThat(onB).isBetween(1L, 2L);
         UsageRecord u = usageOf(r).getFirst();
         assertThat(u.attempts()).isEqualTo(MAX_ATTEMPTS);
         assertThat(u.outcome()).isEqualTo(Outcome.FAILED);
