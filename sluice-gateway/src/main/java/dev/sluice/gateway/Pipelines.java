@@ -41,19 +41,15 @@ final class Pipelines {
                                          Clock clock, ModelCatalog catalog, TokenCounter tokens, Stage idempotency,
                                          TrafficStages traffic, Stage upstreamCall, Stage filesApi,
                                          Stage batchesApi) {
-        Stage authentication = new ApiKeyAuthentication(keys, clock);
-        Stage membership = new OrganizationMembership();
-        Stage headersMatch = new RequestHeadersMatch();
-        Stage scope = new KeyScope();
-        Stage ipAllowlist = new IpAllowlist(policies);
-        Stage region = new RegionPolicy(policies, countries);
-        Pipeline modelRequest = new Pipeline(List.of(
-                authentication,
-                membership,
-                headersMatch,
-                scope,
-                ipAllowlist,
-                region,
+        // Who may call at all: the same checks, in the same order, in front of every route.
+        List<Stage> access = List.of(
+                new ApiKeyAuthentication(keys, clock),
+                new OrganizationMembership(),
+                new RequestHeadersMatch(),
+                new KeyScope(),
+                new IpAllowlist(policies),
+                new RegionPolicy(policies, countries));
+        Pipeline modelRequest = new Pipeline(then(access,
                 new RequestValidation(),
                 new ModelResolution(catalog),
                 new ModelAccess(policies),
@@ -64,30 +60,9 @@ final class Pipelines {
                 traffic.slowDownGuard(),
                 traffic.admissionControl(),
                 upstreamCall));
-        Pipeline modelCatalog = new Pipeline(List.of(
-                authentication,
-                membership,
-                headersMatch,
-                scope,
-                ipAllowlist,
-                region,
-                new ModelListing(catalog, policies)));
-        Pipeline files = new Pipeline(List.of(
-                authentication,
-                membership,
-                headersMatch,
-                scope,
-                ipAllowlist,
-                region,
-                filesApi));
-        Pipeline batches = new Pipeline(List.of(
-                authentication,
-                membership,
-                headersMatch,
-                scope,
-                ipAllowlist,
-                region,
-                batchesApi));
+        Pipeline modelCatalog = new Pipeline(then(access, new ModelListing(catalog, policies)));
+        Pipeline files = new Pipeline(then(access, filesApi));
+        Pipeline batches = new Pipeline(then(access, batchesApi));
         Map<Endpoint, Pipeline> byEndpoint = new EnumMap<>(Endpoint.class);
         for (Endpoint e : Endpoint.values()) byEndpoint.put(e, e.modelRequest() ? modelRequest : modelCatalog);
         for (Endpoint e : List.of(Endpoint.FILES_UPLOAD, Endpoint.FILES_LIST, Endpoint.FILES_GET,
@@ -95,5 +70,11 @@ final class Pipelines {
         for (Endpoint e : List.of(Endpoint.BATCHES_CREATE, Endpoint.BATCHES_LIST, Endpoint.BATCHES_GET,
                 Endpoint.BATCHES_CANCEL)) byEndpoint.put(e, batches);
         return byEndpoint;
+    }
+
+    private static List<Stage> then(List<Stage> first, Stage... rest) {
+        List<Stage> all = new java.util.ArrayList<>(first);
+        all.addAll(List.of(rest));
+        return all;
     }
 }
