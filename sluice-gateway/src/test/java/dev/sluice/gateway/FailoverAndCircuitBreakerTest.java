@@ -34,7 +34,7 @@ class FailoverAndCircuitBreakerTest {
     static Vertx vertx;
     static SimulatorServer live;
     static int deadPort;
-    static ManualClock clock = ManualClock.startingNow();
+    static FakeClock clock = FakeClock.startingNow();
     static TestGateway gw;
 
     @BeforeAll

@@ -15,6 +15,11 @@ public final class FakeClock extends Clock {
         this.millis = new AtomicLong(start.toEpochMilli());
     }
 
+    /** Starts at the current time (for code that also compares with real timestamps, e.g. HTTP dates). */
+    public static FakeClock startingNow() {
+        return new FakeClock(Instant.now());
+    }
+
     public static FakeClock at(String instant) {
         return new FakeClock(Instant.parse(instant));
     }

@@ -40,7 +40,7 @@ class IdempotencyKeyTest {
     static Path dir;
     static Vertx vertx;
     static SimulatorServer sim;
-    static final ManualClock clock = ManualClock.startingNow();
+    static final FakeClock clock = FakeClock.startingNow();
     static TestGateway gw;
 
     @BeforeAll
