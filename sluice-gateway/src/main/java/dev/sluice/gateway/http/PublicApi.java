@@ -17,6 +17,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -28,20 +29,8 @@ import java.util.regex.Pattern;
  */
 public final class PublicApi {
     private static final Logger LOG = LoggerFactory.getLogger(PublicApi.class);
-    /** Known paths and the methods they allow (the {@code allow} header of a 405). */
-    private static final Map<Pattern, String> KNOWN = Map.ofEntries(
-            Map.entry(Pattern.compile("/v1/chat/completions"), "POST"),
-            Map.entry(Pattern.compile("/v1/responses"), "POST"),
-            Map.entry(Pattern.compile("/v1/embeddings"), "POST"),
-            Map.entry(Pattern.compile("/v1/images/generations"), "POST"),
-            Map.entry(Pattern.compile("/v1/models"), "GET"),
-            Map.entry(Pattern.compile("/v1/models/[^/]+"), "GET"),
-            Map.entry(Pattern.compile("/v1/files"), "GET, POST"),
-            Map.entry(Pattern.compile("/v1/files/[^/]+"), "GET, DELETE"),
-            Map.entry(Pattern.compile("/v1/files/[^/]+/content"), "GET"),
-            Map.entry(Pattern.compile("/v1/batches"), "GET, POST"),
-            Map.entry(Pattern.compile("/v1/batches/[^/]+"), "GET"),
-            Map.entry(Pattern.compile("/v1/batches/[^/]+/cancel"), "POST"));
+    /** Known paths and the methods they allow (the {@code allow} header of a 405), derived from {@link Endpoint}. */
+    private static final Map<Pattern, String> KNOWN = knownRoutes();
 
     private final Vertx vertx;
     private final Map<Endpoint, Pipeline> pipelines;
@@ -187,6 +176,19 @@ public final class PublicApi {
         // A body left unread (an upload refused before it was read) makes the connection unusable for another request.
         if (!ctx.request().isEnded() && !ctx.response().headWritten()) ctx.response().putHeader("connection", "close");
         ErrorResponses.write(ctx.response(), e);
+    }
+
+    private static Map<Pattern, String> knownRoutes() {
+        List<String> methodOrder = List.of("GET", "POST", "PUT", "PATCH", "DELETE");
+        Map<String, java.util.TreeSet<String>> byRoute = new java.util.LinkedHashMap<>();
+        for (Endpoint e : Endpoint.values()) {
+            byRoute.computeIfAbsent(e.route(), r -> new java.util.TreeSet<>(
+                    java.util.Comparator.comparingInt(methodOrder::indexOf))).add(e.method());
+        }
+        Map<Pattern, String> known = new java.util.LinkedHashMap<>();
+        byRoute.forEach((route, methods) ->
+                known.put(Pattern.compile(route.replaceAll(":[a-z_]+", "[^/]+")), String.join(", ", methods)));
+        return Map.copyOf(known);
     }
 
     private static String clientIp(HttpServerRequest req) {
