@@ -9,6 +9,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
@@ -229,5 +231,18 @@ class PolicyCommandsTest {
         Run unknown = sluice("credits", "grant", "5", "--project", "proj_nope");
         assertThat(unknown.exit()).isEqualTo(1);
         assertThat(unknown.err()).contains("status: 404, code: not_found");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"ip-allowlist, list add remove", "region-policy, get set", "model-access, get set",
+            "rate-limits, list set", "budget, get set", "credits, list grant"})
+    void eachGroupIsListedInTheHelpAndWithoutASubcommandShowsItsOwn(String group, String subcommands) {
+        StringWriter out = new StringWriter();
+        new CommandLine(new Main()).setOut(new PrintWriter(out)).execute("--help");
+        assertThat(out.toString()).contains(group);
+        StringWriter err = new StringWriter();
+        int code = new CommandLine(new Main()).setErr(new PrintWriter(err)).execute(group);
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("Missing subcommand").contains(subcommands.split(" "));
     }
 }
