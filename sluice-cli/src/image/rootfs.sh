@@ -9,9 +9,14 @@ JDK="$1" OUT="$2" CONFIG="$3"
 # Micrometer, jdk.unsupported: Netty and Caffeine, java.net.http: the CLI's admin client, java.xml: logback).
 MODULES=java.base,java.sql,java.naming,java.management,java.net.http,java.logging,java.xml,jdk.unsupported,jdk.crypto.ec,jdk.zipfs
 
-rm -rf "$OUT"
+# Unchanged inputs, unchanged files: the same file times let Jib reuse its cached layer instead of re-compressing it.
+key="$(readlink -f "$JDK") $(md5sum "$0" "$CONFIG" | awk '{print $1}' | tr '\n' ' ')"
+if [ -f "$OUT.key" ] && [ "$(cat "$OUT.key")" = "$key" ] && [ -x "$OUT/opt/java/bin/java" ]; then
+  exit 0
+fi
+rm -rf "$OUT" "$OUT.key"
 mkdir -p "$OUT/opt" "$OUT/etc/sluice" "$OUT/var/lib/sluice" "$OUT/tmp"
-"$JDK/bin/jlink" --add-modules "$MODULES" --strip-debug --no-man-pages --no-header-files --compress=zip-6 \
+"$JDK/bin/jlink" --add-modules "$MODULES" --strip-debug --no-man-pages --no-header-files \
   --output "$OUT/opt/java"
 
 # Every shared library the runtime's binaries need, at the path the host's loader resolved it to, plus libgcc_s,
@@ -33,3 +38,4 @@ root:x:0:
 sluice:x:10001:
 GROUP
 cp "$CONFIG" "$OUT/etc/sluice/sluice.yaml"
+echo "$key" > "$OUT.key"

@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The release tarball (built by {@code package}) unpacked into an empty directory and started the way an operator
+ * The release tarball (built in pre-integration-test) unpacked into an empty directory and started the way an operator
  * would: a clean environment with only {@code JAVA_HOME} and a {@code PATH} of basic shell tools (no {@code mvn},
  * no {@code java}), the embedded default config, ephemeral ports. It must answer a chat request with the demo key,
  * and stop on SIGTERM.
@@ -43,7 +43,7 @@ class DistributionIT {
     void theUnpackedTarballServesAChatRequestWithOnlyAJavaRuntime() throws Exception {
         Path tarball = Path.of(System.getProperty("sluice.dist"));
         String version = System.getProperty("sluice.version");
-        assertThat(tarball).as("built by the package phase").isRegularFile();
+        assertThat(tarball).as("built before the integration tests").isRegularFile();
         assertThat(new ProcessBuilder("tar", "xzf", tarball.toString(), "-C", dir.toString()).inheritIO().start()
                 .waitFor()).isZero();
         Path home = dir.resolve("sluice-" + version);
