@@ -37,5 +37,7 @@ cat > "$OUT/etc/group" <<'GROUP'
 root:x:0:
 sluice:x:10001:
 GROUP
+# /etc/hosts before DNS for name lookups through glibc (JDBC, the JDK's HTTP client); the runtime mounts both files.
+echo "hosts: files dns" > "$OUT/etc/nsswitch.conf"
 cp "$CONFIG" "$OUT/etc/sluice/sluice.yaml"
 echo "$key" > "$OUT.key"
