@@ -8,7 +8,9 @@ import picocli.CommandLine.Command;
         description = "OpenAI-compatible LLM API gateway and its tools.",
         subcommands = {ServeCommand.class, SimCommand.class, ExplainCommand.class,
                 OrgsCommand.class, ProjectsCommand.class, KeysCommand.class, UsersCommand.class,
-                BatchesCommand.class})
+                BatchesCommand.class,
+                IpAllowlistCommand.class, RegionPolicyCommand.class, ModelAccessCommand.class,
+                RateLimitsCommand.class, BudgetCommand.class, CreditsCommand.class})
 public final class Main {
     public static void main(String[] args) {
         int code = new CommandLine(new Main()).execute(args);
