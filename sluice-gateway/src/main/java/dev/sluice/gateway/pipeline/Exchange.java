@@ -187,4 +187,20 @@ public final class Exchange {
     /** True when the answer is a stored Idempotency-Key replay: nothing ran, so no usage record is written. */
     public boolean replay() { return replay; }
     public void replay(boolean r) { this.replay = r; }
+
+    private java.util.function.Consumer<ApiException> abortListener;
+
+    /**
+     * Registers how the stage that owns the answer ends it early when the gateway must stop (drain deadline):
+     * before the first byte an ordinary error answer, after it the in-band error event.
+     */
+    public void onAbort(java.util.function.Consumer<ApiException> listener) { this.abortListener = listener; }
+
+    /** Asks the stage that owns the answer to end it now with {@code error}; false when no stage can. */
+    public boolean abort(ApiException error) {
+        java.util.function.Consumer<ApiException> l = abortListener;
+        if (l == null) return false;
+        l.accept(error);
+        return true;
+    }
 }

@@ -160,6 +160,15 @@ public final class TrafficControl implements AutoCloseable {
         quotaRules.replace(quotaSettings.budgets(), quotaSettings.creditTotals());
     }
 
+    /**
+     * Applies the reloadable traffic settings of a reloaded config: the per-family limit defaults and the budget and
+     * credit defaults. Counters, reservations and spend carry over.
+     */
+    public void reconfigure(SluiceConfig cfg) {
+        limitRules.replaceDefaults(cfg.limits().defaults());
+        quotaRules.replaceDefaults(cfg.quotas());
+    }
+
     /** Re-reads the spend totals (other gateways' spend included). Blocking. */
     public void refreshSpend() {
         Map<SpendBook.Key, Long> taken = spend.takeCommitted();
