@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@code sluice serve} and its process interface: SIGHUP reloads the config file (a refused file is logged and the
  * running config stays), {@code reload.watch} reloads on an edit, {@code log.format: text} writes lines for people,
- * and Ctrl-C (SIGINT) drains and exits 0.
+ * Ctrl-C (SIGINT) drains and exits 0, and a second SIGTERM ends a drain at once.
  */
 class ServeSignalsTest {
     @TempDir
@@ -100,6 +100,44 @@ class ServeSignalsTest {
             assertThat(c.log()).contains("config reloaded (config file changed)");
             // JSON logs: the banner went to stderr and every log line is a JSON object.
             assertThat(c.output).filteredOn(l -> l.contains("config reloaded")).allMatch(l -> l.startsWith("{"));
+        }
+    }
+
+    @Test
+    void aSecondSigtermEndsTheDrainAtOnceWithTheInBandErrorAndStillWritesTheLedger() throws Exception {
+        Path file = dir.resolve("sluice.yaml");
+        // A ten-minute drain: the process can only be gone within the test's wait if the second signal cut it.
+        Files.writeString(file, config("log: {format: json}\n", "sim-mini")
+                .replace("shutdown: {drain_ms: 2000}", "shutdown: {drain_ms: 600000}"));
+        try (ServeChild c = ServeChild.start(file)) {
+            java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(c.base
+                            + "/v1/chat/completions")).header("authorization", "Bearer " + ServeChild.DEMO_KEY)
+                    .header("content-type", "application/json").header("x-sluice-sim", "tokens=100000;tps=5")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"model\":\"sim-mini\",\"stream\":true,"
+                            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")).build();
+            var stream = c.http.send(req, java.net.http.HttpResponse.BodyHandlers.ofLines());
+            assertThat(stream.statusCode()).isEqualTo(200);
+            String requestId = stream.headers().firstValue("x-request-id").orElseThrow();
+            var lines = stream.body().iterator();
+            assertThat(lines.next()).startsWith("data: {");
+            c.signal("TERM");
+            assertThat(eventually(() -> c.log().contains("draining: readiness is false"))).as(c.log()).isTrue();
+            c.signal("TERM");
+            String last = null;
+            while (lines.hasNext()) {
+                String l = lines.next();
+                if (!l.isEmpty()) last = l;
+            }
+            assertThat(last).contains("\"code\":\"server_shutting_down\"");
+            assertThat(c.process.waitFor(30, TimeUnit.SECONDS)).as(c.log()).isTrue();
+            assertThat(c.process.exitValue()).isZero();
+            try (var db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("data/sluice.db"));
+                 var st = db.prepareStatement("SELECT error_code FROM usage_ledger WHERE request_id = ?")) {
+                st.setString(1, requestId);
+                var rs = st.executeQuery();
+                assertThat(rs.next()).as("ledger row of " + requestId).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("server_shutting_down");
+            }
         }
     }
 }
