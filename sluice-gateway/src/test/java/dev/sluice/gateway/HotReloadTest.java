@@ -213,4 +213,24 @@ class HotReloadTest {
         TestGateway.assertError(r, 401, "invalid_request_error", "missing_api_key", null, false);
         assertThat(gw.gateway.reloader().snapshot().generation()).isEqualTo(1);
     }
+
+    @Test
+    void aReloadChangesTheSlowDownThresholdsAndTheProjectCountsCarryOver() throws Exception {
+        String strict = config(MINI + LARGE, 1000).replace("slow_down: {enabled: false}",
+                "slow_down: {enabled: true, floor_rpm: 3, factor: 1.0, ramp: 0}");
+        // Slow Down must be on from the start (turning it on needs a restart): restart with it on, generous.
+        gw.close();
+        gw = new TestGateway(dir, strict.replace("floor_rpm: 3", "floor_rpm: 600"));
+        Map<String, String> env = Map.of("SLUICE_DEMO_KEY", DEMO_KEY);
+        gw.gateway.reloader().source(() -> ConfigLoader.load(new ConfigLoader.Flags(file, null, null, null), env));
+        for (int i = 0; i < 4; i++) {
+            assertThat(gw.post("/v1/chat/completions", chat("sim-mini", null)).statusCode()).isEqualTo(200);
+        }
+        // Four requests in the last minute, no baseline: above a floor of 3 they are a sudden jump.
+        assertThat(reloadWith(strict).statusCode()).isEqualTo(200);
+        TestGateway.assertError(gw.post("/v1/chat/completions", chat("sim-mini", null)), 503, "server_error",
+                "slow_down", null, true);
+        assertThat(reloadWith(strict.replace("floor_rpm: 3", "floor_rpm: 600")).statusCode()).isEqualTo(200);
+        assertThat(gw.post("/v1/chat/completions", chat("sim-mini", null)).statusCode()).isEqualTo(200);
+    }
 }

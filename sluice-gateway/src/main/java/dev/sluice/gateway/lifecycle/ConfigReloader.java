@@ -41,7 +41,8 @@ public final class ConfigReloader {
     /** What a reload applies; everything else in sluice.yaml is read at start only. */
     public static final List<String> RELOADABLE = List.of("models", "limits.defaults",
             "quotas.org_monthly_budget_usd", "quotas.project_monthly_budget_usd", "quotas.org_credits_usd",
-            "quotas.project_credits_usd", "reload", "log");
+            "quotas.project_credits_usd", "slow_down.floor_rpm", "slow_down.factor", "slow_down.ramp", "reload",
+            "log");
 
     /** The configuration in force: immutable, replaced whole by a reload. */
     public record Snapshot(long generation, SluiceConfig config, ModelCatalog catalog, Instant loadedAt) {}

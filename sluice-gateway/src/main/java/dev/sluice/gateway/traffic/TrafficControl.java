@@ -161,12 +161,16 @@ public final class TrafficControl implements AutoCloseable {
     }
 
     /**
-     * Applies the reloadable traffic settings of a reloaded config: the per-family limit defaults and the budget and
-     * credit defaults. Counters, reservations and spend carry over.
+     * Applies the reloadable traffic settings of a reloaded config: the per-family limit defaults, the budget and
+     * credit defaults and the Slow Down thresholds (turning Slow Down on or off needs a restart). Counters,
+     * reservations and spend carry over.
      */
     public void reconfigure(SluiceConfig cfg) {
         limitRules.replaceDefaults(cfg.limits().defaults());
         quotaRules.replaceDefaults(cfg.quotas());
+        if (stages.slowDownGuard() instanceof SlowDownGuard g && cfg.slowDown().enabled()) {
+            g.replaceRule(SlowDownRule.of(cfg.slowDown()));
+        }
     }
 
     /** Re-reads the spend totals (other gateways' spend included). Blocking. */
