@@ -111,6 +111,10 @@ class HotReloadTest {
         // The deployment's rename (model: sim-mini) is what the upstream was asked for.
         assertThat(TestGateway.JSON.readTree(ok.body()).get("model").asText()).isEqualTo("sim-mini");
         assertThat(gw.adminOk("GET", "/v1/config", null).get("generation").asLong()).isEqualTo(3);
+        // The same file again: nothing to apply.
+        JsonNode again = TestGateway.JSON.readTree(reloadWith(config(MINI + LARGE + fixed, 1000)).body());
+        assertThat(again.get("status").asText()).isEqualTo("unchanged");
+        assertThat(again.get("generation").asLong()).isEqualTo(3);
     }
 
     @Test

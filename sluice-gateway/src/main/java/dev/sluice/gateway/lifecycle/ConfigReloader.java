@@ -47,8 +47,8 @@ public final class ConfigReloader {
     /** The configuration in force: immutable, replaced whole by a reload. */
     public record Snapshot(long generation, SluiceConfig config, ModelCatalog catalog, Instant loadedAt) {}
 
-    /** What a successful reload changed. */
-    public record Applied(long generation, List<String> modelsAdded, List<String> modelsRemoved,
+    /** What a successful reload changed; {@code changed} false when the file said what is already running. */
+    public record Applied(boolean changed, long generation, List<String> modelsAdded, List<String> modelsRemoved,
                           List<String> modelsChanged, List<String> restartRequired) {}
 
     private final AtomicReference<Snapshot> current;
@@ -125,6 +125,11 @@ public final class ConfigReloader {
             throw e;
         }
         Snapshot before = current.get();
+        if (next.equals(before.config())) { // e.g. a file watch event for another file of the directory
+            metrics.counter("sluice_config_reloads", "result", "unchanged").increment();
+            LOG.info("config reload ({}): unchanged, generation {} stays", trigger, before.generation());
+            return new Applied(false, before.generation(), List.of(), List.of(), List.of(), List.of());
+        }
         Snapshot after = new Snapshot(before.generation() + 1, next, catalog, clock.instant());
         Applied applied = diff(before, after);
         for (String id : applied.modelsRemoved()) before.catalog().find(id).ifPresent(m -> retired.put(id, m));
@@ -159,7 +164,7 @@ public final class ConfigReloader {
             else if (!old.get().equals(m)) changed.add(m.id());
         }
         for (ModelSpec m : before.catalog().all()) if (after.catalog().find(m.id()).isEmpty()) removed.add(m.id());
-        return new Applied(after.generation(), added, removed, changed,
+        return new Applied(true, after.generation(), added, removed, changed,
                 restartOnly(before.config(), after.config()));
     }
 

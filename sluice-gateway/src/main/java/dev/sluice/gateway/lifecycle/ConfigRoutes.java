@@ -49,7 +49,7 @@ public final class ConfigRoutes implements AdminRoutes {
             }
             ObjectNode o = AdminHttp.JSON.createObjectNode();
             o.put("object", "config.reload");
-            o.put("status", "applied");
+            o.put("status", a.changed() ? "applied" : "unchanged");
             o.put("generation", a.generation());
             o.set("models_added", AdminHttp.JSON.valueToTree(a.modelsAdded()));
             o.set("models_removed", AdminHttp.JSON.valueToTree(a.modelsRemoved()));
