@@ -35,7 +35,9 @@ final class Banner {
         rows.add(new String[] {"Reload", "kill -HUP " + ProcessHandle.current().pid()
                 + " or POST /v1/config/reload on the admin port" + (f.watching() ? " (also on file change)" : "")});
         StringBuilder sb = new StringBuilder();
-        sb.append('\n').append("  ").append(f.version()).append(" is ready").append('\n');
+        String name = f.version().isEmpty() ? "Sluice" : Character.toUpperCase(f.version().charAt(0))
+                + f.version().substring(1);
+        sb.append('\n').append("  ").append(name).append(" is ready").append('\n');
         for (String[] r : rows) sb.append("  ").append(String.format("%-12s", r[0])).append(r[1]).append('\n');
         sb.append('\n').append("Sluice listening on http://127.0.0.1:").append(f.port()).append('\n');
         return sb.toString();
