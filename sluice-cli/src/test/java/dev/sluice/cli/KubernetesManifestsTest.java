@@ -41,7 +41,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.lang.reflect.RecordComponent;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -74,8 +73,6 @@ class KubernetesManifestsTest {
     static final Path K8S = Path.of("..", "deploy", "k8s").toAbsolutePath().normalize();
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     static final JsonMapper MODEL = JsonMapper.builder().build();
-    /** The drain deadline when the config has no shutdown.drain_ms (the ops-runtime default). */
-    static final long DEFAULT_DRAIN_MS = 30_000;
 
     @TempDir
     static Path tmp;
@@ -232,14 +229,9 @@ class KubernetesManifestsTest {
         assertThat(probe.getPeriodSeconds()).isPositive();
     }
 
-    /** shutdown.drain_ms of the loaded config when this build has that key, else its documented default. */
-    static long drainMs(SluiceConfig cfg) throws ReflectiveOperationException {
-        for (RecordComponent rc : SluiceConfig.class.getRecordComponents()) {
-            if (!rc.getName().equals("shutdown")) continue;
-            Object shutdown = rc.getAccessor().invoke(cfg);
-            return ((Number) shutdown.getClass().getMethod("drainMs").invoke(shutdown)).longValue();
-        }
-        return DEFAULT_DRAIN_MS;
+    /** shutdown.drain_ms of the loaded config. */
+    static long drainMs(SluiceConfig cfg) {
+        return cfg.shutdown().drainMs();
     }
 
     /** Every SLUICE_* name the loader reads: the scalar keys of the bundled defaults, plus the secrets and the file. */
