@@ -44,14 +44,22 @@ public enum Blame {
                 yield Failure.otherDeployment(ApiException.of(ErrorKind.BAD_GATEWAY),
                         trip ? Failure.Health.TRIPPED : Failure.Health.FAILURE);
             }
-            case CAPACITY -> new Failure(ApiException.of(ErrorKind.UPSTREAM_UNAVAILABLE, "model", c.model()),
-                    Failure.Next.RETRY, c.overloaded() ? Failure.Health.FAILURE : Failure.Health.NEUTRAL,
-                    retryAfterMs);
+            case CAPACITY -> new Failure(withRetryAfter(ApiException.of(ErrorKind.UPSTREAM_UNAVAILABLE, "model",
+                    c.model()), retryAfterMs), Failure.Next.RETRY,
+                    c.overloaded() ? Failure.Health.FAILURE : Failure.Health.NEUTRAL, retryAfterMs);
             case PROVIDER -> new Failure(kind == ErrorKind.UPSTREAM_TIMEOUT
                     ? ApiException.of(ErrorKind.UPSTREAM_TIMEOUT, "timeout", "its own deadline")
                     : ApiException.of(ErrorKind.BAD_GATEWAY), Failure.Next.RETRY, Failure.Health.FAILURE,
                     retryAfterMs);
         };
+    }
+
+    /** The provider's own wait, passed on unrenamed when the caller gets the capacity error. */
+    private static ApiException withRetryAfter(ApiException e, long retryAfterMs) {
+        if (retryAfterMs < 0) return e;
+        return e.withHeaders(java.util.Map.of(dev.sluice.protocol.Headers.RETRY_AFTER,
+                Long.toString(Math.max(1, (retryAfterMs + 999) / 1000)),
+                dev.sluice.protocol.Headers.RETRY_AFTER_MS, Long.toString(retryAfterMs)));
     }
 
     /**
