@@ -58,6 +58,7 @@ public final class SimRoutes {
         r.post("/v1/images/generations").handler(body()).handler(post(new Images()));
         FlavorRoutes flavors = new FlavorRoutes(r, options);
         new dev.sluice.sim.internal.anthropic.AnthropicFlavor().register(flavors);
+        new dev.sluice.sim.internal.azure.AzureFlavor().register(flavors);
         r.get("/v1/models").handler(get(ctx -> Models.list()));
         r.get("/v1/models/:id").handler(get(ctx -> Models.get(ctx.pathParam("id"))));
         r.errorHandler(404, ctx -> Replies.error(exchange(ctx), SimError.at(ErrorKind.UNKNOWN_URL, null,
