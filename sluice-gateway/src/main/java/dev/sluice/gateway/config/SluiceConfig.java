@@ -67,14 +67,32 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
     public record Idempotency(String backend, String redisUrl, String keyPrefix, long ttlMs, long maxBytes,
                               boolean failOpen) {}
 
+    /**
+     * A model. {@code fallbacks}: other models tried in order when all deployments fail with a retryable or
+     * unavailable error; {@code contextWindowFallbacks}: larger-context models used instead of answering
+     * context_length_exceeded.
+     */
     public record Model(String id, String family, String modality, int contextWindow, int maxOutputTokens,
-                        String tokenizer, Price price, List<ModelDeployment> deployments) {}
+                        String tokenizer, Price price, List<ModelDeployment> deployments,
+                        List<String> fallbacks,
+                        List<String> contextWindowFallbacks) {}
 
     public record Price(@JsonProperty("input_per_1m") double inputPer1m,
                         @JsonProperty("output_per_1m") double outputPer1m) {}
 
+    /**
+     * One deployment of a model. {@code apiKeyFile} is read when {@code apiKeyEnv} is not set; {@code region},
+     * {@code apiVersion} and {@code auth} are read by the providers that use them (docs/providers.md).
+     * {@code forwardSimHeader} sends the caller's {@code x-sluice-sim} along, for a deployment that points at a
+     * {@code sluice sim} provider flavor (tests, demos); never set it for a real provider.
+     */
     public record ModelDeployment(String name, String provider, String baseUrl, String model, String apiKeyEnv,
-                                  Integer weight) {}
+                                  Integer weight,
+                                  String apiKeyFile,
+                                  String region,
+                                  String apiVersion,
+                                  String auth,
+                                  Boolean forwardSimHeader) {}
 
     /** Files API uploads: at most {@code maxBytes} bytes and {@code maxLines} lines (JSONL). */
     public record FileLimits(long maxBytes, int maxLines) {}
