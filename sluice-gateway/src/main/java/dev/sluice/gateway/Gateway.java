@@ -180,16 +180,24 @@ public final class Gateway implements AutoCloseable {
             Stage filesApi = new dev.sluice.gateway.files.FilesApi(vertx, new dev.sluice.gateway.store.FileRecords(db),
                     fileStorage, cfg.files(), options.clock());
             Stage batchesApi = new dev.sluice.gateway.batch.BatchesApi(batches);
+            dev.sluice.gateway.console.TrafficSeries series = new dev.sluice.gateway.console.TrafficSeries(options.clock());
             PublicApi api = new PublicApi(vertx, Pipelines.build(keys, new CachedPolicyResolver(vertx, policyCache),
                     countries, options.clock(), catalog, new TokenCounter(), idempotency, traffic.stages(),
                     live.meter(call), filesApi, batchesApi),
-                    cfg.maxBodyBytes(), options.testFault(), metrics, usage, TrustedProxies.parse(cfg.trustedProxies()));
+                    cfg.maxBodyBytes(), options.testFault(), metrics, usage, TrustedProxies.parse(cfg.trustedProxies()),
+                    series);
+            dev.sluice.gateway.console.Console console = new dev.sluice.gateway.console.Console(vertx, token[0],
+                    dev.sluice.gateway.console.Console.Settings.DEFAULTS, new dev.sluice.gateway.console.ConsoleSessions(
+                    options.clock(), new SecureRandom(), dev.sluice.gateway.console.Console.Settings.DEFAULTS.sessionTtl()),
+                    new dev.sluice.gateway.console.ConsoleData(series, db, batches, fileStorage, call.breakers(), catalog,
+                    metrics, new dev.sluice.gateway.store.AuditLog(db, options.clock()),
+                    dev.sluice.gateway.console.Runbook.load(), options.clock()));
             HttpServer pub = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
                     .setPort(cfg.port()).setCompressionSupported(false).setHttp2ClearTextEnabled(false)).requestHandler(api.router()).listen());
             HttpServer admin = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
                     .setPort(cfg.adminPort())).requestHandler(new AdminApi(vertx, metrics, token[0],
                     adminRoutes(new AdminContext(store, keyLookup, policyCache, catalog,
-                    options.clock()), traffic)).router()).listen());
+                    options.clock()), traffic, console)).router()).listen());
             Gateway gateway = new Gateway(vertx, db, sim, pub, admin, upstream, demo, token[0], token[1] != null,
                     traffic);
             batches.start(cfg.host(), pub.actualPort());
@@ -205,11 +213,13 @@ public final class Gateway implements AutoCloseable {
 
     /** The admin endpoint groups, in mount order. */
     private static List<dev.sluice.gateway.admin.AdminRoutes> adminRoutes(AdminContext access,
-                                                                        TrafficControl traffic) {
+                                                                        TrafficControl traffic,
+                                                                        dev.sluice.gateway.admin.AdminRoutes console) {
         List<dev.sluice.gateway.admin.AdminRoutes> groups = new java.util.ArrayList<>(List.of(
                 new OrganizationRoutes(access), new ProjectRoutes(access), new ApiKeyRoutes(access),
                 new ServiceAccountRoutes(access), new UserRoutes(access), new AccessPolicyRoutes(access)));
         groups.addAll(traffic.adminRoutes());
+        groups.add(console); // the admin console under /console (its own sign-in, not the bearer token)
         return groups;
     }
 

@@ -39,6 +39,7 @@ public final class PublicApi {
     private final io.micrometer.core.instrument.MeterRegistry metrics;
     private final dev.sluice.gateway.usage.UsageSink usage;
     private final dev.sluice.gateway.access.TrustedProxies trustedProxies;
+    private final dev.sluice.gateway.usage.RequestObserver observer;
 
     /**
      * @param testFault called before each pipeline runs; tests use it to throw and prove the failure handler leaks
@@ -53,6 +54,16 @@ public final class PublicApi {
     public PublicApi(Vertx vertx, Map<Endpoint, Pipeline> pipelines, long maxBodyBytes, Consumer<Exchange> testFault,
                      io.micrometer.core.instrument.MeterRegistry metrics, dev.sluice.gateway.usage.UsageSink usage,
                      dev.sluice.gateway.access.TrustedProxies trustedProxies) {
+        this(vertx, pipelines, maxBodyBytes, testFault, metrics, usage, trustedProxies,
+                dev.sluice.gateway.usage.RequestObserver.NONE);
+    }
+
+    /** @param observer told about every finished request (the admin console's traffic series) */
+    public PublicApi(Vertx vertx, Map<Endpoint, Pipeline> pipelines, long maxBodyBytes, Consumer<Exchange> testFault,
+                     io.micrometer.core.instrument.MeterRegistry metrics, dev.sluice.gateway.usage.UsageSink usage,
+                     dev.sluice.gateway.access.TrustedProxies trustedProxies,
+                     dev.sluice.gateway.usage.RequestObserver observer) {
+        this.observer = observer;
         this.trustedProxies = trustedProxies;
         this.usage = usage;
         this.vertx = vertx;
@@ -92,7 +103,8 @@ public final class PublicApi {
         res.headersEndHandler(v -> {
             res.putHeader(Headers.REQUEST_ID, scope.requestId);
             res.putHeader(Headers.OPENAI_VERSION, Headers.OPENAI_VERSION_VALUE);
-            res.putHeader(Headers.PROCESSING_MS, String.valueOf((System.nanoTime() - scope.startNanos) / 1_000_000));
+            scope.headersNanos = System.nanoTime() - scope.startNanos;
+            res.putHeader(Headers.PROCESSING_MS, String.valueOf(scope.headersNanos / 1_000_000));
             if (scope.exchange != null) {
                 scope.exchange.responseHeaders().forEach(h -> res.headers().set(h.getKey(), h.getValue()));
             }
@@ -118,6 +130,7 @@ public final class PublicApi {
         metrics.counter("sluice_requests", "route", scope.route == null ? "unmatched" : scope.route,
                 "status", String.valueOf(status)).increment();
         Exchange ex = scope.exchange;
+        observe(scope, status);
         if (ex == null || ex.caller() == null || !ex.endpoint().modelRequest() || ex.modelId() == null) return;
         if (ex.replay()) return; // an Idempotency-Key replay: the original request already has its record
         dev.sluice.gateway.usage.Outcome outcome = ex.outcome() != null ? ex.outcome()
@@ -130,6 +143,17 @@ public final class PublicApi {
                 ex.upstreamRequestId(), ex.attempts(), ex.stream());
         // Stages' end-of-request work (limit corrections, admission release) first, then the ledger.
         ex.finished(record).onComplete(ar -> usage.record(record));
+    }
+
+    private void observe(RequestScope scope, int status) {
+        Exchange ex = scope.exchange;
+        String code = ex != null && ex.errorCode() != null ? ex.errorCode() : scope.errorCode;
+        boolean stream = ex != null && ex.stream();
+        observer.finished(status, code, System.nanoTime() - scope.startNanos,
+                stream && status < 400 ? scope.headersNanos : -1,
+                ex == null ? 0 : ex.promptTokens(), ex == null ? 0 : ex.completionTokens(),
+                ex == null ? 0 : ex.attempts(),
+                stream && status < 400 && ex.outcome() == dev.sluice.gateway.usage.Outcome.FAILED);
     }
 
     private void run(RoutingContext ctx, Endpoint endpoint) {
