@@ -57,7 +57,10 @@ public final class Console implements AdminRoutes, AutoCloseable {
 
     @Override
     public void mount(Router r) {
-        r.route("/console").handler(ctx -> redirect(ctx, "/console/"));
+        r.route("/console").handler(ctx -> {
+            if (ctx.request().path().equals("/console")) redirect(ctx, "/console/");
+            else ctx.next();
+        });
         r.route("/console/*").handler(Console::headers);
         r.get("/console/assets/*").handler(assets::serve);
         r.route("/console/*").method(HttpMethod.POST).method(HttpMethod.PUT).method(HttpMethod.PATCH)
@@ -207,9 +210,10 @@ public final class Console implements AdminRoutes, AutoCloseable {
     /** The Origin header, else the Referer, must name this console's own origin; neither present is refused. */
     static boolean sameOrigin(RoutingContext ctx) {
         HttpServerRequest req = ctx.request();
-        String host = req.getHeader("host");
-        if (host == null) return false;
-        String own = (req.isSSL() ? "https://" : "http://") + host;
+        io.vertx.core.net.HostAndPort authority = req.authority();
+        if (authority == null) return false;
+        String own = (req.isSSL() ? "https://" : "http://") + authority.host()
+                + (authority.port() >= 0 ? ":" + authority.port() : "");
         String origin = req.getHeader("origin");
         if (origin != null) return origin.equals(own);
         String referer = req.getHeader("referer");

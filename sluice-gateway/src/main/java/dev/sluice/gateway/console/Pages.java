@@ -447,7 +447,7 @@ final class Pages {
 
     private static String group(RoutingContext ctx) {
         String g = ctx.request().getParam("group_by");
-        return Set.of("project_id", "model", "api_key_id", "day").contains(g) ? g : "project_id";
+        return g != null && Set.of("project_id", "model", "api_key_id", "day").contains(g) ? g : "project_id";
     }
 
     private static int days(RoutingContext ctx) {
