@@ -33,6 +33,9 @@ final class Pages {
             "max_images_per_1_minute", "max_requests_per_1_day", "max_tokens_per_1_day");
     private static final List<String> LIMIT_LABELS = List.of("RPM", "TPM", "IPM", "RPD", "TPD");
 
+    /** Unique ids for label/control pairs. */
+    private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong();
+
     private final AdminCalls calls;
     private final ConsoleData data;
     private final Overview overview;
@@ -226,7 +229,7 @@ final class Pages {
         String pid = ctx.pathParam("project_id");
         org(ctx).compose(org -> {
             String base = "/organization/projects/" + pid;
-            return Future.all(List.of(get(ctx, base, org.id()), get(ctx, base + "/api_keys?limit=100", org.id()),
+            return Future.all(List.of(get(ctx, base, org.id()), get(ctx, base + "/api_keys?limit=100&include_revoked=true", org.id()),
                     get(ctx, base + "/service_accounts?limit=100", org.id()), get(ctx, base + "/ip_allowlist", org.id()),
                     get(ctx, base + "/model_access", org.id()))).onSuccess(all -> {
                 JsonNode p = all.resultAt(0), keys = all.resultAt(1), sas = all.resultAt(2), ips = all.resultAt(3),
@@ -586,7 +589,7 @@ final class Pages {
     }
 
     static String input(String name, String label, String type, boolean required, String value) {
-        String id = "f-" + name + "-" + Integer.toHexString(System.identityHashCode(label) ^ name.hashCode());
+        String id = "f-" + name + "-" + IDS.incrementAndGet();
         String htmlType = "list".equals(type) ? "text" : type;
         return "<label for=\"" + id + "\">" + esc(label) + "</label><input id=\"" + id + "\" name=\"" + esc(name)
                 + "\" type=\"" + htmlType + "\"" + ("number".equals(type) ? " step=\"any\" data-type=\"number\"" : "")
@@ -595,7 +598,7 @@ final class Pages {
     }
 
     static String select(String name, String label, List<String> options, String selected) {
-        String id = "f-" + name + "-" + Integer.toHexString(label.hashCode());
+        String id = "f-" + name + "-" + IDS.incrementAndGet();
         StringBuilder b = new StringBuilder("<label for=\"").append(id).append("\">").append(esc(label))
                 .append("</label><select id=\"").append(id).append("\" name=\"").append(esc(name)).append("\">");
         for (String o : options) {
