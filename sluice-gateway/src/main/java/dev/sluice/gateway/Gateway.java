@@ -186,9 +186,12 @@ public final class Gateway implements AutoCloseable {
                     live.meter(call), filesApi, batchesApi),
                     cfg.maxBodyBytes(), options.testFault(), metrics, usage, TrustedProxies.parse(cfg.trustedProxies()),
                     series);
+            dev.sluice.gateway.console.Console.Settings consoleSettings = new dev.sluice.gateway.console.Console.Settings(
+                    java.time.Duration.ofMillis(cfg.console().sessionTtlMs()),
+                    java.time.Duration.ofMillis(cfg.console().signInDelayMs()));
             dev.sluice.gateway.console.Console console = new dev.sluice.gateway.console.Console(vertx, token[0],
-                    dev.sluice.gateway.console.Console.Settings.DEFAULTS, new dev.sluice.gateway.console.ConsoleSessions(
-                    options.clock(), new SecureRandom(), dev.sluice.gateway.console.Console.Settings.DEFAULTS.sessionTtl()),
+                    consoleSettings, new dev.sluice.gateway.console.ConsoleSessions(options.clock(), new SecureRandom(),
+                    consoleSettings.sessionTtl()),
                     new dev.sluice.gateway.console.ConsoleData(series, db, batches, fileStorage, call.breakers(), catalog,
                     metrics, new dev.sluice.gateway.store.AuditLog(db, options.clock()),
                     dev.sluice.gateway.console.Runbook.load(), options.clock()));

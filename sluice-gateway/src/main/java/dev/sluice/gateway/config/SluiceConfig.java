@@ -14,7 +14,8 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
                            Secrets secrets, Retries upstreamRetries, Breaker circuitBreaker,
                            Idempotency idempotency, List<String> trustedProxies, Region region, Access access,
                            Limits limits, Redis redis, Quotas quotas, Overload overload, SlowDown slowDown,
-                           FileLimits files, BatchSettings batch) {
+                           FileLimits files, BatchSettings batch,
+                           Console console) {
 
     /** Where the country of a request comes from: a header set by a trusted edge, or a CIDR→country CSV file. */
     public record Region(String countryHeader, String countryTable) {}
@@ -120,4 +121,7 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
 
     /** Slow Down per project: refuse when the last minute exceeds {@code floorRpm} and {@code factor} x the 15-minute average. */
     public record SlowDown(boolean enabled, long floorRpm, double factor, double ramp) {}
+
+    /** The admin console: how long a signed-in session lasts, and how long a wrong admin token waits for its answer. */
+    public record Console(long sessionTtlMs, long signInDelayMs) {}
 }

@@ -33,9 +33,7 @@ public final class Console implements AdminRoutes, AutoCloseable {
     private static final Set<HttpMethod> SAFE = Set.of(HttpMethod.GET, HttpMethod.HEAD);
 
     /** Console settings: how long a session lives and how long a wrong token waits for its answer. */
-    public record Settings(Duration sessionTtl, Duration wrongTokenDelay) {
-        public static final Settings DEFAULTS = new Settings(Duration.ofHours(8), Duration.ofSeconds(1));
-    }
+    public record Settings(Duration sessionTtl, Duration wrongTokenDelay) {}
 
     private final Vertx vertx;
     private final byte[] adminToken;
