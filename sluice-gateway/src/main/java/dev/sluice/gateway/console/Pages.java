@@ -490,20 +490,20 @@ final class Pages {
                     int done = c.completed() + c.failed();
                     String status = x.status().wire();
                     boolean cancellable = "validating".equals(status) || "in_progress".equals(status);
-                    rows.add(List.of("<code>" + esc(x.id()) + "</code>", "<code>" + esc(x.projectId()) + "</code>",
-                            esc(x.endpoint()), "<span class=\"status\">" + esc(status) + "</span>",
+                    rows.add(List.of("<code>" + esc(x.id()) + "</code>",
+                            "<span class=\"status\">" + esc(status) + "</span>",
                             "<progress max=\"" + Math.max(1, c.total()) + "\" value=\"" + done + "\" aria-label=\"progress of "
                                     + esc(x.id()) + "\"></progress> " + done + " / " + c.total(),
                             c.completed() + " ok, " + c.failed() + " failed",
-                            x.errorFileId() == null ? "" : "<a href=\"/console/batches/" + esc(x.id()) + "/errors\">errors file</a>",
-                            Html.time(x.times().createdAt()),
                             cancellable ? "<form method=\"post\" action=\"/console/batches/" + esc(x.id()) + "/cancel\""
                                     + " data-confirm=\"Cancel batch " + esc(x.id()) + "?\"><input type=\"hidden\" name=\"csrf\" value=\""
-                                    + esc(s.csrfToken()) + "\"><button type=\"submit\">Cancel</button></form>" : ""));
+                                    + esc(s.csrfToken()) + "\"><button type=\"submit\">Cancel</button></form>" : "",
+                            x.errorFileId() == null ? "" : "<a href=\"/console/batches/" + esc(x.id()) + "/errors\">errors file</a>",
+                            "<code>" + esc(x.projectId()) + "</code>", esc(x.endpoint()), Html.time(x.times().createdAt())));
                 }
                 render(ctx, "Batches", "/console/batches", org, "<div id=\"batches-live\" data-poll=\"3000\">"
-                        + Html.table("Batches, newest first", List.of("Id", "Project", "Endpoint", "Status", "Progress",
-                        "Requests", "Errors", "Created", "Actions"), rows, "batches") + "</div>", false);
+                        + Html.table("Batches, newest first", List.of("Id", "Status", "Progress", "Requests", "Actions",
+                        "Errors", "Project", "Endpoint", "Created"), rows, "batches") + "</div>", false);
             });
         })).onFailure(ctx::fail);
     }
