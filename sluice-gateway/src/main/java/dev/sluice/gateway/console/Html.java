@@ -109,6 +109,8 @@ final class Html {
 
     static String text(JsonNode n, String field) {
         JsonNode v = n == null ? null : n.get(field);
-        return v == null || v.isNull() ? "" : esc(v.isTextual() ? v.asText() : v.toString());
+        if (v == null || v.isNull()) return "";
+        if (v.isNumber()) return esc(v.decimalValue().stripTrailingZeros().toPlainString());
+        return esc(v.isTextual() ? v.asText() : v.toString());
     }
 }
