@@ -219,4 +219,46 @@ class ConsoleSessionTest {
         for (JsonNode v : d.path("requests_per_second")) requests += v.asDouble();
         assertThat(Math.round(requests * 60)).isGreaterThanOrEqualTo(3);
     }
+
+    @Test
+    void namesAreEscapedSoAStoredScriptNeverRuns() {
+        gw.adminOk("POST", "/v1/organization/projects", "{\"name\":\"<script>alert(1)</script>\"}");
+        String[] s = session();
+        String page = console("GET", "/console/access", null, "cookie", s[0]).body();
+        assertThat(page).contains("&lt;script&gt;alert(1)&lt;/script&gt;").doesNotContain("<script>alert(1)");
+    }
+
+    @Test
+    void theDayAndMonthRangesHaveTheirPointsAndTheMonthReadsTheLedger() throws Exception {
+        String[] s = session();
+        assertThat(gw.post("/v1/chat/completions", TestGateway.chat("sim-mini", null)).statusCode()).isEqualTo(200);
+        JsonNode day = TestGateway.JSON.readTree(console("GET", "/console/data/overview?range=day", null,
+                "cookie", s[0]).body());
+        assertThat(day.path("t").size()).isBetween(144, 145);
+        assertThat(day.path("step_seconds").asInt()).isEqualTo(600);
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        double requests = 0;
+        JsonNode month = null;
+        while (requests < 1 && System.nanoTime() < deadline) { // the ledger is written in batches off the hot path
+            month = TestGateway.JSON.readTree(console("GET", "/console/data/overview?range=month", null,
+                    "cookie", s[0]).body());
+            requests = 0;
+            for (JsonNode v : month.path("requests_per_second")) requests += v.asDouble() * 86_400;
+        }
+        assertThat(month.path("t").size()).isEqualTo(30);
+        assertThat(Math.round(requests)).isGreaterThanOrEqualTo(1);
+        String summary = console("GET", "/console/?range=month", null, "cookie", s[0]).body();
+        assertThat(summary).contains("last 30 days (model requests)");
+    }
+
+    @Test
+    void usageExportsAsCsvWithAHeaderRow() {
+        String[] s = session();
+        HttpResponse<String> csv = console("GET", "/console/usage.csv?group_by=model&days=3", null, "cookie", s[0]);
+        assertThat(csv.statusCode()).isEqualTo(200);
+        assertThat(csv.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/csv"));
+        assertThat(csv.headers().firstValue("content-disposition")).hasValueSatisfying(v ->
+                assertThat(v).contains("attachment"));
+        assertThat(csv.body()).startsWith("day,model,requests,input_tokens,output_tokens,cost_usd\r\n");
+    }
 }

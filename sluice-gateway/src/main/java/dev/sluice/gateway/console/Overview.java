@@ -157,7 +157,8 @@ final class Overview {
         return out;
     }
 
+    /** Six significant digits: a day's single request is 1.16e-5 per second and must not round to zero. */
     private static double round(double v) {
-        return Math.round(v * 1000) / 1000.0;
+        return v == 0 ? 0 : new java.math.BigDecimal(v).round(new java.math.MathContext(6)).doubleValue();
     }
 }
