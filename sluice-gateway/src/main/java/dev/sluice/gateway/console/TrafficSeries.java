@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  */
 public final class TrafficSeries implements RequestObserver {
     static final int MINUTES = 1440;
-    /** Histogram buckets: four per power of two of milliseconds, up to about 18 minutes. */
+    /** Histogram buckets: four per power of two of milliseconds, up to about 35 minutes. */
     static final int HIST = 81;
     private static final int CLASSES = ErrorClass.values().length;
     private static final int REQUESTS = 0, CLASS0 = 1, TOKENS_IN = CLASS0 + CLASSES, TOKENS_OUT = TOKENS_IN + 1,
@@ -109,15 +109,19 @@ public final class TrafficSeries implements RequestObserver {
         return i;
     }
 
+    /** Bucket 0 is 0 ms; then four linear steps per power of two: [2^e * (1 + s/4), 2^e * (1 + (s+1)/4)). */
     static int bucket(long ms) {
         if (ms <= 0) return 0;
-        int b = 1 + (int) (4 * Math.log(ms) / Math.log(2));
-        return Math.min(b, HIST - 1);
+        int e = 63 - Long.numberOfLeadingZeros(ms);
+        int sub = e >= 2 ? (int) ((ms >>> (e - 2)) & 3) : (int) ((ms << (2 - e)) & 3);
+        return Math.min(1 + 4 * e + sub, HIST - 1);
     }
 
     /** The upper edge of a bucket in milliseconds. */
     static double upper(int b) {
-        return b == 0 ? 0 : Math.pow(2, b / 4.0);
+        if (b == 0) return 0;
+        int e = (b - 1) / 4, sub = (b - 1) % 4;
+        return Math.pow(2, e) * (1 + (sub + 1) / 4.0);
     }
 
     private static double quantile(long[] v, int from, double q) {
