@@ -194,7 +194,7 @@ public final class Gateway implements AutoCloseable {
                     consoleSettings.sessionTtl()),
                     new dev.sluice.gateway.console.ConsoleData(series, db, batches, fileStorage, call.breakers(), catalog,
                     metrics, new dev.sluice.gateway.store.AuditLog(db, options.clock()),
-                    dev.sluice.gateway.console.Runbook.load(), options.clock()));
+                    dev.sluice.gateway.console.Runbook.load(), options.clock(), traffic.rateLimiter()));
             HttpServer pub = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
                     .setPort(cfg.port()).setCompressionSupported(false).setHttp2ClearTextEnabled(false)).requestHandler(api.router()).listen());
             HttpServer admin = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())

@@ -208,6 +208,11 @@ class ConsoleBrowserTest {
         int refused = 0;
         for (int i = 0; i < 5; i++) if (chat(projectKey) == 429) refused++;
         assertThat(refused).isGreaterThanOrEqualTo(3);
+        open("/console/limits?project=" + projectId);
+        WebElement headroom = browser.findElement(By.xpath(
+                "//table[@id='headroom']//tr[td[1]='sim-mini' and td[2]='project' and td[3]='RPM']"));
+        assertThat(headroom.findElements(By.tagName("td")).get(3).getText()).isEqualTo("2");
+        assertThat(headroom.findElements(By.tagName("td")).get(4).getText()).as("the limiter's headroom").isEqualTo("0");
 
         open("/console/?range=hour");
         wait.until(d -> js("return window.sluiceCharts && window.sluiceCharts['chart-errors'] ? 1 : 0").equals(1L));

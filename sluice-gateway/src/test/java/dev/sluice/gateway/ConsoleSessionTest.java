@@ -261,4 +261,21 @@ class ConsoleSessionTest {
                 assertThat(v).contains("attachment"));
         assertThat(csv.body()).startsWith("day,model,requests,input_tokens,output_tokens,cost_usd\r\n");
     }
+
+    @Test
+    void theAuditLogFiltersByObjectAndDayAndRefusesABadDayWithAMessage() {
+        String a = gw.adminOk("POST", "/v1/organization/projects", "{\"name\":\"audit-a\"}").path("id").asText();
+        String b = gw.adminOk("POST", "/v1/organization/projects", "{\"name\":\"audit-b\"}").path("id").asText();
+        String[] s = session();
+        String today = java.time.LocalDate.ofInstant(clock.instant(), java.time.ZoneOffset.UTC).toString();
+        String page = console("GET", "/console/audit?actor=admin&object=" + a + "&from=" + today + "&to=" + today, null,
+                "cookie", s[0]).body();
+        assertThat(page).contains(a).contains("project.created").doesNotContain(b);
+        String yesterday = java.time.LocalDate.parse(today).minusDays(1).toString();
+        assertThat(console("GET", "/console/audit?object=" + a + "&to=" + yesterday, null, "cookie", s[0]).body())
+                .doesNotContain("project.created");
+        HttpResponse<String> bad = console("GET", "/console/audit?from=yesterday", null, "cookie", s[0]);
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body()).contains("expected a day as YYYY-MM-DD").doesNotContain("Exception");
+    }
 }

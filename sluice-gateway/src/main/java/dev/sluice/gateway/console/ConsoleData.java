@@ -17,4 +17,4 @@ import java.time.Clock;
  */
 public record ConsoleData(TrafficSeries series, Database db, BatchService batches, FileStorage files,
                           CircuitBreakers breakers, ModelCatalog catalog, MeterRegistry metrics, AuditLog audit,
-                          Runbook runbook, Clock clock) {}
+                          Runbook runbook, Clock clock, dev.sluice.gateway.limits.RateLimiter limiter) {}

@@ -300,6 +300,7 @@ final class Pages {
                 fs.add(get(ctx, base + "/rate_limits", org.id()));
                 fs.add(get(ctx, base + "/budget", org.id()));
                 fs.add(get(ctx, base + "/credit_grants", org.id()));
+                fs.add(headroom(org.id(), project));
             }
             return Future.all(fs).onSuccess(all -> {
                 StringBuilder b = new StringBuilder("<form method=\"get\" action=\"/console/limits\" class=\"inline\">")
@@ -318,11 +319,30 @@ final class Pages {
                     String base = "/organization/projects/" + project;
                     b.append("<section><h2>Project <code>").append(esc(project)).append("</code></h2>")
                             .append(limitTable(base + "/rate_limits", all.resultAt(3), "project-limits"))
+                            .append(all.<String>resultAt(6))
                             .append(money(base, all.resultAt(4), all.resultAt(5))).append("</section>");
                 }
                 render(ctx, "Limits and money", "/console/limits", org, b.toString(), false);
             });
         })).onFailure(ctx::fail);
+    }
+
+    /** What the limiter would still let through now, per family, organization and project limit. */
+    private Future<String> headroom(String orgId, String projectId) {
+        List<String> families = data.catalog().all().stream().map(m -> m.family()).distinct().toList();
+        List<Future<List<dev.sluice.gateway.limits.RateLimiter.Headroom>>> fs = new ArrayList<>();
+        for (String f : families) fs.add(data.limiter().headroom(orgId, projectId, f));
+        return Future.all(fs).map(all -> {
+            List<List<String>> rows = new ArrayList<>();
+            for (int i = 0; i < families.size(); i++) {
+                for (var h : all.<List<dev.sluice.gateway.limits.RateLimiter.Headroom>>resultAt(i)) {
+                    rows.add(List.of(esc(families.get(i)), esc(h.scope().name().toLowerCase(java.util.Locale.ROOT)),
+                            esc(h.kind().abbreviation()), String.valueOf(h.limit()), String.valueOf(h.remaining())));
+                }
+            }
+            return Html.table("Headroom now, from the limiter", List.of("Family", "Scope", "Limit", "Capacity",
+                    "Remaining"), rows, "headroom");
+        });
     }
 
     /** One row per model family; each row is a form that saves its limits in place through the admin API. */
