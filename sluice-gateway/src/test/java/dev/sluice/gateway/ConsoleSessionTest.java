@@ -278,4 +278,24 @@ class ConsoleSessionTest {
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(bad.body()).contains("expected a day as YYYY-MM-DD").doesNotContain("Exception");
     }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+            "POST, /console/api/organization/projects",
+            "POST, /console/api/organizations",
+            "DELETE, /console/api/organization/projects/proj_x/api_keys/key_x",
+            "POST, /console/batches/batch_x/cancel",
+            "POST, /console/sign-out"})
+    void everyStateChangingRouteRefusesAChangeWithoutTheCsrfToken(String method, String path) {
+        String[] s = session();
+        HttpResponse<String> r = console(method, path, method.equals("DELETE") ? null : "{}", "cookie", s[0],
+                "origin", origin(), "content-type", "application/json");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
+        if (path.startsWith("/console/api/")) {
+            TestGateway.assertError(r, 403, "invalid_request_error", "csrf_check_failed", null, false);
+        } else {
+            assertThat(r.body()).contains("This change was refused").contains("CSRF token");
+        }
+        assertThat(console("GET", "/console/", null, "cookie", s[0]).statusCode()).as("the session survives").isEqualTo(200);
+    }
 }
