@@ -228,6 +228,16 @@ public final class ConfigLoader {
             }
         }
         validateTraffic(c);
+        validateOperations(c);
+    }
+
+    /** The shutdown, reload and log sections. */
+    private static void validateOperations(SluiceConfig c) {
+        require(c.shutdown() != null && c.shutdown().drainMs() >= 0 && c.shutdown().drainMs() <= 3_600_000,
+                "shutdown.drain_ms", "must be between 0 and 3600000");
+        require(c.reload() != null, "reload", "is required");
+        require(c.log() != null && Set.of("auto", "json", "text").contains(c.log().format()), "log.format",
+                "must be one of [auto, json, text], not '" + (c.log() == null ? null : c.log().format()) + "'");
     }
 
     /** Limits, Redis, quotas, overload and slow-down sections. */

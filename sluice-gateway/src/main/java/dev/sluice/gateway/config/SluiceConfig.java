@@ -15,6 +15,9 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
                            Idempotency idempotency, List<String> trustedProxies, Region region, Access access,
                            Limits limits, Redis redis, Quotas quotas, Overload overload, SlowDown slowDown,
                            FileLimits files, BatchSettings batch,
+                           Shutdown shutdown,
+                           Reload reload,
+                           Log log,
                            Console console) {
 
     /** Where the country of a request comes from: a header set by a trusted edge, or a CIDR→country CSV file. */
@@ -121,6 +124,18 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
 
     /** Slow Down per project: refuse when the last minute exceeds {@code floorRpm} and {@code factor} x the 15-minute average. */
     public record SlowDown(boolean enabled, long floorRpm, double factor, double ramp) {}
+
+    /**
+     * Graceful drain on SIGTERM: in-flight requests and streams get up to {@code drainMs} to finish; then what is
+     * left ends with 503 server_shutting_down (in-band once a stream has started).
+     */
+    public record Shutdown(long drainMs) {}
+
+    /** Hot reload (SIGHUP, {@code POST /v1/config/reload}); {@code watch}: also when the config file changes. */
+    public record Reload(boolean watch) {}
+
+    /** Log lines: {@code auto} (text on a terminal, JSON otherwise), {@code json} or {@code text}. */
+    public record Log(String format) {}
 
     /** The admin console: how long a signed-in session lasts, and how long a wrong admin token waits for its answer. */
     public record Console(long sessionTtlMs, long signInDelayMs) {}

@@ -14,6 +14,8 @@ final class RequestScope {
     /** Nanoseconds from the start to the answer's headers (a stream's first event), -1 before. */
     long headersNanos = -1;
     dev.sluice.gateway.access.ClientAddress client;
+    /** Counts the request as in flight until its usage record is written (graceful drain). */
+    dev.sluice.gateway.lifecycle.InFlightRequests.Ticket ticket;
 
     RequestScope(String requestId, long startNanos) {
         this.requestId = requestId;

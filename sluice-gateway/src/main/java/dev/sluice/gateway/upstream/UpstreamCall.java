@@ -126,6 +126,7 @@ public final class UpstreamCall implements Stage {
             ex.responseHeaders().set(Headers.SLUICE_ATTEMPTS, "0");
             totalTimer = vertx.setTimer(timeouts.totalMs(), t -> totalTimeout());
             ex.onCallerGone(this::cancelledByCaller);
+            ex.onAbort(this::aborted);
             next();
             return done.future();
         }
@@ -297,6 +298,13 @@ public final class UpstreamCall implements Stage {
             ex.errorCode("cancelled");
             ex.outcome(Outcome.CANCELLED);
             done.tryComplete();
+        }
+
+        /** The gateway is stopping and its drain deadline came: an HTTP error, or in-band once streaming. */
+        private void aborted(ApiException e) {
+            if (finished) return;
+            if (current != null) current.abandon();
+            fail(e);
         }
 
         private void finish() {
