@@ -17,7 +17,8 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
                            FileLimits files, BatchSettings batch,
                            Shutdown shutdown,
                            Reload reload,
-                           Log log) {
+                           Log log,
+                           Console console) {
 
     /** Where the country of a request comes from: a header set by a trusted edge, or a CIDR→country CSV file. */
     public record Region(String countryHeader, String countryTable) {}
@@ -153,4 +154,7 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
 
     /** Log lines: {@code auto} (text on a terminal, JSON otherwise), {@code json} or {@code text}. */
     public record Log(String format) {}
+
+    /** The admin console: how long a signed-in session lasts, and how long a wrong admin token waits for its answer. */
+    public record Console(long sessionTtlMs, long signInDelayMs) {}
 }
