@@ -18,7 +18,8 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
                            Shutdown shutdown,
                            Reload reload,
                            Log log,
-                           Console console) {
+                           Console console,
+                           Observability observability) {
 
     /** Where the country of a request comes from: a header set by a trusted edge, or a CIDR→country CSV file. */
     public record Region(String countryHeader, String countryTable) {}
@@ -157,4 +158,13 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
 
     /** The admin console: how long a signed-in session lasts, and how long a wrong admin token waits for its answer. */
     public record Console(long sessionTtlMs, long signInDelayMs) {}
+
+    /**
+     * Metrics, traces and the access log's sampling ({@code docs/observability.md}). {@code projectLabels}: projects
+     * that always get their own {@code project} label; {@code maxProjectLabels}: how many other projects get one
+     * (first seen), the rest are counted as {@code other}.
+     */
+    public record Observability(boolean jvmMetrics, boolean vertxMetrics, List<String> projectLabels,
+                                int maxProjectLabels, double traceSampleRatio, String otlpEndpoint,
+                                double accessLogSuccessSampleRatio) {}
 }

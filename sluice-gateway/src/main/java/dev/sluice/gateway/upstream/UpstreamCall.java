@@ -74,6 +74,14 @@ public final class UpstreamCall implements Stage {
         this.selector = new DeploymentSelector(settings.random());
     }
 
+    private UpstreamObserver observer = UpstreamObserver.NONE;
+
+    /** Tells {@code o} about every attempt and stream (metrics, traces); set once at start. */
+    public UpstreamCall observe(UpstreamObserver o) {
+        this.observer = o;
+        return this;
+    }
+
     /** The circuit breakers of every deployment, for metrics and tests. */
     public CircuitBreakers breakers() {
         return breakers;
@@ -185,7 +193,7 @@ public final class UpstreamCall implements Stage {
             attempts++;
             ex.attempts(attempts);
             ex.responseHeaders().set(Headers.SLUICE_ATTEMPTS, String.valueOf(attempts));
-            current = new Attempt(this, plan.get(i), i);
+            current = new Attempt(this, plan.get(i), i, attempts);
             current.start();
         }
 
@@ -262,6 +270,7 @@ public final class UpstreamCall implements Stage {
         void write(String event) {
             if (!started) {
                 started = true;
+                observer.streamStarted(ex);
                 out.setStatusCode(200).setChunked(true)
                         .putHeader("content-type", "text/event-stream; charset=utf-8")
                         .putHeader("cache-control", "no-cache");
@@ -307,6 +316,7 @@ public final class UpstreamCall implements Stage {
         }
 
         private void finish() {
+            if (started && !finished) observer.streamEnded(ex);
             finished = true;
             if (waitTimer >= 0) vertx.cancelTimer(waitTimer);
             if (totalTimer >= 0) vertx.cancelTimer(totalTimer);
@@ -360,8 +370,11 @@ public final class UpstreamCall implements Stage {
         private HttpClientRequest request;
         private long firstByteTimer = -1, idleTimer = -1;
         private boolean over, judged;
+        private final int number;
+        private UpstreamObserver.AttemptEnd end = UpstreamObserver.AttemptEnd.NONE;
 
-        Attempt(Call call, Deployment deployment, int index) {
+        Attempt(Call call, Deployment deployment, int index, int number) {
+            this.number = number;
             this.call = call;
             this.ex = call.ex;
             this.deployment = deployment;
@@ -383,6 +396,7 @@ public final class UpstreamCall implements Stage {
             RequestOptions ro = new RequestOptions().setMethod(HttpMethod.valueOf(r.method())).setAbsoluteURI(r.url())
                     .setConnectTimeout(timeouts.connectMs());
             r.headers().forEach(ro::putHeader);
+            end = observer.attempt(ex, deployment, r.url(), number, ro::putHeader);
             http.request(ro).onComplete(ar -> {
                 if (over) {
                     if (ar.succeeded()) ar.result().reset();
@@ -417,8 +431,16 @@ public final class UpstreamCall implements Stage {
             }
         }
 
+        /** Reports the attempt's end once (metrics, span). */
+        private void ended(boolean ok, String code) {
+            UpstreamObserver.AttemptEnd e = end;
+            end = UpstreamObserver.AttemptEnd.NONE;
+            e.ended(ok, code);
+        }
+
         /** The call no longer wants this attempt (caller gone, total timeout): stop it and say nothing of health. */
         void abandon() {
+            ended(false, "cancelled");
             stop();
             verdict(Failure.Health.NEUTRAL);
         }
@@ -432,6 +454,7 @@ public final class UpstreamCall implements Stage {
 
         private void fail(Failure f) {
             if (over) return;
+            ended(false, f.error().error().code() != null ? f.error().error().code() : f.error().error().type());
             stop();
             call.failed(this, f);
         }
@@ -471,6 +494,7 @@ public final class UpstreamCall implements Stage {
                 case ProviderAdapter.Answer.Ok ok -> {
                     over = true;
                     call.deliverJson(this, ok.body(), ok.root());
+                    ended(true, null);
                 }
             }
         }
@@ -505,6 +529,7 @@ public final class UpstreamCall implements Stage {
                 over = true;
                 cancelTimer(idleTimer);
                 call.streamCompleted(this);
+                ended(true, null);
             });
         }
 
@@ -515,6 +540,7 @@ public final class UpstreamCall implements Stage {
                 fail(f);
                 return;
             }
+            ended(false, f.error().error().code());
             stop();
             call.brokenMidStream(this, f.error());
         }
