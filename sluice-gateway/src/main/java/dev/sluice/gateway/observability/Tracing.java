@@ -14,6 +14,9 @@ import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
+import io.opentelemetry.sdk.trace.ReadWriteSpan;
+import io.opentelemetry.sdk.trace.ReadableSpan;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
@@ -48,10 +51,27 @@ public final class Tracing implements AutoCloseable {
     private final Tracer tracer;
 
     public Tracing(double sampleRatio, String otlpEndpoint, SpanExporter extra) {
+        boolean exporting = otlpEndpoint != null || extra != null;
+        // Nothing to export to: new traces are not recorded (a caller's sampled flag still is, and passed on), but
+        // every request still gets a trace id for the access log and the upstream's traceparent.
         SdkTracerProviderBuilder b = SdkTracerProvider.builder()
                 .setResource(Resource.getDefault().merge(Resource.create(io.opentelemetry.api.common.Attributes.of(
                         AttributeKey.stringKey("service.name"), "sluice"))))
-                .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(sampleRatio)));
+                .setSampler(Sampler.parentBased(exporting ? Sampler.traceIdRatioBased(sampleRatio) : Sampler.alwaysOff()));
+        // the SDK hands out no-op spans (no ids) when it has no processor at all
+        if (!exporting) b.addSpanProcessor(new SpanProcessor() {
+            @Override
+            public void onStart(Context parentContext, ReadWriteSpan span) { }
+
+            @Override
+            public boolean isStartRequired() { return false; }
+
+            @Override
+            public void onEnd(ReadableSpan span) { }
+
+            @Override
+            public boolean isEndRequired() { return false; }
+        });
         if (otlpEndpoint != null) {
             String url = otlpEndpoint.endsWith("/") ? otlpEndpoint.substring(0, otlpEndpoint.length() - 1) : otlpEndpoint;
             b.addSpanProcessor(BatchSpanProcessor.builder(OtlpHttpSpanExporter.builder()

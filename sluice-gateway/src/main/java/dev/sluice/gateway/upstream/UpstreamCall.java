@@ -246,6 +246,7 @@ public final class UpstreamCall implements Stage {
                 int prompt = usage.path("prompt_tokens").asInt(usage.path("input_tokens").asInt(-1));
                 if (prompt >= 0) ex.promptTokens(prompt);
             }
+            a.ended(true, null); // with the tokens, before the answer ends (the access line reads what it recorded)
             ex.outcome(Outcome.COMPLETED);
             ex.answerBody(body);
             out.setStatusCode(200).putHeader("content-type", "application/json");
@@ -494,7 +495,6 @@ public final class UpstreamCall implements Stage {
                 case ProviderAdapter.Answer.Ok ok -> {
                     over = true;
                     call.deliverJson(this, ok.body(), ok.root());
-                    ended(true, null);
                 }
             }
         }
@@ -528,8 +528,8 @@ public final class UpstreamCall implements Stage {
                 }
                 over = true;
                 cancelTimer(idleTimer);
+                ended(true, null); // before the answer ends: the access line reads what it recorded
                 call.streamCompleted(this);
-                ended(true, null);
             });
         }
 
