@@ -51,8 +51,6 @@ class MetricsOverHttpTest {
                   min_limit: 1
                   max_limit: 1
                   queue_size: 0
-                slow_down:
-                  enabled: false
                 upstream_retries:
                   max_attempts: 3
                   base_backoff_ms: 5
@@ -245,6 +243,67 @@ class MetricsOverHttpTest {
         assertThat(sum(text, "gen_ai_server_time_to_first_token_seconds_count", "gen_ai_request_model", "sim-mini",
                 "gen_ai_operation_name", "chat", "gen_ai_provider_name", "sluice.sim")).isEqualTo(2);
         assertThat(sum(text, "gen_ai_server_time_per_output_token_seconds_count")).isGreaterThanOrEqualTo(1);
+    }
+
+    /** Metric names in PromQL: the gateway's families (label names and functions never start with these). */
+    private static final java.util.regex.Pattern METRIC = java.util.regex.Pattern.compile(
+            "\\b((?:sluice|gen_ai|http_server|jvm|vertx|process)_[a-z0-9_]+)\\b(?!\\s*[=!~])");
+    private static final java.util.regex.Pattern SELECTOR_LABEL =
+            java.util.regex.Pattern.compile("[{,]\\s*([a-z_][a-z0-9_]*)\\s*(?:=~|!~|!=|=)");
+    private static final java.util.regex.Pattern GROUPING =
+            java.util.regex.Pattern.compile("\\b(?:by|without)\\s*\\(([^)]*)\\)");
+
+    /** Every metric an expression names is exported, and every label it selects or groups by is on one of them. */
+    static void assertExported(String where, String expr) {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        java.util.regex.Matcher m = METRIC.matcher(GROUPING.matcher(expr).replaceAll(" ").replaceAll("\\{[^}]*}", " "));
+        while (m.find()) names.add(m.group(1));
+        assertThat(names).as("metrics in %s", where).isNotEmpty();
+        java.util.Set<String> labelsOnThem = new java.util.TreeSet<>();
+        for (String name : names) {
+            Map<String, Double> s = series(text, name);
+            assertThat(s).as("%s uses %s, which the gateway does not export", where, name).isNotEmpty();
+            for (String labels : s.keySet()) {
+                java.util.regex.Matcher l = java.util.regex.Pattern.compile("([a-z_][a-z0-9_]*)=\"").matcher(labels);
+                while (l.find()) labelsOnThem.add(l.group(1));
+            }
+        }
+        java.util.Set<String> used = new java.util.TreeSet<>();
+        java.util.regex.Matcher sl = SELECTOR_LABEL.matcher(expr);
+        while (sl.find()) used.add(sl.group(1));
+        java.util.regex.Matcher g = GROUPING.matcher(expr);
+        while (g.find()) {
+            for (String l : g.group(1).split(",")) if (!l.isBlank()) used.add(l.strip());
+        }
+        assertThat(labelsOnThem).as("labels of %s in %s", names, where).containsAll(used);
+    }
+
+    @Test
+    void everyMetricAndLabelTheAlertRulesAndTheDashboardUseIsExportedAfterTraffic() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper yaml = new com.fasterxml.jackson.databind.ObjectMapper(
+                new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
+        com.fasterxml.jackson.databind.JsonNode rules = yaml.readTree(
+                Path.of("..", "deploy", "prometheus", "sluice-alerts.yml").toFile());
+        int alerts = 0;
+        for (com.fasterxml.jackson.databind.JsonNode group : rules.get("groups")) {
+            for (com.fasterxml.jackson.databind.JsonNode rule : group.get("rules")) {
+                assertThat(rule.path("annotations").path("runbook").asText()).as(rule.get("alert").asText())
+                        .startsWith("docs/errors.md#");
+                assertExported("alert " + rule.get("alert").asText(), rule.get("expr").asText());
+                alerts++;
+            }
+        }
+        assertThat(alerts).isGreaterThanOrEqualTo(9);
+        com.fasterxml.jackson.databind.JsonNode dashboard = TestGateway.JSON.readTree(
+                Path.of("..", "deploy", "grafana", "sluice.json").toFile());
+        int targets = 0;
+        for (com.fasterxml.jackson.databind.JsonNode panel : dashboard.get("panels")) {
+            for (com.fasterxml.jackson.databind.JsonNode t : panel.get("targets")) {
+                assertExported("panel " + panel.get("title").asText(), t.get("expr").asText());
+                targets++;
+            }
+        }
+        assertThat(targets).isGreaterThanOrEqualTo(20);
     }
 
     @Test

@@ -58,6 +58,11 @@ public final class GatewayMetrics implements RequestObserver {
         this.projects = projects;
         Gauge.builder("sluice_active_streams", activeStreams, AtomicInteger::get)
                 .description("Streams whose first event reached the caller and that have not ended").register(registry);
+        // counters that alerts and dashboards read exist from the start (at 0), before their first event
+        for (String o : List.of("replay", "conflict", "in_progress")) {
+            counter("sluice_idempotency", "Idempotency-Key outcomes", "outcome", o);
+        }
+        for (String o : List.of("completed", "failed")) batchLine(o, 0);
         BY_REGISTRY.put(registry, this);
     }
 
@@ -251,7 +256,12 @@ public final class GatewayMetrics implements RequestObserver {
 
     /** One batch line finished ({@code completed} or {@code failed}) or was {@code cancelled}/{@code expired}. */
     public void batchLine(String outcome) {
-        counter("sluice_batch_lines", "Batch lines by outcome", "outcome", outcome).increment();
+        batchLine(outcome, 1);
+    }
+
+    private void batchLine(String outcome, int n) {
+        counter("sluice_batch_lines", "Batch lines by outcome (or the code an unanswered line got)", "outcome", outcome)
+                .increment(n);
     }
 
     /** Any other named counter with fixed labels (cached like the rest). */
