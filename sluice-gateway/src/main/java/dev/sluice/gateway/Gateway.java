@@ -36,6 +36,7 @@ import dev.sluice.gateway.idempotency.RedisIdempotencyStore;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.stages.Idempotency;
 import dev.sluice.gateway.upstream.DetailAdapter;
+import dev.sluice.gateway.upstream.Provider;
 import dev.sluice.gateway.upstream.RetryPolicy;
 import dev.sluice.gateway.traffic.TrafficControl;
 import dev.sluice.gateway.upstream.UpstreamCall;
@@ -256,9 +257,16 @@ public final class Gateway implements AutoCloseable {
                 Modality.valueOf(m.modality().toUpperCase(Locale.ROOT)), m.contextWindow(), m.maxOutputTokens(),
                 m.tokenizer(), m.price().inputPer1m(), m.price().outputPer1m(),
                 m.deployments().stream().map(d -> new Deployment(d.name() == null ? d.provider() : d.name(),
-                        d.provider(), d.baseUrl(), d.model(), d.apiKeyEnv(), d.weight() == null ? 0 : d.weight()))
+                        d.provider(), baseUrl(d), d.model(), d.apiKeyEnv(), d.weight() == null ? 0 : d.weight(),
+                        d.apiKeyFile(), d.region(), d.apiVersion(), d.auth()))
                         .toList(), 1_735_689_600L)).toList();
         return new ModelCatalog(models);
+    }
+
+    /** The deployment's base URL, else its provider's public endpoint (null for sim: the embedded simulator). */
+    private static String baseUrl(SluiceConfig.ModelDeployment d) {
+        if (d.baseUrl() != null) return d.baseUrl();
+        return Provider.parse(d.provider()).flatMap(p -> p.defaultBaseUrl(d.region())).orElse(null);
     }
 
     private static String stripSlash(String url) {

@@ -70,8 +70,16 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
     public record Price(@JsonProperty("input_per_1m") double inputPer1m,
                         @JsonProperty("output_per_1m") double outputPer1m) {}
 
+    /**
+     * One deployment of a model. {@code apiKeyFile} is read when {@code apiKeyEnv} is not set; {@code region},
+     * {@code apiVersion} and {@code auth} are read by the providers that use them (docs/providers.md).
+     */
     public record ModelDeployment(String name, String provider, String baseUrl, String model, String apiKeyEnv,
-                                  Integer weight) {}
+                                  Integer weight,
+                                  String apiKeyFile,
+                                  String region,
+                                  String apiVersion,
+                                  String auth) {}
 
     /** Files API uploads: at most {@code maxBytes} bytes and {@code maxLines} lines (JSONL). */
     public record FileLimits(long maxBytes, int maxLines) {}

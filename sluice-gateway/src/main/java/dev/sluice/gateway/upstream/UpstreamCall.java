@@ -13,7 +13,6 @@ import dev.sluice.gateway.usage.Outcome;
 import dev.sluice.protocol.ApiError;
 import dev.sluice.protocol.ErrorKind;
 import dev.sluice.protocol.Headers;
-import dev.sluice.protocol.SseDecoder;
 import dev.sluice.protocol.SseEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -305,6 +304,15 @@ public final class UpstreamCall implements Stage {
             if (totalTimer >= 0) vertx.cancelTimer(totalTimer);
         }
 
+        /** The provider's own token counts for the stream (a translated provider's usage event). */
+        void usageReported(StreamTranslator.Usage u) {
+            if (u.promptTokens() >= 0) ex.promptTokens(u.promptTokens());
+            if (u.completionTokens() >= 0) {
+                usageSeen = true;
+                ex.completionTokens(u.completionTokens());
+            }
+        }
+
         /**
          * Tracks output delivered so far: the upstream's usage when it sends one (chat include_usage, Responses
          * completed), otherwise one token per content delta, which is what the simulator and OpenAI stream.
@@ -340,6 +348,7 @@ public final class UpstreamCall implements Stage {
         private final int index;
         private final ProviderAdapter adapter;
         private final CircuitBreaker breaker;
+        private final ProviderAdapter.Target target;
         private HttpClientRequest request;
         private long firstByteTimer = -1, idleTimer = -1;
         private boolean over, judged;
@@ -351,12 +360,19 @@ public final class UpstreamCall implements Stage {
             this.index = index;
             this.adapter = ProviderAdapters.of(deployment.provider());
             this.breaker = call.circuit[index];
+            this.target = new ProviderAdapter.Target(deployment, settings.baseUrls().apply(deployment), settings.env(),
+                    settings.clock());
         }
 
         void start() {
-            ProviderAdapter.Request r = adapter.request(deployment, settings.baseUrls().apply(deployment), ex,
-                    settings.env());
-            RequestOptions ro = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(r.url())
+            ProviderAdapter.Request r;
+            try {
+                r = adapter.request(target, ex);
+            } catch (ApiException cannotServe) {
+                fail(Failure.otherDeployment(cannotServe, Failure.Health.NEUTRAL));
+                return;
+            }
+            RequestOptions ro = new RequestOptions().setMethod(HttpMethod.valueOf(r.method())).setAbsoluteURI(r.url())
                     .setConnectTimeout(timeouts.connectMs());
             r.headers().forEach(ro::putHeader);
             http.request(ro).onComplete(ar -> {
@@ -421,6 +437,7 @@ public final class UpstreamCall implements Stage {
                 ex.responseHeaders().set(Headers.UPSTREAM_REQUEST_ID, upstreamId);
                 ex.upstreamRequestId(upstreamId);
             }
+            adapter.limits(resp.headers(), settings.clock()).applyTighter(ex.responseHeaders());
             int status = resp.statusCode();
             if (status != 200 || !ex.stream()) {
                 resp.body().onComplete(b -> {
@@ -430,10 +447,8 @@ public final class UpstreamCall implements Stage {
                     } else if (status >= 200 && status < 300) {
                         answered(b.result());
                     } else {
-                        ApiException mapped = adapter.error(status, b.result().toString(StandardCharsets.UTF_8),
-                                ex.modelId(), deployment.name());
-                        long retryAfter = RetryPolicy.retryAfterMs(resp.headers()::get, settings.clock());
-                        fail(Failure.ofStatus(status, mapped, retryAfter));
+                        fail(adapter.failure(target, ex, status, resp.headers(),
+                                b.result().toString(StandardCharsets.UTF_8)));
                     }
                 });
                 return;
@@ -442,36 +457,25 @@ public final class UpstreamCall implements Stage {
         }
 
         private void answered(Buffer body) {
-            JsonNode root;
-            try {
-                root = JSON.readTree(body.getBytes());
-            } catch (Exception e) {
-                root = null;
+            switch (adapter.translateResponse(target, ex, body)) {
+                case ProviderAdapter.Answer.Failed f -> fail(f.failure());
+                case ProviderAdapter.Answer.Ok ok -> {
+                    over = true;
+                    call.deliverJson(this, ok.body(), ok.root());
+                }
             }
-            if (root == null || !root.isObject() || adapter.carriesError(root)) {
-                fail(Failure.garbage());
-                return;
-            }
-            over = true;
-            call.deliverJson(this, body, root);
         }
 
         private void relayStream(HttpClientResponse resp) {
-            SseDecoder decoder = new SseDecoder();
+            StreamTranslator translator = adapter.streamTranslator(target, ex);
             boolean[] terminated = {false};
             touchIdle();
             resp.handler(buf -> {
                 if (over) return;
                 touchIdle();
-                for (SseEvent ev : decoder.feed(buf.toString(StandardCharsets.UTF_8))) {
+                for (StreamTranslator.Item item : translator.feed(buf)) {
                     if (over) return;
-                    if (isError(ev)) {
-                        broken(Failure.garbage());
-                        return;
-                    }
-                    call.write(ev.encode());
-                    call.countDelivered(ev);
-                    if (ev.isDone() || "response.completed".equals(ev.event())) terminated[0] = true;
+                    if (!relay(item, terminated)) return;
                     HttpServerResponse out = call.out;
                     if (out.writeQueueFull()) {
                         resp.pause();
@@ -482,7 +486,9 @@ public final class UpstreamCall implements Stage {
             resp.exceptionHandler(err -> broken(Failure.transport(ApiException.of(ErrorKind.BAD_GATEWAY))));
             resp.endHandler(v -> {
                 if (over) return;
-                for (SseEvent ev : decoder.finish()) call.write(ev.encode());
+                for (StreamTranslator.Item item : translator.end()) {
+                    if (over || !relay(item, terminated)) return;
+                }
                 if (!terminated[0]) {
                     broken(Failure.garbage());
                     return;
@@ -504,16 +510,22 @@ public final class UpstreamCall implements Stage {
             call.brokenMidStream(this, f.error());
         }
 
-        private boolean isError(SseEvent ev) {
-            if ("error".equals(ev.event()) || "response.failed".equals(ev.event())) return true;
-            String data = ev.data();
-            if (data == null || !data.contains("\"error\"") || ev.isDone()) return false;
-            try {
-                JsonNode n = JSON.readTree(data);
-                return n.isObject() && n.hasNonNull("error") && !n.has("choices") && !n.has("type");
-            } catch (Exception e) {
-                return false;
+        /** Relays one translated piece of the stream; false when it ended the attempt (an error). */
+        private boolean relay(StreamTranslator.Item item, boolean[] terminated) {
+            switch (item) {
+                case StreamTranslator.Error e -> {
+                    broken(e.failure());
+                    return false;
+                }
+                case StreamTranslator.Usage u -> call.usageReported(u);
+                case StreamTranslator.Event e -> {
+                    SseEvent ev = e.event();
+                    call.write(ev.encode());
+                    call.countDelivered(ev);
+                    if (ev.isDone() || "response.completed".equals(ev.event())) terminated[0] = true;
+                }
             }
+            return true;
         }
 
         private void touchIdle() {
