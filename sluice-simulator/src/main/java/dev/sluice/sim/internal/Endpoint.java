@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * One POST route: {@link #parse} validates the body (throwing {@link SimError}) before any fault runs, so a bad
  * request is rejected at once; {@link #answer} writes the success, possibly later and possibly as a stream.
  */
-interface Endpoint<C extends SimCall> {
+public interface Endpoint<C extends SimCall> {
     C parse(JsonNode body, Directives directives);
 
     void answer(Exchange ex, C call, Directives directives);

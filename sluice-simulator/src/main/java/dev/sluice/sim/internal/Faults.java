@@ -16,7 +16,7 @@ import java.util.Map;
  * The faults that happen before an answer starts: {@code hang}, {@code delay_ms}, {@code status}/{@code fail_times},
  * and for whole answers {@code malformed} and {@code disconnect_after}. Stream faults are the stream writer's job.
  */
-final class Faults {
+public final class Faults {
     /** Response header with the attempt number of a {@code fail_times} request, so tests can see retries arrive. */
     static final String ATTEMPT_HEADER = "x-sluice-sim-attempt";
 
@@ -27,8 +27,13 @@ final class Faults {
     }
 
     void run(Exchange ex, Directives d, SimCall call, Runnable answer) {
+        run(ex, d, call, NativeErrors.OPENAI, answer);
+    }
+
+    /** As {@link #run(Exchange, Directives, SimCall, Runnable)}, failures written in {@code errors}' forms. */
+    void run(Exchange ex, Directives d, SimCall call, NativeErrors errors, Runnable answer) {
         if (d.hang()) return; // stays open until the client leaves; the exchange's close hook releases it
-        boolean fail = d.status() >= 0;
+        boolean fail = d.status() >= 0 || d.upFrontError();
         if (d.failTimes() >= 0) {
             int attempt = attempts.next(attemptKey(ex, d));
             ex.response().putHeader(ATTEMPT_HEADER, String.valueOf(attempt));
@@ -39,8 +44,7 @@ final class Faults {
             try {
                 if (failing) {
                     int status = d.status() >= 0 ? d.status() : 500;
-                    Replies.error(ex, status, simulated(status, call.modelId(), ex.requestId()), d.shape(),
-                            headersFor(status));
+                    errors.fault(ex, d, call, status);
                 } else if (!call.stream() && d.disconnectAfter() >= 0) {
                     ex.disconnect();
                 } else if (!call.stream() && d.malformed()) {
@@ -49,7 +53,7 @@ final class Faults {
                     answer.run();
                 }
             } catch (SimError e) {
-                Replies.error(ex, e);
+                errors.invalid(ex, e);
             } catch (RuntimeException e) {
                 SimRoutes.internalError(ex, e);
             }

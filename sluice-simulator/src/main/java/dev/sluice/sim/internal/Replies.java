@@ -12,17 +12,17 @@ import java.io.UncheckedIOException;
 import java.util.Map;
 
 /** Writes whole (non-stream) answers: JSON successes and errors in the three body shapes. */
-final class Replies {
-    static final ObjectMapper JSON = new ObjectMapper();
+public final class Replies {
+    public static final ObjectMapper JSON = new ObjectMapper();
     static final String APPLICATION_JSON = "application/json";
 
     private Replies() {}
 
-    static ObjectNode object() {
+    public static ObjectNode object() {
         return JSON.createObjectNode();
     }
 
-    static String write(Object node) {
+    public static String write(Object node) {
         try {
             return JSON.writeValueAsString(node);
         } catch (JsonProcessingException e) {
@@ -30,7 +30,7 @@ final class Replies {
         }
     }
 
-    static void json(Exchange ex, int status, Object body) {
+    public static void json(Exchange ex, int status, Object body) {
         send(ex, status, APPLICATION_JSON, body instanceof String s ? s : write(body));
     }
 
@@ -55,11 +55,11 @@ final class Replies {
     }
 
     /** HTTP 200 whose body is cut off in the middle of a JSON object. */
-    static void malformed(Exchange ex) {
+    public static void malformed(Exchange ex) {
         send(ex, 200, APPLICATION_JSON, "{\"id\":\"sim-malformed\",\"object\":\"chat.completion\",\"choices\":[{\"");
     }
 
-    static void send(Exchange ex, int status, String contentType, String body) {
+    public static void send(Exchange ex, int status, String contentType, String body) {
         if (ex.released()) return;
         ex.response().setStatusCode(status).putHeader("content-type", contentType).end(body);
     }

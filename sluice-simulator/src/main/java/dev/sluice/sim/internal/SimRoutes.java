@@ -57,6 +57,8 @@ public final class SimRoutes {
         r.post("/v1/embeddings").handler(body()).handler(post(new Embeddings(options.embeddingDimensions())));
         r.post("/v1/images/generations").handler(body()).handler(post(new Images()));
         r.get("/v1/models").handler(get(ctx -> Models.list()));
+        dev.sluice.sim.internal.gemini.GeminiFlavor.mount(r, this);
+        dev.sluice.sim.internal.bedrock.BedrockFlavor.mount(r, this);
         r.get("/v1/models/:id").handler(get(ctx -> Models.get(ctx.pathParam("id"))));
         r.errorHandler(404, ctx -> Replies.error(exchange(ctx), SimError.at(ErrorKind.UNKNOWN_URL, null,
                 "method", ctx.request().method().name(), "path", ctx.request().path())));
@@ -70,7 +72,8 @@ public final class SimRoutes {
         return r;
     }
 
-    private static BodyHandler body() {
+    /** The body handler every POST route uses (size limit, no uploads). */
+    public static BodyHandler body() {
         return BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
     }
 
@@ -80,6 +83,7 @@ public final class SimRoutes {
             try {
                 JsonNode body = jsonBody(ctx);
                 Directives d = directives(ctx, body);
+                NativeErrors.OPENAI.check(d);
                 C call = endpoint.parse(body, d);
                 faults.run(ex, d, call, () -> endpoint.answer(ex, call, d));
             } catch (SimError e) {
@@ -88,11 +92,38 @@ public final class SimRoutes {
         };
     }
 
+    /** A provider flavor's POST route: body, directives, the route's parse, faults, answer, all in its forms. */
+    public <C extends SimCall> Handler<RoutingContext> post(NativeErrors errors, NativeErrors.Route<C> route) {
+        return ctx -> {
+            Exchange ex = exchange(ctx);
+            try {
+                JsonNode body = jsonBody(ctx);
+                Directives d = directives(ctx, body);
+                errors.check(d);
+                C call = route.parse(ctx, body, d);
+                faults.run(ex, d, call, errors, () -> route.answer(ex, call, d));
+            } catch (SimError e) {
+                errors.invalid(ex, e);
+            }
+        };
+    }
+
+    /** Default stream pace (tokens per second) of this simulator. */
+    public int tokensPerSecond() {
+        return options.tokensPerSecond();
+    }
+
+    /** Length of embedding vectors unless a request asks for fewer. */
+    public int embeddingDimensions() {
+        return options.embeddingDimensions();
+    }
+
     private Handler<RoutingContext> get(Function<RoutingContext, Object> body) {
         return ctx -> {
             Exchange ex = exchange(ctx);
             try {
                 Directives d = directives(ctx, null);
+                NativeErrors.OPENAI.check(d);
                 Object answer = body.apply(ctx);
                 faults.run(ex, d, new Plain(null), () -> Replies.json(ex, 200, answer));
             } catch (SimError e) {
