@@ -258,7 +258,8 @@ public final class Gateway implements AutoCloseable {
                 m.tokenizer(), m.price().inputPer1m(), m.price().outputPer1m(),
                 m.deployments().stream().map(d -> new Deployment(d.name() == null ? d.provider() : d.name(),
                         d.provider(), baseUrl(d), d.model(), d.apiKeyEnv(), d.weight() == null ? 0 : d.weight(),
-                        d.apiKeyFile(), d.region(), d.apiVersion(), d.auth()))
+                        d.apiKeyFile(), d.region(), d.apiVersion(), d.auth(),
+                        Boolean.TRUE.equals(d.forwardSimHeader())))
                         .toList(), 1_735_689_600L)).toList();
         return new ModelCatalog(models);
     }

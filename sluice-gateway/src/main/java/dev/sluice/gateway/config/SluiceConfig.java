@@ -73,13 +73,16 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
     /**
      * One deployment of a model. {@code apiKeyFile} is read when {@code apiKeyEnv} is not set; {@code region},
      * {@code apiVersion} and {@code auth} are read by the providers that use them (docs/providers.md).
+     * {@code forwardSimHeader} sends the caller's {@code x-sluice-sim} along, for a deployment that points at a
+     * {@code sluice sim} provider flavor (tests, demos); never set it for a real provider.
      */
     public record ModelDeployment(String name, String provider, String baseUrl, String model, String apiKeyEnv,
                                   Integer weight,
                                   String apiKeyFile,
                                   String region,
                                   String apiVersion,
-                                  String auth) {}
+                                  String auth,
+                                  Boolean forwardSimHeader) {}
 
     /** Files API uploads: at most {@code maxBytes} bytes and {@code maxLines} lines (JSONL). */
     public record FileLimits(long maxBytes, int maxLines) {}

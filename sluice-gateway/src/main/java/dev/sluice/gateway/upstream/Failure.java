@@ -22,7 +22,11 @@ public record Failure(ApiException error, Next next, Health health, long retryAf
     }
 
     /** What the circuit breaker learns from the attempt. */
-    public enum Health { FAILURE, NEUTRAL, ALIVE }
+    public enum Health {
+        FAILURE, NEUTRAL, ALIVE,
+        /** The provider refused Sluice's account for longer than a cool-down (a spend cap): open the circuit now. */
+        TRIPPED
+    }
 
     /** An HTTP error status, already mapped by the provider adapter. */
     public static Failure ofStatus(int status, ApiException mapped, long retryAfterMs) {

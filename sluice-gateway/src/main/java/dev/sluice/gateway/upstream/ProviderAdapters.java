@@ -12,6 +12,7 @@ public final class ProviderAdapters {
         register(new OpenAiAdapter());
         register(new DetailAdapter());
         register(new SimAdapter());
+        register(new dev.sluice.gateway.upstream.anthropic.AnthropicAdapter());
     }
 
     private ProviderAdapters() {}

@@ -38,7 +38,7 @@ public record ProviderLimits(Window requests, Window tokens) {
     }
 
     /** A header's whole number, or -1. */
-    static long number(String v) {
+    public static long number(String v) {
         if (v == null) return -1;
         try {
             return Long.parseLong(v.trim());

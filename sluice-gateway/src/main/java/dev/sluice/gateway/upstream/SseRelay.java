@@ -2,11 +2,9 @@ package dev.sluice.gateway.upstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sluice.protocol.SseDecoder;
 import dev.sluice.protocol.SseEvent;
 import io.vertx.core.buffer.Buffer;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,11 +15,11 @@ import java.util.List;
  */
 public final class SseRelay implements StreamTranslator {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final SseDecoder decoder = new SseDecoder();
+    private final SseBytes decoder = new SseBytes();
 
     @Override
     public List<Item> feed(Buffer bytes) {
-        return items(decoder.feed(bytes.toString(StandardCharsets.UTF_8)));
+        return items(decoder.feed(bytes));
     }
 
     @Override

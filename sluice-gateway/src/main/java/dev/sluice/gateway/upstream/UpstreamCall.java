@@ -405,6 +405,7 @@ public final class UpstreamCall implements Stage {
                 case FAILURE -> breaker.onFailure();
                 case ALIVE -> breaker.onSuccess();
                 case NEUTRAL -> breaker.onNeutral();
+                case TRIPPED -> breaker.trip();
             }
         }
 

@@ -23,7 +23,8 @@ public record Directives(int status, Shape shape, int failTimes, int delayMs, in
             new Directives(-1, Shape.OPENAI, -1, -1, -1, -1, -1, -1, -1, false, false, "", null);
 
     /** Statuses {@code status=} accepts. */
-    public static final Set<Integer> STATUSES = Set.of(400, 401, 403, 404, 409, 422, 429, 500, 502, 503, 504);
+    public static final Set<Integer> STATUSES =
+            Set.of(400, 401, 402, 403, 404, 409, 413, 422, 429, 500, 502, 503, 504, 529);
 
     static final String NAMES = "status, shape, fail_times, delay_ms, ttft_ms, tps, tokens, disconnect_after, "
             + "stream_error_after, hang, malformed, error";
@@ -33,12 +34,7 @@ public record Directives(int status, Shape shape, int failTimes, int delayMs, in
 
     /** True when the request asks for a failure answer (always, or for its first fail_times attempts). */
     public boolean failing() {
-        return status >= 0 || failTimes >= 0 || upFrontError();
-    }
-
-    /** {@code error=} without {@code stream_error_after}: the named provider error is the whole answer. */
-    public boolean upFrontError() {
-        return error != null && streamErrorAfter < 0;
+        return status >= 0 || failTimes >= 0 || error != null && streamErrorAfter < 0;
     }
 
     /** The chunk count after which a stream breaks (the smaller of the two stream faults), or -1. */
@@ -74,8 +70,8 @@ public record Directives(int status, Shape shape, int failTimes, int delayMs, in
                 case "status" -> {
                     status = number(name, value, 0, 999);
                     if (!STATUSES.contains(status)) {
-                        throw bad("directive 'status' must be one of 400, 401, 403, 404, 409, 422, 429, 500, 502, "
-                                + "503, 504, got '" + value + "'");
+                        throw bad("directive 'status' must be one of " + STATUSES.stream().sorted().toList()
+                                + ", got '" + value + "'");
                     }
                 }
                 case "shape" -> shape = switch (value == null ? "" : value.toLowerCase(Locale.ROOT)) {
@@ -93,7 +89,13 @@ public record Directives(int status, Shape shape, int failTimes, int delayMs, in
                 case "stream_error_after" -> streamErrorAfter = number(name, value, 0, MAX_COUNT);
                 case "hang" -> hang = flag(name, value);
                 case "malformed" -> malformed = flag(name, value);
-                case "error" -> error = errorName(value);
+                case "error" -> {
+                    if (value == null || !value.matches("[A-Za-z][A-Za-z0-9_]{0,63}")) {
+                        throw bad("directive 'error' needs a provider error name, e.g. error=overloaded_error, "
+                                + "error=RESOURCE_EXHAUSTED or error=ThrottlingException");
+                    }
+                    error = value;
+                }
                 default -> throw bad("unknown directive '" + name + "' (known: " + NAMES + ")");
             }
         }
@@ -111,13 +113,6 @@ public record Directives(int status, Shape shape, int failTimes, int delayMs, in
             // reported below
         }
         throw bad("directive '" + name + "' must be an integer in " + min + ".." + max + ", got '" + value + "'");
-    }
-
-    /** A provider flavor's native error name (which names a flavor knows is checked by the flavor). */
-    private static String errorName(String value) {
-        if (value != null && value.matches("[A-Za-z][A-Za-z0-9_]{0,63}")) return value;
-        throw bad("directive 'error' needs a provider error name such as error=ThrottlingException, got '"
-                + value + "'");
     }
 
     private static boolean flag(String name, String value) {

@@ -9,5 +9,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 public interface Endpoint<C extends SimCall> {
     C parse(JsonNode body, Directives directives);
 
+    /** The same, for routes that read the path too (a flavor's {@code /deployments/{name}/…}). */
+    default C parse(Exchange ex, JsonNode body, Directives directives) {
+        return parse(body, directives);
+    }
+
     void answer(Exchange ex, C call, Directives directives);
 }

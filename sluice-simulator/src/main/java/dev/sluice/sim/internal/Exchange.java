@@ -43,13 +43,6 @@ public final class Exchange {
         return created;
     }
 
-    /** The exchange the simulator's first handler opened for {@code ctx}. */
-    public static Exchange current(RoutingContext ctx) {
-        Exchange ex = ctx.get(KEY);
-        if (ex == null) throw new IllegalStateException("no exchange opened for this request");
-        return ex;
-    }
-
     public RoutingContext ctx() { return ctx; }
 
     public HttpServerResponse response() { return response; }

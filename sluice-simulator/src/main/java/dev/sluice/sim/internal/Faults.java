@@ -16,7 +16,7 @@ import java.util.Map;
  * The faults that happen before an answer starts: {@code hang}, {@code delay_ms}, {@code status}/{@code fail_times},
  * and for whole answers {@code malformed} and {@code disconnect_after}. Stream faults are the stream writer's job.
  */
-public final class Faults {
+final class Faults {
     /** Response header with the attempt number of a {@code fail_times} request, so tests can see retries arrive. */
     static final String ATTEMPT_HEADER = "x-sluice-sim-attempt";
 
@@ -27,13 +27,13 @@ public final class Faults {
     }
 
     void run(Exchange ex, Directives d, SimCall call, Runnable answer) {
-        run(ex, d, call, NativeErrors.OPENAI, answer);
+        run(ex, d, call, answer, Dialect.OPENAI);
     }
 
-    /** As {@link #run(Exchange, Directives, SimCall, Runnable)}, failures written in {@code errors}' forms. */
-    void run(Exchange ex, Directives d, SimCall call, NativeErrors errors, Runnable answer) {
+    /** Runs the faults {@code d} asks for, failing in {@code dialect}'s shapes, else {@code answer}. */
+    void run(Exchange ex, Directives d, SimCall call, Runnable answer, Dialect dialect) {
         if (d.hang()) return; // stays open until the client leaves; the exchange's close hook releases it
-        boolean fail = d.status() >= 0 || d.upFrontError();
+        boolean fail = d.failing();
         if (d.failTimes() >= 0) {
             int attempt = attempts.next(attemptKey(ex, d));
             ex.response().putHeader(ATTEMPT_HEADER, String.valueOf(attempt));
@@ -43,8 +43,7 @@ public final class Faults {
         Runnable next = () -> {
             try {
                 if (failing) {
-                    int status = d.status() >= 0 ? d.status() : 500;
-                    errors.fault(ex, d, call, status);
+                    dialect.fault(ex, d.status(), d, call).send(ex);
                 } else if (!call.stream() && d.disconnectAfter() >= 0) {
                     ex.disconnect();
                 } else if (!call.stream() && d.malformed()) {
@@ -53,7 +52,9 @@ public final class Faults {
                     answer.run();
                 }
             } catch (SimError e) {
-                errors.invalid(ex, e);
+                dialect.rejected(ex, e).send(ex);
+            } catch (NativeError e) {
+                e.send(ex);
             } catch (RuntimeException e) {
                 SimRoutes.internalError(ex, e);
             }

@@ -56,9 +56,11 @@ public final class SimRoutes {
         r.post("/v1/responses").handler(body()).handler(post(new Responses(options.tokensPerSecond())));
         r.post("/v1/embeddings").handler(body()).handler(post(new Embeddings(options.embeddingDimensions())));
         r.post("/v1/images/generations").handler(body()).handler(post(new Images()));
+        FlavorRoutes flavors = new FlavorRoutes(r, options);
+        new dev.sluice.sim.internal.anthropic.AnthropicFlavor().register(flavors);
+        new dev.sluice.sim.internal.gemini.GeminiFlavor().register(flavors);
+        new dev.sluice.sim.internal.bedrock.BedrockFlavor().register(flavors);
         r.get("/v1/models").handler(get(ctx -> Models.list()));
-        dev.sluice.sim.internal.gemini.GeminiFlavor.mount(r, this);
-        dev.sluice.sim.internal.bedrock.BedrockFlavor.mount(r, this);
         r.get("/v1/models/:id").handler(get(ctx -> Models.get(ctx.pathParam("id"))));
         r.errorHandler(404, ctx -> Replies.error(exchange(ctx), SimError.at(ErrorKind.UNKNOWN_URL, null,
                 "method", ctx.request().method().name(), "path", ctx.request().path())));
@@ -72,50 +74,62 @@ public final class SimRoutes {
         return r;
     }
 
-    /** The body handler every POST route uses (size limit, no uploads). */
-    public static BodyHandler body() {
+    private static BodyHandler body() {
         return BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
     }
 
     private <C extends SimCall> Handler<RoutingContext> post(Endpoint<C> endpoint) {
+        return post(endpoint, Dialect.OPENAI);
+    }
+
+    private <C extends SimCall> Handler<RoutingContext> post(Endpoint<C> endpoint, Dialect dialect) {
         return ctx -> {
             Exchange ex = exchange(ctx);
             try {
                 JsonNode body = jsonBody(ctx);
                 Directives d = directives(ctx, body);
-                NativeErrors.OPENAI.check(d);
-                C call = endpoint.parse(body, d);
-                faults.run(ex, d, call, () -> endpoint.answer(ex, call, d));
+                C call = endpoint.parse(ex, body, d);
+                faults.run(ex, d, call, () -> endpoint.answer(ex, call, d), dialect);
             } catch (SimError e) {
-                Replies.error(ex, e);
+                dialect.rejected(ex, e).send(ex);
+            } catch (NativeError e) {
+                e.send(ex);
             }
         };
     }
 
-    /** A provider flavor's POST route: body, directives, the route's parse, faults, answer, all in its forms. */
-    public <C extends SimCall> Handler<RoutingContext> post(NativeErrors errors, NativeErrors.Route<C> route) {
-        return ctx -> {
-            Exchange ex = exchange(ctx);
-            try {
-                JsonNode body = jsonBody(ctx);
-                Directives d = directives(ctx, body);
-                errors.check(d);
-                C call = route.parse(ctx, body, d);
-                faults.run(ex, d, call, errors, () -> route.answer(ex, call, d));
-            } catch (SimError e) {
-                errors.invalid(ex, e);
-            }
-        };
+    /**
+     * Where provider flavors put their native routes: the same pipeline as the OpenAI routes (body, directives,
+     * validation, faults, answer), with the flavor's {@link Dialect} for every error. Each flavor registers itself
+     * with one line in {@link #build}.
+     */
+    public final class FlavorRoutes {
+        private final Router router;
+        private final SimulatorOptions options;
+
+        private FlavorRoutes(Router router, SimulatorOptions options) {
+            this.router = router;
+            this.options = options;
+        }
+
+        public SimulatorOptions options() {
+            return options;
+        }
+
+        /** Serves {@code POST path} (vertx-web path syntax, e.g. {@code /openai/deployments/:d/embeddings}). */
+        public <C extends SimCall> void post(String path, Endpoint<C> endpoint, Dialect dialect) {
+            router.post(path).handler(body()).handler(SimRoutes.this.post(endpoint, dialect));
+        }
+
+        /** Serves POSTs whose path matches {@code regex} (paths vertx-web syntax cannot say, e.g. {@code model:verb}). */
+        public <C extends SimCall> void postRegex(String regex, Endpoint<C> endpoint, Dialect dialect) {
+            router.postWithRegex(regex).handler(body()).handler(SimRoutes.this.post(endpoint, dialect));
+        }
     }
 
-    /** Default stream pace (tokens per second) of this simulator. */
-    public int tokensPerSecond() {
-        return options.tokensPerSecond();
-    }
-
-    /** Length of embedding vectors unless a request asks for fewer. */
-    public int embeddingDimensions() {
-        return options.embeddingDimensions();
+    /** One provider flavor of the simulator: its native routes, answers and errors. */
+    public interface Flavor {
+        void register(FlavorRoutes routes);
     }
 
     private Handler<RoutingContext> get(Function<RoutingContext, Object> body) {
@@ -123,7 +137,6 @@ public final class SimRoutes {
             Exchange ex = exchange(ctx);
             try {
                 Directives d = directives(ctx, null);
-                NativeErrors.OPENAI.check(d);
                 Object answer = body.apply(ctx);
                 faults.run(ex, d, new Plain(null), () -> Replies.json(ex, 200, answer));
             } catch (SimError e) {

@@ -3,13 +3,17 @@ package dev.sluice.sim.internal.bedrock;
 import dev.sluice.protocol.ApiError;
 import dev.sluice.sim.internal.Directives;
 import dev.sluice.sim.internal.Exchange;
-import dev.sluice.sim.internal.NativeErrors;
+import dev.sluice.sim.internal.Dialect;
+import dev.sluice.sim.internal.FlavorErrors;
+import dev.sluice.sim.internal.NativeError;
 import dev.sluice.sim.internal.Replies;
 import dev.sluice.sim.internal.SimCall;
 import dev.sluice.sim.internal.SimError;
 
 import java.util.Arrays;
-import java.util.Set;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.UUID;
 import java.util.stream.Collectors;
 
 /**
@@ -18,7 +22,7 @@ import java.util.stream.Collectors;
  * ValidationException of a prompt over the model's context); {@code status=N} picks the usual row for N. In a
  * stream, {@code error=NAME;stream_error_after=N} sends the row as an exception frame after N deltas.
  */
-final class BedrockErrors implements NativeErrors {
+final class BedrockErrors implements Dialect {
     static final String ERROR_TYPE = "x-amzn-ErrorType";
     static final String REQUEST_ID = "x-amzn-RequestId";
     private static final String NAMESPACE = ":http://internal.amazon.com/coral/com.amazon.bedrock/";
@@ -79,38 +83,35 @@ final class BedrockErrors implements NativeErrors {
         }
     }
 
-    private static final Set<String> NAMES = Arrays.stream(Row.values()).map(Enum::name)
-            .collect(Collectors.toUnmodifiableSet());
+    static final FlavorErrors NAMES = new FlavorErrors("bedrock", Arrays.stream(Row.values()).map(Enum::name)
+            .collect(Collectors.toUnmodifiableSet()));
 
-    @Override
-    public String flavor() {
-        return "bedrock";
+    /** The row a fault asks for: {@code error=} first, else by status ({@code -1}: 500). */
+    static Row row(Directives d, int status) {
+        return NAMES.resolve(d.error()).map(Row::valueOf).orElseGet(() -> Row.forStatus(status < 0 ? 500 : status));
     }
 
     @Override
-    public Set<String> names() {
-        return NAMES;
-    }
-
-    Row row(Directives d, int status) {
-        return resolve(d.error()).map(Row::valueOf).orElseGet(() -> Row.forStatus(status));
-    }
-
-    @Override
-    public void fault(Exchange ex, Directives d, SimCall call, int status) {
+    public NativeError fault(Exchange ex, int status, Directives d, SimCall call) {
         Row row = row(d, status);
-        int http = d.status() >= 0 && d.error() == null ? status : row.http;
-        send(ex, http, row.type, row.message);
+        int http = status >= 0 && d.error() == null ? status : row.http;
+        return error(ex, http, row.type, row.message);
     }
 
     @Override
-    public void invalid(Exchange ex, SimError e) {
+    public NativeError rejected(Exchange ex, SimError e) {
         String type = e.error().type();
-        if (type == null || !Character.isUpperCase(type.charAt(0))) {
+        if (type == null || type.isEmpty() || !Character.isUpperCase(type.charAt(0))) {
             type = e.status() == 404 ? "ResourceNotFoundException" : e.status() >= 500 ? "InternalServerException"
                     : "ValidationException";
         }
-        send(ex, e.status() == 405 || e.status() == 413 ? 400 : e.status(), type, e.error().message());
+        int http = e.status() == 405 || e.status() == 413 || e.status() == 422 ? 400 : e.status();
+        return error(ex, http, type, e.error().message());
+    }
+
+    /** Bedrock's request id for this exchange (a UUID, as AWS sends). */
+    static String requestId(Exchange ex) {
+        return UUID.nameUUIDFromBytes(ex.requestId().getBytes(StandardCharsets.UTF_8)).toString();
     }
 
     static SimError validation(String message) {
@@ -121,9 +122,8 @@ final class BedrockErrors implements NativeErrors {
         return new SimError(row.http, new ApiError(row.message, row.type, null, null));
     }
 
-    static void send(Exchange ex, int http, String type, String message) {
-        if (ex.released()) return;
-        ex.response().putHeader(ERROR_TYPE, type + NAMESPACE);
-        Replies.send(ex, http, "application/json", Replies.write(Replies.object().put("message", message)));
+    static NativeError error(Exchange ex, int http, String type, String message) {
+        return new NativeError(http, Replies.write(Replies.object().put("message", message)),
+                Map.of(ERROR_TYPE, type + NAMESPACE, REQUEST_ID, requestId(ex)));
     }
 }

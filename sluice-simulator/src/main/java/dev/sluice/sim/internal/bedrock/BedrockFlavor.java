@@ -1,29 +1,15 @@
 package dev.sluice.sim.internal.bedrock;
 
-import dev.sluice.sim.internal.Exchange;
 import dev.sluice.sim.internal.SimRoutes;
-import io.vertx.ext.web.Router;
 
-import java.nio.charset.StandardCharsets;
-import java.util.UUID;
-
-/** Mounts the Bedrock runtime routes ({@code /model/{modelId}/converse|converse-stream|invoke}). */
-public final class BedrockFlavor {
-    private BedrockFlavor() {}
-
-    public static void mount(Router r, SimRoutes routes) {
+/** Registers the Bedrock runtime routes ({@code /model/{modelId}/converse|converse-stream|invoke}). */
+public final class BedrockFlavor implements SimRoutes.Flavor {
+    @Override
+    public void register(SimRoutes.FlavorRoutes routes) {
         BedrockErrors errors = new BedrockErrors();
-        r.route("/model/*").handler(ctx -> {
-            String id = Exchange.current(ctx).requestId();
-            ctx.response().putHeader(BedrockErrors.REQUEST_ID,
-                    UUID.nameUUIDFromBytes(id.getBytes(StandardCharsets.UTF_8)).toString());
-            ctx.next();
-        });
-        r.post("/model/:modelId/converse").handler(SimRoutes.body())
-                .handler(routes.post(errors, new Converse(false, routes.tokensPerSecond())));
-        r.post("/model/:modelId/converse-stream").handler(SimRoutes.body())
-                .handler(routes.post(errors, new Converse(true, routes.tokensPerSecond())));
-        r.post("/model/:modelId/invoke").handler(SimRoutes.body())
-                .handler(routes.post(errors, new InvokeEmbedding(routes.embeddingDimensions())));
+        int tps = routes.options().tokensPerSecond();
+        routes.post("/model/:modelId/converse", new Converse(false, tps), errors);
+        routes.post("/model/:modelId/converse-stream", new Converse(true, tps), errors);
+        routes.post("/model/:modelId/invoke", new InvokeEmbedding(routes.options().embeddingDimensions()), errors);
     }
 }

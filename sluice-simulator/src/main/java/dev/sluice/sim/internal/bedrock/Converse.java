@@ -8,7 +8,7 @@ import dev.sluice.sim.SimModels;
 import dev.sluice.sim.internal.Completion;
 import dev.sluice.sim.internal.Directives;
 import dev.sluice.sim.internal.Exchange;
-import dev.sluice.sim.internal.NativeErrors;
+import dev.sluice.sim.internal.Endpoint;
 import dev.sluice.sim.internal.Replies;
 import dev.sluice.sim.internal.SimCall;
 import dev.sluice.sim.internal.SimTools;
@@ -25,7 +25,7 @@ import java.util.List;
  * {@code toolUse} block ({@code stopReason: tool_use}, see {@link SimTools}); a {@code cachePoint} block in the request
  * reports half the prompt as {@code cacheReadInputTokens}.
  */
-final class Converse implements NativeErrors.Route<Converse.Call> {
+final class Converse implements Endpoint<Converse.Call> {
 
     record Call(SimModel model, boolean stream, long seed, int promptTokens, int maxTokens, ObjectNode toolUse,
                 int cachedTokens) implements SimCall {
@@ -72,7 +72,14 @@ final class Converse implements NativeErrors.Route<Converse.Call> {
     }
 
     @Override
-    public Call parse(RoutingContext ctx, JsonNode body, Directives d) {
+    public Call parse(JsonNode body, Directives d) {
+        throw new UnsupportedOperationException("the model comes from the path");
+    }
+
+    @Override
+    public Call parse(Exchange ex, JsonNode body, Directives d) {
+        BedrockErrors.NAMES.resolve(d.error()); // an unknown error= is a 400 before anything else
+        RoutingContext ctx = ex.ctx();
         checkAuthorization(ctx);
         SimModel model = model(ctx, SimModel.Kind.CHAT);
         JsonNode messages = body.path("messages");
@@ -147,6 +154,7 @@ final class Converse implements NativeErrors.Route<Converse.Call> {
     public void answer(Exchange ex, Call call, Directives d) {
         Completion c = Completion.plan(call.model(), call.seed(), call.promptTokens(), call.maxTokens(), d,
                 call.stream());
+        ex.response().putHeader(BedrockErrors.REQUEST_ID, BedrockErrors.requestId(ex));
         if (call.stream()) {
             new EventStreamWriter(ex, call, c, d, defaultTps).start();
             return;
@@ -173,7 +181,9 @@ final class Converse implements NativeErrors.Route<Converse.Call> {
     }
 
     static ObjectNode usage(Call call, int output) {
-        ObjectNode u = Replies.object().put("inputTokens", call.promptTokens()).put("outputTokens", output)
+        // like Anthropic models on Bedrock: inputTokens excludes what was read from the prompt cache
+        ObjectNode u = Replies.object().put("inputTokens", call.promptTokens() - call.cachedTokens())
+                .put("outputTokens", output)
                 .put("totalTokens", call.promptTokens() + output);
         if (call.cachedTokens() > 0) u.put("cacheReadInputTokens", call.cachedTokens()).put("cacheWriteInputTokens", 0);
         return u;

@@ -116,8 +116,7 @@ final class EventStreamWriter {
             lastWrite.onComplete(ar -> ex.disconnect());
             return;
         }
-        BedrockErrors.Row row = d.error() != null ? new BedrockErrors().row(d, 500)
-                : BedrockErrors.Row.InternalServerException;
+        BedrockErrors.Row row = BedrockErrors.row(d, 500);
         write(EventStream.encode(EventStream.Message.exception(row.frameType(),
                 Replies.write(Replies.object().put("message", row.message)))));
         finish();

@@ -7,7 +7,7 @@ import dev.sluice.sim.SimModel;
 import dev.sluice.sim.internal.Directives;
 import dev.sluice.sim.internal.Embedder;
 import dev.sluice.sim.internal.Exchange;
-import dev.sluice.sim.internal.NativeErrors;
+import dev.sluice.sim.internal.Endpoint;
 import dev.sluice.sim.internal.Replies;
 import dev.sluice.sim.internal.SimCall;
 import dev.sluice.sim.internal.Tokens;
@@ -17,7 +17,7 @@ import io.vertx.ext.web.RoutingContext;
  * {@code InvokeModel} for embedding models in the Amazon Titan Text Embeddings V2 shape:
  * {@code {"inputText", "dimensions"}} → {@code {"embedding": [...], "inputTextTokenCount": n}}.
  */
-final class InvokeEmbedding implements NativeErrors.Route<InvokeEmbedding.Call> {
+final class InvokeEmbedding implements Endpoint<InvokeEmbedding.Call> {
 
     record Call(SimModel model, String text, int tokens, int dimensions) implements SimCall {
         @Override
@@ -38,7 +38,14 @@ final class InvokeEmbedding implements NativeErrors.Route<InvokeEmbedding.Call> 
     }
 
     @Override
-    public Call parse(RoutingContext ctx, JsonNode body, Directives d) {
+    public Call parse(JsonNode body, Directives d) {
+        throw new UnsupportedOperationException("the model comes from the path");
+    }
+
+    @Override
+    public Call parse(Exchange ex, JsonNode body, Directives d) {
+        BedrockErrors.NAMES.resolve(d.error()); // an unknown error= is a 400 before anything else
+        RoutingContext ctx = ex.ctx();
         Converse.checkAuthorization(ctx);
         SimModel model = Converse.model(ctx, SimModel.Kind.EMBEDDINGS);
         JsonNode text = body.path("inputText");
@@ -58,6 +65,7 @@ final class InvokeEmbedding implements NativeErrors.Route<InvokeEmbedding.Call> 
 
     @Override
     public void answer(Exchange ex, Call call, Directives d) {
+        ex.response().putHeader(BedrockErrors.REQUEST_ID, BedrockErrors.requestId(ex));
         ObjectNode root = Replies.object();
         ArrayNode v = root.putArray("embedding");
         for (float f : Embedder.embed(call.model().id(), call.text(), call.dimensions())) v.add(f);

@@ -4,13 +4,15 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.sim.internal.Directives;
 import dev.sluice.sim.internal.Exchange;
-import dev.sluice.sim.internal.NativeErrors;
+import dev.sluice.sim.internal.Dialect;
+import dev.sluice.sim.internal.FlavorErrors;
+import dev.sluice.sim.internal.NativeError;
 import dev.sluice.sim.internal.Replies;
 import dev.sluice.sim.internal.SimCall;
 import dev.sluice.sim.internal.SimError;
 
 import java.util.Arrays;
-import java.util.Set;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -19,7 +21,7 @@ import java.util.stream.Collectors;
  * the usual row for N. Two names are answers rather than errors: {@code SAFETY} (a 200 whose candidate stopped with
  * {@code finishReason: SAFETY}) and {@code PROMPT_BLOCKED} (a 200 with {@code promptFeedback.blockReason}).
  */
-final class GeminiErrors implements NativeErrors {
+final class GeminiErrors implements Dialect {
 
     /** One row: name for {@code error=}, HTTP status, {@code google.rpc.Code} name, message. */
     enum Row {
@@ -72,44 +74,33 @@ final class GeminiErrors implements NativeErrors {
     /** Seconds RESOURCE_EXHAUSTED asks the client to wait ({@code RetryInfo.retryDelay}). */
     static final int RETRY_DELAY_SECONDS = 2;
 
-    private static final Set<String> NAMES = Arrays.stream(Row.values()).map(Enum::name)
-            .collect(Collectors.toUnmodifiableSet());
+    static final FlavorErrors NAMES = new FlavorErrors("gemini", Arrays.stream(Row.values()).map(Enum::name)
+            .collect(Collectors.toUnmodifiableSet()));
 
-    @Override
-    public String flavor() {
-        return "gemini";
+    /** The row a fault asks for: {@code error=} first, else by status ({@code -1}: 500). */
+    static Row row(Directives d, int status) {
+        return NAMES.resolve(d.error()).map(Row::valueOf).orElseGet(() -> Row.forStatus(status < 0 ? 500 : status));
     }
 
     @Override
-    public Set<String> names() {
-        return NAMES;
-    }
-
-    /** The row a fault asks for: {@code error=} first, else by status. */
-    Row row(Directives d, int status) {
-        return resolve(d.error()).map(Row::valueOf).orElseGet(() -> Row.forStatus(status));
-    }
-
-    @Override
-    public void fault(Exchange ex, Directives d, SimCall call, int status) {
-        Row row = d.error() != null ? row(d, status) : Row.forStatus(status);
+    public NativeError fault(Exchange ex, int status, Directives d, SimCall call) {
+        Row row = row(d, status);
         if (row.http == 200) {
-            Replies.json(ex, 200, GenerateContent.blocked(row, call.modelId(), ex.requestId()));
-            return;
+            return new NativeError(200, Replies.write(GenerateContent.blocked(row, call.modelId(), ex.requestId())),
+                    Map.of());
         }
-        int http = d.status() >= 0 && d.error() == null ? status : row.http;
-        send(ex, http, body(row, http, call.modelId()));
+        int http = status >= 0 && d.error() == null ? status : row.http;
+        return json(http, body(row, http, call.modelId()));
     }
 
     @Override
-    public void invalid(Exchange ex, SimError e) {
+    public NativeError rejected(Exchange ex, SimError e) {
         Row row = switch (e.status()) {
             case 404 -> Row.NOT_FOUND;
-            case 413 -> Row.INVALID_ARGUMENT;
             default -> e.status() >= 500 ? Row.INTERNAL : Row.INVALID_ARGUMENT;
         };
-        int http = e.status() == 413 ? 400 : e.status() == 405 ? 400 : row.http;
-        send(ex, http, status(http, row.status, e.error().message(), Replies.JSON.createArrayNode()));
+        int http = e.status() == 404 || e.status() >= 500 ? e.status() : 400;
+        return json(http, status(http, row.status, e.error().message(), Replies.JSON.createArrayNode()));
     }
 
     /** A rejection with Gemini's wording (thrown from parsing). */
@@ -154,7 +145,7 @@ final class GeminiErrors implements NativeErrors {
         return root;
     }
 
-    private static void send(Exchange ex, int http, ObjectNode body) {
-        Replies.send(ex, http, "application/json; charset=UTF-8", Replies.write(body));
+    private static NativeError json(int http, ObjectNode body) {
+        return new NativeError(http, "application/json; charset=UTF-8", Replies.write(body), Map.of());
     }
 }

@@ -11,14 +11,13 @@ import dev.sluice.sim.internal.Completion;
 import dev.sluice.sim.internal.Directives;
 import dev.sluice.sim.internal.Embedder;
 import dev.sluice.sim.internal.Exchange;
-import dev.sluice.sim.internal.NativeErrors;
+import dev.sluice.sim.internal.Endpoint;
 import dev.sluice.sim.internal.Replies;
 import dev.sluice.sim.internal.SimCall;
 import dev.sluice.sim.internal.SimTools;
 import dev.sluice.sim.internal.SseStream;
 import dev.sluice.sim.internal.TextGen;
 import dev.sluice.sim.internal.Tokens;
-import io.vertx.ext.web.RoutingContext;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +30,7 @@ import java.util.regex.Pattern;
  * deterministic generators as the OpenAI routes; a request with {@code functionDeclarations} whose last turn is not
  * a {@code functionResponse} is answered with a {@code functionCall} (see {@link SimTools}).
  */
-final class GenerateContent implements NativeErrors.Route<GenerateContent.Call> {
+final class GenerateContent implements Endpoint<GenerateContent.Call> {
     private static final Pattern PATH = Pattern.compile(GeminiFlavor.PATH);
 
     enum Method { GENERATE, STREAM, EMBED, BATCH_EMBED }
@@ -58,8 +57,14 @@ final class GenerateContent implements NativeErrors.Route<GenerateContent.Call> 
     }
 
     @Override
-    public Call parse(RoutingContext ctx, JsonNode body, Directives d) {
-        Matcher m = PATH.matcher(ctx.request().path());
+    public Call parse(JsonNode body, Directives d) {
+        throw new UnsupportedOperationException("the model and method come from the path");
+    }
+
+    @Override
+    public Call parse(Exchange ex, JsonNode body, Directives d) {
+        GeminiErrors.NAMES.resolve(d.error()); // an unknown error= is a 400 before anything else
+        Matcher m = PATH.matcher(ex.ctx().request().path());
         if (!m.matches()) throw GeminiErrors.notFound("unknown");
         String modelId = m.group(1);
         Method method = switch (m.group(2)) {
@@ -301,7 +306,7 @@ final class GenerateContent implements NativeErrors.Route<GenerateContent.Call> 
 
         @Override
         public String failure(ApiError ignored) {
-            GeminiErrors.Row row = d.error() != null ? new GeminiErrors().row(d, 500) : GeminiErrors.Row.INTERNAL;
+            GeminiErrors.Row row = GeminiErrors.row(d, 500);
             if (row.http == 200) row = GeminiErrors.Row.INTERNAL;
             return event(GeminiErrors.body(row, row.http, call.modelId()));
         }
