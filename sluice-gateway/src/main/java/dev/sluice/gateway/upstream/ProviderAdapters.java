@@ -14,6 +14,7 @@ public final class ProviderAdapters {
         register(new SimAdapter());
         register(new dev.sluice.gateway.upstream.anthropic.AnthropicAdapter());
         register(new dev.sluice.gateway.upstream.gemini.GeminiAdapter());
+        register(new dev.sluice.gateway.upstream.bedrock.BedrockAdapter());
     }
 
     private ProviderAdapters() {}
