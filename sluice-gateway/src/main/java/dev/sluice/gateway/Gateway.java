@@ -260,7 +260,7 @@ public final class Gateway implements AutoCloseable {
                         d.provider(), baseUrl(d), d.model(), d.apiKeyEnv(), d.weight() == null ? 0 : d.weight(),
                         d.apiKeyFile(), d.region(), d.apiVersion(), d.auth(),
                         Boolean.TRUE.equals(d.forwardSimHeader())))
-                        .toList(), 1_735_689_600L)).toList();
+                        .toList(), 1_735_689_600L, m.fallbacks(), m.contextWindowFallbacks())).toList();
         return new ModelCatalog(models);
     }
 

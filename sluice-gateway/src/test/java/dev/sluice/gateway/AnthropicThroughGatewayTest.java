@@ -206,6 +206,17 @@ class AnthropicThroughGatewayTest {
     }
 
     @Test
+    void anErrorEventBeforeAnyOutputFailsOverLikeAnHttpError() {
+        HttpResponse<String> r = gw.post("/v1/chat/completions", chat("claude-ha", "\"stream\":true"),
+                "x-sluice-sim", "stream_error_after=0;error=api_error");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("x-sluice-attempts")).contains("2");
+        List<SseEvent> ev = events(r);
+        assertThat(ev.getLast().isDone()).isTrue();
+        assertThat(ev).noneMatch(e -> e.data().contains("\"error\""));
+    }
+
+    @Test
     void aSpendCapTakesTheDeploymentOutFailsOverAndAlertsTheOperatorNotTheCaller() {
         try (CapturedLogs logs = new CapturedLogs()) {
             HttpResponse<String> r = gw.post("/v1/chat/completions", chat("claude-ha", null), "x-sluice-sim",
@@ -223,9 +234,59 @@ class AnthropicThroughGatewayTest {
     }
 
     @Test
-    void theResponsesApiIsNotTranslatedForAnthropicAndSaysSo() {
-        HttpResponse<String> r = gw.post("/v1/responses", "{\"model\":\"claude\",\"input\":\"hi\"}");
-        JsonNode e = assertError(r, 400, "invalid_request_error", "invalid_value", "model", false);
-        assertThat(e.get("message").asText()).contains("/v1/responses");
+    void theResponsesApiIsServedWithOutputTextAndUsage() {
+        HttpResponse<String> r = gw.post("/v1/responses", "{\"model\":\"claude\",\"instructions\":\"Be brief.\","
+                + "\"input\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"hi there\"}]}]}",
+                "x-sluice-sim", "tokens=4");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode b = json(r.body());
+        assertThat(b.get("object").asText()).isEqualTo("response");
+        assertThat(b.get("status").asText()).isEqualTo("completed");
+        assertThat(b.path("output").path(0).path("content").path(0).path("text").asText()).isNotBlank();
+        assertThat(b.path("usage").path("output_tokens").asInt()).isEqualTo(4);
+    }
+
+    @Test
+    void aResponsesStreamIsOpenAisEventSequence() {
+        List<SseEvent> ev = events(gw.post("/v1/responses", "{\"model\":\"claude\",\"input\":\"hello\","
+                + "\"stream\":true}", "x-sluice-sim", "tokens=3"));
+        assertThat(ev.getFirst().event()).isEqualTo("response.created");
+        assertThat(ev.getLast().event()).isEqualTo("response.completed");
+        assertThat(ev.stream().filter(e -> "response.output_text.delta".equals(e.event()))).hasSize(3);
+        for (int i = 0; i < ev.size(); i++) {
+            assertThat(json(ev.get(i).data()).get("sequence_number").asInt()).isEqualTo(i);
+        }
+        assertThat(json(ev.getLast().data()).path("response").path("usage").path("output_tokens").asInt()).isEqualTo(3);
+    }
+
+    @Test
+    void aTruncatedResponsesStreamEndsIncompleteNotBroken() {
+        List<SseEvent> ev = events(gw.post("/v1/responses", "{\"model\":\"claude\",\"input\":\"hello\","
+                + "\"max_output_tokens\":2,\"stream\":true}", "x-sluice-sim", "tokens=9"));
+        assertThat(ev.getLast().event()).isEqualTo("response.incomplete");
+        assertThat(ev).noneMatch(e -> "error".equals(e.event()));
+    }
+
+    @Test
+    void aMidStreamErrorInAResponsesStreamIsTheDualFormThenResponseFailed() {
+        List<SseEvent> ev = events(gw.post("/v1/responses", "{\"model\":\"claude\",\"input\":\"hello\","
+                + "\"stream\":true}", "x-sluice-sim", "stream_error_after=2"));
+        assertThat(ev).noneMatch(e -> "response.completed".equals(e.event()));
+        SseEvent error = ev.get(ev.size() - 2);
+        assertThat(error.event()).isEqualTo("error");
+        JsonNode d = json(error.data());
+        assertThat(d.get("code").asText()).isEqualTo("upstream_unavailable");
+        assertThat(d.path("error").path("type").asText()).isEqualTo("server_error");
+        assertThat(d.path("error").path("code").asText()).isEqualTo("upstream_unavailable");
+        assertThat(d.get("sequence_number").asInt()).isEqualTo(ev.size() - 2);
+        assertThat(ev.getLast().event()).isEqualTo("response.failed");
+        assertThat(json(ev.getLast().data()).path("response").path("status").asText()).isEqualTo("failed");
+    }
+
+    @Test
+    void responsesFeaturesAnthropicCannotServeAreA400NamingTheParameter() {
+        HttpResponse<String> r = gw.post("/v1/responses", "{\"model\":\"claude\",\"input\":\"hi\","
+                + "\"previous_response_id\":\"resp_1\"}");
+        assertError(r, 400, "invalid_request_error", "invalid_value", "previous_response_id", false);
     }
 }

@@ -228,6 +228,15 @@ class BedrockThroughGatewayTest {
     }
 
     @Test
+    void anExceptionFrameBeforeAnyOutputFailsOverToAnotherDeployment() {
+        HttpResponse<String> r = gw.post("/v1/chat/completions", chat("bed-ha", "\"stream\":true"), "x-sluice-sim",
+                "tokens=4;stream_error_after=0;error=ThrottlingException");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("x-sluice-attempts")).contains("2");
+        assertThat(events(r).getLast().isDone()).isTrue();
+    }
+
+    @Test
     void aCorruptFrameBeforeTheFirstByteIsRetriedThenBadGateway() {
         HttpResponse<String> r = gw.post("/v1/chat/completions", chat("bed", "\"stream\":true"), "x-sluice-sim",
                 "malformed");

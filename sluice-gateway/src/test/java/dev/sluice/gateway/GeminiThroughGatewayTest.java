@@ -260,6 +260,15 @@ class GeminiThroughGatewayTest {
     }
 
     @Test
+    void anErrorEventBeforeAnyOutputFailsOverToAnotherDeployment() {
+        HttpResponse<String> r = gw.post("/v1/chat/completions", chat("gem-ha", "\"stream\":true"), "x-sluice-sim",
+                "tokens=4;stream_error_after=0;error=UNAVAILABLE");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("x-sluice-attempts")).contains("2");
+        assertThat(events(r).getLast().isDone()).isTrue();
+    }
+
+    @Test
     void theResponsesApiIsNotTranslatedForGeminiAndSaysSo() {
         HttpResponse<String> r = gw.post("/v1/responses", "{\"model\":\"gem\",\"input\":\"hi\"}");
         JsonNode e = assertError(r, 400, "invalid_request_error", "invalid_value", "model", false);

@@ -97,6 +97,9 @@ public enum ErrorKind {
     UNPROCESSABLE_ENTITY(422, "invalid_request_error", "unprocessable_entity", false, NextAction.FIX_REQUEST,
             "the request is well-formed but the object is not in a state that allows it",
             "{detail}"),
+    CONTENT_FILTERED(400, "invalid_request_error", "content_filter", false, NextAction.FIX_REQUEST,
+            "the model provider's content filter refused the prompt",
+            "The prompt was refused by the model provider's content filter. Please modify your prompt and retry."),
     RATE_LIMIT_REQUESTS(429, "requests", "rate_limit_exceeded", true, NextAction.SLOW_DOWN,
             "a request-count rate limit (RPM, RPD or IPM) was reached",
             "Rate limit reached for {model} in organization {org}{project} on {limit_name} ({limit_abbr}): "

@@ -218,6 +218,7 @@ public final class ConfigLoader {
                 names.add(dep.name());
             }
         }
+        FallbackConfig.validate(c.models());
         validateTraffic(c);
     }
 

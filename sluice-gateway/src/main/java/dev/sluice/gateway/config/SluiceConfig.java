@@ -64,8 +64,15 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
     public record Idempotency(String backend, String redisUrl, String keyPrefix, long ttlMs, long maxBytes,
                               boolean failOpen) {}
 
+    /**
+     * A model. {@code fallbacks}: other models tried in order when all deployments fail with a retryable or
+     * unavailable error; {@code contextWindowFallbacks}: larger-context models used instead of answering
+     * context_length_exceeded.
+     */
     public record Model(String id, String family, String modality, int contextWindow, int maxOutputTokens,
-                        String tokenizer, Price price, List<ModelDeployment> deployments) {}
+                        String tokenizer, Price price, List<ModelDeployment> deployments,
+                        List<String> fallbacks,
+                        List<String> contextWindowFallbacks) {}
 
     public record Price(@JsonProperty("input_per_1m") double inputPer1m,
                         @JsonProperty("output_per_1m") double outputPer1m) {}

@@ -13,6 +13,7 @@ public final class ProviderAdapters {
         register(new DetailAdapter());
         register(new SimAdapter());
         register(new dev.sluice.gateway.upstream.anthropic.AnthropicAdapter());
+        register(new dev.sluice.gateway.upstream.azure.AzureAdapter());
         register(new dev.sluice.gateway.upstream.gemini.GeminiAdapter());
         register(new dev.sluice.gateway.upstream.bedrock.BedrockAdapter());
     }

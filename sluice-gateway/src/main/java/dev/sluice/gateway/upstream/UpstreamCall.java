@@ -523,7 +523,8 @@ public final class UpstreamCall implements Stage {
                     SseEvent ev = e.event();
                     call.write(ev.encode());
                     call.countDelivered(ev);
-                    if (ev.isDone() || "response.completed".equals(ev.event())) terminated[0] = true;
+                    if (ev.isDone() || "response.completed".equals(ev.event())
+                            || "response.incomplete".equals(ev.event())) terminated[0] = true;
                 }
             }
             return true;

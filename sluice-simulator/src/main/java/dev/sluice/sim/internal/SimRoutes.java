@@ -58,6 +58,7 @@ public final class SimRoutes {
         r.post("/v1/images/generations").handler(body()).handler(post(new Images()));
         FlavorRoutes flavors = new FlavorRoutes(r, options);
         new dev.sluice.sim.internal.anthropic.AnthropicFlavor().register(flavors);
+        new dev.sluice.sim.internal.azure.AzureFlavor().register(flavors);
         new dev.sluice.sim.internal.gemini.GeminiFlavor().register(flavors);
         new dev.sluice.sim.internal.bedrock.BedrockFlavor().register(flavors);
         r.get("/v1/models").handler(get(ctx -> Models.list()));

@@ -26,8 +26,9 @@ import java.util.Map;
  * {@code /v1/chat/completions}: {@code x-api-key} credential, {@code anthropic-version} (the deployment's
  * {@code api_version}, default {@value #DEFAULT_VERSION}), request and answer translated by
  * {@link AnthropicMessages}, streams by {@link AnthropicStream}, errors by the {@link AnthropicError} table, limits
- * from {@code anthropic-ratelimit-*} (RFC 3339 resets), request id from {@code request-id}. Anthropic has no
- * embeddings and no Responses API: those requests go to another deployment of the model, else get a 400.
+ * from {@code anthropic-ratelimit-*} (RFC 3339 resets), request id from {@code request-id}. {@code /v1/responses}
+ * is served for text by {@link AnthropicResponses}. Anthropic has no embeddings or images: those requests go to
+ * another deployment of the model, else get a 400.
  */
 public final class AnthropicAdapter implements ProviderAdapter {
     static final String DEFAULT_VERSION = "2023-06-01";
@@ -39,7 +40,7 @@ public final class AnthropicAdapter implements ProviderAdapter {
 
     @Override
     public String url(Target t, Exchange ex) {
-        if (ex.endpoint() != Endpoint.CHAT_COMPLETIONS) {
+        if (ex.endpoint() != Endpoint.CHAT_COMPLETIONS && ex.endpoint() != Endpoint.RESPONSES) {
             throw ChatRequest.unsupported("model", "the " + ex.endpoint().route() + " endpoint is not available");
         }
         return t.baseUrl() + "/v1/messages";
@@ -61,6 +62,9 @@ public final class AnthropicAdapter implements ProviderAdapter {
     @Override
     public Buffer translateRequest(Target t, Exchange ex) {
         int defaultMax = ex.model() != null && ex.model().maxOutputTokens() > 0 ? ex.model().maxOutputTokens() : 4096;
+        if (ex.endpoint() == Endpoint.RESPONSES) {
+            return Buffer.buffer(AnthropicResponses.request(ex.json(), t.upstreamModel(ex), defaultMax).toString());
+        }
         return Buffer.buffer(AnthropicMessages.request(ChatRequest.read(ex.json()), t.upstreamModel(ex), defaultMax)
                 .toString());
     }
@@ -82,7 +86,10 @@ public final class AnthropicAdapter implements ProviderAdapter {
         if (!"message".equals(root.path("type").asText()) || !root.path("content").isArray()) {
             return new Answer.Failed(Failure.garbage());
         }
-        JsonNode completion = AnthropicMessages.completion(root, ex.modelId(), t.clock().millis() / 1000);
+        long created = t.clock().millis() / 1000;
+        JsonNode completion = ex.endpoint() == Endpoint.RESPONSES
+                ? AnthropicResponses.fromMessage(root, ex.modelId(), created)
+                : AnthropicMessages.completion(root, ex.modelId(), created);
         return new Answer.Ok(Buffer.buffer(completion.toString()), completion);
     }
 
@@ -93,6 +100,10 @@ public final class AnthropicAdapter implements ProviderAdapter {
 
     @Override
     public StreamTranslator streamTranslator(Target t, Exchange ex) {
+        if (ex.endpoint() == Endpoint.RESPONSES) {
+            return new AnthropicResponses.Stream(ex.modelId(), t.clock().millis() / 1000,
+                    new Blame.Context(name(), t.deployment().name(), ex.modelId(), null, false));
+        }
         boolean includeUsage = ex.json() != null && ex.json().path("stream_options").path("include_usage").asBoolean();
         return new AnthropicStream(ex.modelId(), t.clock().millis() / 1000, includeUsage,
                 new Blame.Context(name(), t.deployment().name(), ex.modelId(), null, false));

@@ -35,6 +35,8 @@ final class AnthropicStream implements StreamTranslator {
     private JsonNode startUsage = JSON.createObjectNode();
     private int outputTokens = -1;
     private String finish;
+    /** The role chunk waits for the first output, so an error before any output can still be retried elsewhere. */
+    private boolean roleSent;
 
     AnthropicStream(String model, long created, boolean includeUsage, Blame.Context context) {
         this.model = model;
@@ -70,29 +72,28 @@ final class AnthropicStream implements StreamTranslator {
                     JsonNode msg = n.path("message");
                     id = msg.path("id").asText(id);
                     startUsage = msg.path("usage");
-                    out.add(chunk(ChatShapes.delta().put("role", "assistant").put("content", ""), null));
                 }
                 case "content_block_start" -> {
                     JsonNode block = n.path("content_block");
                     if ("tool_use".equals(block.path("type").asText())) {
                         int idx = toolIndex.size();
                         toolIndex.put(n.path("index").asInt(), idx);
-                        out.add(chunk(ChatShapes.toolDelta(idx, block.path("id").asText(),
-                                block.path("name").asText(), ""), null));
+                        add(out, ChatShapes.toolDelta(idx, block.path("id").asText(),
+                                block.path("name").asText(), ""), null);
                     } else if ("text".equals(block.path("type").asText()) && !block.path("text").asText("").isEmpty()) {
-                        out.add(chunk(ChatShapes.delta().put("content", block.path("text").asText()), null));
+                        add(out, ChatShapes.delta().put("content", block.path("text").asText()), null);
                     }
                 }
                 case "content_block_delta" -> {
                     JsonNode d = n.path("delta");
                     switch (d.path("type").asText("")) {
-                        case "text_delta" -> out.add(chunk(ChatShapes.delta().put("content", d.path("text").asText()),
-                                null));
+                        case "text_delta" -> add(out, ChatShapes.delta().put("content", d.path("text").asText()),
+                                null);
                         case "input_json_delta" -> {
                             Integer idx = toolIndex.get(n.path("index").asInt());
                             if (idx != null) {
-                                out.add(chunk(ChatShapes.toolDelta(idx, null, null, d.path("partial_json").asText()),
-                                        null));
+                                add(out, ChatShapes.toolDelta(idx, null, null, d.path("partial_json").asText()),
+                                        null);
                             }
                         }
                         default -> { } // thinking and signature deltas have no chat equivalent
@@ -103,7 +104,7 @@ final class AnthropicStream implements StreamTranslator {
                     if (n.path("usage").has("output_tokens")) outputTokens = n.path("usage").path("output_tokens").asInt();
                     ChatShapes.Usage u = AnthropicMessages.usage(startUsage, outputTokens);
                     out.add(new Usage(u.prompt(), u.completion()));
-                    out.add(chunk(ChatShapes.delta(), finish));
+                    add(out, ChatShapes.delta(), finish);
                 }
                 case "message_stop" -> {
                     ChatShapes.Usage u = AnthropicMessages.usage(startUsage, outputTokens);
@@ -122,7 +123,13 @@ final class AnthropicStream implements StreamTranslator {
         return out;
     }
 
-    private Item chunk(com.fasterxml.jackson.databind.node.ObjectNode delta, String finishReason) {
-        return new Event(ChatShapes.chunk(id, created, model, delta, finishReason));
+    /** A chunk; the first one of the stream is preceded by OpenAI's role chunk. */
+    private void add(List<Item> out, com.fasterxml.jackson.databind.node.ObjectNode delta, String finishReason) {
+        if (!roleSent) {
+            roleSent = true;
+            out.add(new Event(ChatShapes.chunk(id, created, model,
+                    ChatShapes.delta().put("role", "assistant").put("content", ""), null)));
+        }
+        out.add(new Event(ChatShapes.chunk(id, created, model, delta, finishReason)));
     }
 }

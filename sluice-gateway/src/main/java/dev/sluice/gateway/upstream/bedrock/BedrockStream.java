@@ -17,7 +17,7 @@ import java.util.Map;
 
 /**
  * ConverseStream's eventstream frames (reassembled and CRC-checked by {@link EventStream.Decoder}) as OpenAI
- * {@code chat.completion.chunk} events: {@code messageStart} → the role chunk, text deltas → content chunks,
+ * {@code chat.completion.chunk} events: the role chunk with the first output, text deltas → content chunks,
  * {@code contentBlockStart} of a tool use → the tool call's first delta (id, name) and its input deltas → argument
  * pieces, {@code messageStop} → the finish chunk, {@code metadata} → usage (and the usage chunk when asked for), then
  * {@code [DONE]}. An exception frame is Bedrock's error, mapped by {@link BedrockError}; a corrupt frame is garbage.
@@ -32,6 +32,7 @@ final class BedrockStream implements StreamTranslator {
     private final boolean includeUsage;
     private final Blame.Context context;
     private final Map<Integer, Integer> toolIndex = new HashMap<>();
+    private boolean opened;
     private boolean stopped;
     private boolean done;
     private boolean failed;
@@ -100,10 +101,11 @@ final class BedrockStream implements StreamTranslator {
 
     private void event(String type, JsonNode p, List<Item> out) {
         switch (type == null ? "" : type) {
-            case "messageStart" -> out.add(chunk(ChatShapes.delta().put("role", "assistant").put("content", ""), null));
+            case "messageStart" -> { } // the role chunk waits for the first output (see open)
             case "contentBlockStart" -> {
                 JsonNode use = p.path("start").path("toolUse");
                 if (use.isObject()) {
+                    open(out);
                     int index = toolIndex.size();
                     toolIndex.put(p.path("contentBlockIndex").asInt(), index);
                     out.add(chunk(ChatShapes.toolDelta(index, use.path("toolUseId").asText(), use.path("name").asText(),
@@ -113,8 +115,10 @@ final class BedrockStream implements StreamTranslator {
             case "contentBlockDelta" -> {
                 JsonNode delta = p.path("delta");
                 if (delta.has("text")) {
+                    open(out);
                     out.add(chunk(ChatShapes.delta().put("content", delta.path("text").asText()), null));
                 } else if (delta.path("toolUse").has("input")) {
+                    open(out);
                     Integer index = toolIndex.get(p.path("contentBlockIndex").asInt());
                     out.add(chunk(ChatShapes.toolDelta(index == null ? 0 : index, null, null,
                             delta.path("toolUse").path("input").asText()), null));
@@ -122,6 +126,7 @@ final class BedrockStream implements StreamTranslator {
             }
             case "messageStop" -> {
                 stopped = true;
+                open(out);
                 out.add(chunk(ChatShapes.delta(), BedrockConverse.finishReason(p.path("stopReason").asText(""))));
             }
             case "metadata" -> {
@@ -135,6 +140,16 @@ final class BedrockStream implements StreamTranslator {
             }
             default -> { } // contentBlockStop and event types added later carry nothing for the caller
         }
+    }
+
+    /**
+     * The role chunk, sent with the first output rather than on {@code messageStart}: until something reaches the
+     * caller, an exception frame can still be retried or failed over.
+     */
+    private void open(List<Item> out) {
+        if (opened) return;
+        opened = true;
+        out.add(chunk(ChatShapes.delta().put("role", "assistant").put("content", ""), null));
     }
 
     private Event chunk(ObjectNode delta, String finish) {

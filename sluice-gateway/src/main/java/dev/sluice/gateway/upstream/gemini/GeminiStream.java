@@ -17,7 +17,8 @@ import java.util.List;
  * {@code streamGenerateContent?alt=sse} as OpenAI {@code chat.completion.chunk} events. Each Gemini event is a whole
  * {@code GenerateContentResponse}: its text parts become content deltas (the role chunk first), its function calls
  * whole tool-call deltas, and the event with a {@code finishReason} (or a blocked prompt) ends the answer with the
- * finish chunk, the usage ({@code include_usage}) and {@code [DONE]}. An {@code {"error": …}} event is Gemini's error,
+ * finish chunk, the usage ({@code include_usage}) and {@code [DONE]}. The role chunk waits for the first output, so an
+ * error event before any output can still fail over. An {@code {"error": …}} event is Gemini's error,
  * mapped by {@link GeminiError}.
  */
 final class GeminiStream implements StreamTranslator {
@@ -73,18 +74,16 @@ final class GeminiStream implements StreamTranslator {
                         GeminiError.retryDelayMs(err))));
                 return out;
             }
-            if (!opened) {
-                opened = true;
-                out.add(event(ChatShapes.delta().put("role", "assistant").put("content", ""), null));
-            }
             JsonNode cand = n.path("candidates").path(0);
             for (JsonNode p : cand.path("content").path("parts")) {
                 if (p.path("thought").asBoolean(false)) continue;
                 if (p.has("text") && !p.path("text").asText().isEmpty()) {
+                    open(out);
                     out.add(event(ChatShapes.delta().put("content", p.path("text").asText()), null));
                 }
                 if (p.has("functionCall")) {
                     ChatShapes.ToolCall tc = GeminiContents.toolCall(p.get("functionCall"), id, toolCalls);
+                    open(out);
                     out.add(event(ChatShapes.toolDelta(toolCalls++, tc.id(), tc.name(), tc.arguments()), null));
                 }
             }
@@ -92,6 +91,7 @@ final class GeminiStream implements StreamTranslator {
             String reason = cand.path("finishReason").asText("");
             if (blocked || !reason.isEmpty()) {
                 String finish = blocked ? "content_filter" : GeminiContents.finishReason(reason, toolCalls > 0);
+                open(out);
                 out.add(event(ChatShapes.delta(), finish));
                 ChatShapes.Usage usage = GeminiContents.usage(n.path("usageMetadata"));
                 out.add(new Usage(usage.prompt(), usage.completion()));
@@ -101,6 +101,16 @@ final class GeminiStream implements StreamTranslator {
             }
         }
         return out;
+    }
+
+    /**
+     * The role chunk, sent with the first output rather than at once: until something reaches the caller, an error
+     * event can still be retried or failed over.
+     */
+    private void open(List<Item> out) {
+        if (opened) return;
+        opened = true;
+        out.add(event(ChatShapes.delta().put("role", "assistant").put("content", ""), null));
     }
 
     private Event event(com.fasterxml.jackson.databind.node.ObjectNode delta, String finish) {
