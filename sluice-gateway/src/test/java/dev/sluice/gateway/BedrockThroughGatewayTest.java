@@ -48,6 +48,8 @@ class BedrockThroughGatewayTest {
                 + " api_key_env: BEDROCK_TEST, forward_sim_header: true}";
         String noKeys = "{name: nk, provider: bedrock, base_url: \"" + root + "\", region: eu-west-1,"
                 + " model: sim-mini, api_key_env: NO_SUCH_PREFIX}";
+        String apiKey = "{name: bk, provider: bedrock, base_url: \"" + root + "\", region: eu-west-1,"
+                + " model: sim-mini, auth: api-key, api_key_env: BEDROCK_API_KEY}";
         String openai = "{name: o, provider: openai, base_url: \"" + root + "/v1\", model: sim-mini}";
         String embed = "{name: be, provider: bedrock, base_url: \"" + root + "\", region: eu-west-1, model: sim-embed,"
                 + " api_key_env: BEDROCK_TEST, forward_sim_header: true}";
@@ -63,14 +65,15 @@ class BedrockThroughGatewayTest {
                   failure_threshold: 1000
                   open_ms: 60000
                 models:
-                %s%s%s%s""".formatted(UpstreamResilienceTest.model("bed", bedrock),
+                %s%s%s%s%s""".formatted(UpstreamResilienceTest.model("bed", bedrock),
+                UpstreamResilienceTest.model("bed-apikey", apiKey),
                 UpstreamResilienceTest.model("bed-ha", bedrock + ", " + openai),
                 UpstreamResilienceTest.model("bed-nokeys", noKeys),
                 "  - {id: bed-embed, family: bed-embed, modality: embeddings, context_window: 8191, max_output_tokens: 0,"
                         + " tokenizer: cl100k_base, price: {input_per_1m: 1, output_per_1m: 0}, deployments: [" + embed
                         + "]}\n");
         gw = new TestGateway(dir, yaml, java.time.Clock.systemUTC(), Map.of("BEDROCK_TEST_ACCESS_KEY_ID",
-                "AKIDSLUICETEST", "BEDROCK_TEST_SECRET_ACCESS_KEY", SECRET));
+                "AKIDSLUICETEST", "BEDROCK_TEST_SECRET_ACCESS_KEY", SECRET, "BEDROCK_API_KEY", "bedrock-api-key-0123456789"));
     }
 
     @AfterAll
@@ -95,6 +98,13 @@ class BedrockThroughGatewayTest {
         assertThat(r.headers().firstValue("x-upstream-request-id")).hasValueSatisfying(v -> assertThat(v)
                 .matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"));
         assertThat(r.body()).doesNotContain(SECRET);
+    }
+
+    @Test
+    void aBedrockApiKeyIsSentAsBearerInsteadOfSigning() {
+        HttpResponse<String> r = gw.post("/v1/chat/completions", chat("bed-apikey", null));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).doesNotContain("bedrock-api-key-0123456789");
     }
 
     @Test

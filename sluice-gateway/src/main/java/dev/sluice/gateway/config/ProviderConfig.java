@@ -61,7 +61,8 @@ final class ProviderConfig {
                 require(dep.apiKeyEnv() == null || dep.apiKeyEnv().matches("[A-Za-z_][A-Za-z0-9_]*"),
                         dk + ".api_key_env", "is the prefix of the AWS key variables (PREFIX_ACCESS_KEY_ID, "
                                 + "PREFIX_SECRET_ACCESS_KEY), e.g. AWS");
-                require(dep.auth() == null, dk + ".auth", "is not used by provider bedrock");
+                require(dep.auth() == null || dep.auth().equals("api-key"), dk + ".auth",
+                        "must be api-key (a Bedrock API key sent as bearer) or absent (SigV4)");
             }
             default -> require(dep.auth() == null, dk + ".auth", "is not used by provider " + p.configName());
         }

@@ -60,9 +60,14 @@ public final class BedrockAdapter implements ProviderAdapter {
         };
     }
 
+    /** {@code auth: api-key}: a Bedrock API key ({@code api_key_env} / {@code api_key_file}) as bearer, unsigned. */
+    static boolean apiKey(Deployment d) {
+        return "api-key".equals(d.auth());
+    }
+
     @Override
     public Credentials.Style credentialStyle(Deployment deployment) {
-        return Credentials.Style.NONE;
+        return apiKey(deployment) ? Credentials.Style.BEARER : Credentials.Style.NONE;
     }
 
     @Override
@@ -75,21 +80,35 @@ public final class BedrockAdapter implements ProviderAdapter {
     /** SigV4 over the finished request, at the call's clock; AWS does not know the caller's Idempotency-Key. */
     @Override
     public Request sign(Request r, Target t) {
+        if (apiKey(t.deployment())) {
+            if (!r.headers().containsKey("authorization")) {
+                ALERT.error("no Bedrock API key for deployment={} provider=bedrock (set {} or api_key_file)",
+                        t.deployment().name(), t.deployment().apiKeyEnv());
+                throw ApiException.of(ErrorKind.BAD_GATEWAY);
+            }
+            return new Request(r.method(), r.url(), awsHeaders(r), r.body());
+        }
         SigV4.Credentials keys = AwsKeys.of(t.deployment(), t.env()).orElseThrow(() -> {
             ALERT.error("no AWS credentials for deployment={} provider=bedrock (set {}_ACCESS_KEY_ID and "
                     + "{}_SECRET_ACCESS_KEY, or api_key_file)", t.deployment().name(), prefix(t), prefix(t));
             return ApiException.of(ErrorKind.BAD_GATEWAY);
         });
-        Map<String, String> h = new LinkedHashMap<>();
-        r.headers().forEach((k, v) -> {
-            if (!k.equalsIgnoreCase("idempotency-key")) h.put(k, v);
-        });
-        if ("text/event-stream".equals(h.get("accept"))) h.put("accept", "application/vnd.amazon.eventstream");
+        Map<String, String> h = awsHeaders(r);
         URI uri = URI.create(r.url());
         SigV4.Signature s = SigV4.sign(new SigV4.Request(r.method(), uri.getRawAuthority(), uri.getRawPath(),
                 uri.getRawQuery(), h, r.body().getBytes()), keys, region(t), SERVICE, t.clock().instant());
         h.putAll(s.headers());
         return new Request(r.method(), r.url(), h, r.body());
+    }
+
+    /** The request's headers as AWS takes them: eventstream accepted for streams, no Idempotency-Key. */
+    private static Map<String, String> awsHeaders(Request r) {
+        Map<String, String> h = new LinkedHashMap<>();
+        r.headers().forEach((k, v) -> {
+            if (!k.equalsIgnoreCase("idempotency-key")) h.put(k, v);
+        });
+        if ("text/event-stream".equals(h.get("accept"))) h.put("accept", "application/vnd.amazon.eventstream");
+        return h;
     }
 
     private static String prefix(Target t) {
