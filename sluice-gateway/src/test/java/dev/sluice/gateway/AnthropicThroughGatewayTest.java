@@ -57,8 +57,10 @@ class AnthropicThroughGatewayTest {
                   failure_threshold: 1000
                   open_ms: 60000
                 models:
-                %s%s""".formatted(UpstreamResilienceTest.model("claude", anthropic),
-                UpstreamResilienceTest.model("claude-ha", anthropic + ", " + openai));
+                %s%s%s""".formatted(UpstreamResilienceTest.model("claude", anthropic),
+                UpstreamResilienceTest.model("claude-ha", anthropic + ", " + openai),
+                UpstreamResilienceTest.model("claude-nokey", "{name: nk, provider: anthropic, base_url: \"" + root
+                        + "\", model: sim-mini}"));
         gw = new TestGateway(dir, yaml, java.time.Clock.systemUTC(), Map.of("ANTH_KEY", "sk-ant-secret-0123456789"));
     }
 
@@ -86,6 +88,16 @@ class AnthropicThroughGatewayTest {
                 .startsWith("req_"));
         assertThat(r.headers().firstValue("x-ratelimit-remaining-tokens")).isPresent();
         assertThat(r.body()).doesNotContain("sk-ant-secret");
+    }
+
+    @Test
+    void aDeploymentWithoutCredentialIsSluicesProblemNotTheCallers() {
+        try (CapturedLogs logs = new CapturedLogs()) {
+            assertError(gw.post("/v1/chat/completions", chat("claude-nokey", null)), 502, "server_error",
+                    "bad_gateway", null, true);
+            assertThat(logs.lines()).anySatisfy(l -> assertThat(l).contains("sluice.alert")
+                    .contains("authentication_error"));
+        }
     }
 
     @Test

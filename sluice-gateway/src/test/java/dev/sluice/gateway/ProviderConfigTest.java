@@ -50,6 +50,36 @@ class ProviderConfigTest {
     }
 
     @Test
+    void providerSpecificKeysAreChecked() {
+        refused("{name: a, provider: azure, base_url: 'https://r.openai.azure.com', model: d, auth: token}",
+                "models[0].deployments[0].auth", "api-key");
+        refused("{name: a, provider: azure, base_url: 'https://r.openai.azure.com', model: d, api_version: latest}",
+                "models[0].deployments[0].api_version", "2024-10-21");
+        refused("{name: a, provider: anthropic, api_version: v1}", "models[0].deployments[0].api_version",
+                "2023-06-01");
+        refused("{name: a, provider: anthropic, auth: entra}", "models[0].deployments[0].auth", "not used");
+    }
+
+    @Test
+    void fallbacksNameKnownModelsOfTheSameModality() {
+        String two = "models:\n"
+                + "  - {id: m, family: m, modality: chat, context_window: 100, max_output_tokens: 10, tokenizer: cl100k_base,"
+                + " price: {input_per_1m: 1, output_per_1m: 1}, deployments: [{name: a, provider: sim}], %s}\n"
+                + "  - {id: e, family: e, modality: embeddings, context_window: 50, max_output_tokens: 0, tokenizer:"
+                + " cl100k_base, price: {input_per_1m: 1, output_per_1m: 0}, deployments: [{name: a, provider: sim}]}\n";
+        for (String[] c : new String[][] {{"fallbacks: [nope]", "models[0].fallbacks[0]", "unknown model"},
+                {"fallbacks: [m]", "models[0].fallbacks[0]", "another model"},
+                {"fallbacks: [e]", "models[0].fallbacks[0]", "embeddings"},
+                {"context_window_fallbacks: [e]", "models[0].context_window_fallbacks[0]", "embeddings"}}) {
+            assertThatThrownBy(() -> {
+                Path f = dir.resolve("f.yaml");
+                Files.writeString(f, two.formatted(c[0]));
+                ConfigLoader.load(new ConfigLoader.Flags(f, null, null, null), Map.of());
+            }).isInstanceOf(ConfigException.class).hasMessageContaining("'" + c[1] + "'").hasMessageContaining(c[2]);
+        }
+    }
+
+    @Test
     void aMissingCredentialFileStopsStartUpNamingTheKey() {
         refused("{name: a, provider: openai, base_url: 'http://h/v1', api_key_file: '" + dir.resolve("nope") + "'}",
                 "models[0].deployments[0].api_key_file", "cannot be read");

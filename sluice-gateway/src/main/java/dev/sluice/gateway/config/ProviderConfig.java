@@ -48,8 +48,11 @@ final class ProviderConfig {
                 require(dep.auth() == null || AZURE_AUTH.contains(dep.auth()), dk + ".auth",
                         "must be one of " + AZURE_AUTH.stream().sorted().toList());
             }
-            case ANTHROPIC -> require(dep.apiVersion() == null || dep.apiVersion().matches("\\d{4}-\\d{2}-\\d{2}"),
-                    dk + ".api_version", "must be an anthropic-version date such as 2023-06-01");
+            case ANTHROPIC -> {
+                require(dep.apiVersion() == null || dep.apiVersion().matches("\\d{4}-\\d{2}-\\d{2}"),
+                        dk + ".api_version", "must be an anthropic-version date such as 2023-06-01");
+                require(dep.auth() == null, dk + ".auth", "is not used by provider anthropic");
+            }
             case GEMINI -> {
                 require(dep.apiVersion() == null || dep.apiVersion().matches("v\\d+(alpha|beta)?"),
                         dk + ".api_version", "must be a Gemini API version such as v1beta or v1");

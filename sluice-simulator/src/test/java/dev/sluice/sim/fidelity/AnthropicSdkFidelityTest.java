@@ -158,6 +158,18 @@ class AnthropicSdkFidelityTest {
     }
 
     @Test
+    void aRequestWithoutCredentialIsTheSdksUnauthorized() throws Exception {
+        AnthropicClient anonymous = AnthropicOkHttpClient.builder().apiKey(" ").maxRetries(0)
+                .baseUrl("http://127.0.0.1:" + sim.port()).build();
+        try {
+            assertThatThrownBy(() -> anonymous.messages().create(params().build()))
+                    .isInstanceOf(UnauthorizedException.class).hasMessageContaining("x-api-key");
+        } finally {
+            anonymous.close();
+        }
+    }
+
+    @Test
     void aPromptLongerThanTheModelIsAnthropicsPromptIsTooLong() {
         String longText = "word ".repeat(17_000);
         assertThatThrownBy(() -> client.messages().create(MessageCreateParams.builder().model("sim-mini")

@@ -3,7 +3,6 @@ package dev.sluice.gateway.upstream.azure;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.gateway.models.Deployment;
 import dev.sluice.gateway.pipeline.ApiException;
-import dev.sluice.gateway.pipeline.Endpoint;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.upstream.Blame;
 import dev.sluice.gateway.upstream.ChatRequest;
@@ -147,10 +146,5 @@ public final class AzureAdapter implements ProviderAdapter {
     @Override
     public String requestId(MultiMap headers) {
         return Optional.ofNullable(headers.get("apim-request-id")).orElse(headers.get("x-request-id"));
-    }
-
-    /** Endpoints this adapter serves (for docs and tests). */
-    public static List<Endpoint> endpoints() {
-        return List.of(Endpoint.CHAT_COMPLETIONS, Endpoint.EMBEDDINGS);
     }
 }

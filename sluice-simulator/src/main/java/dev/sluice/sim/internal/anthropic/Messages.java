@@ -26,7 +26,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code POST /v1/messages}. Text answers are the simulator's deterministic text; when the request offers
+ * {@code POST /v1/messages}: a credential ({@code x-api-key}, or an OAuth bearer token) and {@code anthropic-version}
+ * are required, as by Anthropic (401 {@code authentication_error} / 400). Text answers are the simulator's deterministic text; when the request offers
  * {@code tools} and its last turn is not a {@code tool_result}, the answer calls the first tool (stop reason
  * {@code tool_use}, input {@code {"query": "sim"}}), so a tool round trip can be exercised. Streams send
  * {@code message_start}, {@code content_block_start}, {@code ping}, one {@code content_block_delta} per token,
@@ -48,6 +49,23 @@ final class Messages implements Endpoint<Messages.Call> {
 
     Messages(int defaultTps) {
         this.defaultTps = defaultTps;
+    }
+
+    /** Anthropic checks the credential and the version header before the body. */
+    @Override
+    public Call parse(Exchange ex, JsonNode body, Directives d) {
+        String key = ex.ctx().request().getHeader("x-api-key");
+        String bearer = ex.ctx().request().getHeader("authorization");
+        if ((key == null || key.isBlank()) && (bearer == null || !bearer.startsWith("Bearer "))) {
+            throw new NativeError(401, Replies.write(errorBody("authentication_error", "x-api-key header is required")),
+                    Map.of("request-id", AnthropicDialect.requestId(ex), "x-should-retry", "false"));
+        }
+        if (ex.ctx().request().getHeader("anthropic-version") == null) {
+            throw new NativeError(400, Replies.write(errorBody("invalid_request_error",
+                    "anthropic-version: header is required")),
+                    Map.of("request-id", AnthropicDialect.requestId(ex), "x-should-retry", "false"));
+        }
+        return parse(body, d);
     }
 
     @Override
