@@ -58,7 +58,7 @@ public final class Replies {
     }
 
     /** HTTP 200 whose body is cut off in the middle of a JSON object. */
-    public static void malformed(Exchange ex) {
+    static void malformed(Exchange ex) {
         send(ex, 200, APPLICATION_JSON, "{\"id\":\"sim-malformed\",\"object\":\"chat.completion\",\"choices\":[{\"");
     }
 
