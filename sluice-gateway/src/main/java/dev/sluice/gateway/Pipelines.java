@@ -60,7 +60,7 @@ final class Pipelines {
                 traffic.rateLimits(),
                 traffic.slowDownGuard(),
                 traffic.admissionControl(),
-                new ModelFallback(catalog),
+                new ModelFallback(catalog, traffic.rateLimits()),
                 upstreamCall));
         Pipeline modelCatalog = new Pipeline(then(access, new ModelListing(catalog, policies)));
         Pipeline files = new Pipeline(then(access, filesApi));

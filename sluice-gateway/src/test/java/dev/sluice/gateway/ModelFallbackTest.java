@@ -55,7 +55,9 @@ class ModelFallbackTest {
         String healthy = "{name: h, provider: openai, base_url: \"" + v1 + "\", model: sim-large}";
         String claude = "{name: c, provider: anthropic, base_url: \"" + root + "\", model: sim-mini,"
                 + " api_key_env: ANTH_KEY, forward_sim_header: true}";
-        String yaml = "simulator:\n  enabled: false\nupstream_retries:\n  max_attempts: 2\n  base_backoff_ms: 5\n"
+        String yaml = "simulator:\n  enabled: false\n"
+                + "limits:\n  defaults:\n    primary:\n      project: {rpm: 1000}\n    backup:\n      project: {rpm: 70}\n"
+                + "upstream_retries:\n  max_attempts: 2\n  base_backoff_ms: 5\n"
                 + "  max_backoff_ms: 10\ncircuit_breaker:\n  failure_threshold: 1000\nmodels:\n"
                 + model("primary", 16384, faulty + ", " + faulty2, "fallbacks: [missing-later, backup]")
                         .replace("missing-later, ", "")
@@ -96,6 +98,16 @@ class ModelFallbackTest {
         assertThat(rec).hasSize(1);
         assertThat(rec.getFirst().model()).isEqualTo("backup");
         assertThat(rec.getFirst().completionTokens()).isPositive();
+        assertThat(r.headers().firstValue("x-ratelimit-limit-requests")).as("the serving model's limits")
+                .contains("70");
+    }
+
+    @Test
+    void withoutAFallbackTheRequestedModelsLimitsApply() {
+        HttpResponse<String> r = gw.post("/v1/chat/completions", chat("primary", null));
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("x-sluice-fallback-model")).isEmpty();
+        assertThat(r.headers().firstValue("x-ratelimit-limit-requests")).contains("1000");
     }
 
     @Test

@@ -22,7 +22,9 @@ import java.util.Set;
  * ({@code context_length_exceeded}), its {@code context_window_fallbacks}. Only before the first byte reached the
  * caller (a started stream ends with its in-band error instead). The answer names the model that served in
  * {@code x-sluice-fallback-model}; the exchange then carries that model, so the one usage record (and its price)
- * is the serving model's. Sluice's own context check uses {@link #forContext} before any limit is charged.
+ * is the serving model's; the fallback's family's rate limits are decided again (the requested model's token
+ * reservation is refunded when the request ends). Sluice's own context check uses {@link #forContext} before any
+ * limit is charged.
  */
 public final class ModelFallback implements Stage {
     /** Response header naming the model that served instead of the requested one. */
@@ -31,9 +33,12 @@ public final class ModelFallback implements Stage {
             Set.of(ErrorKind.BAD_GATEWAY, ErrorKind.UPSTREAM_UNAVAILABLE, ErrorKind.UPSTREAM_TIMEOUT);
 
     private final ModelCatalog catalog;
+    private final Stage rateLimits;
 
-    public ModelFallback(ModelCatalog catalog) {
+    /** {@code rateLimits} is run again for a fallback model, so its family's limits are the ones charged. */
+    public ModelFallback(ModelCatalog catalog, Stage rateLimits) {
         this.catalog = catalog;
+        this.rateLimits = rateLimits;
     }
 
     @Override
@@ -44,12 +49,14 @@ public final class ModelFallback implements Stage {
     @Override
     public Future<Void> apply(Exchange ex, Chain next) {
         if (ex.model() == null) return next.proceed(ex);
-        return attempt(ex, next, ex.model(), 0, 0);
+        return attempt(ex, next, ex.model(), 0, 0, false);
     }
 
     /** Runs the call on the current model; on a fallback-worthy failure, moves to the next candidate. */
-    private Future<Void> attempt(Exchange ex, Chain next, ModelSpec primary, int fallbackIndex, int contextIndex) {
-        return next.proceed(ex).recover(err -> {
+    private Future<Void> attempt(Exchange ex, Chain next, ModelSpec primary, int fallbackIndex, int contextIndex,
+                                 boolean switched) {
+        Future<Void> run = switched ? rateLimits.apply(ex, next) : next.proceed(ex);
+        return run.recover(err -> {
             if (!(err instanceof ApiException e) || ex.response() != null && ex.response().headWritten()) {
                 return Future.failedFuture(err);
             }
@@ -57,14 +64,15 @@ public final class ModelFallback implements Stage {
                 Optional<ModelSpec> fb = candidate(primary.fallbacks(), fallbackIndex, ex);
                 if (fb.isPresent()) {
                     switchTo(ex, fb.get());
-                    return attempt(ex, next, primary, primary.fallbacks().indexOf(fb.get().id()) + 1, contextIndex);
+                    return attempt(ex, next, primary, primary.fallbacks().indexOf(fb.get().id()) + 1, contextIndex,
+                            true);
                 }
             } else if (e.kind() == ErrorKind.CONTEXT_LENGTH_EXCEEDED) {
                 Optional<ModelSpec> fb = candidate(primary.contextWindowFallbacks(), contextIndex, ex);
                 if (fb.isPresent()) {
                     switchTo(ex, fb.get());
                     return attempt(ex, next, primary, fallbackIndex,
-                            primary.contextWindowFallbacks().indexOf(fb.get().id()) + 1);
+                            primary.contextWindowFallbacks().indexOf(fb.get().id()) + 1, true);
                 }
             }
             return Future.failedFuture(err);

@@ -170,6 +170,14 @@ class AnthropicSdkFidelityTest {
     }
 
     @Test
+    void anUnknownErrorNameIsA400NamingTheDirective() {
+        assertThatThrownBy(() -> client.messages().create(params().putAdditionalHeader("x-sluice-sim",
+                "error=teapot_error").build()))
+                .isInstanceOf(BadRequestException.class).hasMessageContaining("teapot_error")
+                .hasMessageContaining("overloaded_error");
+    }
+
+    @Test
     void aPromptLongerThanTheModelIsAnthropicsPromptIsTooLong() {
         String longText = "word ".repeat(17_000);
         assertThatThrownBy(() -> client.messages().create(MessageCreateParams.builder().model("sim-mini")
