@@ -51,7 +51,9 @@ class GeminiSdkFidelityTest {
 
     private static Client client(String directives) {
         HttpOptions.Builder http = HttpOptions.builder().baseUrl("http://127.0.0.1:" + sim.server.port())
-                .apiVersion("v1beta").retryOptions(HttpRetryOptions.builder().attempts(1).build());
+                .apiVersion("v1beta")
+                // one attempt, and no back-off pause before the SDK gives up on a retryable status
+                .retryOptions(HttpRetryOptions.builder().attempts(1).initialDelay(0.0).maxDelay(0.0).build());
         if (directives != null) http.headers(Map.of("x-sluice-sim", directives));
         return Client.builder().apiKey("sim-gemini-key").httpOptions(http.build()).build();
     }
