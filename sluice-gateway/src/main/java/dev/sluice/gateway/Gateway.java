@@ -146,7 +146,10 @@ public final class Gateway implements AutoCloseable {
     }
 
     public static Gateway start(SluiceConfig cfg, Map<String, String> env, Options options) {
-        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // the scrape registry, plus OTLP push when observability.otlp_endpoint is set
+        io.micrometer.core.instrument.MeterRegistry metrics =
+                dev.sluice.gateway.observability.Observability.registry(cfg.observability(), prometheus);
         Vertx vertx = dev.sluice.gateway.observability.Observability.vertx(cfg.observability(), metrics);
         Database db = null;
         TrafficControl traffic = null;
@@ -154,6 +157,7 @@ public final class Gateway implements AutoCloseable {
         try {
             observability = dev.sluice.gateway.observability.Observability.start(cfg.observability(), metrics, vertx,
                     options.spans());
+            observability.metrics().alsoFor(prometheus);
             Path dataDir = Path.of(cfg.dataDir());
             db = Database.open(storageSettings(cfg, dataDir, env));
             AccessStore store = new AccessStore(db, options.clock());
@@ -234,7 +238,7 @@ public final class Gateway implements AutoCloseable {
             HttpServer pub = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
                     .setPort(cfg.port()).setCompressionSupported(false).setHttp2ClearTextEnabled(false)).requestHandler(api.router()).listen());
             HttpServer admin = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
-                    .setPort(cfg.adminPort())).requestHandler(new AdminApi(vertx, metrics, token[0],
+                    .setPort(cfg.adminPort())).requestHandler(new AdminApi(vertx, prometheus, token[0],
                     adminRoutes(new AdminContext(store, keyLookup, policyCache, catalog,
                     options.clock()), traffic, new ConfigRoutes(reloader), console), inFlight::draining).router()).listen());
             Gateway gateway = new Gateway(vertx, db, sim, pub, admin, upstream, demo, token[0], token[1] != null,

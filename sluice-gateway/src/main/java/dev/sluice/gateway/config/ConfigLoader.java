@@ -297,6 +297,7 @@ public final class ConfigLoader {
         require(obs.otlpEndpoint() == null || obs.otlpEndpoint().startsWith("http://")
                 || obs.otlpEndpoint().startsWith("https://"), "observability.otlp_endpoint",
                 "must be an http:// or https:// URL (or left out: no OTLP export)");
+        require(obs.otlpMetricsStepMs() >= 1000, "observability.otlp_metrics_step_ms", "must be >= 1000");
     }
 
     /** The largest limit value: keeps the bucket arithmetic (limit x window in ms) inside 64 bits. */

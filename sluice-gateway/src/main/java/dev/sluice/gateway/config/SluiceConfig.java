@@ -166,5 +166,5 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
      */
     public record Observability(boolean jvmMetrics, boolean vertxMetrics, List<String> projectLabels,
                                 int maxProjectLabels, double traceSampleRatio, String otlpEndpoint,
-                                double accessLogSuccessSampleRatio) {}
+                                double accessLogSuccessSampleRatio, long otlpMetricsStepMs) {}
 }

@@ -85,6 +85,11 @@ public final class GatewayMetrics implements RequestObserver {
 
     public MeterRegistry registry() { return registry; }
 
+    /** Makes {@link #of} find these metrics also by {@code other} (the scrape registry inside a composite). */
+    public void alsoFor(MeterRegistry other) {
+        BY_REGISTRY.put(other, this);
+    }
+
     /** Runs before every scrape of {@code /metrics} (gauges computed from state, e.g. breaker states). */
     public void beforeScrape(Runnable r) { beforeScrape.add(r); }
 

@@ -42,6 +42,25 @@ public final class Observability implements AutoCloseable {
         this.upstream = new UpstreamTelemetry(metrics, tracing);
     }
 
+    /**
+     * The registry every meter goes to: {@code prometheus} (scraped on {@code /metrics}) alone, or with an OTLP
+     * registry beside it that pushes every {@code otlp_metrics_step_ms} to {@code otlp_endpoint}/v1/metrics.
+     */
+    public static MeterRegistry registry(SluiceConfig.Observability cfg, MeterRegistry prometheus) {
+        if (cfg.otlpEndpoint() == null) return prometheus;
+        String base = cfg.otlpEndpoint().endsWith("/")
+                ? cfg.otlpEndpoint().substring(0, cfg.otlpEndpoint().length() - 1) : cfg.otlpEndpoint();
+        java.util.Map<String, String> otlp = java.util.Map.of("otlp.url", base + "/v1/metrics",
+                "otlp.step", java.time.Duration.ofMillis(cfg.otlpMetricsStepMs()).toString(),
+                "otlp.resourceAttributes", "service.name=sluice");
+        io.micrometer.core.instrument.composite.CompositeMeterRegistry composite =
+                new io.micrometer.core.instrument.composite.CompositeMeterRegistry();
+        composite.add(prometheus);
+        composite.add(new io.micrometer.registry.otlp.OtlpMeterRegistry(otlp::get,
+                io.micrometer.core.instrument.Clock.SYSTEM));
+        return composite;
+    }
+
     /** A Vert.x instance that reports its HTTP servers, clients and pools to {@code registry} when configured. */
     public static Vertx vertx(SluiceConfig.Observability cfg, MeterRegistry registry) {
         return vertx(cfg, registry, new VertxOptions());
@@ -56,6 +75,12 @@ public final class Observability implements AutoCloseable {
 
     public static Observability start(SluiceConfig.Observability cfg, MeterRegistry registry, Vertx vertx,
                                       SpanExporter extraSpans) {
+        List<AutoCloseable> pushers = new ArrayList<>();
+        if (registry instanceof io.micrometer.core.instrument.composite.CompositeMeterRegistry c) {
+            c.getRegistries().forEach(r -> {
+                if (r instanceof io.micrometer.registry.otlp.OtlpMeterRegistry otlp) pushers.add(otlp::close);
+            });
+        }
         GatewayMetrics metrics = new GatewayMetrics(registry, new ProjectLabels(cfg.projectLabels(),
                 cfg.maxProjectLabels()));
         Observability o = new Observability(metrics, new Tracing(cfg.traceSampleRatio(), cfg.otlpEndpoint(), extraSpans));
@@ -70,6 +95,7 @@ public final class Observability implements AutoCloseable {
             new UptimeMetrics().bindTo(registry);
         }
         if (cfg.vertxMetrics()) o.probeEventLoops(vertx, registry);
+        o.closeables.addAll(pushers); // closing the OTLP registry pushes what it has
         return o;
     }
 
