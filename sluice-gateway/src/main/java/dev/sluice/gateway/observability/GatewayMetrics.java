@@ -85,6 +85,13 @@ public final class GatewayMetrics implements RequestObserver {
 
     public MeterRegistry registry() { return registry; }
 
+    /** Forgets this gateway's registries in {@link #of} (at close: the map would otherwise keep them alive). */
+    public void forget() {
+        synchronized (BY_REGISTRY) {
+            BY_REGISTRY.values().removeIf(m -> m == this);
+        }
+    }
+
     /** Makes {@link #of} find these metrics also by {@code other} (the scrape registry inside a composite). */
     public void alsoFor(MeterRegistry other) {
         BY_REGISTRY.put(other, this);

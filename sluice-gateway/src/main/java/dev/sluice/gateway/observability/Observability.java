@@ -136,5 +136,6 @@ public final class Observability implements AutoCloseable {
             }
         }
         tracing.close();
+        metrics.forget();
     }
 }
