@@ -16,6 +16,10 @@ import dev.sluice.gateway.config.SluiceConfig;
 import dev.sluice.gateway.stages.CachedPolicyResolver;
 import dev.sluice.gateway.store.AccessStore;
 import dev.sluice.gateway.http.AdminApi;
+import dev.sluice.gateway.http.ClientMistakes;
+import dev.sluice.gateway.http.ConnectionGuard;
+import dev.sluice.gateway.http.FatalErrors;
+import dev.sluice.gateway.http.WireErrors;
 import dev.sluice.gateway.http.PublicApi;
 import dev.sluice.gateway.models.Deployment;
 import dev.sluice.gateway.models.Modality;
@@ -71,6 +75,7 @@ import java.util.function.Consumer;
  * from one immutable {@link SluiceConfig}; {@link #start} returns once both ports listen.
  */
 public final class Gateway implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Gateway.class);
     private final Vertx vertx;
     private final Database database;
     private final SimulatorServer simulator;
@@ -180,16 +185,30 @@ public final class Gateway implements AutoCloseable {
             Stage filesApi = new dev.sluice.gateway.files.FilesApi(vertx, new dev.sluice.gateway.store.FileRecords(db),
                     fileStorage, cfg.files(), options.clock());
             Stage batchesApi = new dev.sluice.gateway.batch.BatchesApi(batches);
+            dev.sluice.gateway.stages.BodyBudget bodies = new dev.sluice.gateway.stages.BodyBudget(
+                    cfg.server().maxBodyBytesInFlight(), cfg.server().maxBodyBytesInFlightPerKey());
+            metrics.gauge("sluice_body_bytes_in_flight", bodies, dev.sluice.gateway.stages.BodyBudget::inFlight);
             PublicApi api = new PublicApi(vertx, Pipelines.build(keys, new CachedPolicyResolver(vertx, policyCache),
                     countries, options.clock(), catalog, new TokenCounter(), idempotency, traffic.stages(),
+                    new dev.sluice.gateway.stages.RequestBody(bodies, cfg.maxBodyBytes()),
                     live.meter(call), filesApi, batchesApi),
                     cfg.maxBodyBytes(), options.testFault(), metrics, usage, TrustedProxies.parse(cfg.trustedProxies()));
-            HttpServer pub = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
-                    .setPort(cfg.port()).setCompressionSupported(false).setHttp2ClearTextEnabled(false)).requestHandler(api.router()).listen());
-            HttpServer admin = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
-                    .setPort(cfg.adminPort())).requestHandler(new AdminApi(vertx, metrics, token[0],
+            ClientMistakes mistakes = new ClientMistakes(metrics, 10, System::nanoTime);
+            vertx.exceptionHandler(t -> {
+                FatalErrors.exitIfFatal(t);
+                LOG.error("unhandled error in a Vert.x handler", t);
+            });
+            HttpServer pub = await(hardened(vertx.createHttpServer(serverOptions(cfg).setHost(cfg.host())
+                    .setPort(cfg.port()).setCompressionSupported(false)), cfg, "public", mistakes, metrics)
+                    .requestHandler(api.router()).listen());
+            String metricsTokenEnv = cfg.server().metricsTokenEnv();
+            String metricsToken = metricsTokenEnv == null || env.get(metricsTokenEnv) == null
+                    || env.get(metricsTokenEnv).isBlank() ? null : env.get(metricsTokenEnv).strip();
+            HttpServer admin = await(hardened(vertx.createHttpServer(serverOptions(cfg).setHost(cfg.adminHost())
+                    .setPort(cfg.adminPort())), cfg, "admin", mistakes, metrics)
+                    .requestHandler(new AdminApi(vertx, metrics, token[0],
                     adminRoutes(new AdminContext(store, keyLookup, policyCache, catalog,
-                    options.clock()), traffic)).router()).listen());
+                    options.clock()), traffic), metricsToken).router()).listen());
             Gateway gateway = new Gateway(vertx, db, sim, pub, admin, upstream, demo, token[0], token[1] != null,
                     traffic);
             batches.start(cfg.host(), pub.actualPort());
@@ -201,6 +220,30 @@ public final class Gateway implements AutoCloseable {
             vertx.close();
             throw e;
         }
+    }
+
+    /** HTTP/1.1 only, with the request-line and header limits of {@code server:}. */
+    private static HttpServerOptions serverOptions(SluiceConfig cfg) {
+        return new HttpServerOptions().setHttp2ClearTextEnabled(false)
+                .setMaxInitialLineLength(cfg.server().maxUrlBytes()).setMaxHeaderSize(cfg.server().maxHeaderBytes());
+    }
+
+    /** Puts the connection guard, the contract's answer to malformed requests and the fatal-error exit on a port. */
+    private static HttpServer hardened(HttpServer server, SluiceConfig cfg, String port, ClientMistakes mistakes,
+                                       PrometheusMeterRegistry metrics) {
+        SluiceConfig.Server s = cfg.server();
+        ConnectionGuard guard = new ConnectionGuard(port, new ConnectionGuard.Limits(s.headerTimeoutMs(),
+                s.idleTimeoutMs(), s.minBodyBytesPerSecond(), s.bodyRateGraceMs(), s.maxConnections(),
+                s.maxConnectionsPerAddress(), s.maxUrlBytes(), s.maxHeaderBytes()), mistakes, System::nanoTime);
+        metrics.gauge("sluice_open_connections", List.of(io.micrometer.core.instrument.Tag.of("port", port)), guard,
+                ConnectionGuard::openConnections);
+        return server.connectionHandler(guard::install)
+                .invalidRequestHandler(WireErrors.invalidRequestHandler(mistakes, s.maxUrlBytes(), s.maxHeaderBytes()))
+                .exceptionHandler(t -> {
+                    // resets, and decoder failures already answered and counted; never a stack trace per client
+                    FatalErrors.exitIfFatal(t);
+                    LOG.debug("connection error on the {} port: {}", port, t.toString());
+                });
     }
 
     /** The admin endpoint groups, in mount order. */

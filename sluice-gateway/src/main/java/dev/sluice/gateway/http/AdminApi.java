@@ -28,8 +28,16 @@ public final class AdminApi {
     private final PrometheusMeterRegistry metrics;
     private final String adminToken;
     private final List<AdminRoutes> groups;
+    private final String metricsToken;
 
     public AdminApi(Vertx vertx, PrometheusMeterRegistry metrics, String adminToken, List<AdminRoutes> groups) {
+        this(vertx, metrics, adminToken, groups, null);
+    }
+
+    /** @param metricsToken when set, {@code /metrics} needs {@code Authorization: Bearer <it>}; health stays open */
+    public AdminApi(Vertx vertx, PrometheusMeterRegistry metrics, String adminToken, List<AdminRoutes> groups,
+                    String metricsToken) {
+        this.metricsToken = metricsToken;
         this.vertx = vertx;
         this.metrics = metrics;
         this.adminToken = adminToken;
@@ -53,6 +61,7 @@ public final class AdminApi {
                 .end("{\"status\":\"ok\"}"));
         r.get("/health/ready").handler(ctx -> ctx.response().putHeader("content-type", "application/json")
                 .end("{\"status\":\"ready\"}"));
+        if (metricsToken != null) r.get("/metrics").handler(ctx -> checkToken(ctx, metricsToken));
         r.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
         r.route("/v1/*").handler(this::authenticate);
@@ -68,6 +77,11 @@ public final class AdminApi {
 
     /** Constant-time comparison of the bearer token with the admin token. */
     private void authenticate(RoutingContext ctx) {
+        checkToken(ctx, adminToken);
+    }
+
+    private static void checkToken(RoutingContext ctx, String expected) {
+        String adminToken = expected;
         String h = ctx.request().getHeader("authorization");
         String token = h == null ? null : h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).trim() : h.trim();
         if (token == null || token.isEmpty()) {

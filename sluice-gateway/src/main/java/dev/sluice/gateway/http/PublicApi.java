@@ -13,7 +13,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,13 +64,8 @@ public final class PublicApi {
     public Router router() {
         Router router = Router.router(vertx);
         router.route().handler(this::begin);
-        BodyHandler jsonBodies = BodyHandler.create(false).setBodyLimit(maxBodyBytes).setHandleFileUploads(false);
+        // Bodies are read by the pipelines after the key is checked (RequestBody; uploads: FilesApi), never before.
         router.route().method(HttpMethod.POST).handler(ctx -> {
-            if (!ctx.request().path().equals(Endpoint.FILES_UPLOAD.route())) {
-                jsonBodies.handle(ctx);
-                return;
-            }
-            // File uploads stream their multipart body to disk themselves (FilesApi); hold it until they read it.
             ctx.request().pause();
             ctx.next();
         });
@@ -89,7 +83,10 @@ public final class PublicApi {
         ctx.put(RequestScope.KEY, scope);
         HttpServerRequest req = ctx.request();
         HttpServerResponse res = ctx.response();
+        ConnectionGuard.requestId(req, scope.requestId);
         res.headersEndHandler(v -> {
+            // A body left unread (refused before it was read) makes the connection unusable for another request.
+            if (!req.isEnded() && req.version() != io.vertx.core.http.HttpVersion.HTTP_2) res.putHeader("connection", "close");
             res.putHeader(Headers.REQUEST_ID, scope.requestId);
             res.putHeader(Headers.OPENAI_VERSION, Headers.OPENAI_VERSION_VALUE);
             res.putHeader(Headers.PROCESSING_MS, String.valueOf((System.nanoTime() - scope.startNanos) / 1_000_000));
@@ -102,11 +99,20 @@ public final class PublicApi {
         scope.client = trustedProxies.resolve(clientIp(req), req.headers().getAll("x-forwarded-for"));
         String ip = scope.client.display();
         // Vert.x calls the end handler also when the connection closes first; 499 marks a caller that left.
-        res.endHandler(v -> finished(scope, method, path, res.ended() ? res.getStatusCode() : 499, ip));
+        res.endHandler(v -> finished(scope, method, path, res.ended() ? res.getStatusCode() : gone(scope, req), ip));
         res.closeHandler(v -> {
-            if (!res.ended()) finished(scope, method, path, 499, ip);
+            if (!res.ended()) finished(scope, method, path, gone(scope, req), ip);
         });
         ctx.next();
+    }
+
+    /** 499 for a caller that left, or what the connection guard answered before closing (a timeout, a bad chunk). */
+    private static int gone(RequestScope scope, HttpServerRequest req) {
+        dev.sluice.gateway.pipeline.ApiException sent = ConnectionGuard.answered(req);
+        if (sent == null) return 499;
+        if (scope.exchange != null) scope.exchange.callerGone();
+        scope.errorCode = sent.error().code() != null ? sent.error().code() : sent.error().type();
+        return sent.status();
     }
 
     /** Once per request, however it ended: the access line, the metric and the usage record. */

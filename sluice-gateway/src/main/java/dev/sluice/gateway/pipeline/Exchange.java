@@ -21,7 +21,7 @@ public final class Exchange {
     private final String method;
     private final String path;
     private final MultiMap requestHeaders;
-    private final Buffer body;
+    private Buffer body;
     private final String clientIp;
     private final MultiMap responseHeaders = MultiMap.caseInsensitiveMultiMap();
     private final Function<Callable<?>, Future<?>> blockingRunner;
@@ -75,6 +75,8 @@ public final class Exchange {
     public MultiMap requestHeaders() { return requestHeaders; }
     public String header(String name) { return requestHeaders.get(name); }
     public Buffer body() { return body; }
+    /** Set once by the body-reading stage, after authentication (the body is not read before the key is checked). */
+    public void body(Buffer b) { this.body = b; }
     public String clientIp() { return clientIp; }
     /** Headers added to whatever answer this request gets (success, error or stream). */
     public MultiMap responseHeaders() { return responseHeaders; }
