@@ -33,7 +33,11 @@ public final class RequestBody implements Stage {
 
     @Override
     public Future<Void> apply(Exchange ex, Chain next) {
-        if (ex.body() != null || ex.request() == null) return next.proceed(ex);
+        if (ex.body() != null || ex.request() == null || !"POST".equals(ex.method())) return next.proceed(ex);
+        if (ex.request().isEnded()) {
+            ex.body(Buffer.buffer());
+            return next.proceed(ex);
+        }
         return new Reader(ex.request(), ex.caller() == null ? "-" : ex.caller().keyId()).read()
                 .compose(body -> {
                     ex.body(body);
