@@ -131,4 +131,26 @@ final class RawHttp {
             throw new IllegalStateException(e);
         }
     }
+
+    /** What this process's descriptors point at, counted by kind (socket, pipe, a file's directory), for messages. */
+    static Map<String, Integer> descriptorKinds() {
+        Map<String, Integer> kinds = new java.util.TreeMap<>();
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            s.forEach(fd -> {
+                String k;
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    k = target.startsWith("socket:") ? "socket" : target.startsWith("pipe:") ? "pipe"
+                            : target.startsWith("anon_inode:") ? target
+                            : target.contains("/") ? target.substring(0, target.lastIndexOf('/')) : target;
+                } catch (IOException e) {
+                    k = "gone";
+                }
+                kinds.merge(k, 1, Integer::sum);
+            });
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return kinds;
+    }
 }

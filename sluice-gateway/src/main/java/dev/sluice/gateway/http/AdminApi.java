@@ -70,8 +70,9 @@ public final class AdminApi {
         for (AdminRoutes g : groups) g.mount(r);
         r.route().handler(ctx -> ctx.fail(ApiException.of(ErrorKind.UNKNOWN_URL, "method",
                 ctx.request().method().name(), "path", ctx.request().path())));
+        ClientMistakes mistakes = new ClientMistakes(metrics, 10, System::nanoTime);
         r.route().failureHandler(ctx -> ErrorResponses.write(ctx.response(),
-                ErrorResponses.fromFailure(ctx, ctx.get("request_id"), MAX_BODY)));
+                ErrorResponses.fromFailure(ctx, ctx.get("request_id"), MAX_BODY, mistakes)));
         return r;
     }
 

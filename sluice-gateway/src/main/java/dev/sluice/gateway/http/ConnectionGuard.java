@@ -44,6 +44,8 @@ public final class ConnectionGuard {
     public record Limits(long headerTimeoutMs, long idleTimeoutMs, long minBodyBytesPerSecond, long bodyRateGraceMs,
                          int maxConnections, int maxConnectionsPerAddress, int maxUrlBytes, int maxHeaderBytes) {}
 
+    /** How long a closing connection keeps draining what the client still sends (see {@code Watch.close}). */
+    static final long LINGER_MS = 2000;
     private static final AttributeKey<String> REQUEST_ID = AttributeKey.valueOf("sluice.request_id");
     private static final AttributeKey<ApiException> ANSWERED = AttributeKey.valueOf("sluice.answered");
 
@@ -52,7 +54,7 @@ public final class ConnectionGuard {
     private final ClientMistakes mistakes;
     private final LongSupplier nanoTime;
     private final AtomicInteger open = new AtomicInteger();
-    private final Map<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
+    private final Map<String, Integer> perAddress = new ConcurrentHashMap<>();
 
     public ConnectionGuard(String port, Limits limits, ClientMistakes mistakes, LongSupplier nanoTime) {
         this.port = port;
@@ -71,11 +73,10 @@ public final class ConnectionGuard {
         Channel ch = ((ConnectionBase) connection).channel();
         String address = connection.remoteAddress() == null ? "unknown" : connection.remoteAddress().hostAddress();
         int total = open.incrementAndGet();
-        AtomicInteger mine = perAddress.computeIfAbsent(address, a -> new AtomicInteger());
-        int fromAddress = mine.incrementAndGet();
+        int fromAddress = perAddress.merge(address, 1, Integer::sum);
         ch.closeFuture().addListener(f -> {
             open.decrementAndGet();
-            perAddress.computeIfPresent(address, (a, n) -> n.decrementAndGet() <= 0 ? null : n);
+            perAddress.computeIfPresent(address, (a, n) -> n <= 1 ? null : n - 1);
         });
         if (fromAddress > limits.maxConnectionsPerAddress()) {
             refuse(ch, ApiException.of(ErrorKind.TOO_MANY_CONNECTIONS, "max",
@@ -109,7 +110,7 @@ public final class ConnectionGuard {
         String id = RequestIds.next();
         mistakes.record(kind, id, port + " port");
         AccessLog.connection(id, e, clientOf(ch));
-        ch.pipeline().context("httpEncoder").writeAndFlush(WireErrors.raw(e, id)).addListener(ChannelFutureListener.CLOSE);
+        ch.writeAndFlush(WireErrors.raw(e, id)).addListener(ChannelFutureListener.CLOSE); // through the encoder
     }
 
     private static String clientOf(Channel ch) {
@@ -144,6 +145,7 @@ public final class ConnectionGuard {
         private ChannelHandlerContext ctx;
         private ScheduledFuture<?> ticker;
         private boolean done;
+        private boolean lingering;
         private boolean sawBytes;
         private boolean requestOpen;
         private boolean responseStarted;
@@ -228,6 +230,8 @@ public final class ConnectionGuard {
                 refusal = "unsupported protocol version";
             } else if (!validTarget(req.uri())) {
                 refusal = "the request target is not a valid path";
+            } else if (v == HttpVersion.HTTP_1_1 && req.headers().getAll("host").size() != 1) {
+                refusal = "an HTTP/1.1 request needs exactly one Host header";
             } else {
                 List<String> expect = req.headers().getAll("expect");
                 if (!expect.isEmpty() && (expect.size() > 1 || !"100-continue".equalsIgnoreCase(expect.getFirst().trim()))) {
@@ -249,6 +253,30 @@ public final class ConnectionGuard {
                 if (!requestOpen && responses >= requests) idleNow();
             }
             ctx.write(msg, promise);
+        }
+
+        /**
+         * A lingering close, as web servers do: the answer is flushed, then the connection keeps reading and dropping
+         * what the client still sends, until the client closes or {@link #LINGER_MS} pass. Closing at once with
+         * unread bytes would make the kernel reset the connection, and the client would lose the answer.
+         */
+        @Override
+        public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+            if (lingering || !ch.isActive()) {
+                ctx.close(promise);
+                return;
+            }
+            lingering = true;
+            done = true;
+            ch.config().setAutoRead(true);
+            ctx.flush();
+            ScheduledFuture<?> last = ctx.executor().schedule(() -> {
+                ctx.close(promise);
+            }, LINGER_MS, TimeUnit.MILLISECONDS);
+            ch.closeFuture().addListener(f -> {
+                last.cancel(false);
+                promise.trySuccess();
+            });
         }
 
         private void idleNow() {

@@ -38,6 +38,7 @@ public final class PublicApi {
     private final io.micrometer.core.instrument.MeterRegistry metrics;
     private final dev.sluice.gateway.usage.UsageSink usage;
     private final dev.sluice.gateway.access.TrustedProxies trustedProxies;
+    private final ClientMistakes mistakes;
 
     /**
      * @param testFault called before each pipeline runs; tests use it to throw and prove the failure handler leaks
@@ -53,6 +54,7 @@ public final class PublicApi {
                      io.micrometer.core.instrument.MeterRegistry metrics, dev.sluice.gateway.usage.UsageSink usage,
                      dev.sluice.gateway.access.TrustedProxies trustedProxies) {
         this.trustedProxies = trustedProxies;
+        this.mistakes = new ClientMistakes(metrics, 10, System::nanoTime);
         this.usage = usage;
         this.vertx = vertx;
         this.metrics = metrics;
@@ -177,7 +179,7 @@ public final class PublicApi {
     private void failure(RoutingContext ctx) {
         RequestScope scope = ctx.get(RequestScope.KEY);
         String requestId = scope == null ? RequestIds.next() : scope.requestId;
-        ApiException e = ErrorResponses.fromFailure(ctx, requestId, maxBodyBytes);
+        ApiException e = ErrorResponses.fromFailure(ctx, requestId, maxBodyBytes, mistakes);
         if (scope != null) scope.errorCode = e.error().code() != null ? e.error().code() : e.error().type();
         // A body left unread (an upload refused before it was read) makes the connection unusable for another request.
         if (!ctx.request().isEnded() && !ctx.response().headWritten()) ctx.response().putHeader("connection", "close");
