@@ -153,4 +153,27 @@ final class RawHttp {
         }
         return kinds;
     }
+
+    /**
+     * Connections the server side of {@code ports} still holds open (ESTABLISHED or CLOSE_WAIT with that local
+     * port, from /proc/net/tcp and tcp6): each is a descriptor of the gateway.
+     */
+    static int serverConnections(int... ports) {
+        java.util.Set<Integer> wanted = new java.util.HashSet<>();
+        for (int p : ports) wanted.add(p);
+        int n = 0;
+        for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
+            try {
+                for (String line : Files.readAllLines(Path.of(table))) {
+                    String[] f = line.trim().split("\\s+");
+                    if (f.length < 4 || !f[1].contains(":")) continue;
+                    int local = Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1), 16);
+                    if (wanted.contains(local) && (f[3].equals("01") || f[3].equals("08"))) n++;
+                }
+            } catch (IOException | NumberFormatException e) {
+                // no such table here
+            }
+        }
+        return n;
+    }
 }
