@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -175,5 +176,28 @@ final class RawHttp {
             }
         }
         return n;
+    }
+
+    /** The /proc/net/tcp lines of connections whose local or remote port is one of {@code ports} (for messages). */
+    static List<String> connectionLines(int... ports) {
+        java.util.Set<Integer> wanted = new java.util.HashSet<>();
+        for (int p : ports) wanted.add(p);
+        List<String> out = new java.util.ArrayList<>();
+        for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
+            try {
+                for (String line : Files.readAllLines(Path.of(table))) {
+                    String[] f = line.trim().split("\\s+");
+                    if (f.length < 4 || !f[1].contains(":")) continue;
+                    int local = Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1), 16);
+                    int remote = Integer.parseInt(f[2].substring(f[2].indexOf(':') + 1), 16);
+                    if ((wanted.contains(local) || wanted.contains(remote)) && (f[3].equals("01") || f[3].equals("08"))) {
+                        out.add(f[1] + " " + f[2] + " st=" + f[3] + " q=" + f[4]);
+                    }
+                }
+            } catch (IOException | NumberFormatException e) {
+                // no such table here
+            }
+        }
+        return out;
     }
 }

@@ -95,7 +95,13 @@ class WireFuzzTest {
             // every connection to the two ports is closed by the gateway, no descriptor points at an upload, and
             // what else grew is the upstream connection pool and the database pool (at most a few each)
             int[] ports = {gw.gateway.port(), gw.gateway.adminPort()};
-            HostileClientsTest.waitFor(() -> RawHttp.serverConnections(ports) == 0);
+            try {
+                HostileClientsTest.waitFor(() -> RawHttp.serverConnections(ports) == 0);
+            } catch (AssertionError e) {
+                List<String> open = RawHttp.connectionLines(ports);
+                throw new AssertionError(open.size() + " connections still open: "
+                        + open.subList(0, Math.min(open.size(), 10)));
+            }
             try {
                 HostileClientsTest.waitFor(() -> RawHttp.openDescriptors() <= fdsBefore + 16);
             } catch (AssertionError e) {

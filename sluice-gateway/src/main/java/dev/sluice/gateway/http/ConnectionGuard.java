@@ -247,12 +247,16 @@ public final class ConnectionGuard {
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
             boolean informational = msg instanceof HttpResponse r && r.status().code() < 200;
             if (msg instanceof HttpResponse && !informational) responseStarted = true;
+            boolean answeredEarly = false;
             if (msg instanceof LastHttpContent && !informational) {
                 responseStarted = false;
                 responses++;
                 if (!requestOpen && responses >= requests) idleNow();
+                // answered before its body was read (a 401, a 413): Vert.x would wait for a body it holds paused
+                answeredEarly = requestOpen && responses >= requests;
             }
             ctx.write(msg, promise);
+            if (answeredEarly) ctx.executor().execute(ch::close);
         }
 
         /**
