@@ -256,7 +256,12 @@ public final class ConnectionGuard {
                 answeredEarly = requestOpen && responses >= requests;
             }
             ctx.write(msg, promise);
-            if (answeredEarly) ctx.executor().execute(ch::close);
+            if (answeredEarly) {
+                // checked after the current read: a synchronous answer may precede the end of a body-less request
+                ctx.executor().execute(() -> {
+                    if (requestOpen && responses >= requests) ch.close();
+                });
+            }
         }
 
         /**
