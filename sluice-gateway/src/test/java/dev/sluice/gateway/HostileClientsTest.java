@@ -410,6 +410,41 @@ class HostileClientsTest {
                 .containsPattern("sluice_client_mistakes_total\\{kind=\"malformed_request\"[^}]*} [0-9.]+");
     }
 
+    /** "What held" in issue 11, kept in the suite: hostile JSON bodies are 400s in the contract, never a 5xx. */
+    static Stream<Arguments> hostileJson() {
+        String messages = "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
+        StringBuilder many = new StringBuilder("{\"model\":\"sim-mini\",\"messages\":[");
+        for (int i = 0; i < 300_000; i++) many.append(i == 0 ? "" : ",").append("{\"role\":\"user\",\"content\":\"a\"}");
+        many.append("]}");
+        return Stream.of(
+                Arguments.of("100,000-deep JSON", "[".repeat(100_000) + "]".repeat(100_000)),
+                Arguments.of("NaN", "{\"model\":\"sim-mini\"," + messages + ",\"temperature\":NaN}"),
+                Arguments.of("a huge number", "{\"model\":\"sim-mini\"," + messages + ",\"temperature\":1e999999}"),
+                Arguments.of("a 9.5 MB string", "{\"model\":\"sim-mini\",\"messages\":[{\"role\":\"user\","
+                        + "\"content\":\"" + "a ".repeat(4_750_000) + "\"}]}"),
+                Arguments.of("300,000 messages", many.toString()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("hostileJson")
+    void hostileJsonBodiesAre400s(String what, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        try (Socket s = RawHttp.connect(null, capped.gateway.port(), 60_000)) {
+            s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + bytes.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().write(bytes);
+            assertContract(RawHttp.read(s.getInputStream()), 400, null, false);
+        }
+    }
+
+    @Test
+    void adminRoutesAreUnreachableFromThePublicPort() throws IOException {
+        assertContract(exchange(gw.gateway.port(), get("/v1/organizations", "Authorization: Bearer "
+                + gw.gateway.adminToken() + "\r\n"), WAIT_MS), 404, "unknown_url", false);
+        assertContract(exchange(gw.gateway.port(), get("/metrics"), WAIT_MS), 404, "unknown_url", false);
+    }
+
     /** Polls a condition that the gateway reaches asynchronously (a closed socket, a released reservation). */
     static void waitFor(java.util.function.BooleanSupplier condition) {
         long end = System.nanoTime() + 15_000_000_000L;
