@@ -156,6 +156,7 @@ public final class ConnectionGuard {
         private long bodyBytes;
         private long bodyActiveNanos;
         private long lastTick;
+        private long stalledSince;
 
         Watch(Channel ch) {
             this.ch = ch;
@@ -259,7 +260,7 @@ public final class ConnectionGuard {
             if (answeredEarly) {
                 // checked after the current read: a synchronous answer may precede the end of a body-less request
                 ctx.executor().execute(() -> {
-                    if (requestOpen && responses >= requests) ch.close();
+                    if (requestOpen && responses >= requests) close();
                 });
             }
         }
@@ -271,7 +272,9 @@ public final class ConnectionGuard {
          */
         @Override
         public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
-            if (lingering || !ch.isActive()) {
+            // nothing to drain: a connection that never sent a byte, or an idle one with no request begun
+            boolean quiet = !sawBytes || (idleDeadline != 0 && headerDeadline == 0 && !requestOpen);
+            if (lingering || !ch.isActive() || quiet) {
                 ctx.close(promise);
                 return;
             }
@@ -298,6 +301,19 @@ public final class ConnectionGuard {
             long now = nanoTime.getAsLong();
             long elapsed = now - lastTick;
             lastTick = now;
+            // every request answered, yet nobody reads: a connection Vert.x paused and forgot (it would sit in
+            // CLOSE_WAIT holding a descriptor once the client leaves)
+            if (requests > 0 && responses >= requests && !responseStarted && !ch.config().isAutoRead()) {
+                if (stalledSince == 0) {
+                    stalledSince = now;
+                } else if (now - stalledSince > ms(LINGER_MS)) {
+                    done = true;
+                    ctx.close();
+                    return;
+                }
+            } else {
+                stalledSince = 0;
+            }
             if (headerDeadline != 0 && now - headerDeadline > 0) {
                 if (sawBytes) {
                     answerOrClose(ApiException.of(ErrorKind.REQUEST_TIMEOUT, "why", "the request headers did not "
@@ -331,17 +347,18 @@ public final class ConnectionGuard {
             mistakes.record(kind, id, port + " port");
             boolean unanswered = currentRequest ? responses < requests : responses >= requests;
             if (responseStarted || !unanswered) {
-                ch.close();
+                close();
                 return;
             }
             ch.attr(ANSWERED).set(e);
             if (!routed) AccessLog.connection(id, e, clientOf(ch));
-            ctx.writeAndFlush(WireErrors.raw(e, id)).addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(WireErrors.raw(e, id)).addListener(f -> close());
         }
 
+        /** Closes from here (lingering if needed), not through Vert.x, which may wait for a body it holds paused. */
         private void close() {
             done = true;
-            ch.close();
+            close(ctx, ctx.newPromise());
         }
     }
 
