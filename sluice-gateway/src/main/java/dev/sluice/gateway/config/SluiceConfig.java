@@ -18,7 +18,10 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
                            Shutdown shutdown,
                            Reload reload,
                            Log log,
-                           Console console) {
+                           Console console,
+
+                           String adminHost,
+                           Server server) {
 
     /** Where the country of a request comes from: a header set by a trusted edge, or a CIDR→country CSV file. */
     public record Region(String countryHeader, String countryTable) {}
@@ -157,4 +160,20 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
 
     /** The admin console: how long a signed-in session lasts, and how long a wrong admin token waits for its answer. */
     public record Console(long sessionTtlMs, long signInDelayMs) {}
+
+    /**
+     * How both HTTP ports treat slow, silent, greedy or malformed clients ({@code server:}): a new connection (or one
+     * that started a request after being idle) must complete its headers within {@code headerTimeoutMs}; a
+     * keep-alive connection with nothing to do is closed after {@code idleTimeoutMs}; a body must arrive at
+     * {@code minBodyBytesPerSecond} or more once {@code bodyRateGraceMs} have passed; each port holds at most
+     * {@code maxConnections} connections and one client address at most {@code maxConnectionsPerAddress}; request
+     * bodies being received hold at most {@code maxBodyBytesInFlight} bytes in all and
+     * {@code maxBodyBytesInFlightPerKey} per API key; the request line and the headers are limited to
+     * {@code maxUrlBytes} and {@code maxHeaderBytes}. {@code metricsTokenEnv} names an environment variable holding
+     * a bearer token that {@code /metrics} then requires (unset: open, as before).
+     */
+    public record Server(long headerTimeoutMs, long idleTimeoutMs, long minBodyBytesPerSecond, long bodyRateGraceMs,
+                         int maxConnections, int maxConnectionsPerAddress, long maxBodyBytesInFlight,
+                         long maxBodyBytesInFlightPerKey, int maxUrlBytes, int maxHeaderBytes,
+                         String metricsTokenEnv) {}
 }

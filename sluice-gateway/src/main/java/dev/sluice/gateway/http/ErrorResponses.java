@@ -22,7 +22,20 @@ public final class ErrorResponses {
      * as their rows, and anything else as 500 internal_error (logged with its stack trace, answered without it).
      */
     public static ApiException fromFailure(RoutingContext ctx, String requestId, long maxBodyBytes) {
+        return fromFailure(ctx, requestId, maxBodyBytes, null);
+    }
+
+    /**
+     * As above; a failure of Netty's codecs (a form or multipart body that does not decode, a field or form over its
+     * limit) is the client's mistake: 400 malformed_request, counted in {@code mistakes} (WARN, no stack).
+     */
+    public static ApiException fromFailure(RoutingContext ctx, String requestId, long maxBodyBytes,
+                                           ClientMistakes mistakes) {
         Throwable cause = ctx.failure();
+        if (fromCodec(cause)) {
+            if (mistakes != null) mistakes.record("malformed_body", requestId, cause.getClass().getSimpleName());
+            return ApiException.of(ErrorKind.MALFORMED_REQUEST, "why", "the request body could not be decoded");
+        }
         String method = ctx.request().method().name();
         String path = ctx.request().path();
         if (cause instanceof ApiException api) return api;
@@ -44,6 +57,23 @@ public final class ErrorResponses {
         }
         LOG.error("internal error request_id={} route={}", requestId, path, cause);
         return ApiException.of(ErrorKind.INTERNAL_ERROR, "request_id", requestId);
+    }
+
+    /**
+     * True for a failure raised by Netty's codecs — their own exception types, or a JDK exception (an index out of
+     * bounds, an IOException over a size limit) thrown from inside the multipart decoder: bytes the client sent.
+     */
+    static boolean fromCodec(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c.getClass().getName().startsWith("io.netty.handler.codec.")) return true;
+            for (StackTraceElement e : c.getStackTrace()) {
+                String cls = e.getClassName();
+                if (cls.startsWith("java.") || cls.startsWith("jdk.")) continue;
+                if (cls.startsWith("io.netty.handler.codec.http.multipart.")) return true;
+                break;
+            }
+        }
+        return false;
     }
 
     public static void write(HttpServerResponse out, ApiException e) {
