@@ -103,6 +103,11 @@ class UpstreamResilienceTest {
         return r.headers().firstValue("x-sluice-attempts").orElse("absent");
     }
 
+    /** What every server error's message ends with: the answer's own request id, as OpenAI writes it. */
+    static String idSuffix(HttpResponse<?> r) {
+        return dev.sluice.protocol.RequestIds.messageSuffix(r.headers().firstValue("x-request-id").orElseThrow());
+    }
+
     static List<UsageRecord> usageOf(HttpResponse<?> r) {
         String id = r.headers().firstValue("x-request-id").orElseThrow();
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
@@ -164,7 +169,7 @@ class UpstreamResilienceTest {
         HttpResponse<String> r = gw.post("/v1/chat/completions", fresh("m-one", null), "x-sluice-sim", "hang");
         long ms = (System.nanoTime() - t0) / 1_000_000;
         JsonNode e = assertError(r, 504, "server_error", "upstream_timeout", null, true);
-        assertThat(e.get("message").asText()).isEqualTo("The upstream provider did not respond within 400ms.");
+        assertThat(e.get("message").asText()).isEqualTo("The upstream provider did not respond within 400ms." + idSuffix(r));
         assertThat(attempts(r)).isEqualTo(String.valueOf(MAX_ATTEMPTS));
         assertThat(ms).isGreaterThanOrEqualTo(MAX_ATTEMPTS * FIRST_BYTE_MS).isLessThan(TOTAL_MS);
         await(simA.whenIdle()); // every timed-out attempt was reset, so the simulator released it
@@ -267,7 +272,8 @@ class UpstreamResilienceTest {
         JsonNode e = JSON.readTree(lines.get(errorAt + 1).substring("data: ".length()));
         assertThat(e.get("type").asText()).isEqualTo("error");
         assertThat(e.get("code").asText()).isEqualTo("bad_gateway");
-        assertThat(e.get("message").asText()).isEqualTo("The upstream provider returned an invalid response.");
+        assertThat(e.get("message").asText()).isEqualTo("The upstream provider returned an invalid response."
+                + idSuffix(s));
         assertThat(e.has("param")).isTrue();
         assertThat(e.get("sequence_number").isInt()).isTrue();
         assertThat(e.at("/error/type").asText()).isEqualTo("server_error");
@@ -310,7 +316,8 @@ class UpstreamResilienceTest {
                 .filter(d -> !SimulatedModelsTest.read(d).at("/choices/0/delta/content").asText("").isEmpty()).toList();
         assertThat(content).hasSize(3);
         JsonNode err = JSON.readTree(data.getLast()).get("error");
-        assertThat(err.get("message").asText()).isEqualTo("The upstream provider returned an invalid response.");
+        assertThat(err.get("message").asText()).isEqualTo("The upstream provider returned an invalid response."
+                + idSuffix(r));
         assertThat(err.get("type").asText()).isEqualTo("server_error");
         assertThat(err.get("param").isNull()).isTrue();
         assertThat(err.get("code").asText()).isEqualTo("bad_gateway");

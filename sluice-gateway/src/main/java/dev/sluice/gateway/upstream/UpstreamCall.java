@@ -276,7 +276,7 @@ public final class UpstreamCall implements Stage {
             finish();
             ex.errorCode(e.error().code());
             ex.outcome(Outcome.FAILED);
-            ApiError err = e.error();
+            ApiError err = e.error().withRequestId(ex.requestId());
             String event = ex.endpoint() == Endpoint.RESPONSES
                     ? StreamErrors.responses(err, sequence, "resp_" + ex.requestId().substring(4), ex.modelId())
                     : StreamErrors.chat(err);
@@ -465,7 +465,9 @@ public final class UpstreamCall implements Stage {
                 touchIdle();
                 for (SseEvent ev : decoder.feed(buf.toString(StandardCharsets.UTF_8))) {
                     if (over) return;
-                    if (isError(ev)) {
+                    StreamEventCheck check = StreamEventCheck.of(ex.endpoint(), ev);
+                    if (check == StreamEventCheck.SKIP) continue;
+                    if (check != StreamEventCheck.RELAY) { // the upstream's error, or junk never relayed
                         broken(Failure.garbage());
                         return;
                     }
@@ -482,7 +484,13 @@ public final class UpstreamCall implements Stage {
             resp.exceptionHandler(err -> broken(Failure.transport(ApiException.of(ErrorKind.BAD_GATEWAY))));
             resp.endHandler(v -> {
                 if (over) return;
-                for (SseEvent ev : decoder.finish()) call.write(ev.encode());
+                for (SseEvent ev : decoder.finish()) {
+                    StreamEventCheck check = StreamEventCheck.of(ex.endpoint(), ev);
+                    if (check == StreamEventCheck.SKIP) continue;
+                    if (check != StreamEventCheck.RELAY) break; // not relayed; the stream counts as broken below
+                    call.write(ev.encode());
+                    if (ev.isDone() || "response.completed".equals(ev.event())) terminated[0] = true;
+                }
                 if (!terminated[0]) {
                     broken(Failure.garbage());
                     return;
@@ -502,18 +510,6 @@ public final class UpstreamCall implements Stage {
             }
             stop();
             call.brokenMidStream(this, f.error());
-        }
-
-        private boolean isError(SseEvent ev) {
-            if ("error".equals(ev.event()) || "response.failed".equals(ev.event())) return true;
-            String data = ev.data();
-            if (data == null || !data.contains("\"error\"") || ev.isDone()) return false;
-            try {
-                JsonNode n = JSON.readTree(data);
-                return n.isObject() && n.hasNonNull("error") && !n.has("choices") && !n.has("type");
-            } catch (Exception e) {
-                return false;
-            }
         }
 
         private void touchIdle() {
