@@ -61,6 +61,8 @@ class StreamContractTest {
                   first_byte_ms: 2000
                   idle_ms: 2000
                   total_ms: 5000
+                retry_budget:
+                  enabled: false
                 upstream_retries:
                   max_attempts: 3
                   base_backoff_ms: 1

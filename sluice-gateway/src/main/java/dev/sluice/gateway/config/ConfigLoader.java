@@ -228,6 +228,19 @@ public final class ConfigLoader {
             }
         }
         validateTraffic(c);
+        validateRetryProtection(c);
+    }
+
+    /** The retry budget, retry hints and caller deadlines (docs/upstreams.md, "Retries that fit the callers"). */
+    private static void validateRetryProtection(SluiceConfig c) {
+        SluiceConfig.RetryBudget b = c.retryBudget();
+        require(b.ratio() >= 0 && b.ratio() <= 10, "retry_budget.ratio", "must be between 0 and 10");
+        require(b.minPerSecond() >= 0, "retry_budget.min_per_second", "must be >= 0");
+        require(b.windowMs() >= 1000, "retry_budget.window_ms", "must be at least 1000");
+        require(c.retryHints().floorMs() >= 0, "retry_hints.floor_ms", "must be >= 0");
+        require(c.retryHints().maxMs() >= c.retryHints().floorMs(), "retry_hints.max_ms",
+                "must be >= retry_hints.floor_ms");
+        require(c.callerDeadlines().marginMs() >= 0, "caller_deadlines.margin_ms", "must be >= 0");
     }
 
     /** Limits, Redis, quotas, overload and slow-down sections. */

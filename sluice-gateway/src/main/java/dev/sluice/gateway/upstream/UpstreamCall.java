@@ -64,8 +64,11 @@ public final class UpstreamCall implements Stage {
     private final RetryPolicy retries;
     private final CircuitBreakers breakers;
     private final DeploymentSelector selector;
+    private final RetryBudgets budgets;
+    private final RetryHint hint;
+    private final CallerDeadline deadline;
 
-    public UpstreamCall(Vertx vertx, HttpClient http, Settings settings) {
+    public UpstreamCall(Vertx vertx, HttpClient http, Settings settings, RetryProtection protection) {
         this.vertx = vertx;
         this.http = http;
         this.settings = settings;
@@ -73,6 +76,9 @@ public final class UpstreamCall implements Stage {
         this.retries = settings.retries();
         this.breakers = new CircuitBreakers(settings.breaker(), settings.clock());
         this.selector = new DeploymentSelector(settings.random());
+        this.budgets = new RetryBudgets(protection.budget(), settings.clock());
+        this.hint = RetryHint.of(protection.hints());
+        this.deadline = CallerDeadline.of(protection.deadlines());
     }
 
     /** The circuit breakers of every deployment, for metrics and tests. */
@@ -100,6 +106,9 @@ public final class UpstreamCall implements Stage {
         private final long[] notBefore;
         private final int[] failures;
         private final boolean[] excluded;
+        private final RetryBudget[] budget;
+        private final boolean[] tried;
+        private long totalMs;
         private final long startNanos = System.nanoTime();
         private Attempt current;
         private Failure lastFailure;
@@ -119,12 +128,16 @@ public final class UpstreamCall implements Stage {
             Arrays.fill(notBefore, Long.MIN_VALUE);
             this.failures = new int[plan.size()];
             this.excluded = new boolean[plan.size()];
+            this.budget = new RetryBudget[plan.size()];
+            for (int i = 0; i < plan.size(); i++) budget[i] = budgets.of(ex.modelId(), plan.get(i));
+            this.tried = new boolean[plan.size()];
         }
 
         Future<Void> start() {
             ex.attempts(0);
             ex.responseHeaders().set(Headers.SLUICE_ATTEMPTS, "0");
-            totalTimer = vertx.setTimer(timeouts.totalMs(), t -> totalTimeout());
+            totalMs = deadline.totalMs(timeouts.totalMs(), ex::header);
+            totalTimer = vertx.setTimer(totalMs, t -> totalTimeout());
             ex.onCallerGone(this::cancelledByCaller);
             next();
             return done.future();
@@ -149,7 +162,7 @@ public final class UpstreamCall implements Stage {
                 return;
             }
             long elapsedMs = (System.nanoTime() - startNanos) / 1_000_000;
-            if (elapsedMs + waitMs >= timeouts.totalMs()) {
+            if (elapsedMs + waitMs >= totalMs) {
                 giveUp(); // the wait alone would outlast the total timeout
                 return;
             }
@@ -181,12 +194,37 @@ public final class UpstreamCall implements Stage {
                 next();
                 return;
             }
+            if (!admitted(i)) { // this deployment's retry budget is spent
+                circuit[i].onNeutral();
+                excluded[i] = true;
+                next();
+                return;
+            }
             last = i;
             attempts++;
             ex.attempts(attempts);
             ex.responseHeaders().set(Headers.SLUICE_ATTEMPTS, String.valueOf(attempts));
             current = new Attempt(this, plan.get(i), i);
             current.start();
+        }
+
+        /** A request's first attempt on a deployment is a request there; a further one needs its retry budget. */
+        private boolean admitted(int i) {
+            if (tried[i]) return budget[i].tryRetry();
+            tried[i] = true;
+            budget[i].onRequest();
+            return true;
+        }
+
+        /** Until the soonest circuit of the plan may probe, when every one is open; else -1. */
+        private long circuitWaitMs() {
+            long soonest = Long.MAX_VALUE;
+            for (CircuitBreaker c : circuit) {
+                long ms = c.remainingOpenMs();
+                if (ms <= 0) return -1;
+                soonest = Math.min(soonest, ms);
+            }
+            return soonest == Long.MAX_VALUE ? -1 : soonest;
         }
 
         /** An attempt failed before anything reached the caller. */
@@ -225,7 +263,7 @@ public final class UpstreamCall implements Stage {
             }
             finish();
             ex.errorCode(e.error().code());
-            done.tryFail(e);
+            done.tryFail(hint.applyTo(e, lastFailure == null ? -1 : lastFailure.retryAfterMs(), circuitWaitMs()));
         }
 
         void deliverJson(Attempt a, Buffer body, JsonNode root) {
@@ -287,7 +325,7 @@ public final class UpstreamCall implements Stage {
             totalTimer = -1;
             if (finished) return;
             if (current != null) current.abandon();
-            fail(UpstreamErrors.timeout(timeouts.totalMs()));
+            fail(UpstreamErrors.timeout(totalMs));
         }
 
         private void cancelledByCaller() {
@@ -370,7 +408,7 @@ public final class UpstreamCall implements Stage {
                 }
                 request = ar.result();
                 firstByteTimer = vertx.setTimer(timeouts.firstByteMs(),
-                        t -> fail(Failure.transport(UpstreamErrors.timeout(timeouts.firstByteMs()))));
+                        t -> fail(Failure.silent(UpstreamErrors.timeout(timeouts.firstByteMs()))));
                 request.send(r.body()).onComplete(resp -> {
                     cancelTimer(firstByteTimer);
                     if (over) return;
@@ -515,7 +553,7 @@ public final class UpstreamCall implements Stage {
         private void touchIdle() {
             cancelTimer(idleTimer);
             idleTimer = vertx.setTimer(timeouts.idleMs(),
-                    t -> broken(Failure.transport(UpstreamErrors.timeout(timeouts.idleMs()))));
+                    t -> broken(Failure.silent(UpstreamErrors.timeout(timeouts.idleMs()))));
         }
 
         private ApiException connectFailure(Throwable t) {
