@@ -27,6 +27,7 @@ final class LoopbackUpstream implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final AtomicLong calls = new AtomicLong();
+    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
 
     LoopbackUpstream(Script script) {
         try {
@@ -42,6 +43,12 @@ final class LoopbackUpstream implements AutoCloseable {
                 script.answer(ex, n);
             } catch (IOException gone) {
                 // the gateway reset the request (timeout, caller left): nothing to answer
+            } catch (Hang hang) {
+                try {
+                    closed.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
         });
         server.start();
@@ -53,15 +60,18 @@ final class LoopbackUpstream implements AutoCloseable {
                 + "\",\"type\":\"server_error\",\"param\":null,\"code\":null}}", headers);
     }
 
-    /** Never answers until the gateway gives up on the request. */
+    /** Never answers: holds every request until the server closes. */
     static Script hang() {
         return (ex, n) -> {
-            try {
-                Thread.sleep(60_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            throw new Hang();
         };
+    }
+
+    /** Thrown by a script to hold its request open until {@link #close()}. */
+    static final class Hang extends RuntimeException {
+        Hang() {
+            super(null, null, false, false);
+        }
     }
 
     /** A 200 event stream with exactly this text. */
@@ -90,6 +100,7 @@ final class LoopbackUpstream implements AutoCloseable {
 
     @Override
     public void close() {
+        closed.countDown();
         server.stop(0);
         threads.shutdownNow();
     }
