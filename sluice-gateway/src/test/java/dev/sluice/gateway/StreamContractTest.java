@@ -142,6 +142,15 @@ class StreamContractTest {
         assertThat(lines.get(errorAt + 2)).isEqualTo("event: response.failed");
     }
 
+    @Test
+    void aCallerDeclaredTimeoutBoundsTheWaitForTheFirstEventNotTheWholeStream() {
+        // the SDKs' timeout is per read on a stream: a 1.5 s stream under a 1.5 s declared timeout must complete
+        HttpResponse<String> r = gw.post("/v1/chat/completions", fresh("m-sim", "\"stream\":true"), "x-sluice-sim",
+                "tokens=30;tps=20", "x-sluice-timeout-ms", "1500");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(lines(r).getLast()).as(r.body()).isEqualTo("data: [DONE]");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"stream_error_after=2", "disconnect_after=2"})
     void aChatStreamErrorIsAnEventErrorLineFollowedByTheErrorData(String fault) throws Exception {

@@ -300,12 +300,25 @@ public final class UpstreamCall implements Stage {
         void write(String event) {
             if (!started) {
                 started = true;
+                streamStarted();
                 out.setStatusCode(200).setChunked(true)
                         .putHeader("content-type", "text/event-stream; charset=utf-8")
                         .putHeader("cache-control", "no-cache");
             }
             if (ex.endpoint() == Endpoint.RESPONSES) sequence++;
             out.write(event);
+        }
+
+        /**
+         * A caller's declared timeout bounds the wait for the first event; the stream then runs within
+         * {@code total_ms} (the SDKs' timeout is per read on a stream, not for the whole of it).
+         */
+        private void streamStarted() {
+            if (totalMs >= timeouts.totalMs()) return;
+            if (totalTimer >= 0) vertx.cancelTimer(totalTimer);
+            totalMs = timeouts.totalMs();
+            long elapsedMs = (System.nanoTime() - startNanos) / 1_000_000;
+            totalTimer = vertx.setTimer(Math.max(1, totalMs - elapsedMs), t -> totalTimeout());
         }
 
         /** After the first byte: the error goes in-band, then the stream closes without its terminator. */
