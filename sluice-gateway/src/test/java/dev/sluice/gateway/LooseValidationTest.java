@@ -38,7 +38,8 @@ class LooseValidationTest {
 
     static String body(String route, String extra) {
         String base = switch (route) {
-            case CHAT -> "\"model\":\"sim-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
+            case CHAT -> extra.contains("\"messages\"") ? "\"model\":\"sim-mini\""
+                    : "\"model\":\"sim-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
             case IMAGES -> "\"model\":\"sim-image\",\"prompt\":\"a cat\"";
             case EMBEDDINGS -> "\"model\":\"sim-embed\"";
             default -> "\"model\":\"sim-mini\"";
@@ -66,6 +67,8 @@ class LooseValidationTest {
             /v1/chat/completions   | "logit_bias":{"50256":101}                 | invalid_value | logit_bias.50256
             /v1/chat/completions   | "stream_options":{"include_usage":"yes"}   | invalid_type  | stream_options.include_usage
             /v1/chat/completions   | "max_tokens":18446744073709551617          | invalid_value | max_tokens
+            /v1/chat/completions   | "messages":[{"role":"user","content":[1]}]   | invalid_type  | messages[0].content[0]
+            /v1/chat/completions   | "messages":[{"role":"user","content":[{"text":"hi"}]}] |  | messages[0].content[0].type
             /v1/images/generations | "size":"x"                                 | invalid_value | size
             /v1/images/generations | "quality":"x"                              | invalid_value | quality
             /v1/images/generations | "background":"x"                           | invalid_value | background
@@ -91,6 +94,7 @@ class LooseValidationTest {
             /v1/chat/completions   | "response_format":{"type":"json_schema","json_schema":{"name":"s","schema":{}}}
             /v1/chat/completions   | "stop":["a","b"]
             /v1/chat/completions   | "stop":"a"
+            /v1/chat/completions   | "messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}]
             /v1/chat/completions   | "seed":-9223372036854775808
             /v1/chat/completions   | "logit_bias":{"50256":-100}
             /v1/chat/completions   | "stream_options":null

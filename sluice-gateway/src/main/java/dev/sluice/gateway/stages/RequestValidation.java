@@ -26,6 +26,9 @@ import java.util.Set;
 public final class RequestValidation implements Stage {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
+    /** A message's content array: parts such as {@code {"type": "text", "text": …}}. */
+    private static final Param CONTENT_PARTS = Param.optional("content", JsonType.ARRAY)
+            .each(Param.item(JsonType.OBJECT).with(Param.required("type", JsonType.STRING)));
 
     @Override
     public StageOrder order() {
@@ -161,6 +164,7 @@ public final class RequestValidation implements Stage {
                 throw ApiException.at(ErrorKind.INVALID_TYPE, at + ".content", "expected", "a string or an array",
                         "actual", JsonType.of(content).phrase());
             }
+            if (content != null && content.isArray()) checkValue(at + ".content", CONTENT_PARTS, content);
         }
     }
 
