@@ -98,12 +98,17 @@ class RetryProtectionTest {
         clock.advance(Duration.ofMinutes(1)); // a fresh window
         long before = dead.calls();
         int callers = 50;
-        for (int i = 0; i < callers; i++) {
-            HttpResponse<String> r = gw.post("/v1/chat/completions", fresh("m-dead", null));
-            JsonNode e = assertError(r, 503, "server_error", "upstream_unavailable", null, true);
-            assertThat(e.get("message").asText()).endsWith(idSuffix(r));
-            assertThat(r.headers().firstValue("retry-after-ms")).contains(String.valueOf(FLOOR_MS));
-            assertThat(r.headers().firstValue("retry-after")).contains("1");
+        try (CapturedLogs logs = new CapturedLogs()) {
+            for (int i = 0; i < callers; i++) {
+                HttpResponse<String> r = gw.post("/v1/chat/completions", fresh("m-dead", null));
+                JsonNode e = assertError(r, 503, "server_error", "upstream_unavailable", null, true);
+                assertThat(e.get("message").asText()).endsWith(idSuffix(r));
+                assertThat(r.headers().firstValue("retry-after-ms")).contains(String.valueOf(FLOOR_MS));
+                assertThat(r.headers().firstValue("retry-after")).contains("1");
+            }
+            assertThat(logs.lines().stream().filter(l -> l.contains("retry budget spent")).toList())
+                    .as("one line per window, not one per refusal").singleElement().asString()
+                    .contains("deployment=m-dead/d");
         }
         long upstream = dead.calls() - before;
         // without the budget: 3 attempts each = 150; with it: one per caller + 20 % + one retry per 10 s window

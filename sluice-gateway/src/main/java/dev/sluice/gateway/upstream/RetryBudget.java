@@ -14,6 +14,7 @@ import java.time.Clock;
  */
 public final class RetryBudget {
     private static final int BUCKETS = 10;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("sluice.upstream");
 
     private final boolean enabled;
     private final double ratio;
@@ -23,8 +24,17 @@ public final class RetryBudget {
     private final long[] requests = new long[BUCKETS];
     private final long[] retries = new long[BUCKETS];
     private long currentBucket = Long.MIN_VALUE;
+    private final String name;
+    private long deniedSinceLog;
+    private long lastLogBucket = Long.MIN_VALUE;
 
     public RetryBudget(SluiceConfig.RetryBudget settings, Clock clock) {
+        this("", settings, clock);
+    }
+
+    /** @param name {@code model/deployment}, for the log line that says the budget is spent */
+    public RetryBudget(String name, SluiceConfig.RetryBudget settings, Clock clock) {
+        this.name = name;
         this.enabled = settings.enabled();
         this.ratio = settings.ratio();
         this.minRetries = settings.minPerSecond() * settings.windowMs() / 1000.0;
@@ -47,7 +57,16 @@ public final class RetryBudget {
             req += requests[i];
             ret += retries[i];
         }
-        if (ret + 1 > ratio * req + minRetries) return false;
+        if (ret + 1 > ratio * req + minRetries) {
+            deniedSinceLog++;
+            if (lastLogBucket == Long.MIN_VALUE || currentBucket - lastLogBucket >= BUCKETS) { // once per window
+                LOG.warn("retry budget spent: deployment={} requests={} retries={} in the last {}ms; {} retries "
+                        + "refused since the last report", name, req, ret, bucketMs * BUCKETS, deniedSinceLog);
+                lastLogBucket = currentBucket;
+                deniedSinceLog = 0;
+            }
+            return false;
+        }
         retries[index(currentBucket)]++;
         return true;
     }

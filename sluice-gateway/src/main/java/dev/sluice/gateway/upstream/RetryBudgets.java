@@ -19,6 +19,6 @@ public final class RetryBudgets {
     }
 
     public RetryBudget of(String modelId, Deployment d) {
-        return byName.computeIfAbsent(modelId + "/" + d.name(), n -> new RetryBudget(settings, clock));
+        return byName.computeIfAbsent(modelId + "/" + d.name(), n -> new RetryBudget(n, settings, clock));
     }
 }
