@@ -41,6 +41,7 @@ class StreamContractTest {
     static LoopbackUpstream junkLater;
     static LoopbackUpstream notAChunk;
     static LoopbackUpstream responsesJunk;
+    static LoopbackUpstream keepAlives;
     static TestGateway gw;
 
     @BeforeAll
@@ -49,11 +50,13 @@ class StreamContractTest {
         sim = await(SimulatorServer.start(vertx, SimulatorOptions.defaults().withTokensPerSecond(0)));
         junkLater = new LoopbackUpstream(LoopbackUpstream.sse("data: " + CHUNK + "\n\ndata: {\"id\":\"c1\",\"choi\n\n"
                 + "data: [DONE]\n\n"));
-        notAChunk = new LoopbackUpstream(LoopbackUpstream.sse("data: [1,2,3]\n\ndata: [DONE]\n\n"));
+        notAChunk = new LoopbackUpstream(LoopbackUpstream.sse("data: [1,2,3]\n\ndata: " + CHUNK + "\n\ndata: [DONE]\n\n"));
         responsesJunk = new LoopbackUpstream(LoopbackUpstream.sse(
                 "event: response.created\ndata: {\"type\":\"response.created\",\"sequence_number\":0}\n\n"
                         + "event: response.output_text.delta\ndata: <html>oops</html>\n\n"
                         + "event: response.completed\ndata: {\"type\":\"response.completed\"}\n\n"));
+        keepAlives = new LoopbackUpstream(LoopbackUpstream.sse("data: {\"type\":\"ping\"}\n\ndata: \n\ndata: " + CHUNK
+                + "\n\ndata: {}\n\ndata: [DONE]\n\n"));
         String yaml = """
                 simulator:
                   enabled: false
@@ -68,11 +71,12 @@ class StreamContractTest {
                   base_backoff_ms: 1
                   max_backoff_ms: 2
                 models:
-                %s%s%s%s""".formatted(
+                %s%s%s%s%s""".formatted(
                 model("m-sim", dep("a", "sim", sim.baseUrl())),
                 model("m-junk-later", dep("j", "openai", junkLater.baseUrl())),
                 model("m-not-a-chunk", dep("n", "openai", notAChunk.baseUrl())),
-                model("m-responses-junk", dep("r", "openai", responsesJunk.baseUrl())));
+                model("m-responses-junk", dep("r", "openai", responsesJunk.baseUrl())),
+                model("m-keep-alive", dep("k", "openai", keepAlives.baseUrl())));
         gw = new TestGateway(dir, yaml, Clock.systemUTC(), Map.of("UP_KEY", "sk-up-test"));
     }
 
@@ -87,6 +91,7 @@ class StreamContractTest {
         junkLater.close();
         notAChunk.close();
         responsesJunk.close();
+        keepAlives.close();
         await(sim.close());
         await(vertx.close());
     }
@@ -111,6 +116,13 @@ class StreamContractTest {
         assertError(r, 502, "server_error", "bad_gateway", null, true);
         assertThat(r.body()).doesNotContain("[1,2,3]");
         assertThat(notAChunk.calls() - before).isEqualTo(3);
+    }
+
+    @Test
+    void keepAliveEventsThatAreNotChunksAreDroppedWithoutBreakingTheStream() {
+        HttpResponse<String> r = gw.post("/v1/chat/completions", fresh("m-keep-alive", "\"stream\":true"));
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(lines(r)).containsExactly("data: " + CHUNK, "data: [DONE]");
     }
 
     @Test

@@ -7,8 +7,10 @@ import dev.sluice.protocol.SseEvent;
 
 /**
  * What one upstream stream event is for the caller of an endpoint, decided before a byte of it is relayed: a valid
- * event of that endpoint (chat: a JSON chunk object or {@code [DONE]}; Responses: a JSON object with a {@code type}),
- * the upstream's own error, an event without data (nothing to relay), or junk that must never reach the caller.
+ * event of that endpoint (chat: a JSON object with a {@code choices} array, or {@code [DONE]}; Responses: a JSON object
+ * with a {@code type}), the upstream's own error, a harmless event that is not the endpoint's (no data, blank data, a
+ * JSON object without {@code choices} / {@code type}, such as a keep-alive) which is dropped, or junk (not a JSON
+ * object) which breaks the stream and never reaches the caller.
  */
 enum StreamEventCheck {
     RELAY, UPSTREAM_ERROR, SKIP, INVALID;
@@ -18,7 +20,7 @@ enum StreamEventCheck {
     static StreamEventCheck of(Endpoint endpoint, SseEvent ev) {
         if ("error".equals(ev.event()) || "response.failed".equals(ev.event())) return UPSTREAM_ERROR;
         String data = ev.data();
-        if (data == null) return SKIP;
+        if (data == null || data.isBlank()) return SKIP;
         if (ev.isDone()) return endpoint == Endpoint.CHAT_COMPLETIONS ? RELAY : SKIP;
         JsonNode n;
         try {
@@ -30,10 +32,8 @@ enum StreamEventCheck {
         if (n.hasNonNull("error") && !n.has("choices") && !n.has("type")) return UPSTREAM_ERROR;
         String type = n.path("type").asText("");
         if (type.equals("error") || type.equals("response.failed")) return UPSTREAM_ERROR;
-        if (endpoint == Endpoint.RESPONSES) {
-            return n.path("type").isTextual() ? RELAY : INVALID;
-        }
+        if (endpoint == Endpoint.RESPONSES) return n.path("type").isTextual() ? RELAY : SKIP;
         JsonNode choices = n.get("choices");
-        return choices != null && choices.isArray() ? RELAY : INVALID;
+        return choices != null && choices.isArray() ? RELAY : SKIP;
     }
 }
