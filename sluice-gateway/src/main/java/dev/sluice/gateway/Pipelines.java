@@ -12,6 +12,7 @@ import dev.sluice.gateway.stages.IpAllowlist;
 import dev.sluice.gateway.stages.KeyResolver;
 import dev.sluice.gateway.stages.KeyScope;
 import dev.sluice.gateway.stages.ModelAccess;
+import dev.sluice.gateway.stages.ModelFallback;
 import dev.sluice.gateway.stages.ModelListing;
 import dev.sluice.gateway.stages.ModelResolution;
 import dev.sluice.gateway.stages.OrganizationMembership;
@@ -53,12 +54,13 @@ final class Pipelines {
                 new RequestValidation(),
                 new ModelResolution(catalog),
                 new ModelAccess(policies),
-                new ContextWindow(tokens),
+                new ContextWindow(tokens, catalog),
                 idempotency,
                 traffic.quotaCheck(),
                 traffic.rateLimits(),
                 traffic.slowDownGuard(),
                 traffic.admissionControl(),
+                new ModelFallback(catalog, traffic.rateLimits()),
                 upstreamCall));
         Pipeline modelCatalog = new Pipeline(then(access, new ModelListing(catalog, policies)));
         Pipeline files = new Pipeline(then(access, filesApi));

@@ -97,6 +97,12 @@ public enum ErrorKind {
     UNPROCESSABLE_ENTITY(422, "invalid_request_error", "unprocessable_entity", false, NextAction.FIX_REQUEST,
             "the request is well-formed but the object is not in a state that allows it",
             "{detail}"),
+    INVALID_CONFIG(422, "invalid_request_error", "invalid_config", false, NextAction.FIX_REQUEST,
+            "a config reload read a sluice.yaml that fails validation; the running config stays",
+            "The config was not reloaded, the running config stays. {detail}"),
+    CONTENT_FILTERED(400, "invalid_request_error", "content_filter", false, NextAction.FIX_REQUEST,
+            "the model provider's content filter refused the prompt",
+            "The prompt was refused by the model provider's content filter. Please modify your prompt and retry."),
     RATE_LIMIT_REQUESTS(429, "requests", "rate_limit_exceeded", true, NextAction.SLOW_DOWN,
             "a request-count rate limit (RPM, RPD or IPM) was reached",
             "Rate limit reached for {model} in organization {org}{project} on {limit_name} ({limit_abbr}): "
@@ -127,6 +133,9 @@ public enum ErrorKind {
             "the project's request rate jumped far above its recent baseline",
             "Slow Down: your request rate rose suddenly. Return to your earlier rate, hold it for 15 minutes, "
                     + "then increase gradually."),
+    SERVER_SHUTTING_DOWN(503, "server_error", "server_shutting_down", true, NextAction.RETRY_LATER,
+            "the gateway is stopping and its drain deadline (shutdown.drain_ms) cut the request",
+            "The server is shutting down and could not finish this request; please retry it."),
     UPSTREAM_UNAVAILABLE(503, "server_error", "upstream_unavailable", true, NextAction.RETRY_LATER,
             "every upstream deployment of the model is down or its circuit is open",
             "No upstream provider is available for model '{model}' right now. Please try again later."),

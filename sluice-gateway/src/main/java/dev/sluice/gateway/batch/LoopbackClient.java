@@ -35,7 +35,8 @@ final class LoopbackClient implements AutoCloseable {
     record Answer(int status, String requestId, String contentType, Buffer body, boolean throttled) {}
 
     /** Codes that mean "Sluice is shedding load or pacing you", not "this request failed". */
-    private static final Set<String> THROTTLE_CODES = Set.of("rate_limit_exceeded", "server_overloaded", "slow_down");
+    private static final Set<String> THROTTLE_CODES = Set.of("rate_limit_exceeded", "server_overloaded", "slow_down",
+            "server_shutting_down"); // a drain cut the line: not a result, the next start sends it again
     static final long MAX_THROTTLE_WAIT_MS = 60_000;
 
     private final Vertx vertx;

@@ -34,7 +34,6 @@ public final class ConfigLoader {
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
-    private static final Set<String> PROVIDERS = Set.of("sim", "openai", "detail");
     private static final Set<String> MODALITIES = Set.of("chat", "embeddings", "images");
 
     /** Values given on the command line; null = not given. */
@@ -212,23 +211,26 @@ public final class ConfigLoader {
             for (int d = 0; d < m.deployments().size(); d++) {
                 SluiceConfig.ModelDeployment dep = m.deployments().get(d);
                 String dk = k + ".deployments[" + d + "]";
-                require(dep.provider() != null && PROVIDERS.contains(dep.provider()), dk + ".provider",
-                        "must be one of " + PROVIDERS.stream().sorted().toList());
-                require(!"sim".equals(dep.provider()) || dep.baseUrl() != null || c.simulator().enabled(),
-                        dk + ".base_url", "is required when the embedded simulator is disabled");
-                require("sim".equals(dep.provider()) || dep.baseUrl() != null, dk + ".base_url", "is required");
-                if (dep.baseUrl() != null) {
-                    require(dep.baseUrl().startsWith("http://") || dep.baseUrl().startsWith("https://"),
-                            dk + ".base_url", "must start with http:// or https://");
-                }
+                ProviderConfig.validate(dep, dk, c.simulator().enabled());
                 require(dep.weight() == null || dep.weight() > 0, dk + ".weight", "must be > 0");
                 require((dep.weight() == null) == (m.deployments().getFirst().weight() == null), dk + ".weight",
                         "must be set on every deployment of the model or on none (weighted or ordered routing)");
                 names.add(dep.name());
             }
         }
+        FallbackConfig.validate(c.models());
         validateTraffic(c);
+        validateOperations(c);
         validateRetryProtection(c);
+    }
+
+    /** The shutdown, reload and log sections. */
+    private static void validateOperations(SluiceConfig c) {
+        require(c.shutdown() != null && c.shutdown().drainMs() >= 0 && c.shutdown().drainMs() <= 3_600_000,
+                "shutdown.drain_ms", "must be between 0 and 3600000");
+        require(c.reload() != null, "reload", "is required");
+        require(c.log() != null && Set.of("auto", "json", "text").contains(c.log().format()), "log.format",
+                "must be one of [auto, json, text], not '" + (c.log() == null ? null : c.log().format()) + "'");
     }
 
     /** The retry budget, retry hints and caller deadlines (docs/upstreams.md, "Retries that fit the callers"). */

@@ -15,6 +15,9 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
                            Idempotency idempotency, List<String> trustedProxies, Region region, Access access,
                            Limits limits, Redis redis, Quotas quotas, Overload overload, SlowDown slowDown,
                            FileLimits files, BatchSettings batch,
+                           Shutdown shutdown,
+                           Reload reload,
+                           Log log,
                            RetryBudget retryBudget,
                            RetryHints retryHints,
                            CallerDeadlines callerDeadlines) {
@@ -87,14 +90,32 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
     public record Idempotency(String backend, String redisUrl, String keyPrefix, long ttlMs, long maxBytes,
                               boolean failOpen) {}
 
+    /**
+     * A model. {@code fallbacks}: other models tried in order when all deployments fail with a retryable or
+     * unavailable error; {@code contextWindowFallbacks}: larger-context models used instead of answering
+     * context_length_exceeded.
+     */
     public record Model(String id, String family, String modality, int contextWindow, int maxOutputTokens,
-                        String tokenizer, Price price, List<ModelDeployment> deployments) {}
+                        String tokenizer, Price price, List<ModelDeployment> deployments,
+                        List<String> fallbacks,
+                        List<String> contextWindowFallbacks) {}
 
     public record Price(@JsonProperty("input_per_1m") double inputPer1m,
                         @JsonProperty("output_per_1m") double outputPer1m) {}
 
+    /**
+     * One deployment of a model. {@code apiKeyFile} is read when {@code apiKeyEnv} is not set; {@code region},
+     * {@code apiVersion} and {@code auth} are read by the providers that use them (docs/providers.md).
+     * {@code forwardSimHeader} sends the caller's {@code x-sluice-sim} along, for a deployment that points at a
+     * {@code sluice sim} provider flavor (tests, demos); never set it for a real provider.
+     */
     public record ModelDeployment(String name, String provider, String baseUrl, String model, String apiKeyEnv,
-                                  Integer weight) {}
+                                  Integer weight,
+                                  String apiKeyFile,
+                                  String region,
+                                  String apiVersion,
+                                  String auth,
+                                  Boolean forwardSimHeader) {}
 
     /** Files API uploads: at most {@code maxBytes} bytes and {@code maxLines} lines (JSONL). */
     public record FileLimits(long maxBytes, int maxLines) {}
@@ -143,4 +164,16 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
 
     /** Slow Down per project: refuse when the last minute exceeds {@code floorRpm} and {@code factor} x the 15-minute average. */
     public record SlowDown(boolean enabled, long floorRpm, double factor, double ramp) {}
+
+    /**
+     * Graceful drain on SIGTERM: in-flight requests and streams get up to {@code drainMs} to finish; then what is
+     * left ends with 503 server_shutting_down (in-band once a stream has started).
+     */
+    public record Shutdown(long drainMs) {}
+
+    /** Hot reload (SIGHUP, {@code POST /v1/config/reload}); {@code watch}: also when the config file changes. */
+    public record Reload(boolean watch) {}
+
+    /** Log lines: {@code auto} (text on a terminal, JSON otherwise), {@code json} or {@code text}. */
+    public record Log(String format) {}
 }

@@ -28,8 +28,16 @@ public final class AdminApi {
     private final PrometheusMeterRegistry metrics;
     private final String adminToken;
     private final List<AdminRoutes> groups;
+    private final java.util.function.BooleanSupplier draining;
 
     public AdminApi(Vertx vertx, PrometheusMeterRegistry metrics, String adminToken, List<AdminRoutes> groups) {
+        this(vertx, metrics, adminToken, groups, () -> false);
+    }
+
+    /** @param draining true once the gateway is stopping: {@code /health/ready} then answers 503 "draining" */
+    public AdminApi(Vertx vertx, PrometheusMeterRegistry metrics, String adminToken, List<AdminRoutes> groups,
+                    java.util.function.BooleanSupplier draining) {
+        this.draining = draining;
         this.vertx = vertx;
         this.metrics = metrics;
         this.adminToken = adminToken;
@@ -51,8 +59,11 @@ public final class AdminApi {
         });
         r.get("/health/live").handler(ctx -> ctx.response().putHeader("content-type", "application/json")
                 .end("{\"status\":\"ok\"}"));
-        r.get("/health/ready").handler(ctx -> ctx.response().putHeader("content-type", "application/json")
-                .end("{\"status\":\"ready\"}"));
+        r.get("/health/ready").handler(ctx -> {
+            boolean stopping = draining.getAsBoolean();
+            ctx.response().setStatusCode(stopping ? 503 : 200).putHeader("content-type", "application/json")
+                    .end(stopping ? "{\"status\":\"draining\"}" : "{\"status\":\"ready\"}");
+        });
         r.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
         r.route("/v1/*").handler(this::authenticate);

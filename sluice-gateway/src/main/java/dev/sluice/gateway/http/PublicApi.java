@@ -39,6 +39,7 @@ public final class PublicApi {
     private final io.micrometer.core.instrument.MeterRegistry metrics;
     private final dev.sluice.gateway.usage.UsageSink usage;
     private final dev.sluice.gateway.access.TrustedProxies trustedProxies;
+    private final dev.sluice.gateway.lifecycle.InFlightRequests inFlight;
 
     /**
      * @param testFault called before each pipeline runs; tests use it to throw and prove the failure handler leaks
@@ -53,6 +54,16 @@ public final class PublicApi {
     public PublicApi(Vertx vertx, Map<Endpoint, Pipeline> pipelines, long maxBodyBytes, Consumer<Exchange> testFault,
                      io.micrometer.core.instrument.MeterRegistry metrics, dev.sluice.gateway.usage.UsageSink usage,
                      dev.sluice.gateway.access.TrustedProxies trustedProxies) {
+        this(vertx, pipelines, maxBodyBytes, testFault, metrics, usage, trustedProxies,
+                new dev.sluice.gateway.lifecycle.InFlightRequests());
+    }
+
+    /** @param inFlight counts requests until their usage is recorded, for the graceful drain */
+    public PublicApi(Vertx vertx, Map<Endpoint, Pipeline> pipelines, long maxBodyBytes, Consumer<Exchange> testFault,
+                     io.micrometer.core.instrument.MeterRegistry metrics, dev.sluice.gateway.usage.UsageSink usage,
+                     dev.sluice.gateway.access.TrustedProxies trustedProxies,
+                     dev.sluice.gateway.lifecycle.InFlightRequests inFlight) {
+        this.inFlight = inFlight;
         this.trustedProxies = trustedProxies;
         this.usage = usage;
         this.vertx = vertx;
@@ -87,8 +98,11 @@ public final class PublicApi {
     private void begin(RoutingContext ctx) {
         RequestScope scope = new RequestScope(RequestIds.next(), System.nanoTime());
         ctx.put(RequestScope.KEY, scope);
+        scope.ticket = inFlight.enter(vertx.getOrCreateContext());
         HttpServerRequest req = ctx.request();
         HttpServerResponse res = ctx.response();
+        // Draining: answer what arrives on an open connection, then close it (the listener takes no new ones).
+        if (inFlight.draining()) res.putHeader("connection", "close");
         res.headersEndHandler(v -> {
             res.putHeader(Headers.REQUEST_ID, scope.requestId);
             res.putHeader(Headers.OPENAI_VERSION, Headers.OPENAI_VERSION_VALUE);
@@ -118,8 +132,11 @@ public final class PublicApi {
         metrics.counter("sluice_requests", "route", scope.route == null ? "unmatched" : scope.route,
                 "status", String.valueOf(status)).increment();
         Exchange ex = scope.exchange;
-        if (ex == null || ex.caller() == null || !ex.endpoint().modelRequest() || ex.modelId() == null) return;
-        if (ex.replay()) return; // an Idempotency-Key replay: the original request already has its record
+        if (ex == null || ex.caller() == null || !ex.endpoint().modelRequest() || ex.modelId() == null
+                || ex.replay()) { // a replay: the original request already has its record
+            scope.ticket.leave();
+            return;
+        }
         dev.sluice.gateway.usage.Outcome outcome = ex.outcome() != null ? ex.outcome()
                 : status == 499 ? dev.sluice.gateway.usage.Outcome.CANCELLED
                 : status < 400 ? dev.sluice.gateway.usage.Outcome.COMPLETED : dev.sluice.gateway.usage.Outcome.FAILED;
@@ -129,7 +146,13 @@ public final class PublicApi {
                 ex.modelId(), ex.endpoint().route(), ex.promptTokens(), ex.completionTokens(), outcome, code, status,
                 ex.upstreamRequestId(), ex.attempts(), ex.stream());
         // Stages' end-of-request work (limit corrections, admission release) first, then the ledger.
-        ex.finished(record).onComplete(ar -> usage.record(record));
+        ex.finished(record).onComplete(ar -> {
+            try {
+                usage.record(record);
+            } finally {
+                scope.ticket.leave();
+            }
+        });
     }
 
     private void run(RoutingContext ctx, Endpoint endpoint) {
@@ -143,6 +166,7 @@ public final class PublicApi {
         ex.response(ctx.response());
         ex.request(req);
         scope.exchange = ex;
+        scope.ticket.exchange(ex);
         try {
             testFault.accept(ex);
         } catch (RuntimeException fault) {

@@ -12,6 +12,8 @@ final class RequestScope {
     Exchange exchange;
     boolean finished;
     dev.sluice.gateway.access.ClientAddress client;
+    /** Counts the request as in flight until its usage record is written (graceful drain). */
+    dev.sluice.gateway.lifecycle.InFlightRequests.Ticket ticket;
 
     RequestScope(String requestId, long startNanos) {
         this.requestId = requestId;

@@ -21,5 +21,6 @@ public enum StageOrder {
     SLOW_DOWN_GUARD,
     ADMISSION_CONTROL,
     USAGE_RECORDING,
+    MODEL_FALLBACK,
     TERMINAL
 }

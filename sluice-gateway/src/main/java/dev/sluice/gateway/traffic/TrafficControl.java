@@ -160,6 +160,19 @@ public final class TrafficControl implements AutoCloseable {
         quotaRules.replace(quotaSettings.budgets(), quotaSettings.creditTotals());
     }
 
+    /**
+     * Applies the reloadable traffic settings of a reloaded config: the per-family limit defaults, the budget and
+     * credit defaults and the Slow Down thresholds (turning Slow Down on or off needs a restart). Counters,
+     * reservations and spend carry over.
+     */
+    public void reconfigure(SluiceConfig cfg) {
+        limitRules.replaceDefaults(cfg.limits().defaults());
+        quotaRules.replaceDefaults(cfg.quotas());
+        if (stages.slowDownGuard() instanceof SlowDownGuard g && cfg.slowDown().enabled()) {
+            g.replaceRule(SlowDownRule.of(cfg.slowDown()));
+        }
+    }
+
     /** Re-reads the spend totals (other gateways' spend included). Blocking. */
     public void refreshSpend() {
         Map<SpendBook.Key, Long> taken = spend.takeCommitted();

@@ -93,6 +93,19 @@ public final class CircuitBreaker {
         }
     }
 
+    /**
+     * The provider refused the deployment's account for a long time (a monthly spend cap): open the circuit now,
+     * whatever the count, so only one probe per cool-down goes there until the operator fixes the account.
+     */
+    public synchronized void trip() {
+        probeInFlight = false;
+        consecutiveFailures = threshold;
+        if (!open) LOG.warn("circuit opened: deployment={} refused by its provider account; probe in {}ms", name,
+                coolDown.toMillis());
+        open = true;
+        openedAt = clock.instant();
+    }
+
     /** The attempt said nothing about health (rate limited, cancelled, a fault the caller asked for). */
     public synchronized void onNeutral() {
         probeInFlight = false;

@@ -13,7 +13,6 @@ import dev.sluice.gateway.usage.Outcome;
 import dev.sluice.protocol.ApiError;
 import dev.sluice.protocol.ErrorKind;
 import dev.sluice.protocol.Headers;
-import dev.sluice.protocol.SseDecoder;
 import dev.sluice.protocol.SseEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -139,6 +138,7 @@ public final class UpstreamCall implements Stage {
             totalMs = deadline.totalMs(timeouts.totalMs(), ex::header);
             totalTimer = vertx.setTimer(totalMs, t -> totalTimeout());
             ex.onCallerGone(this::cancelledByCaller);
+            ex.onAbort(this::aborted);
             next();
             return done.future();
         }
@@ -350,10 +350,26 @@ public final class UpstreamCall implements Stage {
             done.tryComplete();
         }
 
+        /** The gateway is stopping and its drain deadline came: an HTTP error, or in-band once streaming. */
+        private void aborted(ApiException e) {
+            if (finished) return;
+            if (current != null) current.abandon();
+            fail(e);
+        }
+
         private void finish() {
             finished = true;
             if (waitTimer >= 0) vertx.cancelTimer(waitTimer);
             if (totalTimer >= 0) vertx.cancelTimer(totalTimer);
+        }
+
+        /** The provider's own token counts for the stream (a translated provider's usage event). */
+        void usageReported(StreamTranslator.Usage u) {
+            if (u.promptTokens() >= 0) ex.promptTokens(u.promptTokens());
+            if (u.completionTokens() >= 0) {
+                usageSeen = true;
+                ex.completionTokens(u.completionTokens());
+            }
         }
 
         /**
@@ -391,6 +407,7 @@ public final class UpstreamCall implements Stage {
         private final int index;
         private final ProviderAdapter adapter;
         private final CircuitBreaker breaker;
+        private final ProviderAdapter.Target target;
         private HttpClientRequest request;
         private long firstByteTimer = -1, idleTimer = -1;
         private boolean over, judged;
@@ -402,12 +419,19 @@ public final class UpstreamCall implements Stage {
             this.index = index;
             this.adapter = ProviderAdapters.of(deployment.provider());
             this.breaker = call.circuit[index];
+            this.target = new ProviderAdapter.Target(deployment, settings.baseUrls().apply(deployment), settings.env(),
+                    settings.clock());
         }
 
         void start() {
-            ProviderAdapter.Request r = adapter.request(deployment, settings.baseUrls().apply(deployment), ex,
-                    settings.env());
-            RequestOptions ro = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(r.url())
+            ProviderAdapter.Request r;
+            try {
+                r = adapter.request(target, ex);
+            } catch (ApiException cannotServe) {
+                fail(Failure.otherDeployment(cannotServe, Failure.Health.NEUTRAL));
+                return;
+            }
+            RequestOptions ro = new RequestOptions().setMethod(HttpMethod.valueOf(r.method())).setAbsoluteURI(r.url())
                     .setConnectTimeout(timeouts.connectMs());
             r.headers().forEach(ro::putHeader);
             http.request(ro).onComplete(ar -> {
@@ -440,6 +464,7 @@ public final class UpstreamCall implements Stage {
                 case FAILURE -> breaker.onFailure();
                 case ALIVE -> breaker.onSuccess();
                 case NEUTRAL -> breaker.onNeutral();
+                case TRIPPED -> breaker.trip();
             }
         }
 
@@ -472,6 +497,7 @@ public final class UpstreamCall implements Stage {
                 ex.responseHeaders().set(Headers.UPSTREAM_REQUEST_ID, upstreamId);
                 ex.upstreamRequestId(upstreamId);
             }
+            adapter.limits(resp.headers(), settings.clock()).applyTighter(ex.responseHeaders());
             int status = resp.statusCode();
             if (status != 200 || !ex.stream()) {
                 resp.body().onComplete(b -> {
@@ -481,10 +507,8 @@ public final class UpstreamCall implements Stage {
                     } else if (status >= 200 && status < 300) {
                         answered(b.result());
                     } else {
-                        ApiException mapped = adapter.error(status, b.result().toString(StandardCharsets.UTF_8),
-                                ex.modelId(), deployment.name());
-                        long retryAfter = RetryPolicy.retryAfterMs(resp.headers()::get, settings.clock());
-                        fail(Failure.ofStatus(status, mapped, retryAfter));
+                        fail(adapter.failure(target, ex, status, resp.headers(),
+                                b.result().toString(StandardCharsets.UTF_8)));
                     }
                 });
                 return;
@@ -493,38 +517,25 @@ public final class UpstreamCall implements Stage {
         }
 
         private void answered(Buffer body) {
-            JsonNode root;
-            try {
-                root = JSON.readTree(body.getBytes());
-            } catch (Exception e) {
-                root = null;
+            switch (adapter.translateResponse(target, ex, body)) {
+                case ProviderAdapter.Answer.Failed f -> fail(f.failure());
+                case ProviderAdapter.Answer.Ok ok -> {
+                    over = true;
+                    call.deliverJson(this, ok.body(), ok.root());
+                }
             }
-            if (root == null || !root.isObject() || adapter.carriesError(root)) {
-                fail(Failure.garbage());
-                return;
-            }
-            over = true;
-            call.deliverJson(this, body, root);
         }
 
         private void relayStream(HttpClientResponse resp) {
-            SseDecoder decoder = new SseDecoder();
+            StreamTranslator translator = adapter.streamTranslator(target, ex);
             boolean[] terminated = {false};
             touchIdle();
             resp.handler(buf -> {
                 if (over) return;
                 touchIdle();
-                for (SseEvent ev : decoder.feed(buf.toString(StandardCharsets.UTF_8))) {
+                for (StreamTranslator.Item item : translator.feed(buf)) {
                     if (over) return;
-                    StreamEventCheck check = StreamEventCheck.of(ex.endpoint(), ev);
-                    if (check == StreamEventCheck.SKIP) continue;
-                    if (check != StreamEventCheck.RELAY) { // the upstream's error, or junk never relayed
-                        broken(Failure.garbage());
-                        return;
-                    }
-                    call.write(ev.encode());
-                    call.countDelivered(ev);
-                    if (ev.isDone() || "response.completed".equals(ev.event())) terminated[0] = true;
+                    if (!relay(item, terminated)) return;
                     HttpServerResponse out = call.out;
                     if (out.writeQueueFull()) {
                         resp.pause();
@@ -535,12 +546,8 @@ public final class UpstreamCall implements Stage {
             resp.exceptionHandler(err -> broken(Failure.transport(ApiException.of(ErrorKind.BAD_GATEWAY))));
             resp.endHandler(v -> {
                 if (over) return;
-                for (SseEvent ev : decoder.finish()) {
-                    StreamEventCheck check = StreamEventCheck.of(ex.endpoint(), ev);
-                    if (check == StreamEventCheck.SKIP) continue;
-                    if (check != StreamEventCheck.RELAY) break; // not relayed; the stream counts as broken below
-                    call.write(ev.encode());
-                    if (ev.isDone() || "response.completed".equals(ev.event())) terminated[0] = true;
+                for (StreamTranslator.Item item : translator.end()) {
+                    if (over || !relay(item, terminated)) return;
                 }
                 if (!terminated[0]) {
                     broken(Failure.garbage());
@@ -561,6 +568,31 @@ public final class UpstreamCall implements Stage {
             }
             stop();
             call.brokenMidStream(this, f.error());
+        }
+
+        /** Relays one translated piece of the stream; false when it ended the attempt (an error). */
+        private boolean relay(StreamTranslator.Item item, boolean[] terminated) {
+            switch (item) {
+                case StreamTranslator.Error e -> {
+                    broken(e.failure());
+                    return false;
+                }
+                case StreamTranslator.Usage u -> call.usageReported(u);
+                case StreamTranslator.Event e -> {
+                    SseEvent ev = e.event();
+                    StreamEventCheck check = StreamEventCheck.of(ex.endpoint(), ev);
+                    if (check == StreamEventCheck.SKIP) return true;
+                    if (check != StreamEventCheck.RELAY) { // the upstream's error, or junk: never relayed
+                        broken(Failure.garbage());
+                        return false;
+                    }
+                    call.write(ev.encode());
+                    call.countDelivered(ev);
+                    if (ev.isDone() || "response.completed".equals(ev.event())
+                            || "response.incomplete".equals(ev.event())) terminated[0] = true;
+                }
+            }
+            return true;
         }
 
         private void touchIdle() {
