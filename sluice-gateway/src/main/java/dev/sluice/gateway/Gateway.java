@@ -194,17 +194,27 @@ public final class Gateway implements AutoCloseable {
             Stage batchesApi = new dev.sluice.gateway.batch.BatchesApi(batches);
             InFlightRequests inFlight = new InFlightRequests();
             metrics.gauge("sluice_requests_in_flight", inFlight, InFlightRequests::count);
+            dev.sluice.gateway.console.TrafficSeries series = new dev.sluice.gateway.console.TrafficSeries(options.clock());
             PublicApi api = new PublicApi(vertx, Pipelines.build(keys, new CachedPolicyResolver(vertx, policyCache),
                     countries, options.clock(), catalog, new TokenCounter(), idempotency, traffic.stages(),
                     live.meter(call), filesApi, batchesApi),
                     cfg.maxBodyBytes(), options.testFault(), metrics, usage, TrustedProxies.parse(cfg.trustedProxies()),
-                    inFlight);
+                    inFlight, series);
+            dev.sluice.gateway.console.Console.Settings consoleSettings = new dev.sluice.gateway.console.Console.Settings(
+                    java.time.Duration.ofMillis(cfg.console().sessionTtlMs()),
+                    java.time.Duration.ofMillis(cfg.console().signInDelayMs()));
+            dev.sluice.gateway.console.Console console = new dev.sluice.gateway.console.Console(vertx, token[0],
+                    consoleSettings, new dev.sluice.gateway.console.ConsoleSessions(options.clock(), new SecureRandom(),
+                    consoleSettings.sessionTtl()),
+                    new dev.sluice.gateway.console.ConsoleData(series, db, batches, fileStorage, call.breakers(), catalog,
+                    metrics, new dev.sluice.gateway.store.AuditLog(db, options.clock()),
+                    dev.sluice.gateway.console.Runbook.load(), options.clock(), traffic.rateLimiter()));
             HttpServer pub = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
                     .setPort(cfg.port()).setCompressionSupported(false).setHttp2ClearTextEnabled(false)).requestHandler(api.router()).listen());
             HttpServer admin = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
                     .setPort(cfg.adminPort())).requestHandler(new AdminApi(vertx, metrics, token[0],
                     adminRoutes(new AdminContext(store, keyLookup, policyCache, catalog,
-                    options.clock()), traffic, new ConfigRoutes(reloader)), inFlight::draining).router()).listen());
+                    options.clock()), traffic, new ConfigRoutes(reloader), console), inFlight::draining).router()).listen());
             Gateway gateway = new Gateway(vertx, db, sim, pub, admin, upstream, demo, token[0], token[1] != null,
                     traffic);
             batches.start(cfg.host(), pub.actualPort());
@@ -232,12 +242,14 @@ public final class Gateway implements AutoCloseable {
     /** The admin endpoint groups, in mount order. */
     private static List<dev.sluice.gateway.admin.AdminRoutes> adminRoutes(AdminContext access,
                                                                         TrafficControl traffic,
-                                                                        dev.sluice.gateway.admin.AdminRoutes config) {
+                                                                        dev.sluice.gateway.admin.AdminRoutes config,
+                                                                        dev.sluice.gateway.admin.AdminRoutes console) {
         List<dev.sluice.gateway.admin.AdminRoutes> groups = new java.util.ArrayList<>(List.of(
                 new OrganizationRoutes(access), new ProjectRoutes(access), new ApiKeyRoutes(access),
                 new ServiceAccountRoutes(access), new UserRoutes(access), new AccessPolicyRoutes(access)));
         groups.addAll(traffic.adminRoutes());
         groups.add(config);
+        groups.add(console); // the admin console under /console (its own sign-in, not the bearer token)
         return groups;
     }
 

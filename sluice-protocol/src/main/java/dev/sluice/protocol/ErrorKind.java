@@ -141,7 +141,14 @@ public enum ErrorKind {
             "No upstream provider is available for model '{model}' right now. Please try again later."),
     UPSTREAM_TIMEOUT(504, "server_error", "upstream_timeout", true, NextAction.RETRY_LATER,
             "the upstream provider did not answer within the timeout",
-            "The upstream provider did not respond within {timeout}.");
+            "The upstream provider did not respond within {timeout}."),
+    CONSOLE_SIGN_IN_REQUIRED(401, "invalid_request_error", "console_sign_in_required", false, NextAction.FIX_ACCESS,
+            "an admin console call has no live session: never signed in, signed out, or expired",
+            "Sign in to the Sluice console: this session is missing, expired or signed out."),
+    CONSOLE_CSRF_REFUSED(403, "invalid_request_error", "csrf_check_failed", false, NextAction.FIX_ACCESS,
+            "an admin console change came without the session's CSRF token or from another origin",
+            "This change was refused: it did not carry the console's CSRF token or did not come from the "
+                    + "console's own origin. Reload the console page and try again.");
 
     /** Where unknown_url points callers. */
     public static final String DOCS_URL = "https://platform.openai.com/docs/api-reference";

@@ -294,6 +294,11 @@ public final class ConfigLoader {
         require(sd.floorRpm() >= 1, "slow_down.floor_rpm", "must be >= 1");
         require(sd.factor() >= 1, "slow_down.factor", "must be >= 1");
         require(sd.ramp() >= 0, "slow_down.ramp", "must be >= 0");
+        SluiceConfig.Console con = c.console();
+        require(con != null, "console", "is required");
+        require(con.sessionTtlMs() >= 60_000, "console.session_ttl_ms", "must be >= 60000 (one minute)");
+        require(con.signInDelayMs() >= 1 && con.signInDelayMs() <= 60_000, "console.sign_in_delay_ms",
+                "must be between 1 and 60000");
     }
 
     /** The largest limit value: keeps the bucket arithmetic (limit x window in ms) inside 64 bits. */

@@ -18,6 +18,7 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
                            Shutdown shutdown,
                            Reload reload,
                            Log log,
+                           Console console,
                            RetryBudget retryBudget,
                            RetryHints retryHints,
                            CallerDeadlines callerDeadlines) {
@@ -176,4 +177,7 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
 
     /** Log lines: {@code auto} (text on a terminal, JSON otherwise), {@code json} or {@code text}. */
     public record Log(String format) {}
+
+    /** The admin console: how long a signed-in session lasts, and how long a wrong admin token waits for its answer. */
+    public record Console(long sessionTtlMs, long signInDelayMs) {}
 }

@@ -40,6 +40,7 @@ public final class PublicApi {
     private final dev.sluice.gateway.usage.UsageSink usage;
     private final dev.sluice.gateway.access.TrustedProxies trustedProxies;
     private final dev.sluice.gateway.lifecycle.InFlightRequests inFlight;
+    private final dev.sluice.gateway.usage.RequestObserver observer;
 
     /**
      * @param testFault called before each pipeline runs; tests use it to throw and prove the failure handler leaks
@@ -63,6 +64,17 @@ public final class PublicApi {
                      io.micrometer.core.instrument.MeterRegistry metrics, dev.sluice.gateway.usage.UsageSink usage,
                      dev.sluice.gateway.access.TrustedProxies trustedProxies,
                      dev.sluice.gateway.lifecycle.InFlightRequests inFlight) {
+        this(vertx, pipelines, maxBodyBytes, testFault, metrics, usage, trustedProxies, inFlight,
+                dev.sluice.gateway.usage.RequestObserver.NONE);
+    }
+
+    /** @param observer told about every finished request (the admin console's traffic series) */
+    public PublicApi(Vertx vertx, Map<Endpoint, Pipeline> pipelines, long maxBodyBytes, Consumer<Exchange> testFault,
+                     io.micrometer.core.instrument.MeterRegistry metrics, dev.sluice.gateway.usage.UsageSink usage,
+                     dev.sluice.gateway.access.TrustedProxies trustedProxies,
+                     dev.sluice.gateway.lifecycle.InFlightRequests inFlight,
+                     dev.sluice.gateway.usage.RequestObserver observer) {
+        this.observer = observer;
         this.inFlight = inFlight;
         this.trustedProxies = trustedProxies;
         this.usage = usage;
@@ -106,7 +118,8 @@ public final class PublicApi {
         res.headersEndHandler(v -> {
             res.putHeader(Headers.REQUEST_ID, scope.requestId);
             res.putHeader(Headers.OPENAI_VERSION, Headers.OPENAI_VERSION_VALUE);
-            res.putHeader(Headers.PROCESSING_MS, String.valueOf((System.nanoTime() - scope.startNanos) / 1_000_000));
+            scope.headersNanos = System.nanoTime() - scope.startNanos;
+            res.putHeader(Headers.PROCESSING_MS, String.valueOf(scope.headersNanos / 1_000_000));
             if (scope.exchange != null) {
                 scope.exchange.responseHeaders().forEach(h -> res.headers().set(h.getKey(), h.getValue()));
             }
@@ -132,6 +145,7 @@ public final class PublicApi {
         metrics.counter("sluice_requests", "route", scope.route == null ? "unmatched" : scope.route,
                 "status", String.valueOf(status)).increment();
         Exchange ex = scope.exchange;
+        observe(scope, status);
         if (ex == null || ex.caller() == null || !ex.endpoint().modelRequest() || ex.modelId() == null
                 || ex.replay()) { // a replay: the original request already has its record
             scope.ticket.leave();
@@ -153,6 +167,17 @@ public final class PublicApi {
                 scope.ticket.leave();
             }
         });
+    }
+
+    private void observe(RequestScope scope, int status) {
+        Exchange ex = scope.exchange;
+        String code = ex != null && ex.errorCode() != null ? ex.errorCode() : scope.errorCode;
+        boolean stream = ex != null && ex.stream();
+        observer.finished(status, code, System.nanoTime() - scope.startNanos,
+                stream && status < 400 ? scope.headersNanos : -1,
+                ex == null ? 0 : ex.promptTokens(), ex == null ? 0 : ex.completionTokens(),
+                ex == null ? 0 : ex.attempts(),
+                stream && status < 400 && ex.outcome() == dev.sluice.gateway.usage.Outcome.FAILED);
     }
 
     private void run(RoutingContext ctx, Endpoint endpoint) {

@@ -67,6 +67,7 @@ public final class TrafficControl implements AutoCloseable {
     private final UsageLedger ledger;
     private final TrafficStages stages;
     private final List<AdminRoutes> adminRoutes;
+    private RateLimiter rateLimiter;
     private final long[] timers;
     private final AtomicBoolean reloading = new AtomicBoolean();
     private final AtomicBoolean refreshing = new AtomicBoolean();
@@ -94,7 +95,7 @@ public final class TrafficControl implements AutoCloseable {
                 ? new AdmissionControl(vertx, cfg.overload(), metrics)
                 : new TrafficStages.PassThrough(StageOrder.ADMISSION_CONTROL);
         this.stages = new TrafficStages(new QuotaCheck(quotaRules, spend, metrics),
-                new RateLimits(new RateLimiter(limitRules, limitStore, clock), cfg.limits().failOpen(), metrics),
+                new RateLimits(rateLimiter = new RateLimiter(limitRules, limitStore, clock), cfg.limits().failOpen(), metrics),
                 slowDown, admission);
         AdminOwners owners = new AdminOwners(db, clock);
         this.adminRoutes = List.of(
@@ -148,6 +149,9 @@ public final class TrafficControl implements AutoCloseable {
     public UsageLedger ledger() { return ledger; }
 
     public SpendBook spend() { return spend; }
+
+    /** The rate limiter (the console reads its headroom). */
+    public RateLimiter rateLimiter() { return rateLimiter; }
 
     public List<AdminRoutes> adminRoutes() { return adminRoutes; }
 
