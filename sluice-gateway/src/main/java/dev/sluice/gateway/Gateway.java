@@ -167,7 +167,7 @@ public final class Gateway implements AutoCloseable {
                     d -> d.baseUrl() != null ? stripSlash(d.baseUrl()) : simBase;
             UpstreamCall call = new UpstreamCall(vertx, upstream, new UpstreamCall.Settings(cfg.upstreamTimeouts(),
                     RetryPolicy.of(cfg.upstreamRetries()), cfg.circuitBreaker(), baseUrls, env, options.clock(),
-                    new java.util.Random()));
+                    new java.util.Random()), dev.sluice.gateway.upstream.RetryProtection.of(cfg));
             DetailAdapter.checkContextWindows(upstream, catalog, baseUrls, env);
             Stage idempotency = new Idempotency(idempotencyStore(vertx, cfg, options.clock()),
                     java.time.Duration.ofMillis(cfg.upstreamTimeouts().totalMs()).plusMinutes(1),

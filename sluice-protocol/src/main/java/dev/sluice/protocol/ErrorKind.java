@@ -121,8 +121,8 @@ public enum ErrorKind {
             "You exceeded your current quota, please check your plan and billing details."),
     INTERNAL_ERROR(500, "server_error", "internal_error", true, NextAction.RETRY_LATER,
             "an unexpected fault inside Sluice",
-            "The server had an error while processing your request. Include request id {request_id} if you "
-                    + "contact support."),
+            "The server had an error while processing your request. Sorry about that! (Please include the "
+                    + "request ID {request_id} in your message.)"),
     BAD_GATEWAY(502, "server_error", "bad_gateway", true, NextAction.RETRY_LATER,
             "the upstream provider answered garbage, reset the connection or sent an unmapped status",
             "The upstream provider returned an invalid response."),

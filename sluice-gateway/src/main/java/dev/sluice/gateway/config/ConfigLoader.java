@@ -222,6 +222,7 @@ public final class ConfigLoader {
         validateTraffic(c);
         validateOperations(c);
         validateServer(c);
+        validateRetryProtection(c);
     }
 
     /** The shutdown, reload and log sections. */
@@ -254,6 +255,18 @@ public final class ConfigLoader {
         require(s.maxUrlBytes() >= 256 && s.maxUrlBytes() <= 65_536, "server.max_url_bytes", "must be 256-65536");
         require(s.maxHeaderBytes() >= 1024 && s.maxHeaderBytes() <= 65_536, "server.max_header_bytes",
                 "must be 1024-65536");
+    }
+
+    /** The retry budget, retry hints and caller deadlines (docs/upstreams.md, "Retries that fit the callers"). */
+    private static void validateRetryProtection(SluiceConfig c) {
+        SluiceConfig.RetryBudget b = c.retryBudget();
+        require(b.ratio() >= 0 && b.ratio() <= 10, "retry_budget.ratio", "must be between 0 and 10");
+        require(b.minPerSecond() >= 0, "retry_budget.min_per_second", "must be >= 0");
+        require(b.windowMs() >= 1000, "retry_budget.window_ms", "must be at least 1000");
+        require(c.retryHints().floorMs() >= 0, "retry_hints.floor_ms", "must be >= 0");
+        require(c.retryHints().maxMs() >= c.retryHints().floorMs(), "retry_hints.max_ms",
+                "must be >= retry_hints.floor_ms");
+        require(c.callerDeadlines().marginMs() >= 0, "caller_deadlines.margin_ms", "must be >= 0");
     }
 
     /** Limits, Redis, quotas, overload and slow-down sections. */

@@ -21,7 +21,31 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
                            Console console,
 
                            String adminHost,
-                           Server server) {
+                           Server server,
+
+                           RetryBudget retryBudget,
+                           RetryHints retryHints,
+                           CallerDeadlines callerDeadlines) {
+
+    /**
+     * Per deployment, retries (a second attempt of one request on the same deployment) stay within
+     * {@code ratio} x the requests it received in the last {@code windowMs}, plus {@code minPerSecond} retries per
+     * second, so a failing deployment never gets Sluice's retries on top of its callers' own.
+     */
+    public record RetryBudget(boolean enabled, double ratio, double minPerSecond, long windowMs) {}
+
+    /**
+     * The {@code retry-after} / {@code retry-after-ms} of a final 5xx: the upstream's own or the time until a circuit
+     * half-opens, never below {@code floorMs}, never above {@code maxMs}.
+     */
+    public record RetryHints(long floorMs, long maxMs) {}
+
+    /**
+     * A caller-declared timeout ({@code x-sluice-timeout-ms}, or {@code X-Stainless-Timeout} in seconds as the
+     * official SDKs send it) shortens the request's total upstream time to that timeout less a margin of
+     * {@code marginMs} (at most half of it), so the caller gets Sluice's 504 before it gives up itself.
+     */
+    public record CallerDeadlines(boolean enabled, long marginMs) {}
 
     /** Where the country of a request comes from: a header set by a trusted edge, or a CIDR→country CSV file. */
     public record Region(String countryHeader, String countryTable) {}

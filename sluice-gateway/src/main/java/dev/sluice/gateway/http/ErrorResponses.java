@@ -31,6 +31,27 @@ public final class ErrorResponses {
      */
     public static ApiException fromFailure(RoutingContext ctx, String requestId, long maxBodyBytes,
                                            ClientMistakes mistakes) {
+        return forCaller(classify(ctx, requestId, maxBodyBytes, mistakes), requestId);
+    }
+
+    /**
+     * What every 5xx answer carries (errors.md): the request id at the end of its message, as OpenAI's server errors
+     * do, and a retry hint; an error that brings none of its own (an upstream's, a breaker's) gets
+     * {@link #SERVER_ERROR_RETRY_AFTER_MS}. Client errors are returned as they are.
+     */
+    public static ApiException forCaller(ApiException e, String requestId) {
+        if (e.status() < 500) return e;
+        ApiException out = e.withMessage(e.error().withRequestId(requestId).message());
+        if (e.headers().containsKey(Headers.RETRY_AFTER) || e.headers().containsKey(Headers.RETRY_AFTER_MS)) return out;
+        return out.withHeaders(Map.of(Headers.RETRY_AFTER, String.valueOf(SERVER_ERROR_RETRY_AFTER_MS / 1000),
+                Headers.RETRY_AFTER_MS, String.valueOf(SERVER_ERROR_RETRY_AFTER_MS)));
+    }
+
+    /** The retry hint of a 5xx that has no better one (an internal fault). */
+    public static final long SERVER_ERROR_RETRY_AFTER_MS = 1000;
+
+    private static ApiException classify(RoutingContext ctx, String requestId, long maxBodyBytes,
+                                         ClientMistakes mistakes) {
         Throwable cause = ctx.failure();
         if (fromCodec(cause)) {
             if (mistakes != null) mistakes.record("malformed_body", requestId, cause.getClass().getSimpleName());

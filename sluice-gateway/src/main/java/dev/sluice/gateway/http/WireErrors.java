@@ -70,13 +70,18 @@ public final class WireErrors {
             res.reset();
             return;
         }
-        res.setStatusCode(e.status());
-        headers(e, requestId).forEach(res::putHeader);
-        res.end(e.error().toJson());
+        String id = requestId == null ? RequestIds.next() : requestId;
+        ApiException out = ErrorResponses.forCaller(e, id);
+        res.setStatusCode(out.status());
+        headers(out, id).forEach(res::putHeader);
+        res.end(out.error().toJson());
     }
 
     /** The same answer as a raw Netty response, for the guard (no Vert.x request exists or can answer). */
     static FullHttpResponse raw(ApiException e, String requestId) {
+        String id = requestId == null ? RequestIds.next() : requestId;
+        e = ErrorResponses.forCaller(e, id);
+        requestId = id;
         byte[] body = e.error().toJson().getBytes(StandardCharsets.UTF_8);
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(e.status()),
                 Unpooled.wrappedBuffer(body));
