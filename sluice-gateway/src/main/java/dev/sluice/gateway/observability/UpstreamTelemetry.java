@@ -58,6 +58,12 @@ public final class UpstreamTelemetry implements UpstreamObserver {
     }
 
     @Override
+    public void retryRefused(Exchange ex, Deployment d) {
+        metrics.counter("sluice_retry_budget_exhausted", "Retries not made because the deployment's retry budget was spent",
+                "model", ex.modelId(), "deployment", d.name()).increment();
+    }
+
+    @Override
     public void streamStarted(Exchange ex) {
         metrics.streamStarted();
     }

@@ -19,6 +19,9 @@ public interface UpstreamObserver {
         return AttemptEnd.NONE;
     }
 
+    /** A retry on {@code d} was not made: the deployment's retry budget was spent. */
+    default void retryRefused(Exchange ex, Deployment d) { }
+
     /** A stream's first event reached the caller. */
     default void streamStarted(Exchange ex) { }
 
