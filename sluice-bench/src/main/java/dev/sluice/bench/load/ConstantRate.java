@@ -1,0 +1,120 @@
+package dev.sluice.bench.load;
+
+import io.vertx.core.Context;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The open-loop generator: one dispatcher thread wakes when requests fall due on a {@link Schedule} and hands them to
+ * one Vert.x event loop, which sends them over a pool of keep-alive HTTP/1.1 connections and records each answer in a
+ * {@link LatencyRecorder} from its intended send time. A first stretch at the same rate warms the generator (and is
+ * not recorded); requests still unanswered a grace period after the run count as failures.
+ */
+public final class ConstantRate {
+    private static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    private ConstantRate() {
+    }
+
+    public static RateResult run(Vertx vertx, String host, int port, BenchRequest request, double rate,
+                                 Duration warmup, Duration measure, int connections) throws Exception {
+        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setPipelining(false),
+                new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
+        Context ctx = vertx.getOrCreateContext();
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+        request.headers().forEach(headers::add);
+        Buffer body = Buffer.buffer(request.body());
+        try {
+            long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
+            Schedule schedule = new Schedule(start, rate);
+            long measureStart = start + warmup.toNanos();
+            long end = measureStart + measure.toNanos();
+            Run run = new Run(client, host, port, request.path(), headers, body, measureStart);
+            long sent = 0;
+            while (true) {
+                long now = System.nanoTime();
+                if (now >= end) break;
+                long due = Math.min(schedule.dueBy(now), schedule.dueBy(end - 1));
+                if (due > sent) {
+                    long from = sent, to = due;
+                    ctx.runOnContext(v -> {
+                        for (long i = from; i < to; i++) run.send(i, schedule.intendedNanos(i));
+                    });
+                    sent = due;
+                }
+                long next = schedule.intendedNanos(sent);
+                LockSupport.parkNanos(Math.max(10_000, Math.min(next, end) - System.nanoTime()));
+            }
+            long deadline = end + GRACE_NANOS;
+            while (System.nanoTime() < deadline && !run.idle()) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+            }
+            CompletableFuture<RateResult> result = new CompletableFuture<>();
+            ctx.runOnContext(v -> result.complete(run.finish(rate, measure.toNanos() / 1e9)));
+            return result.get(10, TimeUnit.SECONDS);
+        } finally {
+            client.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** State of one run; touched only on its event loop (bar {@link #idle}, a volatile read). */
+    private static final class Run {
+        private final HttpClient client;
+        private final RequestOptions options;
+        private final Buffer body;
+        private final long measureStart;
+        private final LatencyRecorder recorder = new LatencyRecorder();
+        private final Map<Long, Long> inFlight = new HashMap<>();
+        private volatile int open;
+
+        Run(HttpClient client, String host, int port, String path, MultiMap headers, Buffer body,
+            long measureStart) {
+            this.client = client;
+            this.options = new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port).setURI(path)
+                    .setHeaders(headers).setConnectTimeout(10_000).setIdleTimeout(30_000);
+            this.body = body;
+            this.measureStart = measureStart;
+        }
+
+        void send(long index, long intended) {
+            long sent = System.nanoTime();
+            boolean measured = intended >= measureStart;
+            if (measured) inFlight.put(index, intended);
+            open++;
+            client.request(options)
+                    .compose(req -> req.send(body))
+                    .compose(resp -> resp.body().map(b -> resp.statusCode() / 100 == 2 ? null
+                            : Failures.http(resp.statusCode(), b.toString())))
+                    .onComplete(ar -> {
+                        long done = System.nanoTime();
+                        open--;
+                        if (!measured || inFlight.remove(index) == null) return;
+                        recorder.record(intended, sent, done, ar.succeeded() ? ar.result() : Failures.io(ar.cause()));
+                    });
+        }
+
+        boolean idle() {
+            return open == 0;
+        }
+
+        RateResult finish(double rate, double seconds) {
+            long now = System.nanoTime();
+            for (long intended : inFlight.values()) recorder.unfinished(intended, now);
+            inFlight.clear();
+            return recorder.result(rate, seconds);
+        }
+    }
+}

@@ -1,0 +1,496 @@
+package dev.sluice.bench.load;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code ./sluice bench load}: the systems side by side on loopback (see the package doc), one table at the end.
+ * Every phase is bounded in time; every child process is killed at the end, on Ctrl-C and on failure.
+ */
+@Command(name = "sluice bench load", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Load harness: the bare simulator (direct), nginx proxy_pass and Sluice with the full pipeline, "
+                + "side by side on loopback: wrk at 1 and N connections, constant-rate latency with coordinated-omission "
+                + "correction, N concurrent streams, a cold start. Prints one table; --write-docs keeps it in docs/benchmarks.md."})
+public final class LoadCommand implements Callable<Integer> {
+    static final String SLUICE = "sluice";
+    static final String SLUICE_REDIS = "sluice-redis";
+    private static final String DEMO_KEY = "sk-proj-bench0000000000000000000000000000";
+    private static final Pattern SIM_READY = Pattern.compile("simulator listening on http://[^:]+:(\\d+)");
+    private static final Pattern SLUICE_READY = Pattern.compile("Sluice listening on http://[^:]+:(\\d+)");
+
+    @Option(names = "--systems", split = ",", defaultValue = "direct,nginx,sluice",
+            description = "systems to measure, in order: direct, nginx, sluice, sluice-redis (default: ${DEFAULT-VALUE})")
+    List<String> systems;
+    @Option(names = "--warmup", defaultValue = "5", description = "warm-up seconds per system, and for each constant-rate run (default ${DEFAULT-VALUE})")
+    int warmup;
+    @Option(names = "--duration", defaultValue = "10", description = "measured seconds per run (default ${DEFAULT-VALUE})")
+    int duration;
+    @Option(names = {"-c", "--connections"}, defaultValue = "64", description = "wrk connections of the throughput run (the latency run uses 1) (default ${DEFAULT-VALUE})")
+    int connections;
+    @Option(names = "--wrk-threads", defaultValue = "1", description = "wrk threads (default ${DEFAULT-VALUE})")
+    int wrkThreads;
+    @Option(names = "--rate-fraction", defaultValue = "0.8", description = "constant-rate run at this fraction of each system's own measured c=N throughput; 0 = no constant-rate run (default ${DEFAULT-VALUE})")
+    double rateFraction;
+    @Option(names = "--rate", description = "constant-rate run at this many requests/s for every system instead of a fraction")
+    Double rate;
+    @Option(names = "--rate-connections", defaultValue = "128", description = "connections the constant-rate generator may open (default ${DEFAULT-VALUE})")
+    int rateConnections;
+    @Option(names = "--streams", defaultValue = "10000", description = "concurrent streams in the streaming run; 0 = none (default ${DEFAULT-VALUE})")
+    int streams;
+    @Option(names = "--stream-systems", split = ",", defaultValue = "sluice", description = "systems the streaming run goes through (default ${DEFAULT-VALUE})")
+    List<String> streamSystems;
+    @Option(names = "--stream-tokens", defaultValue = "100", description = "tokens per stream (default ${DEFAULT-VALUE})")
+    int streamTokens;
+    @Option(names = "--stream-tps", defaultValue = "20", description = "tokens per second of each stream (default ${DEFAULT-VALUE})")
+    int streamTps;
+    @Option(names = "--stream-ramp", defaultValue = "5", description = "seconds over which the streams are opened (default ${DEFAULT-VALUE})")
+    int streamRamp;
+    @Option(names = "--cold-seconds", defaultValue = "10", description = "cold start: load a fresh Sluice for its first N seconds after it is ready; 0 = skip (default ${DEFAULT-VALUE})")
+    int coldSeconds;
+    @Option(names = "--redis", description = "also measure Sluice with limits and idempotency in Redis (adds sluice-redis to --systems)")
+    boolean redis;
+    @Option(names = "--redis-url", defaultValue = "redis://127.0.0.1:6379", description = "Redis for sluice-redis (default ${DEFAULT-VALUE}; keys get a random prefix)")
+    String redisUrl;
+    @Option(names = "--sluice-config", description = "Sluice config template instead of the built-in one (SIMPORT stands for the simulator's port)")
+    Path sluiceConfig;
+    @Option(names = "--sluice-java-opts", defaultValue = "", description = "JVM options of the Sluice process (e.g. \"-Xmx2g\")")
+    String sluiceJavaOpts;
+    @Option(names = "--write-docs", arity = "0..1", fallbackValue = "docs/benchmarks.md", description = "write the table into this Markdown file (default docs/benchmarks.md), in the section --section")
+    Path writeDocs;
+    @Option(names = "--section", defaultValue = "latest", description = "name of the generated section in --write-docs (default ${DEFAULT-VALUE})")
+    String section;
+    @Option(names = "--label", description = "heading of the written section (default: \"./sluice bench load, <date>\")")
+    String label;
+    @Option(names = "--keep-work-dir", description = "keep the work directory (configs, logs of every child) after the run")
+    boolean keepWorkDir;
+
+    private final List<String> notes = new ArrayList<>();
+    private Path home;
+    private Path workDir;
+    private Path cliJar;
+    private String javaBin;
+    private Optional<Path> wrk = Optional.empty();
+    private Optional<Path> nginx = Optional.empty();
+    private Children children;
+    private Vertx vertx;
+
+    public static void main(String[] args) {
+        CommandLine cl = new CommandLine(new LoadCommand());
+        int status = cl.execute(args);
+        System.exit(status);
+    }
+
+    private String commandLine() {
+        String args = String.join(" ", ProcessHandle.current().info().arguments().map(a -> {
+            List<String> all = List.of(a);
+            int i = all.indexOf(LoadCommand.class.getName());
+            return i < 0 ? List.<String>of() : all.subList(i + 1, all.size());
+        }).orElse(List.of()).stream().map(LoadCommand::quote).toList());
+        return ("./sluice bench load " + args).trim();
+    }
+
+    private static String quote(String a) {
+        return a.matches("[A-Za-z0-9_./=,:+@-]+") ? a : "'" + a.replace("'", "'\\''") + "'";
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> order = new ArrayList<>(systems);
+        if (redis && !order.contains(SLUICE_REDIS)) order.add(SLUICE_REDIS);
+        for (String s : order) {
+            if (!List.of(Report.DIRECT, Report.NGINX, SLUICE, SLUICE_REDIS).contains(s)) {
+                System.err.println("sluice bench load: unknown system '" + s + "' (direct, nginx, sluice, sluice-redis)");
+                return 2;
+            }
+        }
+        if (warmup < 0 || duration < 1 || connections < 1 || streams < 0 || coldSeconds < 0 || rateFraction < 0
+                || (rate != null && rate <= 0) || streamTps < 1 || streamTokens < 1 || wrkThreads < 1) {
+            System.err.println("sluice bench load: durations, connections, rates and stream settings must be positive");
+            return 2;
+        }
+        home = Path.of(System.getProperty("sluice.home", ".")).toAbsolutePath().normalize();
+        cliJar = home.resolve("sluice-cli/target/sluice-cli.jar");
+        if (!Files.isRegularFile(cliJar)) {
+            System.err.println("sluice bench load: " + cliJar + " is missing; build first (./sluice build)");
+            return 2;
+        }
+        javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        wrk = which("wrk");
+        nginx = which("nginx").or(() -> Files.isExecutable(Path.of("/usr/sbin/nginx"))
+                ? Optional.of(Path.of("/usr/sbin/nginx")) : Optional.empty());
+        if (wrk.isEmpty()) {
+            notes.add("wrk is not installed (Debian: apt-get install wrk): the c=1 and c=" + connections
+                    + " columns and the cold start are skipped" + (rate == null ? ", and so is the constant-rate run (it"
+                    + " needs a measured maximum; give --rate N to run it anyway)" : ""));
+        }
+        if (nginx.isEmpty() && order.contains(Report.NGINX)) {
+            notes.add("nginx is not installed (Debian: apt-get install nginx-light): the nginx row is skipped");
+            order.remove(Report.NGINX);
+        }
+        workDir = Files.createTempDirectory("sluice-bench-load-");
+        String pidFile = System.getProperty("sluice.bench.pidfile");
+        String started = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));
+        String loadBefore = Machine.loadAverage();
+        children = new Children(workDir, pidFile == null ? null : Path.of(pidFile));
+        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2));
+        List<SystemResult> results = new ArrayList<>();
+        Map<String, StreamResult> streamResults = new LinkedHashMap<>();
+        try {
+            log("work directory " + workDir + (keepWorkDir ? " (kept)" : " (removed at the end; --keep-work-dir keeps it)"));
+            Children.Child sim = children.start("simulator", List.of(javaBin, "-jar", cliJar.toString(), "sim",
+                    "--port", "0"), Map.of());
+            int simPort = Integer.parseInt(sim.await(SIM_READY, Duration.ofSeconds(120)).group(1));
+            log("simulator on port " + simPort);
+            for (String system : order) {
+                try {
+                    measure(system, simPort, sim, results, streamResults);
+                } catch (RuntimeException | IOException e) {
+                    notes.add(system + ": not measured: " + e.getMessage().lines().findFirst().orElse(""));
+                    log(system + " failed: " + e.getMessage());
+                }
+            }
+            if (coldSeconds > 0 && wrk.isPresent() && (order.contains(SLUICE) || order.contains(SLUICE_REDIS))) {
+                try {
+                    coldStart(simPort, results);
+                } catch (RuntimeException | IOException e) {
+                    notes.add("cold start: not measured: " + e.getMessage().lines().findFirst().orElse(""));
+                }
+            }
+        } finally {
+            children.close();
+            vertx.close().toCompletionStage().toCompletableFuture().get();
+        }
+        notes.add("Load average " + loadBefore + " at the start, " + Machine.loadAverage() + " at the end (1, 5, 15 min).");
+        Report report = new Report(commandLine(), started, Machine.describe(wrk.map(this::wrkVersion),
+                nginx.map(this::nginxVersion)), connections, rate == null ? rateFraction : 0, results, streamResults, notes);
+        String md = report.markdown();
+        System.out.println();
+        System.out.println(md);
+        if (writeDocs != null) {
+            Path doc = writeDocs.isAbsolute() ? writeDocs : home.resolve(writeDocs);
+            String old = Files.exists(doc) ? Files.readString(doc) : "";
+            String heading = "### " + (label == null ? "`./sluice bench load`, " + started : label) + "\n\n";
+            Files.writeString(doc, DocsSection.update(old, section, heading + md));
+            log("wrote section '" + section + "' of " + doc);
+        }
+        if (!keepWorkDir) deleteTree(workDir);
+        return 0;
+    }
+
+    private void measure(String system, int simPort, Children.Child sim, List<SystemResult> results,
+                         Map<String, StreamResult> streamResults) throws Exception {
+        Children.Child child = null;
+        int port;
+        long serverPid;
+        switch (system) {
+            case Report.DIRECT -> {
+                port = simPort;
+                serverPid = sim.pid();
+            }
+            case Report.NGINX -> {
+                port = Children.freePort();
+                String conf = """
+                        # generated by ./sluice bench load: a bare reverse proxy in front of the simulator
+                        worker_processes 1;
+                        daemon off;
+                        pid WORK/nginx.pid;
+                        error_log stderr warn;
+                        events { worker_connections 16384; }
+                        http {
+                          access_log off;
+                          upstream sim { server 127.0.0.1:SIMPORT; keepalive 256; }
+                          server {
+                            listen 127.0.0.1:NGXPORT;
+                            location / { proxy_pass http://sim; proxy_http_version 1.1; proxy_set_header Connection ""; }
+                          }
+                        }
+                        """.replace("WORK", workDir.toString()).replace("SIMPORT", Integer.toString(simPort))
+                        .replace("NGXPORT", Integer.toString(port));
+                Path confFile = workDir.resolve("nginx.conf");
+                Files.writeString(confFile, conf);
+                child = children.start("nginx", List.of(nginx.orElseThrow().toString(), "-p", workDir.toString(),
+                        "-c", confFile.toString()), Map.of());
+                awaitPort(child, port);
+                serverPid = -1;
+            }
+            default -> {
+                child = startSluice(system, simPort, system + ".log");
+                port = child.await(SLUICE_READY, Duration.ofSeconds(120)).group(1).transform(Integer::parseInt);
+                awaitReady(child);
+                serverPid = child.pid();
+            }
+        }
+        try {
+            BenchRequest request = BenchRequest.chat(DEMO_KEY);
+            probe(system, port, request);
+            WrkResult one = null, many = null;
+            if (wrk.isPresent()) {
+                Path script = workDir.resolve("chat.lua");
+                Files.writeString(script, WrkScript.render(request));
+                if (warmup > 0) {
+                    log(system + ": warm-up " + warmup + " s (wrk, 16 connections)");
+                    wrk(system + "-warmup", 16, warmup, port, request, script);
+                }
+                log(system + ": c=1 for " + duration + " s");
+                one = wrk(system + "-c1", 1, duration, port, request, script);
+                log(system + ": c=1 " + summary(one));
+                log(system + ": c=" + connections + " for " + duration + " s");
+                many = wrk(system + "-c" + connections, connections, duration, port, request, script);
+                log(system + ": c=" + connections + " " + summary(many));
+            }
+            SystemResult result = new SystemResult(system, one, many, null, null);
+            Double target = rate != null ? rate : many != null && rateFraction > 0
+                    ? Math.max(1, Math.floor(many.requestsPerSecond() * rateFraction)) : null;
+            if (target != null) {
+                log(system + String.format(Locale.ROOT, ": constant rate %.0f req/s, %d s unrecorded + %d s", target,
+                        Math.min(warmup, 2), duration));
+                RateResult r = ConstantRate.run(vertx, "127.0.0.1", port, request, target,
+                        Duration.ofSeconds(Math.min(warmup, 2)), Duration.ofSeconds(duration), rateConnections);
+                log(system + String.format(Locale.ROOT, ": constant rate achieved %.0f req/s, p50 %s, p99 %s, p99.9 %s,"
+                                + " uncorrected p99 %s, generator lag up to %s, %d failed", r.achievedRate(),
+                        Report.micros(r.p50Micros()), Report.micros(r.p99Micros()), Report.micros(r.p999Micros()),
+                        Report.micros(r.serviceP99Micros()), Report.micros(r.maxSendLagMicros()), r.failed()));
+                if (r.maxSendLagMicros() > 10_000) {
+                    notes.add(system + ": the constant-rate generator ran up to " + Report.micros(r.maxSendLagMicros())
+                            + " late (a busy machine); its latencies include that lateness (they are measured from the"
+                            + " intended send time)");
+                }
+                result = result.withRate(r);
+            }
+            results.add(result);
+            if (streams > 0 && streamSystems.contains(system)) {
+                streamResults.put(system, streams(system, port, serverPid));
+            }
+        } finally {
+            if (child != null) children.stop(child);
+        }
+    }
+
+    private StreamResult streams(String system, int port, long serverPid) throws Exception {
+        OptionalLong ownLimit = ProcessStats.maxOpenFiles(ProcessHandle.current().pid());
+        if (ownLimit.isPresent() && streams + 200 > ownLimit.getAsLong()) {
+            notes.add("streams through " + system + ": " + streams + " streams need " + streams + " connections here, "
+                    + "but this process may open at most " + ownLimit.getAsLong() + " files (ulimit -n): expect "
+                    + "'too many open files' failures caused by the harness, not by " + system);
+        }
+        OptionalLong serverLimit = serverPid > 0 ? ProcessStats.maxOpenFiles(serverPid) : OptionalLong.empty();
+        if (serverLimit.isPresent() && streams + 100 > serverLimit.getAsLong()) {
+            notes.add("streams through " + system + ": " + streams + " client connections alone exceed its limit of "
+                    + serverLimit.getAsLong() + " open files");
+        }
+        long streamSeconds = Math.max(1, (long) Math.ceil(streamTokens / (double) streamTps));
+        StreamLoad.Plan plan = new StreamLoad.Plan(streams, Duration.ofSeconds(streamRamp), Duration.ofSeconds(duration),
+                Duration.ofSeconds(2 * streamSeconds + 10));
+        log(String.format(Locale.ROOT, "%s: %d streams of %d tokens at %d tokens/s, opened over %d s, for %d s",
+                system, streams, streamTokens, streamTps, streamRamp, duration));
+        OptionalLong[] peak = {OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty()};
+        StreamLoad.Counts c = StreamLoad.run(vertx, "127.0.0.1", port, BenchRequest.stream(DEMO_KEY, streamTokens, streamTps),
+                plan, () -> {
+                    if (serverPid <= 0) return;
+                    peak[1] = ProcessStats.rss(serverPid);
+                    peak[2] = ProcessStats.openFiles(serverPid);
+                    peak[0] = ProcessStats.heapAfterFullGc(serverPid);
+                    log(system + ": at the peak: heap after full GC " + Report.bytes(peak[0]) + ", RSS "
+                            + Report.bytes(peak[1]) + ", open files " + peak[2]);
+                });
+        StreamResult r = new StreamResult(streams, c.peakOpen(), c.completed(), c.failures(), c.ttfbP50Millis(),
+                c.ttfbP99Millis(), c.durationP99Millis(), peak[0], peak[1], peak[2], serverLimit);
+        log(system + ": streams completed " + r.completed() + ", failed " + r.failed() + " ("
+                + Report.causes(r.failures()) + ")");
+        return r;
+    }
+
+    private void coldStart(int simPort, List<SystemResult> results) throws Exception {
+        String system = SLUICE;
+        long t0 = System.nanoTime();
+        Children.Child child = startSluice(system, simPort, "sluice-cold.log");
+        try {
+            int port = child.await(SLUICE_READY, Duration.ofSeconds(120)).group(1).transform(Integer::parseInt);
+            awaitReady(child);
+            long readyMs = (System.nanoTime() - t0) / 1_000_000;
+            log("cold start: ready after " + readyMs + " ms; c=" + connections + " for " + coldSeconds + " s at once");
+            BenchRequest request = BenchRequest.chat(DEMO_KEY);
+            Path script = workDir.resolve("chat.lua");
+            Files.writeString(script, WrkScript.render(request));
+            WrkResult w = wrk("sluice-cold", connections, coldSeconds, port, request, script);
+            log("cold start: " + summary(w));
+            SystemResult.ColdStart cold = new SystemResult.ColdStart(readyMs, w, coldSeconds);
+            for (int i = 0; i < results.size(); i++) {
+                if (results.get(i).system().equals(system)) {
+                    results.set(i, results.get(i).withCold(cold));
+                    return;
+                }
+            }
+            results.add(new SystemResult(system, null, null, null, cold));
+        } finally {
+            children.stop(child);
+        }
+    }
+
+    /** A Sluice child with its own config, data directory and ports; the admin port's readiness is awaited by callers. */
+    private Children.Child startSluice(String system, int simPort, String logName) throws IOException {
+        String yaml;
+        if (sluiceConfig != null) {
+            yaml = SluiceYaml.fromTemplate(Files.readString(sluiceConfig), simPort);
+        } else if (system.equals(SLUICE_REDIS)) {
+            URI uri = URI.create(redisUrl);
+            if (!reachable(uri.getHost(), uri.getPort() < 0 ? 6379 : uri.getPort())) {
+                throw new IllegalStateException("Redis at " + redisUrl + " is not reachable (start it or pass --redis-url)");
+            }
+            yaml = SluiceYaml.redis(simPort, redisUrl, "sluice-bench-" + UUID.randomUUID().toString().substring(0, 8) + ":");
+        } else {
+            yaml = SluiceYaml.memory(simPort);
+        }
+        String name = logName.replace(".log", "");
+        Path config = workDir.resolve(name + ".yaml");
+        Files.writeString(config, yaml);
+        Path data = workDir.resolve(name + "-data");
+        adminPorts.put(name, Children.freePort());
+        List<String> cmd = new ArrayList<>(List.of(javaBin, "--enable-native-access=ALL-UNNAMED"));
+        for (String o : sluiceJavaOpts.trim().split("\\s+")) if (!o.isEmpty()) cmd.add(o);
+        cmd.addAll(List.of("-jar", cliJar.toString(), "serve", "--config", config.toString(), "--port", "0",
+                "--admin-port", Integer.toString(adminPorts.get(name)), "--data-dir", data.toString()));
+        Map<String, String> env = new HashMap<>();
+        env.put(SluiceYaml.UPSTREAM_KEY_ENV, "sk-sim");
+        env.put("SLUICE_DEMO_KEY", DEMO_KEY);
+        return children.start(name, cmd, env);
+    }
+
+    private final Map<String, Integer> adminPorts = new HashMap<>();
+
+    private void awaitReady(Children.Child child) throws Exception {
+        int admin = adminPorts.get(child.name());
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/health/ready"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200) return;
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            if (!child.process().isAlive()) throw new IllegalStateException(child.name() + " exited before it was ready");
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException(child.name() + ": /health/ready not 200 after 120 s");
+    }
+
+    /** One request before measuring, so a misconfigured system fails loudly instead of measuring fast errors. */
+    private void probe(String system, int port, BenchRequest request) throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + request.path()))
+                .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(request.body()));
+        request.headers().forEach(b::header);
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException(system + " answered the benchmark request with " + r.statusCode() + ": "
+                    + r.body().lines().findFirst().orElse(""));
+        }
+    }
+
+    private WrkResult wrk(String name, int conns, int seconds, int port, BenchRequest request, Path script)
+            throws Exception {
+        List<String> cmd = List.of(wrk.orElseThrow().toString(), "-t" + Math.min(wrkThreads, conns), "-c" + conns,
+                "-d" + seconds + "s", "--timeout", "10s", "--latency", "-s", script.toString(),
+                "http://127.0.0.1:" + port + request.path());
+        Children.Child w = children.start("wrk-" + name, cmd, Map.of());
+        try {
+            if (!w.process().waitFor(seconds + 30L, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("wrk did not finish within " + (seconds + 30) + " s");
+            }
+        } finally {
+            children.stop(w);
+        }
+        String out = Files.readString(w.log());
+        return WrkOutput.parse(out).orElseThrow(() -> new IllegalStateException("wrk printed no result: "
+                + out.lines().limit(5).reduce("", (a, b) -> a + " " + b)));
+    }
+
+    private static String summary(WrkResult w) {
+        return String.format(Locale.ROOT, "%.0f req/s, p50 %s, p99 %s, %d non-2xx, %d socket errors",
+                w.requestsPerSecond(), Report.micros(w.p50Micros()), Report.micros(w.p99Micros()), w.non2xx(),
+                w.socketErrors());
+    }
+
+    private static void awaitPort(Children.Child child, int port) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!reachable("127.0.0.1", port)) {
+            if (!child.process().isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException(child.name() + " is not listening on " + port + ": "
+                        + Files.readString(child.log()).lines().limit(5).reduce("", (a, b) -> a + " " + b));
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static boolean reachable(String host, int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, port), 1000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static Optional<Path> which(String tool) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (dir.isEmpty()) continue;
+            Path p = Path.of(dir, tool);
+            if (Files.isExecutable(p)) return Optional.of(p);
+        }
+        return Optional.empty();
+    }
+
+    private String wrkVersion(Path p) {
+        String out = ProcessStats.run(List.of(p.toString(), "--version"), false); // exits with status 1
+        return out == null ? "wrk" : out.lines().findFirst().map(l -> l.split(" \\[")[0]).orElse("wrk");
+    }
+
+    private String nginxVersion(Path p) {
+        String out = ProcessStats.run(List.of(p.toString(), "-v"), true);
+        return out == null ? "nginx" : out.lines().findFirst().map(l -> l.replace("nginx version: ", "")).orElse("nginx");
+    }
+
+    private static void log(String line) {
+        System.err.println("[bench] " + ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("HH:mm:ss"))
+                + " " + line);
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            log("could not remove " + dir + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package dev.sluice.bench.load;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.stream.Collectors;
+
+/**
+ * The run's tables in Markdown: one row per system with ratios against nginx and the bare simulator ("direct"), then
+ * the streaming and cold-start tables when those ran, then notes (what was skipped and why). Pure formatting.
+ */
+public record Report(String command, String date, String machine, int connections, double rateFraction,
+                     List<SystemResult> systems, Map<String, StreamResult> streams, List<String> notes) {
+    public static final String DIRECT = "direct";
+    public static final String NGINX = "nginx";
+
+    public Report {
+        systems = List.copyOf(systems);
+        streams = Map.copyOf(streams);
+        notes = List.copyOf(notes);
+    }
+
+    public String markdown() {
+        StringBuilder s = new StringBuilder();
+        s.append("Run: `").append(command).append("` on ").append(date).append(".\n");
+        s.append("Machine: ").append(machine).append(".\n\n");
+        s.append(mainTable());
+        String st = streamTable();
+        if (!st.isEmpty()) s.append('\n').append(st);
+        String cold = coldTable();
+        if (!cold.isEmpty()) s.append('\n').append(cold);
+        if (!notes.isEmpty()) {
+            s.append('\n');
+            for (String n : notes) s.append("- ").append(n).append('\n');
+        }
+        return s.toString();
+    }
+
+    String mainTable() {
+        Optional<SystemResult> direct = find(DIRECT);
+        Optional<SystemResult> nginx = find(NGINX);
+        StringBuilder s = new StringBuilder();
+        String c = "c=" + connections;
+        s.append("| system | c=1 p50 | c=1 p99 | c=1 p50 − direct | ").append(c).append(" req/s | × nginx | × direct | ")
+                .append(c).append(" p99 | constant rate (").append(rateLabel()).append(") | CO-corrected p50 | p99 | p99.9 | errors |\n");
+        s.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (SystemResult r : systems) {
+            WrkResult one = r.single(), many = r.many();
+            RateResult rate = r.rate();
+            s.append("| ").append(r.system().equals(DIRECT) ? "direct to the simulator"
+                            : r.system().equals(NGINX) ? "nginx `proxy_pass` (1 worker, keepalive)" : "**" + r.system() + "**")
+                    .append(" | ").append(one == null ? "—" : micros(one.p50Micros()))
+                    .append(" | ").append(one == null ? "—" : micros(one.p99Micros()))
+                    .append(" | ").append(one == null ? "—" : direct.map(SystemResult::single)
+                            .map(d -> signedMicros(one.p50Micros() - d.p50Micros())).orElse("—"))
+                    .append(" | ").append(many == null ? "—" : count(many.requestsPerSecond()))
+                    .append(" | ").append(ratio(many, nginx))
+                    .append(" | ").append(ratio(many, direct))
+                    .append(" | ").append(many == null ? "—" : micros(many.p99Micros()))
+                    .append(" | ").append(rate == null ? "—" : count(rate.targetRate()) + " req/s")
+                    .append(" | ").append(rate == null ? "—" : micros(rate.p50Micros()))
+                    .append(" | ").append(rate == null ? "—" : micros(rate.p99Micros()))
+                    .append(" | ").append(rate == null ? "—" : micros(rate.p999Micros()))
+                    .append(" | ").append(errors(r))
+                    .append(" |\n");
+        }
+        return s.toString();
+    }
+
+    private String rateLabel() {
+        return rateFraction > 0 ? String.format(Locale.ROOT, "%.2f× own c=%d max", rateFraction, connections) : "fixed";
+    }
+
+    String streamTable() {
+        if (streams.isEmpty()) return "";
+        StringBuilder s = new StringBuilder();
+        s.append("| streams through | target | peak open | completed | failed | failures by cause | first byte p50 / p99 | "
+                + "stream p99 | heap after full GC | RSS | open files (limit) |\n");
+        s.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (Map.Entry<String, StreamResult> e : streams.entrySet().stream()
+                .sorted(Map.Entry.comparingByKey()).toList()) {
+            StreamResult r = e.getValue();
+            s.append("| ").append(e.getKey())
+                    .append(" | ").append(count(r.target()))
+                    .append(" | ").append(count(r.peakOpen()))
+                    .append(" | ").append(count(r.completed()))
+                    .append(" | ").append(count(r.failed()))
+                    .append(" | ").append(causes(r.failures()))
+                    .append(" | ").append(millis(r.ttfbP50Millis())).append(" / ").append(millis(r.ttfbP99Millis()))
+                    .append(" | ").append(millis(r.durationP99Millis()))
+                    .append(" | ").append(bytes(r.heapAfterGc()))
+                    .append(" | ").append(bytes(r.rss()))
+                    .append(" | ").append(r.openFiles().isPresent() ? count(r.openFiles().getAsLong()) : "—")
+                    .append(r.maxOpenFiles().isPresent() ? " (" + count(r.maxOpenFiles().getAsLong()) + ")" : "")
+                    .append(" |\n");
+        }
+        return s.toString();
+    }
+
+    String coldTable() {
+        List<SystemResult> cold = systems.stream().filter(r -> r.cold() != null).toList();
+        if (cold.isEmpty()) return "";
+        StringBuilder s = new StringBuilder();
+        s.append("| cold start | ready after | first seconds | c=").append(connections).append(" req/s | p50 | p99 | "
+                + "warm c=").append(connections).append(" p99 | errors |\n");
+        s.append("|---|---|---|---|---|---|---|---|\n");
+        for (SystemResult r : cold) {
+            WrkResult w = r.cold().firstSeconds();
+            s.append("| ").append(r.system())
+                    .append(" | ").append(count(r.cold().readyAfterMillis())).append(" ms")
+                    .append(" | ").append(r.cold().seconds()).append(" s")
+                    .append(" | ").append(count(w.requestsPerSecond()))
+                    .append(" | ").append(micros(w.p50Micros()))
+                    .append(" | ").append(micros(w.p99Micros()))
+                    .append(" | ").append(r.many() == null ? "—" : micros(r.many().p99Micros()))
+                    .append(" | ").append(count(w.non2xx() + w.socketErrors()))
+                    .append(" |\n");
+        }
+        return s.toString();
+    }
+
+    private Optional<SystemResult> find(String name) {
+        return systems.stream().filter(r -> r.system().equals(name)).findFirst();
+    }
+
+    private static String ratio(WrkResult many, Optional<SystemResult> reference) {
+        if (many == null || reference.isEmpty() || reference.get().many() == null) return "—";
+        double ref = reference.get().many().requestsPerSecond();
+        return ref <= 0 ? "—" : String.format(Locale.ROOT, "%.2f×", many.requestsPerSecond() / ref);
+    }
+
+    private static String errors(SystemResult r) {
+        long n = 0;
+        List<String> parts = new ArrayList<>();
+        for (WrkResult w : new WrkResult[]{r.single(), r.many()}) {
+            if (w == null) continue;
+            n += w.non2xx() + w.socketErrors();
+        }
+        if (n > 0) parts.add(count(n) + " in wrk runs");
+        if (r.rate() != null && r.rate().failed() > 0) parts.add(count(r.rate().failed()) + " at constant rate ("
+                + causes(r.rate().failures()) + ")");
+        return parts.isEmpty() ? "0" : String.join("; ", parts);
+    }
+
+    static String causes(Map<String, Long> failures) {
+        if (failures.isEmpty()) return "—";
+        return failures.entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                .map(e -> count(e.getValue()) + " × " + e.getKey())
+                .collect(Collectors.joining(", "));
+    }
+
+    /** A latency for the table: µs below 1 ms, else ms (three significant digits), s from 10 s. */
+    static String micros(double us) {
+        if (Double.isNaN(us)) return "—";
+        if (us < 1_000) return String.format(Locale.ROOT, "%.0f µs", us);
+        if (us < 10_000) return String.format(Locale.ROOT, "%.2f ms", us / 1_000);
+        if (us < 100_000) return String.format(Locale.ROOT, "%.1f ms", us / 1_000);
+        if (us < 10_000_000) return String.format(Locale.ROOT, "%.0f ms", us / 1_000);
+        return String.format(Locale.ROOT, "%.1f s", us / 1_000_000);
+    }
+
+    static String signedMicros(double us) {
+        return (us >= 0 ? "+" : "−") + micros(Math.abs(us));
+    }
+
+    static String millis(double ms) {
+        return Double.isNaN(ms) ? "—" : micros(ms * 1_000);
+    }
+
+    static String count(double n) {
+        return String.format(Locale.ROOT, "%,.0f", n);
+    }
+
+    static String bytes(OptionalLong b) {
+        return b.isPresent() ? ProcessStats.mib(b.getAsLong()) : "—";
+    }
+}

@@ -1,0 +1,20 @@
+package dev.sluice.bench.load;
+
+/**
+ * One system's figures: wrk at one connection and at many (null when wrk did not run), the constant-rate run (null
+ * when skipped), and the cold start (Sluice only; null otherwise).
+ */
+public record SystemResult(String system, WrkResult single, WrkResult many, RateResult rate, ColdStart cold) {
+
+    /** The first seconds of a fresh process under load: time from start to ready, then wrk from that moment. */
+    public record ColdStart(long readyAfterMillis, WrkResult firstSeconds, int seconds) {
+    }
+
+    public SystemResult withRate(RateResult r) {
+        return new SystemResult(system, single, many, r, cold);
+    }
+
+    public SystemResult withCold(ColdStart c) {
+        return new SystemResult(system, single, many, rate, c);
+    }
+}
