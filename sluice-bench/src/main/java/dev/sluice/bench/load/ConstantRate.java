@@ -79,6 +79,7 @@ public final class ConstantRate {
         private final LatencyRecorder recorder = new LatencyRecorder();
         private final Map<Long, Long> inFlight = new HashMap<>();
         private volatile int open;
+        private int peakOpen;
 
         Run(HttpClient client, String host, int port, String path, MultiMap headers, Buffer body,
             long measureStart) {
@@ -94,6 +95,7 @@ public final class ConstantRate {
             boolean measured = intended >= measureStart;
             if (measured) inFlight.put(index, intended);
             open++;
+            peakOpen = Math.max(peakOpen, open);
             client.request(options)
                     .compose(req -> req.send(body))
                     .compose(resp -> resp.body().map(b -> resp.statusCode() / 100 == 2 ? null
@@ -114,7 +116,7 @@ public final class ConstantRate {
             long now = System.nanoTime();
             for (long intended : inFlight.values()) recorder.unfinished(intended, now);
             inFlight.clear();
-            return recorder.result(rate, seconds);
+            return recorder.result(rate, seconds, peakOpen);
         }
     }
 }

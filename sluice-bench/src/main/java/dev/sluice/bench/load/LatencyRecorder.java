@@ -19,6 +19,7 @@ public final class LatencyRecorder {
     private final Histogram service = new Histogram(1_000, HIGHEST_NANOS, 3);
     private long maxSendLagNanos;
     private long ok;
+    private long answered;
     private final Map<String, Long> failures = new TreeMap<>();
 
     /** A finished request: due at {@code intended}, sent at {@code sent}, answered at {@code done} (nanoTime). */
@@ -26,6 +27,7 @@ public final class LatencyRecorder {
         corrected.recordValue(clamp(doneNanos - intendedNanos));
         service.recordValue(clamp(doneNanos - sentNanos));
         maxSendLagNanos = Math.max(maxSendLagNanos, sentNanos - intendedNanos);
+        answered++;
         if (failure == null) ok++;
         else failures.merge(failure, 1L, Long::sum);
     }
@@ -40,9 +42,9 @@ public final class LatencyRecorder {
         return Math.max(1_000, Math.min(HIGHEST_NANOS, nanos));
     }
 
-    public RateResult result(double targetRate, double seconds) {
-        long total = corrected.getTotalCount();
-        return new RateResult(targetRate, total / seconds, ok, Map.copyOf(failures),
+    /** The run's figures; {@code peakInFlight} is the most requests the generator had open at once. */
+    public RateResult result(double targetRate, double seconds, int peakInFlight) {
+        return new RateResult(targetRate, answered / seconds, peakInFlight, ok, Map.copyOf(failures),
                 micros(corrected, 50), micros(corrected, 90), micros(corrected, 99), micros(corrected, 99.9),
                 corrected.getMaxValue() / 1_000.0, micros(service, 99), maxSendLagNanos / 1_000.0);
     }

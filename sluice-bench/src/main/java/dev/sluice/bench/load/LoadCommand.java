@@ -279,6 +279,12 @@ public final class LoadCommand implements Callable<Integer> {
                                 + " uncorrected p99 %s, generator lag up to %s, %d failed", r.achievedRate(),
                         Report.micros(r.p50Micros()), Report.micros(r.p99Micros()), Report.micros(r.p999Micros()),
                         Report.micros(r.serviceP99Micros()), Report.micros(r.maxSendLagMicros()), r.failed()));
+                if (r.achievedRate() < 0.95 * target) {
+                    notes.add(String.format(Locale.ROOT, "%s: the constant-rate run did not hold %.0f req/s (%.0f answered"
+                            + " per second%s): the latencies measure a growing queue", system, target, r.achievedRate(),
+                            r.peakInFlight() >= rateConnections ? ", all " + rateConnections + " generator connections busy"
+                                    + " (--rate-connections)" : ""));
+                }
                 if (r.maxSendLagMicros() > 10_000) {
                     notes.add(system + ": the constant-rate generator ran up to " + Report.micros(r.maxSendLagMicros())
                             + " late (a busy machine); its latencies include that lateness (they are measured from the"
@@ -320,7 +326,7 @@ public final class LoadCommand implements Callable<Integer> {
                     peak[2] = ProcessStats.openFiles(serverPid);
                     peak[0] = ProcessStats.heapAfterFullGc(serverPid);
                     log(system + ": at the peak: heap after full GC " + Report.bytes(peak[0]) + ", RSS "
-                            + Report.bytes(peak[1]) + ", open files " + peak[2]);
+                            + Report.bytes(peak[1]) + ", open files " + (peak[2].isPresent() ? peak[2].getAsLong() : "?"));
                 });
         StreamResult r = new StreamResult(streams, c.peakOpen(), c.completed(), c.failures(), c.ttfbP50Millis(),
                 c.ttfbP99Millis(), c.durationP99Millis(), peak[0], peak[1], peak[2], serverLimit);

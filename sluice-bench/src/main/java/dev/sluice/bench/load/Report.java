@@ -54,7 +54,7 @@ public record Report(String command, String date, String machine, int connection
                             : r.system().equals(NGINX) ? "nginx `proxy_pass` (1 worker, keepalive)" : "**" + r.system() + "**")
                     .append(" | ").append(one == null ? "—" : micros(one.p50Micros()))
                     .append(" | ").append(one == null ? "—" : micros(one.p99Micros()))
-                    .append(" | ").append(one == null ? "—" : direct.map(SystemResult::single)
+                    .append(" | ").append(one == null || r.system().equals(DIRECT) ? "—" : direct.map(SystemResult::single)
                             .map(d -> signedMicros(one.p50Micros() - d.p50Micros())).orElse("—"))
                     .append(" | ").append(many == null ? "—" : count(many.requestsPerSecond()))
                     .append(" | ").append(ratio(many, nginx))
@@ -153,13 +153,14 @@ public record Report(String command, String date, String machine, int connection
                 .collect(Collectors.joining(", "));
     }
 
-    /** A latency for the table: µs below 1 ms, else ms (three significant digits), s from 10 s. */
+    /** A latency for the table in µs, ms or s, with three significant digits. */
     static String micros(double us) {
         if (Double.isNaN(us)) return "—";
         if (us < 1_000) return String.format(Locale.ROOT, "%.0f µs", us);
         if (us < 10_000) return String.format(Locale.ROOT, "%.2f ms", us / 1_000);
         if (us < 100_000) return String.format(Locale.ROOT, "%.1f ms", us / 1_000);
-        if (us < 10_000_000) return String.format(Locale.ROOT, "%.0f ms", us / 1_000);
+        if (us < 1_000_000) return String.format(Locale.ROOT, "%.0f ms", us / 1_000);
+        if (us < 10_000_000) return String.format(Locale.ROOT, "%.2f s", us / 1_000_000);
         return String.format(Locale.ROOT, "%.1f s", us / 1_000_000);
     }
 
