@@ -24,7 +24,7 @@ public record BenchRequest(String path, String body, Map<String, String> headers
     }
 
     /**
-     * A streamed chat completion of exactly {@code tokens} tokens paced at {@code tokensPerSecond}, by the simulator's
+     * A streamed chat completion of exactly {@code tokens} tokens paced at {@code tokensPerSecond} (0 = unpaced), by the simulator's
      * directives in the body ({@code metadata.sluice_sim}), which reach the simulator through any provider adapter.
      */
     public static BenchRequest stream(String apiKey, int tokens, int tokensPerSecond) {

@@ -316,6 +316,14 @@ public final class LoadCommand implements Callable<Integer> {
         long streamSeconds = Math.max(1, (long) Math.ceil(streamTokens / (double) streamTps));
         StreamLoad.Plan plan = new StreamLoad.Plan(streams, Duration.ofSeconds(streamRamp), Duration.ofSeconds(duration),
                 Duration.ofSeconds(2 * streamSeconds + 10));
+        if (warmup > 0) {
+            // the streaming path of the server (and of this client) is still cold after the plain-request runs
+            int warmStreams = Math.min(streams, 64);
+            log(system + ": streaming warm-up " + warmup + " s (" + warmStreams + " unpaced streams)");
+            StreamLoad.run(vertx, "127.0.0.1", port, BenchRequest.stream(DEMO_KEY, streamTokens, 0),
+                    new StreamLoad.Plan(warmStreams, Duration.ZERO, Duration.ofSeconds(warmup), Duration.ofSeconds(10)),
+                    () -> { });
+        }
         log(String.format(Locale.ROOT, "%s: %d streams of %d tokens at %d tokens/s, opened over %d s, for %d s",
                 system, streams, streamTokens, streamTps, streamRamp, duration));
         OptionalLong[] peak = {OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty()};
