@@ -76,6 +76,8 @@ public final class LoadCommand implements Callable<Integer> {
     int streamRamp;
     @Option(names = "--cold-seconds", defaultValue = "10", description = "cold start: load a fresh Sluice for its first N seconds after it is ready; 0 = skip (default ${DEFAULT-VALUE})")
     int coldSeconds;
+    @Option(names = "--cold-fraction", defaultValue = "0.5", description = "cold start rate: this fraction of the warm Sluice's c=N throughput (or --rate; 1000 req/s when neither was measured) (default ${DEFAULT-VALUE})")
+    double coldFraction;
     @Option(names = "--redis", description = "also measure Sluice with limits and idempotency in Redis (adds sluice-redis to --systems)")
     boolean redis;
     @Option(names = "--redis-url", defaultValue = "redis://127.0.0.1:6379", description = "Redis for sluice-redis (default ${DEFAULT-VALUE}; keys get a random prefix)")
@@ -94,6 +96,7 @@ public final class LoadCommand implements Callable<Integer> {
     boolean keepWorkDir;
 
     private final List<String> notes = new ArrayList<>();
+    private final List<String> lateGenerator = new ArrayList<>();
     private Path home;
     private Path workDir;
     private Path cliJar;
@@ -133,7 +136,7 @@ public final class LoadCommand implements Callable<Integer> {
             }
         }
         if (warmup < 0 || duration < 1 || connections < 1 || streams < 0 || coldSeconds < 0 || rateFraction < 0
-                || (rate != null && rate <= 0) || streamTps < 1 || streamTokens < 1 || wrkThreads < 1) {
+                || (rate != null && rate <= 0) || streamTps < 1 || streamTokens < 1 || wrkThreads < 1 || !(coldFraction > 0)) {
             System.err.println("sluice bench load: durations, connections, rates and stream settings must be positive");
             return 2;
         }
@@ -149,7 +152,7 @@ public final class LoadCommand implements Callable<Integer> {
                 ? Optional.of(Path.of("/usr/sbin/nginx")) : Optional.empty());
         if (wrk.isEmpty()) {
             notes.add("wrk is not installed (Debian: apt-get install wrk): the c=1 and c=" + connections
-                    + " columns and the cold start are skipped" + (rate == null ? ", and so is the constant-rate run (it"
+                    + " columns are skipped" + (rate == null ? ", and so is the constant-rate run (it"
                     + " needs a measured maximum; give --rate N to run it anyway)" : ""));
         }
         if (nginx.isEmpty() && order.contains(Report.NGINX)) {
@@ -178,7 +181,7 @@ public final class LoadCommand implements Callable<Integer> {
                     log(system + " failed: " + e.getMessage());
                 }
             }
-            if (coldSeconds > 0 && wrk.isPresent() && (order.contains(SLUICE) || order.contains(SLUICE_REDIS))) {
+            if (coldSeconds > 0 && order.contains(SLUICE)) {
                 try {
                     coldStart(simPort, results);
                 } catch (RuntimeException | IOException e) {
@@ -188,6 +191,11 @@ public final class LoadCommand implements Callable<Integer> {
         } finally {
             children.close();
             vertx.close().toCompletionStage().toCompletableFuture().get();
+        }
+        if (!lateGenerator.isEmpty()) {
+            notes.add("The constant-rate generator itself ran late (a busy machine: " + String.join(", ", lateGenerator)
+                    + " at most); the corrected latencies include that lateness, since they are measured from the"
+                    + " intended send time.");
         }
         notes.add("Load average " + loadBefore + " at the start, " + Machine.loadAverage() + " at the end (1, 5, 15 min).");
         Report report = new Report(commandLine(), started, Machine.describe(wrk.map(this::wrkVersion),
@@ -285,11 +293,7 @@ public final class LoadCommand implements Callable<Integer> {
                             r.peakInFlight() >= rateConnections ? ", all " + rateConnections + " generator connections busy"
                                     + " (--rate-connections)" : ""));
                 }
-                if (r.maxSendLagMicros() > 10_000) {
-                    notes.add(system + ": the constant-rate generator ran up to " + Report.micros(r.maxSendLagMicros())
-                            + " late (a busy machine); its latencies include that lateness (they are measured from the"
-                            + " intended send time)");
-                }
+                if (r.maxSendLagMicros() > 10_000) lateGenerator.add(system + " " + Report.micros(r.maxSendLagMicros()));
                 result = result.withRate(r);
             }
             results.add(result);
@@ -345,19 +349,24 @@ public final class LoadCommand implements Callable<Integer> {
 
     private void coldStart(int simPort, List<SystemResult> results) throws Exception {
         String system = SLUICE;
+        Optional<SystemResult> warm = results.stream().filter(r -> r.system().equals(system)).findFirst();
+        double coldRate = rate != null ? rate
+                : warm.map(SystemResult::many).filter(w -> w.requests() > 0)
+                        .map(w -> Math.max(1, Math.floor(w.requestsPerSecond() * coldFraction))).orElse(1_000.0);
         long t0 = System.nanoTime();
         Children.Child child = startSluice(system, simPort, "sluice-cold.log");
         try {
             int port = child.await(SLUICE_READY, Duration.ofSeconds(120)).group(1).transform(Integer::parseInt);
             awaitReady(child);
             long readyMs = (System.nanoTime() - t0) / 1_000_000;
-            log("cold start: ready after " + readyMs + " ms; c=" + connections + " for " + coldSeconds + " s at once");
-            BenchRequest request = BenchRequest.chat(DEMO_KEY);
-            Path script = workDir.resolve("chat.lua");
-            Files.writeString(script, WrkScript.render(request));
-            WrkResult w = wrk("sluice-cold", connections, coldSeconds, port, request, script);
-            log("cold start: " + summary(w));
-            SystemResult.ColdStart cold = new SystemResult.ColdStart(readyMs, w, coldSeconds);
+            log(String.format(Locale.ROOT, "cold start: ready after %d ms; at once %.0f req/s for %d s (open loop)",
+                    readyMs, coldRate, coldSeconds));
+            RateResult first = ConstantRate.run(vertx, "127.0.0.1", port, BenchRequest.chat(DEMO_KEY), coldRate,
+                    Duration.ZERO, Duration.ofSeconds(coldSeconds), rateConnections);
+            log(String.format(Locale.ROOT, "cold start: %.0f answered/s, p50 %s, p99 %s, p99.9 %s, %d failed",
+                    first.achievedRate(), Report.micros(first.p50Micros()), Report.micros(first.p99Micros()),
+                    Report.micros(first.p999Micros()), first.failed()));
+            SystemResult.ColdStart cold = new SystemResult.ColdStart(readyMs, first, coldSeconds);
             for (int i = 0; i < results.size(); i++) {
                 if (results.get(i).system().equals(system)) {
                     results.set(i, results.get(i).withCold(cold));

@@ -48,7 +48,7 @@ public record Report(String command, String date, String machine, int connection
                 .append(c).append(" p99 | constant rate (").append(rateLabel()).append(") | CO-corrected p50 | p99 | p99.9 | errors |\n");
         s.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (SystemResult r : systems) {
-            WrkResult one = r.single(), many = r.many();
+            WrkResult one = measured(r.single()), many = measured(r.many());
             RateResult rate = r.rate();
             s.append("| ").append(r.system().equals(DIRECT) ? "direct to the simulator"
                             : r.system().equals(NGINX) ? "nginx `proxy_pass` (1 worker, keepalive)" : "**" + r.system() + "**")
@@ -104,22 +104,28 @@ public record Report(String command, String date, String machine, int connection
         List<SystemResult> cold = systems.stream().filter(r -> r.cold() != null).toList();
         if (cold.isEmpty()) return "";
         StringBuilder s = new StringBuilder();
-        s.append("| cold start | ready after | first seconds | c=").append(connections).append(" req/s | p50 | p99 | "
-                + "warm c=").append(connections).append(" p99 | errors |\n");
-        s.append("|---|---|---|---|---|---|---|---|\n");
+        s.append("| cold start | ready after | first seconds at a constant rate | answered/s | CO-corrected p50 | p99 | "
+                + "p99.9 | warm constant-rate p99 | failed |\n");
+        s.append("|---|---|---|---|---|---|---|---|---|\n");
         for (SystemResult r : cold) {
-            WrkResult w = r.cold().firstSeconds();
+            RateResult w = r.cold().firstSeconds();
             s.append("| ").append(r.system())
                     .append(" | ").append(count(r.cold().readyAfterMillis())).append(" ms")
-                    .append(" | ").append(r.cold().seconds()).append(" s")
-                    .append(" | ").append(count(w.requestsPerSecond()))
+                    .append(" | ").append(r.cold().seconds()).append(" s at ").append(count(w.targetRate())).append(" req/s")
+                    .append(" | ").append(count(w.achievedRate()))
                     .append(" | ").append(micros(w.p50Micros()))
                     .append(" | ").append(micros(w.p99Micros()))
-                    .append(" | ").append(r.many() == null ? "—" : micros(r.many().p99Micros()))
-                    .append(" | ").append(count(w.non2xx() + w.socketErrors()))
+                    .append(" | ").append(micros(w.p999Micros()))
+                    .append(" | ").append(r.rate() == null ? "—" : micros(r.rate().p99Micros()))
+                    .append(" | ").append(w.failed() == 0 ? "0" : count(w.failed()) + " (" + causes(w.failures()) + ")")
                     .append(" |\n");
         }
         return s.toString();
+    }
+
+    /** A wrk run in which no request completed has no percentiles worth printing. */
+    private static WrkResult measured(WrkResult w) {
+        return w == null || w.requests() == 0 ? null : w;
     }
 
     private Optional<SystemResult> find(String name) {

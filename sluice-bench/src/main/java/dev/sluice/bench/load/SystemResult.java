@@ -6,8 +6,11 @@ package dev.sluice.bench.load;
  */
 public record SystemResult(String system, WrkResult single, WrkResult many, RateResult rate, ColdStart cold) {
 
-    /** The first seconds of a fresh process under load: time from start to ready, then wrk from that moment. */
-    public record ColdStart(long readyAfterMillis, WrkResult firstSeconds, int seconds) {
+    /**
+     * The first seconds of a fresh process under load: time from start to ready, then the open-loop generator at a
+     * fixed rate from that moment (latency from the intended send time, so the slow first requests count fully).
+     */
+    public record ColdStart(long readyAfterMillis, RateResult firstSeconds, int seconds) {
     }
 
     public SystemResult withRate(RateResult r) {

@@ -88,12 +88,23 @@ class ReportTest {
 
     @Test
     void theColdStartTableSetsTheFirstSecondsBesideTheWarmTail() {
-        List<SystemResult> runs = List.of(ISSUE_RUN.get(2).withCold(
-                new SystemResult.ColdStart(2_345, wrk(3_000, 20_000, 592_000), 10)));
+        RateResult first = new RateResult(6_948, 6_000, 128, 59_000, Map.of("no answer by the end of the run", 480L),
+                2_000, 300_000, 592_000, 1_200_000, 1_500_000, 20_000, 500);
+        List<SystemResult> runs = List.of(ISSUE_RUN.get(2).withCold(new SystemResult.ColdStart(2_345, first, 10)));
 
         String table = new Report("cmd", "date", "machine", 64, 0.8, runs, Map.of(), List.of()).coldTable();
 
-        assertThat(row(table, "| sluice")).isEqualTo("| sluice | 2,345 ms | 10 s | 3,000 | 20.0 ms | 592 ms | 12.9 ms | 0 |");
+        assertThat(row(table, "| sluice")).isEqualTo("| sluice | 2,345 ms | 10 s at 6,948 req/s | 6,000 | 2.00 ms | "
+                + "592 ms | 1.20 s | 2.40 ms | 480 (480 × no answer by the end of the run) |");
+    }
+
+    @Test
+    void aWrkRunWithNoCompletedRequestShowsNoPercentiles() {
+        SystemResult stalled = new SystemResult("sluice", new WrkResult(0, 3_000_000, 0, 0, 0, 0, 0, 0, 0), null, null, null);
+
+        String table = new Report("cmd", "date", "machine", 64, 0.8, List.of(stalled), Map.of(), List.of()).mainTable();
+
+        assertThat(row(table, "| **sluice**")).startsWith("| **sluice** | — | — | — | — |");
     }
 
     @Test
