@@ -24,11 +24,15 @@ public final class Children implements AutoCloseable {
     private final Path workDir;
     private final Path pidFile;
     private final List<Child> running = new ArrayList<>();
+    private boolean closed;
+    private final Runnable afterAll;
     private final Thread hook = new Thread(this::close, "bench-children-cleanup");
 
-    public Children(Path workDir, Path pidFile) {
+    /** {@code afterAll} runs once every child is gone (e.g. removing the work directory); null for nothing. */
+    public Children(Path workDir, Path pidFile, Runnable afterAll) {
         this.workDir = workDir;
         this.pidFile = pidFile;
+        this.afterAll = afterAll;
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
@@ -64,6 +68,7 @@ public final class Children implements AutoCloseable {
     }
 
     public synchronized Child start(String name, List<String> command, Map<String, String> env) throws IOException {
+        if (closed) throw new IllegalStateException("shutting down; not starting " + name);
         Path log = workDir.resolve(name + ".log");
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log.toFile())).directory(workDir.toFile());
@@ -105,7 +110,10 @@ public final class Children implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (closed) return;
+        closed = true;
         for (Child c : List.copyOf(running)) stop(c);
+        if (afterAll != null) afterAll.run();
         if (Thread.currentThread() != hook) {
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);

@@ -159,11 +159,16 @@ public final class LoadCommand implements Callable<Integer> {
             notes.add("nginx is not installed (Debian: apt-get install nginx-light): the nginx row is skipped");
             order.remove(Report.NGINX);
         }
-        workDir = Files.createTempDirectory("sluice-bench-load-");
-        String pidFile = System.getProperty("sluice.bench.pidfile");
+        // the launcher makes the work directory (and kills the children listed in its children.pids if this JVM dies)
+        String givenWorkDir = System.getProperty("sluice.bench.workdir");
+        workDir = givenWorkDir != null ? Files.createDirectories(Path.of(givenWorkDir))
+                : Files.createTempDirectory("sluice-bench-load-");
+        String pidFile = givenWorkDir == null ? null : workDir.resolve("children.pids").toString();
+        if (keepWorkDir) Files.writeString(workDir.resolve(".keep"), "kept by --keep-work-dir\n");
         String started = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));
         String loadBefore = Machine.loadAverage();
-        children = new Children(workDir, pidFile == null ? null : Path.of(pidFile));
+        Path work = workDir;
+        children = new Children(workDir, pidFile == null ? null : Path.of(pidFile), keepWorkDir ? null : () -> deleteTree(work));
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2));
         List<SystemResult> results = new ArrayList<>();
         Map<String, StreamResult> streamResults = new LinkedHashMap<>();
@@ -210,7 +215,6 @@ public final class LoadCommand implements Callable<Integer> {
             Files.writeString(doc, DocsSection.update(old, section, heading + md));
             log("wrote section '" + section + "' of " + doc);
         }
-        if (!keepWorkDir) deleteTree(workDir);
         return 0;
     }
 
