@@ -74,6 +74,8 @@ public final class LoadCommand implements Callable<Integer> {
     int streamTps;
     @Option(names = "--stream-ramp", defaultValue = "5", description = "seconds over which the streams are opened (default ${DEFAULT-VALUE})")
     int streamRamp;
+    @Option(names = "--stream-retry-ms", defaultValue = "1000", description = "a worker whose stream failed waits this long before its next one (default ${DEFAULT-VALUE})")
+    int streamRetryMs;
     @Option(names = "--cold-seconds", defaultValue = "10", description = "cold start: load a fresh Sluice for its first N seconds after it is ready; 0 = skip (default ${DEFAULT-VALUE})")
     int coldSeconds;
     @Option(names = "--cold-fraction", defaultValue = "0.5", description = "cold start rate: this fraction of the warm Sluice's c=N throughput (or --rate; 1000 req/s when neither was measured) (default ${DEFAULT-VALUE})")
@@ -136,7 +138,7 @@ public final class LoadCommand implements Callable<Integer> {
             }
         }
         if (warmup < 0 || duration < 1 || connections < 1 || streams < 0 || coldSeconds < 0 || rateFraction < 0
-                || (rate != null && rate <= 0) || streamTps < 1 || streamTokens < 1 || wrkThreads < 1 || !(coldFraction > 0)) {
+                || (rate != null && rate <= 0) || streamTps < 1 || streamTokens < 1 || streamRetryMs < 0 || wrkThreads < 1 || !(coldFraction > 0)) {
             System.err.println("sluice bench load: durations, connections, rates and stream settings must be positive");
             return 2;
         }
@@ -169,7 +171,8 @@ public final class LoadCommand implements Callable<Integer> {
         String loadBefore = Machine.loadAverage();
         Path work = workDir;
         children = new Children(workDir, pidFile == null ? null : Path.of(pidFile), keepWorkDir ? null : () -> deleteTree(work));
-        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2));
+        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.min(2, Runtime.getRuntime().availableProcessors()))
+                .setWorkerPoolSize(2));
         List<SystemResult> results = new ArrayList<>();
         Map<String, StreamResult> streamResults = new LinkedHashMap<>();
         try {
@@ -323,13 +326,14 @@ public final class LoadCommand implements Callable<Integer> {
         }
         long streamSeconds = Math.max(1, (long) Math.ceil(streamTokens / (double) streamTps));
         StreamLoad.Plan plan = new StreamLoad.Plan(streams, Duration.ofSeconds(streamRamp), Duration.ofSeconds(duration),
-                Duration.ofSeconds(2 * streamSeconds + 10));
+                Duration.ofSeconds(2 * streamSeconds + 10), Duration.ofMillis(streamRetryMs));
         if (warmup > 0) {
             // the streaming path of the server (and of this client) is still cold after the plain-request runs
             int warmStreams = Math.min(streams, 64);
             log(system + ": streaming warm-up " + warmup + " s (" + warmStreams + " unpaced streams)");
             StreamLoad.run(vertx, "127.0.0.1", port, BenchRequest.stream(DEMO_KEY, streamTokens, 0),
-                    new StreamLoad.Plan(warmStreams, Duration.ZERO, Duration.ofSeconds(warmup), Duration.ofSeconds(10)),
+                    new StreamLoad.Plan(warmStreams, Duration.ZERO, Duration.ofSeconds(warmup), Duration.ofSeconds(10),
+                            Duration.ofMillis(streamRetryMs)),
                     () -> { });
         }
         log(String.format(Locale.ROOT, "%s: %d streams of %d tokens at %d tokens/s, opened over %d s, for %d s",

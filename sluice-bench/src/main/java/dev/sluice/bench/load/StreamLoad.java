@@ -15,21 +15,23 @@ import org.HdrHistogram.Histogram;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * N concurrent streams: N workers, started evenly over a ramp, each opening one stream after another on its own
  * keep-alive HTTP/1.1 connection (so N streams hold N connections, N file descriptors here) until the measured time
- * is over; streams running then may finish within a grace period, the rest count as unfinished. A callback runs once
- * every worker has started and the streams are at their peak (the caller samples the server's memory then).
+ * is over; streams running then may finish within a grace period, the rest count as unfinished. A worker whose
+ * stream failed waits {@code retryDelay} before its next one, as a client would, instead of hammering the server with
+ * requests it has just refused. Workers are spread over the event loops of the given Vert.x (the SSE parsing of
+ * thousands of streams is more than one loop should carry). A callback runs once every worker has started and the
+ * streams are at their peak (the caller samples the server's memory then).
  */
 public final class StreamLoad {
     private StreamLoad() {
     }
 
-    public record Plan(int streams, Duration ramp, Duration measure, Duration grace) {
+    public record Plan(int streams, Duration ramp, Duration measure, Duration grace, Duration retryDelay) {
     }
 
     public static Counts run(Vertx vertx, String host, int port, BenchRequest request, Plan plan, Runnable atPeak)
@@ -37,23 +39,28 @@ public final class StreamLoad {
         HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setPipelining(false)
                         .setMaxInitialLineLength(8192),
                 new PoolOptions().setHttp1MaxSize(plan.streams()).setMaxWaitQueueSize(-1));
-        Context ctx = vertx.getOrCreateContext();
+        int loops = Math.max(1, Math.min(plan.streams(), Runtime.getRuntime().availableProcessors()));
+        Context[] contexts = new Context[loops];
+        for (int i = 0; i < loops; i++) contexts[i] = vertx.getOrCreateContext(); // a new one per call off Vert.x threads
         MultiMap headers = MultiMap.caseInsensitiveMultiMap();
         request.headers().forEach(headers::add);
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port)
                 .setURI(request.path()).setHeaders(headers).setConnectTimeout(30_000).setIdleTimeout(60_000);
-        Run run = new Run(client, options, Buffer.buffer(request.body()));
+        Run run = new Run(vertx, client, options, Buffer.buffer(request.body()), plan.retryDelay().toMillis());
         long start = System.nanoTime();
         long end = start + plan.ramp().toNanos() + plan.measure().toNanos();
         run.end = end;
         try {
-            ctx.runOnContext(v -> {
-                for (int i = 0; i < plan.streams(); i++) {
-                    long delayMs = plan.ramp().toMillis() * i / plan.streams();
-                    if (delayMs < 1) run.next();
-                    else vertx.setTimer(delayMs, t -> run.next());
-                }
-            });
+            for (int l = 0; l < loops; l++) {
+                int loop = l;
+                contexts[l].runOnContext(v -> {
+                    for (int i = loop; i < plan.streams(); i += loops) {
+                        long delayMs = plan.ramp().toMillis() * i / plan.streams();
+                        if (delayMs < 1) run.next();
+                        else vertx.setTimer(delayMs, t -> run.next());
+                    }
+                });
+            }
             // at the peak: after the ramp plus half of the measured time (capped at 3 s, about when streams turn over)
             long peakAt = start + plan.ramp().toNanos() + Math.min(plan.measure().toNanos() / 2, TimeUnit.SECONDS.toNanos(3));
             sleepUntil(peakAt);
@@ -61,9 +68,7 @@ public final class StreamLoad {
             sleepUntil(end);
             long deadline = end + plan.grace().toNanos();
             while (System.nanoTime() < deadline && run.open > 0) LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-            CompletableFuture<Counts> result = new CompletableFuture<>();
-            ctx.runOnContext(v -> result.complete(run.finish()));
-            return result.get(10, TimeUnit.SECONDS);
+            return run.finish();
         } finally {
             client.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
@@ -80,32 +85,38 @@ public final class StreamLoad {
                          double ttfbP50Millis, double ttfbP99Millis, double durationP99Millis) {
     }
 
-    /** State of one run; touched only on its event loop (bar {@link #open}, a volatile read). */
+    /** State of one run, shared by the event loops (its counters under its lock). */
     private static final class Run {
+        private final Vertx vertx;
         private final HttpClient client;
+        private final long retryDelayMs;
         private final RequestOptions options;
         private final Buffer body;
         private final Histogram ttfb = new Histogram(1, TimeUnit.MINUTES.toMicros(10), 3);
         private final Histogram duration = new Histogram(1, TimeUnit.MINUTES.toMicros(10), 3);
         private final Map<String, Long> failures = new TreeMap<>();
-        private long end;
+        private volatile long end;
         private long completed;
         private volatile int open;
         private int peakOpen;
         private boolean finished;
 
-        Run(HttpClient client, RequestOptions options, Buffer body) {
+        Run(Vertx vertx, HttpClient client, RequestOptions options, Buffer body, long retryDelayMs) {
+            this.vertx = vertx;
             this.client = client;
+            this.retryDelayMs = retryDelayMs;
             this.options = options;
             this.body = body;
         }
 
         /** One worker's next stream, unless the measured time is over. */
         void next() {
-            if (finished || System.nanoTime() >= end) return;
+            synchronized (this) {
+                if (finished || System.nanoTime() >= end) return;
+                open++;
+                peakOpen = Math.max(peakOpen, open);
+            }
             long started = System.nanoTime();
-            open++;
-            peakOpen = Math.max(peakOpen, open);
             client.request(options)
                     .compose(req -> req.send(body))
                     .onSuccess(resp -> read(resp, started))
@@ -124,7 +135,10 @@ public final class StreamLoad {
             resp.handler(chunk -> {
                 if (first[0]) {
                     first[0] = false;
-                    ttfb.recordValue(clamp((System.nanoTime() - started) / 1_000));
+                    long micros = clamp((System.nanoTime() - started) / 1_000);
+                    synchronized (this) {
+                        ttfb.recordValue(micros);
+                    }
                 }
                 sse.feed(chunk.getBytes());
             });
@@ -143,22 +157,25 @@ public final class StreamLoad {
         }
 
         private void done(long started, String failure) {
-            open--;
-            if (finished) return;
-            if (failure == null) {
-                completed++;
-                duration.recordValue(clamp((System.nanoTime() - started) / 1_000));
-            } else {
-                failures.merge(failure, 1L, Long::sum);
+            synchronized (this) {
+                open--;
+                if (finished) return;
+                if (failure == null) {
+                    completed++;
+                    duration.recordValue(clamp((System.nanoTime() - started) / 1_000));
+                } else {
+                    failures.merge(failure, 1L, Long::sum);
+                }
             }
-            next();
+            if (failure == null || retryDelayMs < 1) next();
+            else vertx.setTimer(retryDelayMs, t -> next());
         }
 
         private long clamp(long micros) {
             return Math.max(1, Math.min(ttfb.getHighestTrackableValue(), micros));
         }
 
-        Counts finish() {
+        synchronized Counts finish() {
             finished = true;
             if (open > 0) failures.merge("unfinished at the end of the grace period", (long) open, Long::sum);
             return new Counts(peakOpen, completed, Map.copyOf(failures), millis(ttfb, 50), millis(ttfb, 99),
