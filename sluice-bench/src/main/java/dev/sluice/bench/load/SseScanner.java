@@ -4,39 +4,57 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Follows one server-sent-event stream as its bytes arrive in arbitrary pieces: counts {@code data:} events, notices
- * the closing {@code data: [DONE]} and an in-band error event ({@code {"error": {"code": ...}}}, whose code it keeps).
+ * the closing {@code data: [DONE]} and an in-band error event ({@code data: {"error": {"code": ...}}}, whose code it
+ * keeps). Works on bytes without decoding ordinary events: ten thousand streams at 20 events/s each pass through one
+ * client.
  */
 public final class SseScanner {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final byte[] DATA = "data:".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ERROR = "{\"error\"".getBytes(StandardCharsets.US_ASCII);
 
-    private final StringBuilder pending = new StringBuilder();
+    private byte[] line = new byte[512];
+    private int length;
     private long events;
     private boolean done;
     private String errorCode;
 
     public void feed(byte[] bytes) {
-        pending.append(new String(bytes, StandardCharsets.UTF_8));
-        int start = 0;
-        for (int nl = pending.indexOf("\n"); nl >= 0; nl = pending.indexOf("\n", start)) {
-            line(pending.substring(start, nl));
-            start = nl + 1;
+        for (byte b : bytes) {
+            if (b == '\n') {
+                line();
+                length = 0;
+            } else {
+                if (length == line.length) line = Arrays.copyOf(line, line.length * 2);
+                line[length++] = b;
+            }
         }
-        pending.delete(0, start);
     }
 
-    private void line(String raw) {
-        String line = raw.endsWith("\r") ? raw.substring(0, raw.length() - 1) : raw;
-        if (!line.startsWith("data:")) return;
-        String data = line.substring(5).strip();
+    private void line() {
+        int end = length > 0 && line[length - 1] == '\r' ? length - 1 : length;
+        if (!startsWith(0, end, DATA)) return;
+        int from = DATA.length;
+        while (from < end && line[from] == ' ') from++;
         events++;
-        if (data.equals("[DONE]")) {
+        if (end - from == DONE.length && startsWith(from, end, DONE)) {
             done = true;
-        } else if (errorCode == null && data.contains("\"error\"")) {
-            errorCode = errorCode(data);
+        } else if (errorCode == null && startsWith(from, end, ERROR)) {
+            errorCode = errorCode(new String(line, from, end - from, StandardCharsets.UTF_8));
         }
+    }
+
+    private boolean startsWith(int from, int end, byte[] prefix) {
+        if (end - from < prefix.length) return false;
+        for (int i = 0; i < prefix.length; i++) {
+            if (line[from + i] != prefix[i]) return false;
+        }
+        return true;
     }
 
     private static String errorCode(String data) {
@@ -46,7 +64,7 @@ public final class SseScanner {
             String code = error.path("code").asText("");
             return code.isEmpty() ? error.path("type").asText("error") : code;
         } catch (Exception e) {
-            return null;
+            return "unreadable error event";
         }
     }
 

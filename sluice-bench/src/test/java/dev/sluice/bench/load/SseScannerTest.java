@@ -54,6 +54,18 @@ class SseScannerTest {
     }
 
     @Test
+    void aLongEventSplitAnywhereIsStillOneEvent() {
+        String big = "data: {\"error\":{\"message\":\"" + "x".repeat(5_000) + "\",\"code\":\"internal_error\"}}\n\n";
+        SseScanner sse = new SseScanner();
+        byte[] bytes = big.getBytes(StandardCharsets.UTF_8);
+        sse.feed(java.util.Arrays.copyOfRange(bytes, 0, 1_000));
+        sse.feed(java.util.Arrays.copyOfRange(bytes, 1_000, bytes.length));
+
+        assertThat(sse.events()).isEqualTo(1);
+        assertThat(sse.errorCode()).isEqualTo("internal_error");
+    }
+
+    @Test
     void contentThatMentionsErrorIsNotAnError() {
         SseScanner sse = new SseScanner();
         sse.feed("data: {\"choices\":[{\"delta\":{\"content\":\"the \\\"error\\\" word\"}}]}\n\n".getBytes(StandardCharsets.UTF_8));
