@@ -7,12 +7,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,17 +14,13 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * {@code ./sluice bench load}: the systems side by side on loopback (see the package doc), one table at the end.
@@ -43,9 +33,6 @@ import java.util.regex.Pattern;
 public final class LoadCommand implements Callable<Integer> {
     static final String SLUICE = "sluice";
     static final String SLUICE_REDIS = "sluice-redis";
-    private static final String DEMO_KEY = "sk-proj-bench0000000000000000000000000000";
-    private static final Pattern SIM_READY = Pattern.compile("simulator listening on http://[^:]+:(\\d+)");
-    private static final Pattern SLUICE_READY = Pattern.compile("Sluice listening on http://[^:]+:(\\d+)");
 
     @Option(names = "--systems", split = ",", defaultValue = "direct,nginx,sluice",
             description = "systems to measure, in order: direct, nginx, sluice, sluice-redis (default: ${DEFAULT-VALUE})")
@@ -100,12 +87,10 @@ public final class LoadCommand implements Callable<Integer> {
     private final List<String> notes = new ArrayList<>();
     private final List<String> lateGenerator = new ArrayList<>();
     private Path home;
-    private Path workDir;
-    private Path cliJar;
-    private String javaBin;
-    private Optional<Path> wrk = Optional.empty();
     private Optional<Path> nginx = Optional.empty();
+    private Optional<Wrk> wrk = Optional.empty();
     private Children children;
+    private Servers servers;
     private Vertx vertx;
 
     public static void main(String[] args) {
@@ -143,16 +128,14 @@ public final class LoadCommand implements Callable<Integer> {
             return 2;
         }
         home = Path.of(System.getProperty("sluice.home", ".")).toAbsolutePath().normalize();
-        cliJar = home.resolve("sluice-cli/target/sluice-cli.jar");
+        Path cliJar = home.resolve("sluice-cli/target/sluice-cli.jar");
         if (!Files.isRegularFile(cliJar)) {
             System.err.println("sluice bench load: " + cliJar + " is missing; build first (./sluice build)");
             return 2;
         }
-        javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        wrk = which("wrk");
-        nginx = which("nginx").or(() -> Files.isExecutable(Path.of("/usr/sbin/nginx"))
-                ? Optional.of(Path.of("/usr/sbin/nginx")) : Optional.empty());
-        if (wrk.isEmpty()) {
+        Optional<Path> wrkBinary = Servers.which("wrk");
+        nginx = Servers.which("nginx", "/usr/sbin/nginx");
+        if (wrkBinary.isEmpty()) {
             notes.add("wrk is not installed (Debian: apt-get install wrk): the c=1 and c=" + connections
                     + " columns are skipped" + (rate == null ? ", and so is the constant-rate run (it"
                     + " needs a measured maximum; give --rate N to run it anyway)" : ""));
@@ -163,27 +146,28 @@ public final class LoadCommand implements Callable<Integer> {
         }
         // the launcher makes the work directory (and kills the children listed in its children.pids if this JVM dies)
         String givenWorkDir = System.getProperty("sluice.bench.workdir");
-        workDir = givenWorkDir != null ? Files.createDirectories(Path.of(givenWorkDir))
+        Path workDir = givenWorkDir != null ? Files.createDirectories(Path.of(givenWorkDir))
                 : Files.createTempDirectory("sluice-bench-load-");
-        String pidFile = givenWorkDir == null ? null : workDir.resolve("children.pids").toString();
+        Path pidFile = givenWorkDir == null ? null : workDir.resolve("children.pids");
         if (keepWorkDir) Files.writeString(workDir.resolve(".keep"), "kept by --keep-work-dir\n");
         String started = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));
         String loadBefore = Machine.loadAverage();
-        Path work = workDir;
-        children = new Children(workDir, pidFile == null ? null : Path.of(pidFile), keepWorkDir ? null : () -> deleteTree(work));
+        children = new Children(workDir, pidFile, keepWorkDir ? null : () -> deleteTree(workDir));
+        servers = new Servers(children, workDir, cliJar,
+                new Servers.SluiceSettings(sluiceConfig, redisUrl, sluiceJavaOpts));
+        wrk = wrkBinary.map(b -> new Wrk(b, children, workDir, wrkThreads));
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.min(2, Runtime.getRuntime().availableProcessors()))
                 .setWorkerPoolSize(2));
         List<SystemResult> results = new ArrayList<>();
         Map<String, StreamResult> streamResults = new LinkedHashMap<>();
         try {
             log("work directory " + workDir + (keepWorkDir ? " (kept)" : " (removed at the end; --keep-work-dir keeps it)"));
-            Children.Child sim = children.start("simulator", List.of(javaBin, "-jar", cliJar.toString(), "sim",
-                    "--port", "0"), Map.of());
-            int simPort = Integer.parseInt(sim.await(SIM_READY, Duration.ofSeconds(120)).group(1));
+            Servers.Server sim = servers.simulator();
+            int simPort = sim.port();
             log("simulator on port " + simPort);
             for (String system : order) {
                 try {
-                    measure(system, simPort, sim, results, streamResults);
+                    measure(system, sim, results, streamResults);
                 } catch (RuntimeException | IOException e) {
                     notes.add(system + ": not measured: " + e.getMessage().lines().findFirst().orElse(""));
                     log(system + " failed: " + e.getMessage());
@@ -206,8 +190,8 @@ public final class LoadCommand implements Callable<Integer> {
                     + " intended send time.");
         }
         notes.add("Load average " + loadBefore + " at the start, " + Machine.loadAverage() + " at the end (1, 5, 15 min).");
-        Report report = new Report(commandLine(), started, Machine.describe(wrk.map(this::wrkVersion),
-                nginx.map(this::nginxVersion)), connections, rate == null ? rateFraction : 0, results, streamResults, notes);
+        Report report = new Report(commandLine(), started, Machine.describe(wrkBinary.map(b -> Servers.version(b, "--version", "wrk")),
+                nginx.map(b -> Servers.version(b, "-v", "nginx"))), connections, rate == null ? rateFraction : 0, results, streamResults, notes);
         String md = report.markdown();
         System.out.println();
         System.out.println(md);
@@ -221,66 +205,29 @@ public final class LoadCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void measure(String system, int simPort, Children.Child sim, List<SystemResult> results,
+    private void measure(String system, Servers.Server sim, List<SystemResult> results,
                          Map<String, StreamResult> streamResults) throws Exception {
-        Children.Child child = null;
-        int port;
-        long serverPid;
-        switch (system) {
-            case Report.DIRECT -> {
-                port = simPort;
-                serverPid = sim.pid();
-            }
-            case Report.NGINX -> {
-                port = Children.freePort();
-                String conf = """
-                        # generated by ./sluice bench load: a bare reverse proxy in front of the simulator
-                        worker_processes 1;
-                        daemon off;
-                        pid WORK/nginx.pid;
-                        error_log stderr warn;
-                        events { worker_connections 16384; }
-                        http {
-                          access_log off;
-                          upstream sim { server 127.0.0.1:SIMPORT; keepalive 256; }
-                          server {
-                            listen 127.0.0.1:NGXPORT;
-                            location / { proxy_pass http://sim; proxy_http_version 1.1; proxy_set_header Connection ""; }
-                          }
-                        }
-                        """.replace("WORK", workDir.toString()).replace("SIMPORT", Integer.toString(simPort))
-                        .replace("NGXPORT", Integer.toString(port));
-                Path confFile = workDir.resolve("nginx.conf");
-                Files.writeString(confFile, conf);
-                child = children.start("nginx", List.of(nginx.orElseThrow().toString(), "-p", workDir.toString(),
-                        "-c", confFile.toString()), Map.of());
-                awaitPort(child, port);
-                serverPid = -1;
-            }
-            default -> {
-                child = startSluice(system, simPort, system + ".log");
-                port = child.await(SLUICE_READY, Duration.ofSeconds(120)).group(1).transform(Integer::parseInt);
-                awaitReady(child);
-                serverPid = child.pid();
-            }
-        }
+        Servers.Server server = switch (system) {
+            case Report.DIRECT -> sim;
+            case Report.NGINX -> servers.nginx(nginx.orElseThrow(), sim.port());
+            default -> servers.sluice(system, system, sim.port());
+        };
+        int port = server.port();
         try {
-            BenchRequest request = BenchRequest.chat(DEMO_KEY);
-            probe(system, port, request);
+            BenchRequest request = BenchRequest.chat(Servers.DEMO_KEY);
+            Servers.probe(server, request);
             WrkResult one = null, many = null;
             if (wrk.isPresent()) {
-                Path script = workDir.resolve("chat.lua");
-                Files.writeString(script, WrkScript.render(request));
                 if (warmup > 0) {
                     log(system + ": warm-up " + warmup + " s (wrk, 16 connections)");
-                    wrk(system + "-warmup", 16, warmup, port, request, script);
+                    wrk.get().run(system + "-warmup", 16, warmup, port, request);
                 }
                 log(system + ": c=1 for " + duration + " s");
-                one = wrk(system + "-c1", 1, duration, port, request, script);
-                log(system + ": c=1 " + summary(one));
+                one = wrk.get().run(system + "-c1", 1, duration, port, request);
+                log(system + ": c=1 " + Wrk.summary(one));
                 log(system + ": c=" + connections + " for " + duration + " s");
-                many = wrk(system + "-c" + connections, connections, duration, port, request, script);
-                log(system + ": c=" + connections + " " + summary(many));
+                many = wrk.get().run(system + "-c" + connections, connections, duration, port, request);
+                log(system + ": c=" + connections + " " + Wrk.summary(many));
             }
             SystemResult result = new SystemResult(system, one, many, null, null);
             Double target = rate != null ? rate : many != null && rateFraction > 0
@@ -305,10 +252,10 @@ public final class LoadCommand implements Callable<Integer> {
             }
             results.add(result);
             if (streams > 0 && streamSystems.contains(system)) {
-                streamResults.put(system, streams(system, port, serverPid));
+                streamResults.put(system, streams(system, port, server.pid()));
             }
         } finally {
-            if (child != null) children.stop(child);
+            if (server != sim) children.stop(server.child());
         }
     }
 
@@ -331,7 +278,7 @@ public final class LoadCommand implements Callable<Integer> {
             // the streaming path of the server (and of this client) is still cold after the plain-request runs
             int warmStreams = Math.min(streams, 64);
             log(system + ": streaming warm-up " + warmup + " s (" + warmStreams + " unpaced streams)");
-            StreamLoad.run(vertx, "127.0.0.1", port, BenchRequest.stream(DEMO_KEY, streamTokens, 0),
+            StreamLoad.run(vertx, "127.0.0.1", port, BenchRequest.stream(Servers.DEMO_KEY, streamTokens, 0),
                     new StreamLoad.Plan(warmStreams, Duration.ZERO, Duration.ofSeconds(warmup), Duration.ofSeconds(10),
                             Duration.ofMillis(streamRetryMs)),
                     () -> { });
@@ -339,7 +286,7 @@ public final class LoadCommand implements Callable<Integer> {
         log(String.format(Locale.ROOT, "%s: %d streams of %d tokens at %d tokens/s, opened over %d s, for %d s",
                 system, streams, streamTokens, streamTps, streamRamp, duration));
         OptionalLong[] peak = {OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty()};
-        StreamLoad.Counts c = StreamLoad.run(vertx, "127.0.0.1", port, BenchRequest.stream(DEMO_KEY, streamTokens, streamTps),
+        StreamLoad.Counts c = StreamLoad.run(vertx, "127.0.0.1", port, BenchRequest.stream(Servers.DEMO_KEY, streamTokens, streamTps),
                 plan, () -> {
                     if (serverPid <= 0) return;
                     peak[1] = ProcessStats.rss(serverPid);
@@ -362,14 +309,13 @@ public final class LoadCommand implements Callable<Integer> {
                 : warm.map(SystemResult::many).filter(w -> w.requests() > 0)
                         .map(w -> Math.max(1, Math.floor(w.requestsPerSecond() * coldFraction))).orElse(1_000.0);
         long t0 = System.nanoTime();
-        Children.Child child = startSluice(system, simPort, "sluice-cold.log");
+        Servers.Server server = servers.sluice(system, "sluice-cold", simPort);
+        int port = server.port();
         try {
-            int port = child.await(SLUICE_READY, Duration.ofSeconds(120)).group(1).transform(Integer::parseInt);
-            awaitReady(child);
             long readyMs = (System.nanoTime() - t0) / 1_000_000;
             log(String.format(Locale.ROOT, "cold start: ready after %d ms; at once %.0f req/s for %d s (open loop)",
                     readyMs, coldRate, coldSeconds));
-            RateResult first = ConstantRate.run(vertx, "127.0.0.1", port, BenchRequest.chat(DEMO_KEY), coldRate,
+            RateResult first = ConstantRate.run(vertx, "127.0.0.1", port, BenchRequest.chat(Servers.DEMO_KEY), coldRate,
                     Duration.ZERO, Duration.ofSeconds(coldSeconds), rateConnections);
             log(String.format(Locale.ROOT, "cold start: %.0f answered/s, p50 %s, p99 %s, p99.9 %s, %d failed",
                     first.achievedRate(), Report.micros(first.p50Micros()), Report.micros(first.p99Micros()),
@@ -383,133 +329,8 @@ public final class LoadCommand implements Callable<Integer> {
             }
             results.add(new SystemResult(system, null, null, null, cold));
         } finally {
-            children.stop(child);
+            children.stop(server.child());
         }
-    }
-
-    /** A Sluice child with its own config, data directory and ports; the admin port's readiness is awaited by callers. */
-    private Children.Child startSluice(String system, int simPort, String logName) throws IOException {
-        String yaml;
-        if (sluiceConfig != null) {
-            yaml = SluiceYaml.fromTemplate(Files.readString(sluiceConfig), simPort);
-        } else if (system.equals(SLUICE_REDIS)) {
-            URI uri = URI.create(redisUrl);
-            if (!reachable(uri.getHost(), uri.getPort() < 0 ? 6379 : uri.getPort())) {
-                throw new IllegalStateException("Redis at " + redisUrl + " is not reachable (start it or pass --redis-url)");
-            }
-            yaml = SluiceYaml.redis(simPort, redisUrl, "sluice-bench-" + UUID.randomUUID().toString().substring(0, 8) + ":");
-        } else {
-            yaml = SluiceYaml.memory(simPort);
-        }
-        String name = logName.replace(".log", "");
-        Path config = workDir.resolve(name + ".yaml");
-        Files.writeString(config, yaml);
-        Path data = workDir.resolve(name + "-data");
-        adminPorts.put(name, Children.freePort());
-        List<String> cmd = new ArrayList<>(List.of(javaBin, "--enable-native-access=ALL-UNNAMED"));
-        for (String o : sluiceJavaOpts.trim().split("\\s+")) if (!o.isEmpty()) cmd.add(o);
-        cmd.addAll(List.of("-jar", cliJar.toString(), "serve", "--config", config.toString(), "--port", "0",
-                "--admin-port", Integer.toString(adminPorts.get(name)), "--data-dir", data.toString()));
-        Map<String, String> env = new HashMap<>();
-        env.put(SluiceYaml.UPSTREAM_KEY_ENV, "sk-sim");
-        env.put("SLUICE_DEMO_KEY", DEMO_KEY);
-        return children.start(name, cmd, env);
-    }
-
-    private final Map<String, Integer> adminPorts = new HashMap<>();
-
-    private void awaitReady(Children.Child child) throws Exception {
-        int admin = adminPorts.get(child.name());
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/health/ready"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200) return;
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            if (!child.process().isAlive()) throw new IllegalStateException(child.name() + " exited before it was ready");
-            Thread.sleep(20);
-        }
-        throw new IllegalStateException(child.name() + ": /health/ready not 200 after 120 s");
-    }
-
-    /** One request before measuring, so a misconfigured system fails loudly instead of measuring fast errors. */
-    private void probe(String system, int port, BenchRequest request) throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + request.path()))
-                .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(request.body()));
-        request.headers().forEach(b::header);
-        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-            throw new IllegalStateException(system + " answered the benchmark request with " + r.statusCode() + ": "
-                    + r.body().lines().findFirst().orElse(""));
-        }
-    }
-
-    private WrkResult wrk(String name, int conns, int seconds, int port, BenchRequest request, Path script)
-            throws Exception {
-        List<String> cmd = List.of(wrk.orElseThrow().toString(), "-t" + Math.min(wrkThreads, conns), "-c" + conns,
-                "-d" + seconds + "s", "--timeout", "10s", "--latency", "-s", script.toString(),
-                "http://127.0.0.1:" + port + request.path());
-        Children.Child w = children.start("wrk-" + name, cmd, Map.of());
-        try {
-            if (!w.process().waitFor(seconds + 30L, java.util.concurrent.TimeUnit.SECONDS)) {
-                throw new IllegalStateException("wrk did not finish within " + (seconds + 30) + " s");
-            }
-        } finally {
-            children.stop(w);
-        }
-        String out = Files.readString(w.log());
-        return WrkOutput.parse(out).orElseThrow(() -> new IllegalStateException("wrk printed no result: "
-                + out.lines().limit(5).reduce("", (a, b) -> a + " " + b)));
-    }
-
-    private static String summary(WrkResult w) {
-        return String.format(Locale.ROOT, "%.0f req/s, p50 %s, p99 %s, %d non-2xx, %d socket errors",
-                w.requestsPerSecond(), Report.micros(w.p50Micros()), Report.micros(w.p99Micros()), w.non2xx(),
-                w.socketErrors());
-    }
-
-    private static void awaitPort(Children.Child child, int port) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!reachable("127.0.0.1", port)) {
-            if (!child.process().isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException(child.name() + " is not listening on " + port + ": "
-                        + Files.readString(child.log()).lines().limit(5).reduce("", (a, b) -> a + " " + b));
-            }
-            Thread.sleep(50);
-        }
-    }
-
-    private static boolean reachable(String host, int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(host, port), 1000);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static Optional<Path> which(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (dir.isEmpty()) continue;
-            Path p = Path.of(dir, tool);
-            if (Files.isExecutable(p)) return Optional.of(p);
-        }
-        return Optional.empty();
-    }
-
-    private String wrkVersion(Path p) {
-        String out = ProcessStats.run(List.of(p.toString(), "--version"), false); // exits with status 1
-        return out == null ? "wrk" : out.lines().findFirst().map(l -> l.split(" \\[")[0]).orElse("wrk");
-    }
-
-    private String nginxVersion(Path p) {
-        String out = ProcessStats.run(List.of(p.toString(), "-v"), true);
-        return out == null ? "nginx" : out.lines().findFirst().map(l -> l.replace("nginx version: ", "")).orElse("nginx");
     }
 
     private static void log(String line) {
