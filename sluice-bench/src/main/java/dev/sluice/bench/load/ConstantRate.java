@@ -20,8 +20,9 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The open-loop generator: one dispatcher thread wakes when requests fall due on a {@link Schedule} and hands them to
  * one Vert.x event loop, which sends them over a pool of keep-alive HTTP/1.1 connections and records each answer in a
- * {@link LatencyRecorder} from its intended send time. A first stretch at the same rate warms the generator (and is
- * not recorded); requests still unanswered a grace period after the run count as failures.
+ * {@link LatencyRecorder} from its intended send time. A few closed-loop rounds open the connections first, then a
+ * stretch at the rate warms the generator (not recorded); requests still unanswered a grace period after the run
+ * count as failures.
  */
 public final class ConstantRate {
     private static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
@@ -29,7 +30,11 @@ public final class ConstantRate {
     private ConstantRate() {
     }
 
-    public static RateResult run(Vertx vertx, String host, int port, BenchRequest request, double rate,
+    /**
+     * One run against {@code port}. The priming rounds go to {@code primePort}: the same port normally; another
+     * system's for a cold start, whose first seconds must not be warmed by the generator's own preparation.
+     */
+    public static RateResult run(Vertx vertx, String host, int port, int primePort, BenchRequest request, double rate,
                                  Duration warmup, Duration measure, int connections) throws Exception {
         HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setPipelining(false),
                 new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
@@ -38,6 +43,7 @@ public final class ConstantRate {
         request.headers().forEach(headers::add);
         Buffer body = Buffer.buffer(request.body());
         try {
+            prime(client, ctx, host, primePort, request.path(), headers, body, Math.min(connections, 32));
             long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
             Schedule schedule = new Schedule(start, rate);
             long measureStart = start + warmup.toNanos();
@@ -67,6 +73,30 @@ public final class ConstantRate {
             return result.get(10, TimeUnit.SECONDS);
         } finally {
             client.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Before the clock starts: a few rounds of {@code concurrency} requests at once, so the client's code is loaded and
+     * compiled and its connections are open. Without this the first scheduled second pays for both, and on a busy
+     * machine the stall can outlast the unrecorded stretch.
+     */
+    private static void prime(HttpClient client, Context ctx, String host, int port, String path, MultiMap headers,
+                              Buffer body, int concurrency) throws Exception {
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port).setURI(path)
+                .setHeaders(headers).setConnectTimeout(10_000).setIdleTimeout(30_000);
+        for (int round = 0; round < 5; round++) {
+            CompletableFuture<Void> all = new CompletableFuture<>();
+            ctx.runOnContext(v -> {
+                int[] left = {concurrency};
+                for (int i = 0; i < concurrency; i++) {
+                    client.request(options).compose(req -> req.send(body)).compose(resp -> resp.body())
+                            .onComplete(ar -> {
+                                if (--left[0] == 0) all.complete(null);
+                            });
+                }
+            });
+            all.get(30, TimeUnit.SECONDS);
         }
     }
 

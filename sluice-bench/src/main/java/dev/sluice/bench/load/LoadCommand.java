@@ -235,7 +235,7 @@ public final class LoadCommand implements Callable<Integer> {
             if (target != null) {
                 log(system + String.format(Locale.ROOT, ": constant rate %.0f req/s, %d s unrecorded + %d s", target,
                         Math.min(warmup, 2), duration));
-                RateResult r = ConstantRate.run(vertx, "127.0.0.1", port, request, target,
+                RateResult r = ConstantRate.run(vertx, "127.0.0.1", port, port, request, target,
                         Duration.ofSeconds(Math.min(warmup, 2)), Duration.ofSeconds(duration), rateConnections);
                 log(system + String.format(Locale.ROOT, ": constant rate achieved %.0f req/s, p50 %s, p99 %s, p99.9 %s,"
                                 + " uncorrected p99 %s, generator lag up to %s, %d failed", r.achievedRate(),
@@ -315,7 +315,7 @@ public final class LoadCommand implements Callable<Integer> {
             long readyMs = (System.nanoTime() - t0) / 1_000_000;
             log(String.format(Locale.ROOT, "cold start: ready after %d ms; at once %.0f req/s for %d s (open loop)",
                     readyMs, coldRate, coldSeconds));
-            RateResult first = ConstantRate.run(vertx, "127.0.0.1", port, BenchRequest.chat(Servers.DEMO_KEY), coldRate,
+            RateResult first = ConstantRate.run(vertx, "127.0.0.1", port, simPort, BenchRequest.chat(Servers.DEMO_KEY), coldRate,
                     Duration.ZERO, Duration.ofSeconds(coldSeconds), rateConnections);
             log(String.format(Locale.ROOT, "cold start: %.0f answered/s, p50 %s, p99 %s, p99.9 %s, %d failed",
                     first.achievedRate(), Report.micros(first.p50Micros()), Report.micros(first.p99Micros()),
