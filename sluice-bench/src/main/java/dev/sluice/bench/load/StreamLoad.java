@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * N concurrent streams: N workers, started evenly over a ramp, each opening one stream after another on its own
+ * N concurrent streams: N workers, started evenly over a ramp (each opens its first stream even if this machine is
+ * too busy to keep to the ramp), each opening one stream after another on its own
  * keep-alive HTTP/1.1 connection (so N streams hold N connections, N file descriptors here) until the measured time
  * is over; streams running then may finish within a grace period, the rest count as unfinished. A worker whose
  * stream failed waits {@code retryDelay} before its next one, as a client would, instead of hammering the server with
@@ -56,8 +57,8 @@ public final class StreamLoad {
                 contexts[l].runOnContext(v -> {
                     for (int i = loop; i < plan.streams(); i += loops) {
                         long delayMs = plan.ramp().toMillis() * i / plan.streams();
-                        if (delayMs < 1) run.next();
-                        else vertx.setTimer(delayMs, t -> run.next());
+                        if (delayMs < 1) run.first();
+                        else vertx.setTimer(delayMs, t -> run.first());
                     }
                 });
             }
@@ -109,10 +110,19 @@ public final class StreamLoad {
             this.body = body;
         }
 
-        /** One worker's next stream, unless the measured time is over. */
+        /** A worker's first stream: always opened (late, if this machine is too busy to keep to the ramp). */
+        void first() {
+            open(false);
+        }
+
+        /** A worker's next stream, unless the measured time is over. */
         void next() {
+            open(true);
+        }
+
+        private void open(boolean unlessOver) {
             synchronized (this) {
-                if (finished || System.nanoTime() >= end) return;
+                if (finished || (unlessOver && System.nanoTime() >= end)) return;
                 open++;
                 peakOpen = Math.max(peakOpen, open);
             }
