@@ -93,19 +93,19 @@ public final class LoadCommand implements Callable<Integer> {
     private Servers servers;
     private Vertx vertx;
 
+    private String[] args = new String[0];
+
     public static void main(String[] args) {
-        CommandLine cl = new CommandLine(new LoadCommand());
-        int status = cl.execute(args);
-        System.exit(status);
+        LoadCommand command = new LoadCommand();
+        command.args = args.clone();
+        System.exit(new CommandLine(command).execute(args));
     }
 
+    /** The command as typed, for the report ({@code ./sluice bench load} and the arguments, shell-quoted). */
     private String commandLine() {
-        String args = String.join(" ", ProcessHandle.current().info().arguments().map(a -> {
-            List<String> all = List.of(a);
-            int i = all.indexOf(LoadCommand.class.getName());
-            return i < 0 ? List.<String>of() : all.subList(i + 1, all.size());
-        }).orElse(List.of()).stream().map(LoadCommand::quote).toList());
-        return ("./sluice bench load " + args).trim();
+        StringBuilder s = new StringBuilder("./sluice bench load");
+        for (String a : args) s.append(' ').append(quote(a));
+        return s.toString();
     }
 
     private static String quote(String a) {
