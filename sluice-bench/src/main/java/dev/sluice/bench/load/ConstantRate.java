@@ -70,9 +70,18 @@ public final class ConstantRate {
             }
             CompletableFuture<RateResult> result = new CompletableFuture<>();
             ctx.runOnContext(v -> result.complete(run.finish(rate, measure.toNanos() / 1e9)));
-            return result.get(10, TimeUnit.SECONDS);
+            return result.get(60, TimeUnit.SECONDS);
         } finally {
-            client.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            closeQuietly(client);
+        }
+    }
+
+    /** Closing fails what is still queued; a close that takes long must not lose the figures already taken. */
+    static void closeQuietly(HttpClient client) {
+        try {
+            client.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            System.err.println("[bench] closing the load client: " + e);
         }
     }
 

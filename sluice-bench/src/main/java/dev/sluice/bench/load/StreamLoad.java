@@ -71,7 +71,7 @@ public final class StreamLoad {
             while (System.nanoTime() < deadline && run.open > 0) LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
             return run.finish();
         } finally {
-            client.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            ConstantRate.closeQuietly(client);
         }
     }
 
