@@ -297,6 +297,14 @@ public final class LoadCommand implements Callable<Integer> {
                 });
         StreamResult r = new StreamResult(streams, c.peakOpen(), c.completed(), c.failures(), c.ttfbP50Millis(),
                 c.ttfbP99Millis(), c.durationP99Millis(), peak[0], peak[1], peak[2], serverLimit);
+        if (peak[2].isPresent() && serverLimit.isPresent() && peak[2].getAsLong() >= serverLimit.getAsLong() * 95 / 100) {
+            notes.add("streams through " + system + ": it had " + peak[2].getAsLong() + " files open at the peak, at its"
+                    + " limit of " + serverLimit.getAsLong() + ": failures may come from the limit, not the code");
+        }
+        if (c.failures().keySet().stream().anyMatch(k -> k.startsWith("too many open files"))) {
+            notes.add("streams through " + system + ": this harness ran out of file descriptors (ulimit -n); the "
+                    + "failures it counts as 'too many open files' are its own, not " + system + "'s");
+        }
         log(system + ": streams completed " + r.completed() + ", failed " + r.failed() + " ("
                 + Report.causes(r.failures()) + ")");
         return r;
