@@ -53,7 +53,7 @@ public final class LoadCommand implements Callable<Integer> {
     int rateConnections;
     @Option(names = "--streams", defaultValue = "10000", description = "concurrent streams in the streaming run; 0 = none (default ${DEFAULT-VALUE})")
     int streams;
-    @Option(names = "--stream-systems", split = ",", defaultValue = "sluice", description = "systems the streaming run goes through (default ${DEFAULT-VALUE})")
+    @Option(names = "--stream-systems", split = ",", defaultValue = "direct,sluice", description = "systems the streaming run goes through; direct shows what the simulator alone carries (default ${DEFAULT-VALUE})")
     List<String> streamSystems;
     @Option(names = "--stream-tokens", defaultValue = "100", description = "tokens per stream (default ${DEFAULT-VALUE})")
     int streamTokens;
