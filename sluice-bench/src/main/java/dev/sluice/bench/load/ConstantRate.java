@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The open-loop generator: one dispatcher thread wakes when requests fall due on a {@link Schedule} and hands them to
- * one Vert.x event loop, which sends them over a pool of keep-alive HTTP/1.1 connections and records each answer in a
+ * The open-loop generator: one dispatcher thread wakes when requests fall due on a {@link Schedule} and hands them,
+ * in turn, to the Vert.x event loops (one context each, with its own tally, merged at the end), which send them over a pool of keep-alive HTTP/1.1 connections and records each answer in a
  * {@link LatencyRecorder} from its intended send time. A few closed-loop rounds open the connections first, then a
  * stretch at the rate warms the generator (not recorded); requests still unanswered a grace period after the run
  * count as failures.
@@ -38,17 +38,21 @@ public final class ConstantRate {
                                  Duration warmup, Duration measure, int connections) throws Exception {
         HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setPipelining(false),
                 new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
-        Context ctx = vertx.getOrCreateContext();
+        // one context per event loop: request i goes out on context i % loops, each with its own tally
+        int loops = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        Context[] contexts = new Context[loops];
+        for (int i = 0; i < loops; i++) contexts[i] = vertx.getOrCreateContext(); // a new one per call off Vert.x threads
         MultiMap headers = MultiMap.caseInsensitiveMultiMap();
         request.headers().forEach(headers::add);
         Buffer body = Buffer.buffer(request.body());
         try {
-            prime(client, ctx, host, primePort, request.path(), headers, body, Math.min(connections, 32));
+            prime(client, contexts[0], host, primePort, request.path(), headers, body, Math.min(connections, 32));
             long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
             Schedule schedule = new Schedule(start, rate);
             long measureStart = start + warmup.toNanos();
             long end = measureStart + measure.toNanos();
-            Run run = new Run(client, host, port, request.path(), headers, body, measureStart);
+            Run[] runs = new Run[loops];
+            for (int k = 0; k < loops; k++) runs[k] = new Run(client, host, port, request.path(), headers, body, measureStart);
             long sent = 0;
             while (true) {
                 long now = System.nanoTime();
@@ -56,21 +60,33 @@ public final class ConstantRate {
                 long due = Math.min(schedule.dueBy(now), schedule.dueBy(end - 1));
                 if (due > sent) {
                     long from = sent, to = due;
-                    ctx.runOnContext(v -> {
-                        for (long i = from; i < to; i++) run.send(i, schedule.intendedNanos(i));
-                    });
+                    for (int k = 0; k < loops; k++) {
+                        long first = from + Math.floorMod(k - from, loops);
+                        if (first >= to) continue;
+                        Run run = runs[k];
+                        contexts[k].runOnContext(v -> {
+                            for (long i = first; i < to; i += loops) run.send(i, schedule.intendedNanos(i));
+                        });
+                    }
                     sent = due;
                 }
                 long next = schedule.intendedNanos(sent);
                 LockSupport.parkNanos(Math.max(10_000, Math.min(next, end) - System.nanoTime()));
             }
             long deadline = end + GRACE_NANOS;
-            while (System.nanoTime() < deadline && !run.idle()) {
+            while (System.nanoTime() < deadline && !java.util.Arrays.stream(runs).allMatch(Run::idle)) {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
             }
-            CompletableFuture<RateResult> result = new CompletableFuture<>();
-            ctx.runOnContext(v -> result.complete(run.finish(rate, measure.toNanos() / 1e9)));
-            return result.get(60, TimeUnit.SECONDS);
+            LatencyRecorder total = new LatencyRecorder();
+            int peak = 0;
+            for (int k = 0; k < loops; k++) {
+                Run run = runs[k];
+                CompletableFuture<LatencyRecorder> tally = new CompletableFuture<>();
+                contexts[k].runOnContext(v -> tally.complete(run.finish()));
+                total.add(tally.get(60, TimeUnit.SECONDS));
+                peak += run.peakOpen;
+            }
+            return total.result(rate, measure.toNanos() / 1e9, peak);
         } finally {
             closeQuietly(client);
         }
@@ -118,7 +134,7 @@ public final class ConstantRate {
         private final LatencyRecorder recorder = new LatencyRecorder();
         private final Map<Long, Long> inFlight = new HashMap<>();
         private volatile int open;
-        private int peakOpen;
+        private volatile int peakOpen;
 
         Run(HttpClient client, String host, int port, String path, MultiMap headers, Buffer body,
             long measureStart) {
@@ -151,11 +167,11 @@ public final class ConstantRate {
             return open == 0;
         }
 
-        RateResult finish(double rate, double seconds) {
+        LatencyRecorder finish() {
             long now = System.nanoTime();
             for (long intended : inFlight.values()) recorder.unfinished(intended, now);
             inFlight.clear();
-            return recorder.result(rate, seconds, peakOpen);
+            return recorder;
         }
     }
 }

@@ -9,7 +9,7 @@ import java.util.TreeMap;
  * Latencies of an open-loop run, two ways: from the intended send time (the corrected figure the table reports) and
  * from the actual send time (service time, which hides coordinated omission; kept to show the difference). Also the
  * generator's own lateness (actual − intended send), which says whether the generator kept up, and the failures by
- * kind. Not thread-safe: one event loop records.
+ * kind. Not thread-safe: one event loop records; recorders of several loops are {@link #add}ed at the end.
  */
 public final class LatencyRecorder {
     /** 1 µs .. 5 min at three significant digits. */
@@ -40,6 +40,16 @@ public final class LatencyRecorder {
 
     private static long clamp(long nanos) {
         return Math.max(1_000, Math.min(HIGHEST_NANOS, nanos));
+    }
+
+    /** Adds another recorder's requests to this one (the generator keeps one per event loop). */
+    public void add(LatencyRecorder other) {
+        corrected.add(other.corrected);
+        service.add(other.service);
+        maxSendLagNanos = Math.max(maxSendLagNanos, other.maxSendLagNanos);
+        ok += other.ok;
+        answered += other.answered;
+        other.failures.forEach((k, v) -> failures.merge(k, v, Long::sum));
     }
 
     /** The run's figures; {@code peakInFlight} is the most requests the generator had open at once. */

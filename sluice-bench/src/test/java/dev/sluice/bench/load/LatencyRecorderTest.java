@@ -78,4 +78,21 @@ class LatencyRecorderTest {
         assertThat(r.maxMicros()).isCloseTo(7_000_000, within(10_000.0));
         assertThat(r.achievedRate()).as("answered per second").isEqualTo(4);
     }
+
+    @Test
+    void recordersOfSeveralEventLoopsAddUpToOneRun() {
+        LatencyRecorder even = new LatencyRecorder(), odd = new LatencyRecorder(), single = new LatencyRecorder();
+        for (long i = 0; i < 1_000; i++) {
+            long intended = i * MS, sent = intended + (i % 7) * 1_000, done = sent + 200_000 + (i % 13) * 50_000;
+            String failure = i % 100 == 0 ? "503 server_overloaded" : null;
+            (i % 2 == 0 ? even : odd).record(intended, sent, done, failure);
+            single.record(intended, sent, done, failure);
+        }
+        odd.unfinished(0, 3_000 * MS);
+        single.unfinished(0, 3_000 * MS);
+
+        even.add(odd);
+
+        assertThat(even.result(1_000, 1, 2)).isEqualTo(single.result(1_000, 1, 2));
+    }
 }
