@@ -32,6 +32,11 @@ public record Report(String command, String date, String machine, int connection
         if (!st.isEmpty()) s.append('\n').append(st);
         String cold = coldTable();
         if (!cold.isEmpty()) s.append('\n').append(cold);
+        List<String> targets = targets();
+        if (!targets.isEmpty()) {
+            s.append("\nTargets of the data-plane work (issue 13), from this run:\n\n");
+            for (String t : targets) s.append("- ").append(t).append('\n');
+        }
         if (!notes.isEmpty()) {
             s.append('\n');
             for (String n : notes) s.append("- ").append(n).append('\n');
@@ -126,6 +131,52 @@ public record Report(String command, String date, String machine, int connection
     /** A wrk run in which no request completed has no percentiles worth printing. */
     private static WrkResult measured(WrkResult w) {
         return w == null || w.requests() == 0 ? null : w;
+    }
+
+    /** The issue's targets that this run's figures can speak to, each with the figure and met / not met. */
+    List<String> targets() {
+        List<String> out = new ArrayList<>();
+        Optional<SystemResult> sluice = find(LoadCommand.SLUICE);
+        if (sluice.isEmpty()) return out;
+        SystemResult sl = sluice.get();
+        WrkResult many = measured(sl.many()), one = measured(sl.single());
+        find(NGINX).map(SystemResult::many).map(Report::measured).filter(n -> many != null).ifPresent(n -> {
+            double r = many.requestsPerSecond() / n.requestsPerSecond();
+            out.add(verdict(r >= 0.8, String.format(Locale.ROOT, "c=%d throughput ≥ 0.8× nginx: %.2f×", connections, r)));
+        });
+        find(DIRECT).map(SystemResult::single).map(Report::measured).filter(d -> one != null).ifPresent(d -> {
+            double over = one.p50Micros() - d.p50Micros();
+            out.add(verdict(over <= 100, "c=1 p50 ≤ 100 µs above direct: " + signedMicros(over)));
+        });
+        if (one != null) out.add(verdict(one.p99Micros() <= 1_000, "c=1 p99 ≤ 1 ms: " + micros(one.p99Micros())));
+        if (sl.rate() != null) {
+            RateResult r = sl.rate();
+            out.add(verdict(r.p99Micros() <= 2_000 && r.failed() == 0, String.format(Locale.ROOT,
+                    "p99 ≤ 2 ms at a constant %s req/s (%s): %s%s", count(r.targetRate()), rateLabel(),
+                    micros(r.p99Micros()), r.failed() == 0 ? "" : ", " + count(r.failed()) + " failed")));
+        }
+        StreamResult st = streams.get(LoadCommand.SLUICE);
+        if (st != null) {
+            boolean heapOk = st.heapAfterGc().isPresent() && st.heapAfterGc().getAsLong() <= (1L << 30);
+            out.add(verdict(st.target() >= 10_000 && st.failed() == 0 && heapOk, String.format(Locale.ROOT,
+                    "10,000 concurrent streams with 0 failed and heap after a full GC ≤ 1 GiB: %s streams, %s failed, "
+                            + "heap %s, RSS %s", count(st.target()), count(st.failed()), bytes(st.heapAfterGc()),
+                    bytes(st.rss()))));
+        }
+        find(LoadCommand.SLUICE_REDIS).map(SystemResult::many).map(Report::measured).filter(x -> many != null)
+                .ifPresent(x -> {
+                    double r = x.requestsPerSecond() / many.requestsPerSecond();
+                    out.add(verdict(r >= 0.7, String.format(Locale.ROOT, "Redis mode ≥ 0.7× memory-mode throughput: %.2f×", r)));
+                });
+        if (sl.cold() != null) {
+            out.add("cold start, first " + sl.cold().seconds() + " s: p99 " + micros(sl.cold().firstSeconds().p99Micros())
+                    + " (no target; compare before and after warm-up before readiness)");
+        }
+        return out;
+    }
+
+    private static String verdict(boolean met, String text) {
+        return (met ? "met — " : "**not met** — ") + text;
     }
 
     private Optional<SystemResult> find(String name) {

@@ -117,6 +117,31 @@ class ReportTest {
                 .doesNotContain("cold start").doesNotContain("streams through");
     }
 
+    @Test
+    void theIssuesTargetsAreCheckedAgainstTheRunsFigures() {
+        StreamResult s = new StreamResult(10_000, 10_000, 30_000, Map.of(), 10, 40, 5_100, OptionalLong.of(700L << 20),
+                OptionalLong.of(1_200L << 20), OptionalLong.of(10_300), OptionalLong.of(20_000));
+        List<SystemResult> runs = new java.util.ArrayList<>(ISSUE_RUN);
+        runs.add(new SystemResult("sluice-redis", null, wrk(10_000, 0, 0), null, null));
+
+        List<String> targets = new Report("cmd", "date", "machine", 64, 0.8, runs, Map.of("sluice", s), List.of()).targets();
+
+        assertThat(targets).containsExactly(
+                "**not met** — c=64 throughput ≥ 0.8× nginx: 0.34×",
+                "**not met** — c=1 p50 ≤ 100 µs above direct: +117 µs",
+                "**not met** — c=1 p99 ≤ 1 ms: 5.16 ms",
+                "**not met** — p99 ≤ 2 ms at a constant 11,116 req/s (0.80× own c=64 max): 2.40 ms",
+                "met — 10,000 concurrent streams with 0 failed and heap after a full GC ≤ 1 GiB: 10,000 streams, 0 failed, "
+                        + "heap 700 MiB, RSS 1200 MiB",
+                "met — Redis mode ≥ 0.7× memory-mode throughput: 0.72×");
+    }
+
+    @Test
+    void withoutASluiceRowThereAreNoTargetsToCheck() {
+        assertThat(new Report("cmd", "date", "machine", 64, 0.8, ISSUE_RUN.subList(0, 2), Map.of(), List.of()).targets())
+                .isEmpty();
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = ';', value = {"32; 32 µs", "999.4; 999 µs", "1000; 1.00 ms", "5160; 5.16 ms",
             "12900; 12.9 ms", "702000; 702 ms", "1440000; 1.44 s", "12300000; 12.3 s", "NaN; —"})
