@@ -3,6 +3,8 @@ package dev.sluice.bench.load;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 
 import java.util.OptionalLong;
 
@@ -68,6 +70,7 @@ class ProcessStatsTest {
     }
 
     @Test
+    @EnabledOnOs(OS.LINUX)
     void thisProcessReportsItsOwnMemoryAndFiles() {
         long pid = ProcessHandle.current().pid();
 
