@@ -65,7 +65,9 @@ public record Report(String command, String date, String machine, int connection
                     .append(" | ").append(ratio(many, nginx))
                     .append(" | ").append(ratio(many, direct))
                     .append(" | ").append(many == null ? "—" : micros(many.p99Micros()))
-                    .append(" | ").append(rate == null ? "—" : count(rate.targetRate()) + " req/s")
+                    .append(" | ").append(rate == null ? "—" : count(rate.targetRate()) + " req/s"
+                            + (rate.achievedRate() < 0.95 * rate.targetRate()
+                            ? " (not held: " + count(rate.achievedRate()) + " answered/s)" : ""))
                     .append(" | ").append(rate == null ? "—" : micros(rate.p50Micros()))
                     .append(" | ").append(rate == null ? "—" : micros(rate.p99Micros()))
                     .append(" | ").append(rate == null ? "—" : micros(rate.p999Micros()))
@@ -82,7 +84,7 @@ public record Report(String command, String date, String machine, int connection
     String streamTable() {
         if (streams.isEmpty()) return "";
         StringBuilder s = new StringBuilder();
-        s.append("| streams through | target | peak open | completed | failed | failures by cause | first byte p50 / p99 | "
+        s.append("| streams through | target | peak in flight | completed | failed | failures by cause | first byte p50 / p99 | "
                 + "stream p99 | heap after full GC | RSS | open files (limit) |\n");
         s.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Map.Entry<String, StreamResult> e : streams.entrySet().stream()

@@ -55,6 +55,17 @@ class ReportTest {
     }
 
     @Test
+    void aRateTheGeneratorDidNotHoldIsMarkedInItsCell() {
+        SystemResult r = new SystemResult("direct", null, wrk(28_642, 1_850, 65_900),
+                new RateResult(22_913, 0, 128, 0, Map.of("no answer by the end of the run", 91_652L),
+                        7_240_000, 9_000_000, 9_300_000, 9_370_000, 9_400_000, Double.NaN, 0), null);
+
+        String table = new Report("cmd", "date", "machine", 64, 0.8, List.of(r), Map.of(), List.of()).mainTable();
+
+        assertThat(row(table, "| direct")).contains("| 22,913 req/s (not held: 0 answered/s) | 7.24 s |");
+    }
+
+    @Test
     void withoutNginxItsRatioColumnIsEmptyNotWrong() {
         String table = new Report("cmd", "date", "machine", 64, 0.8, List.of(ISSUE_RUN.get(0), ISSUE_RUN.get(2)),
                 Map.of(), List.of("nginx is not installed")).mainTable();
