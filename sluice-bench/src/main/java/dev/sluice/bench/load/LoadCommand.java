@@ -198,7 +198,7 @@ public final class LoadCommand implements Callable<Integer> {
         if (writeDocs != null) {
             Path doc = writeDocs.isAbsolute() ? writeDocs : home.resolve(writeDocs);
             String old = Files.exists(doc) ? Files.readString(doc) : "";
-            String heading = "### " + (label == null ? "`./sluice bench load`, " + started : label) + "\n\n";
+            String heading = "#### " + (label == null ? "`./sluice bench load`, " + started : label) + "\n\n";
             Files.writeString(doc, DocsSection.update(old, section, heading + md));
             log("wrote section '" + section + "' of " + doc);
         }
