@@ -4,16 +4,26 @@ import dev.sluice.gateway.Gateway;
 import dev.sluice.gateway.config.ConfigException;
 import dev.sluice.gateway.config.ConfigLoader;
 import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.gateway.lifecycle.ConfigWatcher;
+import dev.sluice.gateway.lifecycle.Signals;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-/** Runs the gateway until interrupted; prints the demo key at first start and the readiness line. */
+/**
+ * Runs the gateway until stopped: SIGTERM / Ctrl-C drain it (exit 0), SIGHUP reloads the config. Prints the banner
+ * (demo key and admin token at first start) on stdout when the logs are text, on stderr when they are JSON lines,
+ * so stdout then holds nothing but JSON.
+ */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Run the gateway (embedded default: SQLite under ./data, in-memory limits, simulated provider).")
+        description = "Run the gateway (embedded default: SQLite under ./data, in-memory limits, simulated provider). "
+                + "SIGTERM/Ctrl-C drain it (shutdown.drain_ms); SIGHUP reloads the config file.")
 final class ServeCommand implements Callable<Integer> {
     @Option(names = "--config", description = "YAML config file (env SLUICE_CONFIG)")
     Path config;
@@ -26,37 +36,57 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        Map<String, String> env = System.getenv();
+        ConfigLoader.Flags flags = new ConfigLoader.Flags(config, port, adminPort, dataDir);
         SluiceConfig cfg;
         try {
-            cfg = ConfigLoader.load(new ConfigLoader.Flags(config, port, adminPort, dataDir), System.getenv());
+            cfg = ConfigLoader.load(flags, env);
         } catch (ConfigException e) {
             System.err.println("sluice: " + e.getMessage());
             return 2;
         }
+        String format = LogFormat.resolve(cfg.log().format(), LogFormat.stdoutIsTerminal());
+        LogFormat.apply(format);
         Gateway gateway;
         try {
-            gateway = Gateway.start(cfg, System.getenv(), Gateway.Options.defaults());
+            gateway = Gateway.start(cfg, env, Gateway.Options.defaults());
         } catch (RuntimeException e) {
             System.err.println("sluice: could not start: " + e.getMessage());
             return 1;
         }
-        gateway.demo().ifPresent(d -> {
-            System.out.println("Demo organization " + d.orgId() + ", project " + d.projectId() + ".");
-            if (d.secretGenerated()) {
-                System.out.println("Demo API key (shown once; set SLUICE_DEMO_KEY to choose your own): " + d.secret());
-            } else {
-                System.out.println("Demo API key: the value of SLUICE_DEMO_KEY.");
+        gateway.reloader().source(() -> ConfigLoader.load(flags, env));
+        Path file = config != null ? config
+                : env.get("SLUICE_CONFIG") != null && !env.get("SLUICE_CONFIG").isBlank()
+                ? Path.of(env.get("SLUICE_CONFIG")) : null;
+        ConfigWatcher watcher = null;
+        if (cfg.reload().watch() && file != null) {
+            try {
+                watcher = ConfigWatcher.start(file, gateway.reloader());
+            } catch (IOException e) {
+                System.err.println("sluice: cannot watch " + file + " (reload.watch): " + e.getMessage());
             }
-        });
-        if (gateway.adminTokenGenerated()) {
-            System.out.println("Admin token (shown once; kept in " + Path.of(cfg.dataDir()).resolve("admin-token")
-                    + "; set SLUICE_ADMIN_TOKEN to choose your own): " + gateway.adminToken());
         }
-        System.out.println("Sluice listening on http://127.0.0.1:" + gateway.port());
-        System.out.flush();
+        var demo = gateway.demo().orElse(null);
+        PrintStream banner = "text".equals(format) ? System.out : System.err;
+        banner.print(Banner.render(new Banner.Facts(Main.VERSION, gateway.port(), gateway.adminPort(),
+                demo != null && demo.secretGenerated() ? demo.secret() : null,
+                demo != null && !demo.secretGenerated(), demo == null ? null : demo.orgId(),
+                demo == null ? null : demo.projectId(),
+                gateway.adminTokenGenerated() ? gateway.adminToken() : null,
+                Path.of(cfg.dataDir()).resolve("admin-token").toString(), cfg.shutdown().drainMs(), watcher != null)));
+        banner.flush();
+        ConfigWatcher w = watcher;
         CountDownLatch stopped = new CountDownLatch(1);
+        boolean signals = Signals.install(gateway, status -> {
+            if (w != null) w.close();
+            LogFormat.flush();
+            System.out.flush();
+            System.exit(status);
+        });
+        // Any other way out of the JVM still closes the gateway (and writes out the usage ledger).
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            gateway.close();
+            if (signals) gateway.close();
+            else gateway.drain();
             stopped.countDown();
         }, "sluice-shutdown"));
         stopped.await();

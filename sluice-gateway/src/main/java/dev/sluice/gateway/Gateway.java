@@ -16,7 +16,16 @@ import dev.sluice.gateway.config.SluiceConfig;
 import dev.sluice.gateway.stages.CachedPolicyResolver;
 import dev.sluice.gateway.store.AccessStore;
 import dev.sluice.gateway.http.AdminApi;
+import dev.sluice.gateway.http.ClientMistakes;
+import dev.sluice.gateway.http.ConnectionGuard;
+import dev.sluice.gateway.http.FatalErrors;
+import dev.sluice.gateway.http.WireErrors;
 import dev.sluice.gateway.http.PublicApi;
+import dev.sluice.gateway.lifecycle.ConfigReloader;
+import dev.sluice.gateway.lifecycle.ConfigRoutes;
+import dev.sluice.gateway.lifecycle.InFlightRequests;
+import dev.sluice.gateway.pipeline.ApiException;
+import dev.sluice.protocol.ErrorKind;
 import dev.sluice.gateway.models.Deployment;
 import dev.sluice.gateway.models.Modality;
 import dev.sluice.gateway.models.ModelCatalog;
@@ -36,6 +45,7 @@ import dev.sluice.gateway.idempotency.RedisIdempotencyStore;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.stages.Idempotency;
 import dev.sluice.gateway.upstream.DetailAdapter;
+import dev.sluice.gateway.upstream.Provider;
 import dev.sluice.gateway.upstream.RetryPolicy;
 import dev.sluice.gateway.traffic.TrafficControl;
 import dev.sluice.gateway.upstream.UpstreamCall;
@@ -71,6 +81,7 @@ import java.util.function.Consumer;
  * from one immutable {@link SluiceConfig}; {@link #start} returns once both ports listen.
  */
 public final class Gateway implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Gateway.class);
     private final Vertx vertx;
     private final Database database;
     private final SimulatorServer simulator;
@@ -82,6 +93,10 @@ public final class Gateway implements AutoCloseable {
     private final boolean adminTokenGenerated;
     private final TrafficControl traffic;
     private dev.sluice.gateway.batch.BatchService batches;
+    private InFlightRequests inFlight;
+    private ConfigReloader reloader;
+    private long drainMs;
+    private boolean closed;
 
     /**
      * Test and embedding hooks; production uses {@link #defaults()}. {@code ticker} drives the key and policy caches;
@@ -140,7 +155,10 @@ public final class Gateway implements AutoCloseable {
                 sim = await(SimulatorServer.start(vertx, new SimulatorOptions(cfg.host(), 0, cfg.simulator().faults(),
                         cfg.simulator().tokensPerSecond(), cfg.simulator().embeddingDimensions())));
             }
-            ModelCatalog catalog = catalog(cfg);
+            PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            // Hot reload: every stage reads the catalogue in force through this view (one snapshot per request).
+            ConfigReloader reloader = new ConfigReloader(cfg, Gateway::catalog, metrics, options.clock());
+            ModelCatalog catalog = reloader.catalog();
             String simBase = sim == null ? null : sim.baseUrl();
             HttpClient upstream = vertx.createHttpClient(new HttpClientOptions()
                     .setConnectTimeout((int) cfg.upstreamTimeouts().connectMs())
@@ -149,7 +167,7 @@ public final class Gateway implements AutoCloseable {
                     d -> d.baseUrl() != null ? stripSlash(d.baseUrl()) : simBase;
             UpstreamCall call = new UpstreamCall(vertx, upstream, new UpstreamCall.Settings(cfg.upstreamTimeouts(),
                     RetryPolicy.of(cfg.upstreamRetries()), cfg.circuitBreaker(), baseUrls, env, options.clock(),
-                    new java.util.Random()));
+                    new java.util.Random()), dev.sluice.gateway.upstream.RetryProtection.of(cfg));
             DetailAdapter.checkContextWindows(upstream, catalog, baseUrls, env);
             Stage idempotency = new Idempotency(idempotencyStore(vertx, cfg, options.clock()),
                     java.time.Duration.ofMillis(cfg.upstreamTimeouts().totalMs()).plusMinutes(1),
@@ -165,8 +183,7 @@ public final class Gateway implements AutoCloseable {
             CountryLookup countries = new CountryLookup(cfg.region() == null ? null : cfg.region().countryHeader(),
                     cfg.region() == null || cfg.region().countryTable() == null ? CountryTable.empty()
                             : CountryTable.load(Path.of(cfg.region().countryTable())));
-            PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            traffic = TrafficControl.start(cfg, vertx, db, catalog, options.clock(), metrics);
+            traffic = TrafficControl.start(cfg, vertx, db, reloader.pricingCatalog(), options.clock(), metrics);
             UsageSink ledger = traffic.ledger();
             UsageSink observer = options.usage();
             UsageSink usage = r -> {
@@ -180,20 +197,59 @@ public final class Gateway implements AutoCloseable {
             Stage filesApi = new dev.sluice.gateway.files.FilesApi(vertx, new dev.sluice.gateway.store.FileRecords(db),
                     fileStorage, cfg.files(), options.clock());
             Stage batchesApi = new dev.sluice.gateway.batch.BatchesApi(batches);
+            InFlightRequests inFlight = new InFlightRequests();
+            metrics.gauge("sluice_requests_in_flight", inFlight, InFlightRequests::count);
+            dev.sluice.gateway.console.TrafficSeries series = new dev.sluice.gateway.console.TrafficSeries(options.clock());
+            dev.sluice.gateway.stages.BodyBudget bodies = new dev.sluice.gateway.stages.BodyBudget(
+                    cfg.server().maxBodyBytesInFlight(), cfg.server().maxBodyBytesInFlightPerKey());
+            metrics.gauge("sluice_body_bytes_in_flight", bodies, dev.sluice.gateway.stages.BodyBudget::inFlight);
             PublicApi api = new PublicApi(vertx, Pipelines.build(keys, new CachedPolicyResolver(vertx, policyCache),
                     countries, options.clock(), catalog, new TokenCounter(), idempotency, traffic.stages(),
+                    new dev.sluice.gateway.stages.RequestBody(bodies, cfg.maxBodyBytes()),
                     live.meter(call), filesApi, batchesApi),
-                    cfg.maxBodyBytes(), options.testFault(), metrics, usage, TrustedProxies.parse(cfg.trustedProxies()));
-            HttpServer pub = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
-                    .setPort(cfg.port()).setCompressionSupported(false).setHttp2ClearTextEnabled(false)).requestHandler(api.router()).listen());
-            HttpServer admin = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
-                    .setPort(cfg.adminPort())).requestHandler(new AdminApi(vertx, metrics, token[0],
+                    cfg.maxBodyBytes(), options.testFault(), metrics, usage, TrustedProxies.parse(cfg.trustedProxies()),
+                    inFlight, series);
+            dev.sluice.gateway.console.Console.Settings consoleSettings = new dev.sluice.gateway.console.Console.Settings(
+                    java.time.Duration.ofMillis(cfg.console().sessionTtlMs()),
+                    java.time.Duration.ofMillis(cfg.console().signInDelayMs()));
+            dev.sluice.gateway.console.Console console = new dev.sluice.gateway.console.Console(vertx, token[0],
+                    consoleSettings, new dev.sluice.gateway.console.ConsoleSessions(options.clock(), new SecureRandom(),
+                    consoleSettings.sessionTtl()),
+                    new dev.sluice.gateway.console.ConsoleData(series, db, batches, fileStorage, call.breakers(), catalog,
+                    metrics, new dev.sluice.gateway.store.AuditLog(db, options.clock()),
+                    dev.sluice.gateway.console.Runbook.load(), options.clock(), traffic.rateLimiter()));
+            ClientMistakes mistakes = new ClientMistakes(metrics, 10, System::nanoTime);
+            vertx.exceptionHandler(t -> {
+                FatalErrors.exitIfFatal(t);
+                LOG.error("unhandled error in a Vert.x handler", t);
+            });
+            HttpServer pub = await(hardened(vertx.createHttpServer(serverOptions(cfg).setHost(cfg.host())
+                    .setPort(cfg.port()).setCompressionSupported(false)), cfg, "public", mistakes, metrics)
+                    .requestHandler(api.router()).listen());
+            String metricsTokenEnv = cfg.server().metricsTokenEnv();
+            String metricsToken = metricsTokenEnv == null || env.get(metricsTokenEnv) == null
+                    || env.get(metricsTokenEnv).isBlank() ? null : env.get(metricsTokenEnv).strip();
+            HttpServer admin = await(hardened(vertx.createHttpServer(serverOptions(cfg).setHost(cfg.adminHost())
+                    .setPort(cfg.adminPort())), cfg, "admin", mistakes, metrics)
+                    .requestHandler(new AdminApi(vertx, metrics, token[0],
                     adminRoutes(new AdminContext(store, keyLookup, policyCache, catalog,
-                    options.clock()), traffic)).router()).listen());
+                    options.clock()), traffic, new ConfigRoutes(reloader), console), inFlight::draining, metricsToken)
+                    .router()).listen());
             Gateway gateway = new Gateway(vertx, db, sim, pub, admin, upstream, demo, token[0], token[1] != null,
                     traffic);
             batches.start(cfg.host(), pub.actualPort());
             gateway.batches = batches;
+            gateway.inFlight = inFlight;
+            gateway.reloader = reloader;
+            gateway.drainMs = cfg.shutdown().drainMs();
+            TrafficControl trafficControl = traffic;
+            boolean simRunning = sim != null;
+            reloader.check(next -> requireServable(next, simRunning));
+            reloader.onApplied((before, after) -> {
+                trafficControl.reconfigure(after.config());
+                call.breakers().retainOnly(b -> ConfigReloader.sameDeployment(before.catalog(), after.catalog(), b));
+                DetailAdapter.checkContextWindows(upstream, after.catalog(), baseUrls, env);
+            });
             return gateway;
         } catch (RuntimeException e) {
             if (traffic != null) traffic.close();
@@ -203,13 +259,41 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
+    /** HTTP/1.1 only, with the request-line and header limits of {@code server:}. */
+    private static HttpServerOptions serverOptions(SluiceConfig cfg) {
+        return new HttpServerOptions().setHttp2ClearTextEnabled(false)
+                .setMaxInitialLineLength(cfg.server().maxUrlBytes()).setMaxHeaderSize(cfg.server().maxHeaderBytes());
+    }
+
+    /** Puts the connection guard, the contract's answer to malformed requests and the fatal-error exit on a port. */
+    private static HttpServer hardened(HttpServer server, SluiceConfig cfg, String port, ClientMistakes mistakes,
+                                       PrometheusMeterRegistry metrics) {
+        SluiceConfig.Server s = cfg.server();
+        ConnectionGuard guard = new ConnectionGuard(port, new ConnectionGuard.Limits(s.headerTimeoutMs(),
+                s.idleTimeoutMs(), s.minBodyBytesPerSecond(), s.bodyRateGraceMs(), s.maxConnections(),
+                s.maxConnectionsPerAddress(), s.maxUrlBytes(), s.maxHeaderBytes()), mistakes, System::nanoTime);
+        metrics.gauge("sluice_open_connections", List.of(io.micrometer.core.instrument.Tag.of("port", port)), guard,
+                ConnectionGuard::openConnections);
+        return server.connectionHandler(guard::install)
+                .invalidRequestHandler(WireErrors.invalidRequestHandler(mistakes, s.maxUrlBytes(), s.maxHeaderBytes()))
+                .exceptionHandler(t -> {
+                    // resets, and decoder failures already answered and counted; never a stack trace per client
+                    FatalErrors.exitIfFatal(t);
+                    LOG.debug("connection error on the {} port: {}", port, t.toString());
+                });
+    }
+
     /** The admin endpoint groups, in mount order. */
     private static List<dev.sluice.gateway.admin.AdminRoutes> adminRoutes(AdminContext access,
-                                                                        TrafficControl traffic) {
+                                                                        TrafficControl traffic,
+                                                                        dev.sluice.gateway.admin.AdminRoutes config,
+                                                                        dev.sluice.gateway.admin.AdminRoutes console) {
         List<dev.sluice.gateway.admin.AdminRoutes> groups = new java.util.ArrayList<>(List.of(
                 new OrganizationRoutes(access), new ProjectRoutes(access), new ApiKeyRoutes(access),
                 new ServiceAccountRoutes(access), new UserRoutes(access), new AccessPolicyRoutes(access)));
         groups.addAll(traffic.adminRoutes());
+        groups.add(config);
+        groups.add(console); // the admin console under /console (its own sign-in, not the bearer token)
         return groups;
     }
 
@@ -256,9 +340,17 @@ public final class Gateway implements AutoCloseable {
                 Modality.valueOf(m.modality().toUpperCase(Locale.ROOT)), m.contextWindow(), m.maxOutputTokens(),
                 m.tokenizer(), m.price().inputPer1m(), m.price().outputPer1m(),
                 m.deployments().stream().map(d -> new Deployment(d.name() == null ? d.provider() : d.name(),
-                        d.provider(), d.baseUrl(), d.model(), d.apiKeyEnv(), d.weight() == null ? 0 : d.weight()))
-                        .toList(), 1_735_689_600L)).toList();
+                        d.provider(), baseUrl(d), d.model(), d.apiKeyEnv(), d.weight() == null ? 0 : d.weight(),
+                        d.apiKeyFile(), d.region(), d.apiVersion(), d.auth(),
+                        Boolean.TRUE.equals(d.forwardSimHeader())))
+                        .toList(), 1_735_689_600L, m.fallbacks(), m.contextWindowFallbacks())).toList();
         return new ModelCatalog(models);
+    }
+
+    /** The deployment's base URL, else its provider's public endpoint (null for sim: the embedded simulator). */
+    private static String baseUrl(SluiceConfig.ModelDeployment d) {
+        if (d.baseUrl() != null) return d.baseUrl();
+        return Provider.parse(d.provider()).flatMap(p -> p.defaultBaseUrl(d.region())).orElse(null);
     }
 
     private static String stripSlash(String url) {
@@ -302,8 +394,82 @@ public final class Gateway implements AutoCloseable {
     /** Quotas, rate limits, Slow Down, admission control and the usage ledger of this gateway. */
     public TrafficControl traffic() { return traffic; }
 
+    /** The hot-reload of this gateway: its snapshot in force, its source (set by the CLI), {@code reload}. */
+    public ConfigReloader reloader() { return reloader; }
+
+    /** The requests the public port is serving now, and whether the gateway is draining. */
+    public InFlightRequests inFlight() { return inFlight; }
+
+    /** A reload may not bring what this process cannot serve: sim deployments need the simulator it started with. */
+    private static void requireServable(SluiceConfig next, boolean simRunning) {
+        if (simRunning) return;
+        for (int i = 0; i < next.models().size(); i++) {
+            var deps = next.models().get(i).deployments();
+            for (int d = 0; d < deps.size(); d++) {
+                if ("sim".equals(deps.get(d).provider()) && deps.get(d).baseUrl() == null) {
+                    throw new dev.sluice.gateway.config.ConfigException("Invalid config: key 'models[" + i
+                            + "].deployments[" + d + "].base_url' is required: the embedded simulator is not running "
+                            + "(simulator.enabled takes effect at the next start)");
+                }
+            }
+        }
+    }
+
+    /** Graceful stop with the configured {@code shutdown.drain_ms}; see {@link #drain(java.time.Duration)}. */
+    public boolean drain() {
+        return drain(java.time.Duration.ofMillis(drainMs));
+    }
+
+    /**
+     * Graceful stop: readiness turns false, the public listener takes no new connections (open ones get
+     * {@code connection: close} on their next answer), batch runners stop at a line boundary, and requests in flight
+     * get up to {@code limit} to finish. Then whatever is left is ended with 503 {@code server_shutting_down} (the
+     * in-band error event once a stream has started), the usage ledger is written out and everything closes.
+     * {@link InFlightRequests#cutNow()} (a second signal) ends the wait early. Returns true when nothing was cut.
+     */
+    public boolean drain(java.time.Duration limit) {
+        synchronized (this) {
+            if (closed) return true;
+        }
+        long deadline = System.nanoTime() + limit.toNanos();
+        inFlight.startDrain();
+        LOG.info("draining: readiness is false, {} requests in flight, up to {} ms", inFlight.count(), limit.toMillis());
+        Future<Void> listener = publicServer.shutdown(limit.toMillis() + CUT_GRACE_MS, TimeUnit.MILLISECONDS);
+        dev.sluice.gateway.batch.BatchService b = batches;
+        Thread batchStop = Thread.ofVirtual().name("sluice-batch-stop").start(() -> {
+            if (b != null) b.close(); // stops sending lines; lines in flight finish (they are requests in flight)
+        });
+        boolean clean;
+        try {
+            clean = inFlight.awaitIdle(deadline);
+            if (!clean) {
+                int cut = inFlight.abortAll(ApiException.of(ErrorKind.SERVER_SHUTTING_DOWN));
+                LOG.warn("drain deadline: {} requests still in flight were ended with server_shutting_down", cut);
+                inFlight.awaitIdle(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CUT_GRACE_MS));
+            }
+            batchStop.join(Math.max(0, (deadline - System.nanoTime()) / 1_000_000) + CUT_GRACE_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            clean = false;
+        }
+        try {
+            listener.toCompletionStage().toCompletableFuture().get(CUT_GRACE_MS, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            // connections still open are closed below
+        }
+        close();
+        LOG.info("drained: {}", clean ? "every request finished" : "requests were cut at the deadline");
+        return clean;
+    }
+
+    private static final long CUT_GRACE_MS = 2_000;
+
     @Override
     public void close() {
+        synchronized (this) {
+            if (closed) return;
+            closed = true;
+        }
         try {
             if (batches != null) batches.close();
             await(publicServer.close());

@@ -35,7 +35,8 @@ final class LoopbackClient implements AutoCloseable {
     record Answer(int status, String requestId, String contentType, Buffer body, boolean throttled) {}
 
     /** Codes that mean "Sluice is shedding load or pacing you", not "this request failed". */
-    private static final Set<String> THROTTLE_CODES = Set.of("rate_limit_exceeded", "server_overloaded", "slow_down");
+    private static final Set<String> THROTTLE_CODES = Set.of("rate_limit_exceeded", "server_overloaded", "slow_down",
+            "server_shutting_down"); // a drain cut the line: not a result, the next start sends it again
     static final long MAX_THROTTLE_WAIT_MS = 60_000;
 
     private final Vertx vertx;
@@ -48,7 +49,10 @@ final class LoopbackClient implements AutoCloseable {
         this.context = vertx.getOrCreateContext();
         this.timeoutMs = timeoutMs;
         this.http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(host).setDefaultPort(port)
-                .setKeepAlive(true).setConnectTimeout(5_000), new PoolOptions().setHttp1MaxSize(connections));
+                .setKeepAlive(true).setConnectTimeout(5_000)
+                // below the gateway's idle timeout (server.idle_timeout_ms, 60 s by default): the client lets an idle
+                // connection go before the server closes it, so no line is sent on a connection being closed
+                .setKeepAliveTimeout(30), new PoolOptions().setHttp1MaxSize(connections));
     }
 
     /**

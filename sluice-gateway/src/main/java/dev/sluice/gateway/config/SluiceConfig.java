@@ -14,7 +14,38 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
                            Secrets secrets, Retries upstreamRetries, Breaker circuitBreaker,
                            Idempotency idempotency, List<String> trustedProxies, Region region, Access access,
                            Limits limits, Redis redis, Quotas quotas, Overload overload, SlowDown slowDown,
-                           FileLimits files, BatchSettings batch) {
+                           FileLimits files, BatchSettings batch,
+                           Shutdown shutdown,
+                           Reload reload,
+                           Log log,
+                           Console console,
+
+                           String adminHost,
+                           Server server,
+
+                           RetryBudget retryBudget,
+                           RetryHints retryHints,
+                           CallerDeadlines callerDeadlines) {
+
+    /**
+     * Per deployment, retries (a second attempt of one request on the same deployment) stay within
+     * {@code ratio} x the requests it received in the last {@code windowMs}, plus {@code minPerSecond} retries per
+     * second, so a failing deployment never gets Sluice's retries on top of its callers' own.
+     */
+    public record RetryBudget(boolean enabled, double ratio, double minPerSecond, long windowMs) {}
+
+    /**
+     * The {@code retry-after} / {@code retry-after-ms} of a final 5xx: the upstream's own or the time until a circuit
+     * half-opens, never below {@code floorMs}, never above {@code maxMs}.
+     */
+    public record RetryHints(long floorMs, long maxMs) {}
+
+    /**
+     * A caller-declared timeout ({@code x-sluice-timeout-ms}, or {@code X-Stainless-Timeout} in seconds as the
+     * official SDKs send it) shortens the request's total upstream time to that timeout less a margin of
+     * {@code marginMs} (at most half of it), so the caller gets Sluice's 504 before it gives up itself.
+     */
+    public record CallerDeadlines(boolean enabled, long marginMs) {}
 
     /** Where the country of a request comes from: a header set by a trusted edge, or a CIDR→country CSV file. */
     public record Region(String countryHeader, String countryTable) {}
@@ -64,14 +95,32 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
     public record Idempotency(String backend, String redisUrl, String keyPrefix, long ttlMs, long maxBytes,
                               boolean failOpen) {}
 
+    /**
+     * A model. {@code fallbacks}: other models tried in order when all deployments fail with a retryable or
+     * unavailable error; {@code contextWindowFallbacks}: larger-context models used instead of answering
+     * context_length_exceeded.
+     */
     public record Model(String id, String family, String modality, int contextWindow, int maxOutputTokens,
-                        String tokenizer, Price price, List<ModelDeployment> deployments) {}
+                        String tokenizer, Price price, List<ModelDeployment> deployments,
+                        List<String> fallbacks,
+                        List<String> contextWindowFallbacks) {}
 
     public record Price(@JsonProperty("input_per_1m") double inputPer1m,
                         @JsonProperty("output_per_1m") double outputPer1m) {}
 
+    /**
+     * One deployment of a model. {@code apiKeyFile} is read when {@code apiKeyEnv} is not set; {@code region},
+     * {@code apiVersion} and {@code auth} are read by the providers that use them (docs/providers.md).
+     * {@code forwardSimHeader} sends the caller's {@code x-sluice-sim} along, for a deployment that points at a
+     * {@code sluice sim} provider flavor (tests, demos); never set it for a real provider.
+     */
     public record ModelDeployment(String name, String provider, String baseUrl, String model, String apiKeyEnv,
-                                  Integer weight) {}
+                                  Integer weight,
+                                  String apiKeyFile,
+                                  String region,
+                                  String apiVersion,
+                                  String auth,
+                                  Boolean forwardSimHeader) {}
 
     /** Files API uploads: at most {@code maxBytes} bytes and {@code maxLines} lines (JSONL). */
     public record FileLimits(long maxBytes, int maxLines) {}
@@ -120,4 +169,35 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
 
     /** Slow Down per project: refuse when the last minute exceeds {@code floorRpm} and {@code factor} x the 15-minute average. */
     public record SlowDown(boolean enabled, long floorRpm, double factor, double ramp) {}
+
+    /**
+     * Graceful drain on SIGTERM: in-flight requests and streams get up to {@code drainMs} to finish; then what is
+     * left ends with 503 server_shutting_down (in-band once a stream has started).
+     */
+    public record Shutdown(long drainMs) {}
+
+    /** Hot reload (SIGHUP, {@code POST /v1/config/reload}); {@code watch}: also when the config file changes. */
+    public record Reload(boolean watch) {}
+
+    /** Log lines: {@code auto} (text on a terminal, JSON otherwise), {@code json} or {@code text}. */
+    public record Log(String format) {}
+
+    /** The admin console: how long a signed-in session lasts, and how long a wrong admin token waits for its answer. */
+    public record Console(long sessionTtlMs, long signInDelayMs) {}
+
+    /**
+     * How both HTTP ports treat slow, silent, greedy or malformed clients ({@code server:}): a new connection (or one
+     * that started a request after being idle) must complete its headers within {@code headerTimeoutMs}; a
+     * keep-alive connection with nothing to do is closed after {@code idleTimeoutMs}; a body must arrive at
+     * {@code minBodyBytesPerSecond} or more once {@code bodyRateGraceMs} have passed; each port holds at most
+     * {@code maxConnections} connections and one client address at most {@code maxConnectionsPerAddress}; request
+     * bodies being received hold at most {@code maxBodyBytesInFlight} bytes in all and
+     * {@code maxBodyBytesInFlightPerKey} per API key; the request line and the headers are limited to
+     * {@code maxUrlBytes} and {@code maxHeaderBytes}. {@code metricsTokenEnv} names an environment variable holding
+     * a bearer token that {@code /metrics} then requires (unset: open, as before).
+     */
+    public record Server(long headerTimeoutMs, long idleTimeoutMs, long minBodyBytesPerSecond, long bodyRateGraceMs,
+                         int maxConnections, int maxConnectionsPerAddress, long maxBodyBytesInFlight,
+                         long maxBodyBytesInFlightPerKey, int maxUrlBytes, int maxHeaderBytes,
+                         String metricsTokenEnv) {}
 }

@@ -13,7 +13,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +38,9 @@ public final class PublicApi {
     private final io.micrometer.core.instrument.MeterRegistry metrics;
     private final dev.sluice.gateway.usage.UsageSink usage;
     private final dev.sluice.gateway.access.TrustedProxies trustedProxies;
+    private final dev.sluice.gateway.lifecycle.InFlightRequests inFlight;
+    private final dev.sluice.gateway.usage.RequestObserver observer;
+    private final ClientMistakes mistakes;
 
     /**
      * @param testFault called before each pipeline runs; tests use it to throw and prove the failure handler leaks
@@ -53,7 +55,29 @@ public final class PublicApi {
     public PublicApi(Vertx vertx, Map<Endpoint, Pipeline> pipelines, long maxBodyBytes, Consumer<Exchange> testFault,
                      io.micrometer.core.instrument.MeterRegistry metrics, dev.sluice.gateway.usage.UsageSink usage,
                      dev.sluice.gateway.access.TrustedProxies trustedProxies) {
+        this(vertx, pipelines, maxBodyBytes, testFault, metrics, usage, trustedProxies,
+                new dev.sluice.gateway.lifecycle.InFlightRequests());
+    }
+
+    /** @param inFlight counts requests until their usage is recorded, for the graceful drain */
+    public PublicApi(Vertx vertx, Map<Endpoint, Pipeline> pipelines, long maxBodyBytes, Consumer<Exchange> testFault,
+                     io.micrometer.core.instrument.MeterRegistry metrics, dev.sluice.gateway.usage.UsageSink usage,
+                     dev.sluice.gateway.access.TrustedProxies trustedProxies,
+                     dev.sluice.gateway.lifecycle.InFlightRequests inFlight) {
+        this(vertx, pipelines, maxBodyBytes, testFault, metrics, usage, trustedProxies, inFlight,
+                dev.sluice.gateway.usage.RequestObserver.NONE);
+    }
+
+    /** @param observer told about every finished request (the admin console's traffic series) */
+    public PublicApi(Vertx vertx, Map<Endpoint, Pipeline> pipelines, long maxBodyBytes, Consumer<Exchange> testFault,
+                     io.micrometer.core.instrument.MeterRegistry metrics, dev.sluice.gateway.usage.UsageSink usage,
+                     dev.sluice.gateway.access.TrustedProxies trustedProxies,
+                     dev.sluice.gateway.lifecycle.InFlightRequests inFlight,
+                     dev.sluice.gateway.usage.RequestObserver observer) {
+        this.observer = observer;
+        this.inFlight = inFlight;
         this.trustedProxies = trustedProxies;
+        this.mistakes = new ClientMistakes(metrics, 10, System::nanoTime);
         this.usage = usage;
         this.vertx = vertx;
         this.metrics = metrics;
@@ -65,13 +89,8 @@ public final class PublicApi {
     public Router router() {
         Router router = Router.router(vertx);
         router.route().handler(this::begin);
-        BodyHandler jsonBodies = BodyHandler.create(false).setBodyLimit(maxBodyBytes).setHandleFileUploads(false);
+        // Bodies are read by the pipelines after the key is checked (RequestBody; uploads: FilesApi), never before.
         router.route().method(HttpMethod.POST).handler(ctx -> {
-            if (!ctx.request().path().equals(Endpoint.FILES_UPLOAD.route())) {
-                jsonBodies.handle(ctx);
-                return;
-            }
-            // File uploads stream their multipart body to disk themselves (FilesApi); hold it until they read it.
             ctx.request().pause();
             ctx.next();
         });
@@ -87,12 +106,19 @@ public final class PublicApi {
     private void begin(RoutingContext ctx) {
         RequestScope scope = new RequestScope(RequestIds.next(), System.nanoTime());
         ctx.put(RequestScope.KEY, scope);
+        scope.ticket = inFlight.enter(vertx.getOrCreateContext());
         HttpServerRequest req = ctx.request();
         HttpServerResponse res = ctx.response();
+        // Draining: answer what arrives on an open connection, then close it (the listener takes no new ones).
+        if (inFlight.draining()) res.putHeader("connection", "close");
+        ConnectionGuard.requestId(req, scope.requestId);
         res.headersEndHandler(v -> {
+            // A body left unread (refused before it was read) makes the connection unusable for another request.
+            if (!req.isEnded() && req.version() != io.vertx.core.http.HttpVersion.HTTP_2) res.putHeader("connection", "close");
             res.putHeader(Headers.REQUEST_ID, scope.requestId);
             res.putHeader(Headers.OPENAI_VERSION, Headers.OPENAI_VERSION_VALUE);
-            res.putHeader(Headers.PROCESSING_MS, String.valueOf((System.nanoTime() - scope.startNanos) / 1_000_000));
+            scope.headersNanos = System.nanoTime() - scope.startNanos;
+            res.putHeader(Headers.PROCESSING_MS, String.valueOf(scope.headersNanos / 1_000_000));
             if (scope.exchange != null) {
                 scope.exchange.responseHeaders().forEach(h -> res.headers().set(h.getKey(), h.getValue()));
             }
@@ -102,11 +128,20 @@ public final class PublicApi {
         scope.client = trustedProxies.resolve(clientIp(req), req.headers().getAll("x-forwarded-for"));
         String ip = scope.client.display();
         // Vert.x calls the end handler also when the connection closes first; 499 marks a caller that left.
-        res.endHandler(v -> finished(scope, method, path, res.ended() ? res.getStatusCode() : 499, ip));
+        res.endHandler(v -> finished(scope, method, path, res.ended() ? res.getStatusCode() : gone(scope, req), ip));
         res.closeHandler(v -> {
-            if (!res.ended()) finished(scope, method, path, 499, ip);
+            if (!res.ended()) finished(scope, method, path, gone(scope, req), ip);
         });
         ctx.next();
+    }
+
+    /** 499 for a caller that left, or what the connection guard answered before closing (a timeout, a bad chunk). */
+    private static int gone(RequestScope scope, HttpServerRequest req) {
+        dev.sluice.gateway.pipeline.ApiException sent = ConnectionGuard.answered(req);
+        if (sent == null) return 499;
+        if (scope.exchange != null) scope.exchange.callerGone();
+        scope.errorCode = sent.error().code() != null ? sent.error().code() : sent.error().type();
+        return sent.status();
     }
 
     /** Once per request, however it ended: the access line, the metric and the usage record. */
@@ -118,8 +153,12 @@ public final class PublicApi {
         metrics.counter("sluice_requests", "route", scope.route == null ? "unmatched" : scope.route,
                 "status", String.valueOf(status)).increment();
         Exchange ex = scope.exchange;
-        if (ex == null || ex.caller() == null || !ex.endpoint().modelRequest() || ex.modelId() == null) return;
-        if (ex.replay()) return; // an Idempotency-Key replay: the original request already has its record
+        observe(scope, status);
+        if (ex == null || ex.caller() == null || !ex.endpoint().modelRequest() || ex.modelId() == null
+                || ex.replay()) { // a replay: the original request already has its record
+            scope.ticket.leave();
+            return;
+        }
         dev.sluice.gateway.usage.Outcome outcome = ex.outcome() != null ? ex.outcome()
                 : status == 499 ? dev.sluice.gateway.usage.Outcome.CANCELLED
                 : status < 400 ? dev.sluice.gateway.usage.Outcome.COMPLETED : dev.sluice.gateway.usage.Outcome.FAILED;
@@ -129,7 +168,24 @@ public final class PublicApi {
                 ex.modelId(), ex.endpoint().route(), ex.promptTokens(), ex.completionTokens(), outcome, code, status,
                 ex.upstreamRequestId(), ex.attempts(), ex.stream());
         // Stages' end-of-request work (limit corrections, admission release) first, then the ledger.
-        ex.finished(record).onComplete(ar -> usage.record(record));
+        ex.finished(record).onComplete(ar -> {
+            try {
+                usage.record(record);
+            } finally {
+                scope.ticket.leave();
+            }
+        });
+    }
+
+    private void observe(RequestScope scope, int status) {
+        Exchange ex = scope.exchange;
+        String code = ex != null && ex.errorCode() != null ? ex.errorCode() : scope.errorCode;
+        boolean stream = ex != null && ex.stream();
+        observer.finished(status, code, System.nanoTime() - scope.startNanos,
+                stream && status < 400 ? scope.headersNanos : -1,
+                ex == null ? 0 : ex.promptTokens(), ex == null ? 0 : ex.completionTokens(),
+                ex == null ? 0 : ex.attempts(),
+                stream && status < 400 && ex.outcome() == dev.sluice.gateway.usage.Outcome.FAILED);
     }
 
     private void run(RoutingContext ctx, Endpoint endpoint) {
@@ -143,6 +199,7 @@ public final class PublicApi {
         ex.response(ctx.response());
         ex.request(req);
         scope.exchange = ex;
+        scope.ticket.exchange(ex);
         try {
             testFault.accept(ex);
         } catch (RuntimeException fault) {
@@ -171,7 +228,7 @@ public final class PublicApi {
     private void failure(RoutingContext ctx) {
         RequestScope scope = ctx.get(RequestScope.KEY);
         String requestId = scope == null ? RequestIds.next() : scope.requestId;
-        ApiException e = ErrorResponses.fromFailure(ctx, requestId, maxBodyBytes);
+        ApiException e = ErrorResponses.fromFailure(ctx, requestId, maxBodyBytes, mistakes);
         if (scope != null) scope.errorCode = e.error().code() != null ? e.error().code() : e.error().type();
         // A body left unread (an upload refused before it was read) makes the connection unusable for another request.
         if (!ctx.request().isEnded() && !ctx.response().headWritten()) ctx.response().putHeader("connection", "close");

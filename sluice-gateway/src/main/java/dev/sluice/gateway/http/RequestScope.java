@@ -11,7 +11,11 @@ final class RequestScope {
     String errorCode;
     Exchange exchange;
     boolean finished;
+    /** Nanoseconds from the start to the answer's headers (a stream's first event), -1 before. */
+    long headersNanos = -1;
     dev.sluice.gateway.access.ClientAddress client;
+    /** Counts the request as in flight until its usage record is written (graceful drain). */
+    dev.sluice.gateway.lifecycle.InFlightRequests.Ticket ticket;
 
     RequestScope(String requestId, long startNanos) {
         this.requestId = requestId;

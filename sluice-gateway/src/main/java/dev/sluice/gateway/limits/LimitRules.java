@@ -15,8 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class LimitRules {
     private final String keyPrefix;
-    private final Map<String, LimitSet> orgDefaults = new HashMap<>();
-    private final Map<String, LimitSet> projectDefaults = new HashMap<>();
+    private volatile Map<String, LimitSet> orgDefaults = Map.of();
+    private volatile Map<String, LimitSet> projectDefaults = Map.of();
     private volatile State state = new State(Map.of());
 
     /** The overrides and the cache built from them, swapped together so a stale entry cannot outlive a change. */
@@ -33,13 +33,30 @@ public final class LimitRules {
 
     public LimitRules(Map<String, SluiceConfig.FamilyLimits> defaults, String keyPrefix) {
         this.keyPrefix = keyPrefix == null ? "" : keyPrefix;
+        installDefaults(defaults);
+    }
+
+    /**
+     * Installs new per-family defaults (a config reload) and drops the resolved cache; the limiter's counters live
+     * in the store under keys of owner and family, so they carry over.
+     */
+    public synchronized void replaceDefaults(Map<String, SluiceConfig.FamilyLimits> defaults) {
+        installDefaults(defaults);
+        state = new State(state.overrides);
+    }
+
+    private void installDefaults(Map<String, SluiceConfig.FamilyLimits> defaults) {
+        Map<String, LimitSet> org = new HashMap<>();
+        Map<String, LimitSet> project = new HashMap<>();
         if (defaults != null) {
             defaults.forEach((family, f) -> {
                 if (f == null) return;
-                orgDefaults.put(family, LimitSet.of(f.organization()));
-                projectDefaults.put(family, LimitSet.of(f.project()));
+                org.put(family, LimitSet.of(f.organization()));
+                project.put(family, LimitSet.of(f.project()));
             });
         }
+        this.orgDefaults = Map.copyOf(org);
+        this.projectDefaults = Map.copyOf(project);
     }
 
     public Resolved effective(LimitScope scope, String ownerId, String family) {

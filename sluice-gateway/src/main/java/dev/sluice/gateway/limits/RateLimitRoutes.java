@@ -40,7 +40,7 @@ public final class RateLimitRoutes implements AdminRoutes {
     }
 
     private final AdminOwners owners;
-    private final List<String> families;
+    private final ModelCatalog catalog;
     private final LimitRules rules;
     private final RateLimitOverrides overrides;
     private final Runnable reload;
@@ -49,9 +49,7 @@ public final class RateLimitRoutes implements AdminRoutes {
     public RateLimitRoutes(AdminOwners owners, ModelCatalog catalog, LimitRules rules, RateLimitOverrides overrides,
                            Runnable reload) {
         this.owners = owners;
-        Set<String> fams = new LinkedHashSet<>();
-        for (ModelSpec m : catalog.all()) fams.add(m.family());
-        this.families = List.copyOf(fams);
+        this.catalog = catalog;
         this.rules = rules;
         this.overrides = overrides;
         this.reload = reload;
@@ -77,7 +75,7 @@ public final class RateLimitRoutes implements AdminRoutes {
             List<String> page = new ArrayList<>();
             boolean started = after == null;
             boolean more = false;
-            for (String f : families) {
+            for (String f : families()) {
                 if (!started) {
                     started = ("rl-" + f).equals(after);
                     continue;
@@ -111,7 +109,7 @@ public final class RateLimitRoutes implements AdminRoutes {
         AdminHttp.blocking(ctx, 200, () -> {
             requireOwner(scope, ownerId);
             String family = id != null && id.startsWith("rl-") ? id.substring(3) : null;
-            if (family == null || !families.contains(family)) {
+            if (family == null || !families().contains(family)) {
                 throw ApiException.of(ErrorKind.NOT_FOUND, "kind", "rate limit", "id", String.valueOf(id));
             }
             if (!changes.isEmpty()) {
@@ -152,5 +150,12 @@ public final class RateLimitRoutes implements AdminRoutes {
         }
         throw ApiException.at(ErrorKind.INVALID_VALUE, name, "why", "expected an integer between " + min + " and "
                 + max + ", but got '" + s + "'");
+    }
+
+    /** The model families of the catalogue in force (it changes on a config reload). */
+    private List<String> families() {
+        Set<String> fams = new LinkedHashSet<>();
+        for (ModelSpec m : catalog.all()) fams.add(m.family());
+        return List.copyOf(fams);
     }
 }

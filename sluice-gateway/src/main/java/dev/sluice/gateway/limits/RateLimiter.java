@@ -50,6 +50,28 @@ public final class RateLimiter {
         return store.adjust(adjust, clock.millis());
     }
 
+    /** What one bucket has left now: the limit and the units that would still fit (the console's headroom). */
+    public record Headroom(LimitScope scope, LimitKind kind, long limit, long remaining) {}
+
+    /**
+     * The headroom of every configured limit of a family for an organization and project, read by acquiring nothing
+     * (cost 0 always fits and takes nothing; draining the buckets to now is what every decision does anyway).
+     */
+    public Future<List<Headroom>> headroom(String orgId, String projectId, String family) {
+        List<Check> checks = new ArrayList<>();
+        for (Check c : checks(new Demand(orgId, projectId, family, 0, 0))) checks.add(c.withCost(0));
+        if (checks.isEmpty()) return Future.succeededFuture(List.of());
+        return store.acquire(checks, clock.millis()).map(levels -> {
+            List<Headroom> out = new ArrayList<>(checks.size());
+            for (int i = 0; i < checks.size(); i++) {
+                Check c = checks.get(i);
+                out.add(new Headroom(c.scope(), c.kind(), c.capacity(),
+                        BucketMath.remaining(levels.before()[i], c.capacity(), c.windowMs())));
+            }
+            return out;
+        });
+    }
+
     /** The checks of a demand: organization first, then project; per scope RPM, RPD, TPM, TPD, IPM as configured. */
     public List<Check> checks(Demand d) {
         List<Check> out = new ArrayList<>(10);

@@ -64,7 +64,9 @@ public final class RateLimits implements Stage {
                 return Future.failedFuture(refusal(ex, r));
             }
             if (!d.checks().isEmpty()) {
-                ex.onFinished(record -> limiter.correct(d, Billing.billedTokens(record)));
+                // a model fallback that served instead is charged by its own decision; this one is then refunded
+                var decidedFor = ex.model();
+                ex.onFinished(record -> limiter.correct(d, ex.model() == decidedFor ? Billing.billedTokens(record) : 0));
             }
             return next.proceed(ex);
         });

@@ -2,9 +2,20 @@ package dev.sluice.gateway.models;
 
 /**
  * One place a model can be served from. {@code baseUrl} null for the {@code sim} provider means the embedded
- * simulator. The credential is read from an environment variable, never from the config file itself.
- * {@code weight} 0 means the model's deployments are tried in the listed order; weights above 0 (set on every
- * deployment of the model) spread first attempts in proportion to them.
+ * simulator. The credential is read from the environment variable {@code apiKeyEnv}, else the file
+ * {@code apiKeyFile}, never from the config file itself. {@code weight} 0 means the model's deployments are tried in
+ * the listed order; weights above 0 (set on every deployment of the model) spread first attempts in proportion to
+ * them. {@code region}, {@code apiVersion} and {@code auth} (how the credential is sent, where a provider offers a
+ * choice) matter to some providers only; null = the provider's default. {@code forwardSimHeader}: the caller's
+ * {@code x-sluice-sim} goes along (a deployment pointing at a simulator flavor).
  */
 public record Deployment(String name, String provider, String baseUrl, String upstreamModel, String apiKeyEnv,
-                         int weight) {}
+                         int weight, String apiKeyFile, String region, String apiVersion, String auth,
+                         boolean forwardSimHeader) {
+
+    /** A deployment with the provider's defaults for key file, region, API version and auth. */
+    public Deployment(String name, String provider, String baseUrl, String upstreamModel, String apiKeyEnv,
+                      int weight) {
+        this(name, provider, baseUrl, upstreamModel, apiKeyEnv, weight, null, null, null, null, false);
+    }
+}

@@ -24,7 +24,7 @@ import java.util.Map;
 public final class SlowDownGuard implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger(SlowDownGuard.class);
     private final RequestRates rates;
-    private final SlowDownRule rule;
+    private volatile SlowDownRule rule;
     private final Clock clock;
     private final Counter refused;
     private final Counter errors;
@@ -35,6 +35,11 @@ public final class SlowDownGuard implements Stage {
         this.clock = clock;
         this.refused = metrics.counter("sluice_slow_down_refused");
         this.errors = metrics.counter("sluice_slow_down_errors");
+    }
+
+    /** Installs the thresholds of a reloaded config; the per-project counts carry over. */
+    public void replaceRule(SlowDownRule rule) {
+        this.rule = rule;
     }
 
     @Override

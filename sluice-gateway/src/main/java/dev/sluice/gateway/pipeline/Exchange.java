@@ -21,7 +21,7 @@ public final class Exchange {
     private final String method;
     private final String path;
     private final MultiMap requestHeaders;
-    private final Buffer body;
+    private Buffer body;
     private final String clientIp;
     private final MultiMap responseHeaders = MultiMap.caseInsensitiveMultiMap();
     private final Function<Callable<?>, Future<?>> blockingRunner;
@@ -75,6 +75,9 @@ public final class Exchange {
     public MultiMap requestHeaders() { return requestHeaders; }
     public String header(String name) { return requestHeaders.get(name); }
     public Buffer body() { return body; }
+    /** Set by the body-reading stage after authentication (the body is not read before the key is checked);
+     * replaced when a model fallback renames the model in it. */
+    public void body(Buffer b) { this.body = b; }
     public String clientIp() { return clientIp; }
     /** Headers added to whatever answer this request gets (success, error or stream). */
     public MultiMap responseHeaders() { return responseHeaders; }
@@ -187,4 +190,35 @@ public final class Exchange {
     /** True when the answer is a stored Idempotency-Key replay: nothing ran, so no usage record is written. */
     public boolean replay() { return replay; }
     public void replay(boolean r) { this.replay = r; }
+
+    private java.util.function.Consumer<ApiException> abortListener;
+    private ApiException pendingAbort;
+
+    /**
+     * Registers how the stage that owns the answer ends it early when the gateway must stop (drain deadline):
+     * before the first byte an ordinary error answer, after it the in-band error event. If the request was asked to
+     * stop before such a stage began (it was still queued), the listener is told at once.
+     */
+    public void onAbort(java.util.function.Consumer<ApiException> listener) {
+        this.abortListener = listener;
+        ApiException pending = pendingAbort;
+        if (pending != null) {
+            pendingAbort = null;
+            listener.accept(pending);
+        }
+    }
+
+    /**
+     * Asks the stage that owns the answer to end it now with {@code error}; false when no stage can yet (then the
+     * next stage that registers with {@link #onAbort} is told).
+     */
+    public boolean abort(ApiException error) {
+        java.util.function.Consumer<ApiException> l = abortListener;
+        if (l == null) {
+            pendingAbort = error;
+            return false;
+        }
+        l.accept(error);
+        return true;
+    }
 }

@@ -11,6 +11,7 @@ public enum StageOrder {
     KEY_SCOPE,
     IP_ALLOWLIST,
     REGION_POLICY,
+    REQUEST_BODY,
     REQUEST_VALIDATION,
     MODEL_RESOLUTION,
     MODEL_ACCESS,
@@ -21,5 +22,6 @@ public enum StageOrder {
     SLOW_DOWN_GUARD,
     ADMISSION_CONTROL,
     USAGE_RECORDING,
+    MODEL_FALLBACK,
     TERMINAL
 }

@@ -11,23 +11,34 @@ import java.util.Map;
  * sluice.yaml defaults. Reads are lock-free map lookups.
  */
 public final class QuotaRules {
-    private final Long orgBudget, projectBudget, orgCredits, projectCredits;
+    /** The sluice.yaml defaults, replaced whole by a config reload. */
+    private record Defaults(Long orgBudget, Long projectBudget, Long orgCredits, Long projectCredits) {
+        static Defaults of(SluiceConfig.Quotas q) {
+            return new Defaults(nanos(q.orgMonthlyBudgetUsd()), nanos(q.projectMonthlyBudgetUsd()),
+                    nanos(q.orgCreditsUsd()), nanos(q.projectCreditsUsd()));
+        }
+    }
+
+    private volatile Defaults defaults;
     private volatile Map<Owner, Long> budgets = Map.of();
     private volatile Map<Owner, Long> credits = Map.of();
 
     public QuotaRules(SluiceConfig.Quotas q) {
-        this.orgBudget = nanos(q.orgMonthlyBudgetUsd());
-        this.projectBudget = nanos(q.projectMonthlyBudgetUsd());
-        this.orgCredits = nanos(q.orgCreditsUsd());
-        this.projectCredits = nanos(q.projectCreditsUsd());
+        this.defaults = Defaults.of(q);
+    }
+
+    /** Installs the budget and credit defaults of a reloaded config. */
+    public void replaceDefaults(SluiceConfig.Quotas q) {
+        this.defaults = Defaults.of(q);
     }
 
     public Quota effective(Owner owner) {
         boolean org = owner.scope() == LimitScope.ORGANIZATION;
         Long budget = budgets.get(owner);
         Long credit = credits.get(owner);
-        return new Quota(budget != null ? budget : org ? orgBudget : projectBudget,
-                credit != null ? credit : org ? orgCredits : projectCredits);
+        Defaults d = defaults;
+        return new Quota(budget != null ? budget : org ? d.orgBudget() : d.projectBudget(),
+                credit != null ? credit : org ? d.orgCredits() : d.projectCredits());
     }
 
     /** Whether the owner's budget is its own (else the default). */

@@ -2,6 +2,7 @@ package dev.sluice.gateway.stages;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.gateway.models.ModelCatalog;
 import dev.sluice.gateway.models.ModelSpec;
 import dev.sluice.gateway.models.TokenCounter;
 import dev.sluice.gateway.pipeline.ApiException;
@@ -20,9 +21,11 @@ public final class ContextWindow implements Stage {
     /** Above this many body bytes, counting moves off the event loop. */
     private static final int INLINE_COUNT_LIMIT = 64 * 1024;
     private final TokenCounter tokens;
+    private final ModelCatalog catalog;
 
-    public ContextWindow(TokenCounter tokens) {
+    public ContextWindow(TokenCounter tokens, ModelCatalog catalog) {
         this.tokens = tokens;
+        this.catalog = catalog;
     }
 
     @Override
@@ -62,6 +65,10 @@ public final class ContextWindow implements Stage {
                     + m.maxOutputTokens() + " output tokens, but " + requested + " were requested");
         }
         ex.maxOutputTokens(outParam == null ? m.maxOutputTokens() : requested);
+        if (prompt + requested > m.contextWindow()
+                && ModelFallback.forContext(catalog, ex, prompt + requested).isPresent()) {
+            return check(ex, prompt, next); // the larger model's limits apply from here on
+        }
         if (prompt + requested > m.contextWindow()) {
             String completion = requested == 0 ? "" : " plus " + requested + " requested for the completion ("
                     + (prompt + requested) + " in total)";

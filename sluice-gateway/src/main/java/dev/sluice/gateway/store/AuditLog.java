@@ -64,6 +64,34 @@ public final class AuditLog {
         return query("SELECT " + COLUMNS + " FROM audit_log WHERE target = ? ORDER BY id DESC LIMIT ?", target, limit);
     }
 
+    /**
+     * The newest {@code limit} entries matching every given filter (null: any): the actor exactly, the object id
+     * exactly, and {@code from <= at < to}. Newest first.
+     */
+    public List<AuditEntry> search(String actor, String target, Instant from, Instant to, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM audit_log WHERE 1 = 1");
+        if (actor != null) sql.append(" AND actor = ?");
+        if (target != null) sql.append(" AND target = ?");
+        if (from != null) sql.append(" AND at >= ?");
+        if (to != null) sql.append(" AND at < ?");
+        sql.append(" ORDER BY id DESC LIMIT ?");
+        return db.withConnection(c -> {
+            try (PreparedStatement ps = db.prepare(c, sql.toString())) {
+                int i = 1;
+                if (actor != null) ps.setString(i++, actor);
+                if (target != null) ps.setString(i++, target);
+                if (from != null) Rows.setInstant(ps, i++, from);
+                if (to != null) Rows.setInstant(ps, i++, to);
+                ps.setInt(i, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    List<AuditEntry> out = new ArrayList<>();
+                    while (rs.next()) out.add(read(rs));
+                    return out;
+                }
+            }
+        });
+    }
+
     private List<AuditEntry> query(String sql, String target, int limit) {
         return db.withConnection(c -> {
             try (PreparedStatement ps = db.prepare(c, sql)) {

@@ -67,6 +67,7 @@ public final class TrafficControl implements AutoCloseable {
     private final UsageLedger ledger;
     private final TrafficStages stages;
     private final List<AdminRoutes> adminRoutes;
+    private RateLimiter rateLimiter;
     private final long[] timers;
     private final AtomicBoolean reloading = new AtomicBoolean();
     private final AtomicBoolean refreshing = new AtomicBoolean();
@@ -94,7 +95,7 @@ public final class TrafficControl implements AutoCloseable {
                 ? new AdmissionControl(vertx, cfg.overload(), metrics)
                 : new TrafficStages.PassThrough(StageOrder.ADMISSION_CONTROL);
         this.stages = new TrafficStages(new QuotaCheck(quotaRules, spend, metrics),
-                new RateLimits(new RateLimiter(limitRules, limitStore, clock), cfg.limits().failOpen(), metrics),
+                new RateLimits(rateLimiter = new RateLimiter(limitRules, limitStore, clock), cfg.limits().failOpen(), metrics),
                 slowDown, admission);
         AdminOwners owners = new AdminOwners(db, clock);
         this.adminRoutes = List.of(
@@ -149,6 +150,9 @@ public final class TrafficControl implements AutoCloseable {
 
     public SpendBook spend() { return spend; }
 
+    /** The rate limiter (the console reads its headroom). */
+    public RateLimiter rateLimiter() { return rateLimiter; }
+
     public List<AdminRoutes> adminRoutes() { return adminRoutes; }
 
     /**
@@ -158,6 +162,19 @@ public final class TrafficControl implements AutoCloseable {
     public synchronized void reloadSettings() {
         limitRules.replaceOverrides(overrides.all());
         quotaRules.replace(quotaSettings.budgets(), quotaSettings.creditTotals());
+    }
+
+    /**
+     * Applies the reloadable traffic settings of a reloaded config: the per-family limit defaults, the budget and
+     * credit defaults and the Slow Down thresholds (turning Slow Down on or off needs a restart). Counters,
+     * reservations and spend carry over.
+     */
+    public void reconfigure(SluiceConfig cfg) {
+        limitRules.replaceDefaults(cfg.limits().defaults());
+        quotaRules.replaceDefaults(cfg.quotas());
+        if (stages.slowDownGuard() instanceof SlowDownGuard g && cfg.slowDown().enabled()) {
+            g.replaceRule(SlowDownRule.of(cfg.slowDown()));
+        }
     }
 
     /** Re-reads the spend totals (other gateways' spend included). Blocking. */

@@ -41,6 +41,12 @@ public final class CircuitBreaker {
         return coolDownOver() ? State.HALF_OPEN : State.OPEN;
     }
 
+    /** Milliseconds until an open circuit lets a probe through; 0 when closed or already half-open. */
+    public synchronized long remainingOpenMs() {
+        if (!open) return 0;
+        return Math.max(0, openedAt.plus(coolDown).toEpochMilli() - clock.millis());
+    }
+
     /** Whether a request could go now, without taking the probe permit. */
     public synchronized boolean wouldAllow() {
         return !open || (coolDownOver() && !probeInFlight);
@@ -85,6 +91,19 @@ public final class CircuitBreaker {
             LOG.warn("circuit opened: deployment={} after {} consecutive failures; probe in {}ms", name,
                     consecutiveFailures, coolDown.toMillis());
         }
+    }
+
+    /**
+     * The provider refused the deployment's account for a long time (a monthly spend cap): open the circuit now,
+     * whatever the count, so only one probe per cool-down goes there until the operator fixes the account.
+     */
+    public synchronized void trip() {
+        probeInFlight = false;
+        consecutiveFailures = threshold;
+        if (!open) LOG.warn("circuit opened: deployment={} refused by its provider account; probe in {}ms", name,
+                coolDown.toMillis());
+        open = true;
+        openedAt = clock.instant();
     }
 
     /** The attempt said nothing about health (rate limited, cancelled, a fault the caller asked for). */

@@ -31,4 +31,13 @@ public final class CircuitBreakers {
         byName.forEach((n, b) -> out.put(n, b.state()));
         return out;
     }
+
+    /**
+     * After a config reload: forgets the breakers of deployments that are gone or changed (their next request starts
+     * closed); those of unchanged deployments keep their state. {@code unchanged} says whether
+     * {@code model/deployment} is the same in the new catalogue.
+     */
+    public void retainOnly(java.util.function.Predicate<String> unchanged) {
+        byName.keySet().removeIf(unchanged.negate());
+    }
 }

@@ -35,8 +35,8 @@ public final class DetailAdapter implements ProviderAdapter {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Override
-    public String name() {
-        return "detail";
+    public Provider provider() {
+        return Provider.DETAIL;
     }
 
     @Override
@@ -138,8 +138,8 @@ public final class DetailAdapter implements ProviderAdapter {
                 String upstreamModel = d.upstreamModel() != null ? d.upstreamModel() : model.id();
                 RequestOptions ro = new RequestOptions().setMethod(HttpMethod.GET)
                         .setAbsoluteURI(baseUrls.apply(d) + "/models").setTimeout(10_000);
-                String key = d.apiKeyEnv() == null ? null : env.get(d.apiKeyEnv());
-                if (key != null && !key.isBlank()) ro.putHeader("authorization", "Bearer " + key);
+                String key = Credentials.secret(d, env);
+                if (key != null) ro.putHeader("authorization", "Bearer " + key);
                 checks.add(http.request(ro).compose(r -> r.send()).compose(r -> r.body())
                         .map(b -> {
                             OptionalInt max;

@@ -11,8 +11,8 @@ import dev.sluice.protocol.ErrorBodies;
  */
 public final class OpenAiAdapter implements ProviderAdapter {
     @Override
-    public String name() {
-        return "openai";
+    public Provider provider() {
+        return Provider.OPENAI;
     }
 
     @Override

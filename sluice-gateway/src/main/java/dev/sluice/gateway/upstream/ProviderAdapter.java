@@ -1,57 +1,171 @@
 package dev.sluice.gateway.upstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.gateway.models.Deployment;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
+import dev.sluice.protocol.Durations;
 import dev.sluice.protocol.Headers;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * What differs between kinds of upstream ({@code provider:} in config): how a request to it is built (credential,
- * model name, which of the caller's headers go along) and how its answers are read (error bodies, a 200 that carries
- * an error, its request id). Retries, failover, timeouts and relaying are the same for all and live in
- * {@link UpstreamCall}.
+ * What differs between kinds of upstream ({@code provider:} in config), in the order an attempt meets it:
+ * <ol>
+ *   <li>building the request — {@link #url} per endpoint and model, the body in the provider's own form
+ *       ({@link #translateRequest}), the credential in the provider's header style ({@link #credentialStyle}), and a
+ *       last {@link #sign} hook that sees method, URL, headers and body (SigV4);</li>
+ *   <li>reading a 2xx answer — {@link #translateResponse} into OpenAI's JSON (usage included), or
+ *       {@link #streamTranslator} from the provider's stream bytes to OpenAI stream events;</li>
+ *   <li>reading a failure — {@link #failure} from status, headers and body to a catalogue error and what the call
+ *       may do next; {@link #requestId} and {@link #limits} from the answer's headers.</li>
+ * </ol>
+ * Retries, failover, timeouts, breakers and relaying are the same for all and live in {@link UpstreamCall}.
+ * Every method has the OpenAI-compatible behaviour as its default, so an adapter overrides only what differs.
  */
 public interface ProviderAdapter {
+    ObjectMapper JSON = new ObjectMapper();
 
-    /** One attempt's request: absolute URL, headers, body. */
-    record Request(String url, Map<String, String> headers, Buffer body) {}
+    /** One attempt's request: method, absolute URL, headers, body. */
+    record Request(String method, String url, Map<String, String> headers, Buffer body) {}
+
+    /**
+     * Where an attempt goes and what it may use: the deployment, its base URL (the embedded simulator's for a
+     * {@code sim} deployment without one), the environment its credential is read from, and the clock (SigV4 dates,
+     * retry-after and rate-limit reset times).
+     */
+    record Target(Deployment deployment, String baseUrl, Map<String, String> env, Clock clock) {
+        /** The deployment's provider credential (env var or file), or null; never log it. */
+        public String secret() {
+            return Credentials.secret(deployment, env);
+        }
+
+        /** The model name the provider knows: the deployment's {@code model}, else the caller's. */
+        public String upstreamModel(Exchange ex) {
+            return deployment.upstreamModel() != null ? deployment.upstreamModel() : ex.modelId();
+        }
+    }
+
+    /** A 2xx answer read: the OpenAI-shaped body to deliver, or a failure (a 200 that carries an error). */
+    sealed interface Answer {
+        record Ok(Buffer body, JsonNode root) implements Answer {}
+
+        record Failed(Failure failure) implements Answer {}
+    }
+
+    /** Which provider this adapter speaks. */
+    Provider provider();
 
     /** The {@code provider:} name in config. */
-    String name();
+    default String name() {
+        return provider().configName();
+    }
 
-    /** Builds the request for {@code deployment} at {@code baseUrl} ({@code .../v1}); {@code env} holds credentials. */
+    // ---- building the request -------------------------------------------------------------------------------
+
+    /** Builds the request for {@code deployment} at {@code baseUrl} with the system clock (tests, start-up probes). */
     default Request request(Deployment deployment, String baseUrl, Exchange ex, Map<String, String> env) {
+        return request(new Target(deployment, baseUrl, env, Clock.systemUTC()), ex);
+    }
+
+    /**
+     * Builds one attempt's request. Throws an {@link ApiException} when this provider cannot serve the endpoint or a
+     * part of the request (the call then tries another deployment, else answers that error).
+     */
+    default Request request(Target t, Exchange ex) {
         Map<String, String> h = new LinkedHashMap<>();
         h.put("content-type", "application/json");
         h.put("accept", ex.stream() ? "text/event-stream" : "application/json");
-        String key = deployment.apiKeyEnv() == null ? null : env.get(deployment.apiKeyEnv());
-        if (key != null && !key.isBlank()) h.put("authorization", "Bearer " + key);
+        credentialStyle(t.deployment()).apply(t.secret(), h);
         String idem = ex.header(Headers.IDEMPOTENCY_KEY);
         if (idem != null) h.put(Headers.IDEMPOTENCY_KEY, idem);
+        String sim = ex.header(Headers.SLUICE_SIM);
+        if (sim != null && t.deployment().forwardSimHeader()) h.put(Headers.SLUICE_SIM, sim);
         extraHeaders(ex, h);
-        String url = baseUrl + ex.endpoint().route().substring("/v1".length());
-        return new Request(url, h, renamed(deployment, ex));
+        Request r = new Request("POST", url(t, ex), h, translateRequest(t, ex));
+        return sign(r, t);
+    }
+
+    /** The attempt's absolute URL; OpenAI-compatible: {@code baseUrl} ({@code .../v1}) + the caller's route. */
+    default String url(Target t, Exchange ex) {
+        return t.baseUrl() + ex.endpoint().route().substring("/v1".length());
+    }
+
+    /** How the credential goes on the wire; OpenAI-compatible: bearer. */
+    default Credentials.Style credentialStyle(Deployment deployment) {
+        return Credentials.Style.BEARER;
     }
 
     /** Adapter-specific headers added to every attempt. */
     default void extraHeaders(Exchange ex, Map<String, String> headers) {}
 
-    /** Maps a non-2xx answer into the catalogue, never passing the body through raw. */
-    ApiException error(int status, String body, String model, String deployment);
+    /** The body in the provider's own form; OpenAI-compatible: the caller's, with the model renamed. */
+    default Buffer translateRequest(Target t, Exchange ex) {
+        return renamed(t.deployment(), ex);
+    }
+
+    /** The last step of building a request, which sees all of it (request signing such as SigV4); default: none. */
+    default Request sign(Request request, Target t) {
+        return request;
+    }
+
+    // ---- reading a 2xx answer -------------------------------------------------------------------------------
+
+    /**
+     * A non-stream 2xx answer as OpenAI's JSON (usage included), or a failure when it is not a usable answer.
+     * OpenAI-compatible: the body as is, unless it is not a JSON object or {@link #carriesError carries an error}.
+     */
+    default Answer translateResponse(Target t, Exchange ex, Buffer body) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(body.getBytes());
+        } catch (Exception e) {
+            root = null;
+        }
+        if (root == null || !root.isObject() || carriesError(root)) return new Answer.Failed(Failure.garbage());
+        return new Answer.Ok(body, root);
+    }
 
     /** True when a 2xx JSON answer is nevertheless an error (errors.md: "an HTTP 200 whose body carries an error"). */
     boolean carriesError(JsonNode root);
 
+    /** The translator of one streamed answer; OpenAI-compatible: SSE events relayed as they are. */
+    default StreamTranslator streamTranslator(Target t, Exchange ex) {
+        return new SseRelay();
+    }
+
+    // ---- reading a failure ----------------------------------------------------------------------------------
+
+    /**
+     * A non-2xx answer as a catalogue error and what the call may do next (retry, other deployment, stop), with
+     * the provider's retry-after. Default: {@link #error} for the error, the status for the rest.
+     */
+    default Failure failure(Target t, Exchange ex, int status, MultiMap headers, String body) {
+        ApiException mapped = error(status, body, ex.modelId(), t.deployment().name());
+        return Failure.ofStatus(status, mapped, RetryPolicy.retryAfterMs(headers::get, t.clock()));
+    }
+
+    /** Maps a non-2xx answer into the catalogue, never passing the body through raw. */
+    ApiException error(int status, String body, String model, String deployment);
+
     /** The upstream's own request id, kept in {@code x-upstream-request-id} and the usage record. */
     default String requestId(MultiMap responseHeaders) {
         return responseHeaders.get(Headers.REQUEST_ID);
+    }
+
+    /**
+     * The provider's own rate limits from an answer's headers, passed to the caller when tighter than Sluice's.
+     * OpenAI-compatible: its {@code x-ratelimit-*} headers.
+     */
+    default ProviderLimits limits(MultiMap headers, Clock clock) {
+        return new ProviderLimits(openAiWindow(headers, "requests"), openAiWindow(headers, "tokens"));
     }
 
     /**
@@ -62,6 +176,8 @@ public interface ProviderAdapter {
         return true;
     }
 
+    // ---- helpers ------------------------------------------------------------------------------------------
+
     /** The caller's body with {@code model} replaced by the deployment's upstream name, when that differs. */
     static Buffer renamed(Deployment deployment, Exchange ex) {
         String upstreamModel = deployment.upstreamModel();
@@ -69,5 +185,14 @@ public interface ProviderAdapter {
         ObjectNode copy = ex.json().deepCopy();
         copy.put("model", upstreamModel);
         return Buffer.buffer(copy.toString());
+    }
+
+    /** One window of OpenAI-style {@code x-ratelimit-*-<kind>} headers, or null when absent. */
+    static ProviderLimits.Window openAiWindow(MultiMap h, String kind) {
+        long remaining = ProviderLimits.number(h.get("x-ratelimit-remaining-" + kind));
+        if (remaining < 0) return null;
+        long limit = ProviderLimits.number(h.get("x-ratelimit-limit-" + kind));
+        long reset = Durations.parse(h.get("x-ratelimit-reset-" + kind)).map(Duration::toMillis).orElse(-1L);
+        return new ProviderLimits.Window(limit, remaining, reset);
     }
 }

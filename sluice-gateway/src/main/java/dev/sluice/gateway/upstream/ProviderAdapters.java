@@ -1,19 +1,41 @@
 package dev.sluice.gateway.upstream;
 
+import java.util.EnumMap;
 import java.util.Map;
+import java.util.Optional;
 
-/** The provider adapters by their {@code provider:} name in config. */
+/** The provider adapters, one per {@link Provider}; a provider without an adapter here is refused at start-up. */
 public final class ProviderAdapters {
-    private static final Map<String, ProviderAdapter> BY_NAME = Map.of(
-            "openai", new OpenAiAdapter(),
-            "detail", new DetailAdapter(),
-            "sim", new SimAdapter());
+    private static final Map<Provider, ProviderAdapter> BY_PROVIDER = new EnumMap<>(Provider.class);
+
+    static {
+        register(new OpenAiAdapter());
+        register(new DetailAdapter());
+        register(new SimAdapter());
+        register(new dev.sluice.gateway.upstream.anthropic.AnthropicAdapter());
+        register(new dev.sluice.gateway.upstream.azure.AzureAdapter());
+        register(new dev.sluice.gateway.upstream.gemini.GeminiAdapter());
+        register(new dev.sluice.gateway.upstream.bedrock.BedrockAdapter());
+    }
 
     private ProviderAdapters() {}
 
+    private static void register(ProviderAdapter a) {
+        BY_PROVIDER.put(a.provider(), a);
+    }
+
+    /** The adapter of a {@code provider:} config name. */
     public static ProviderAdapter of(String provider) {
-        ProviderAdapter a = BY_NAME.get(provider);
-        if (a == null) throw new IllegalArgumentException("unknown provider '" + provider + "'");
-        return a;
+        return Provider.parse(provider).flatMap(ProviderAdapters::find)
+                .orElseThrow(() -> new IllegalArgumentException("unknown provider '" + provider + "'"));
+    }
+
+    public static Optional<ProviderAdapter> find(Provider provider) {
+        return Optional.ofNullable(BY_PROVIDER.get(provider));
+    }
+
+    /** True when {@code provider} has an adapter (config may name it). */
+    public static boolean available(Provider provider) {
+        return BY_PROVIDER.containsKey(provider);
     }
 }

@@ -16,8 +16,8 @@ import java.util.Map;
  */
 public final class SimAdapter implements ProviderAdapter {
     @Override
-    public String name() {
-        return "sim";
+    public Provider provider() {
+        return Provider.SIM;
     }
 
     @Override

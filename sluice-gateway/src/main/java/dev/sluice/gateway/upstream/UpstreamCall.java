@@ -13,7 +13,6 @@ import dev.sluice.gateway.usage.Outcome;
 import dev.sluice.protocol.ApiError;
 import dev.sluice.protocol.ErrorKind;
 import dev.sluice.protocol.Headers;
-import dev.sluice.protocol.SseDecoder;
 import dev.sluice.protocol.SseEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -64,8 +63,11 @@ public final class UpstreamCall implements Stage {
     private final RetryPolicy retries;
     private final CircuitBreakers breakers;
     private final DeploymentSelector selector;
+    private final RetryBudgets budgets;
+    private final RetryHint hint;
+    private final CallerDeadline deadline;
 
-    public UpstreamCall(Vertx vertx, HttpClient http, Settings settings) {
+    public UpstreamCall(Vertx vertx, HttpClient http, Settings settings, RetryProtection protection) {
         this.vertx = vertx;
         this.http = http;
         this.settings = settings;
@@ -73,6 +75,9 @@ public final class UpstreamCall implements Stage {
         this.retries = settings.retries();
         this.breakers = new CircuitBreakers(settings.breaker(), settings.clock());
         this.selector = new DeploymentSelector(settings.random());
+        this.budgets = new RetryBudgets(protection.budget(), settings.clock());
+        this.hint = RetryHint.of(protection.hints());
+        this.deadline = CallerDeadline.of(protection.deadlines());
     }
 
     /** The circuit breakers of every deployment, for metrics and tests. */
@@ -100,6 +105,9 @@ public final class UpstreamCall implements Stage {
         private final long[] notBefore;
         private final int[] failures;
         private final boolean[] excluded;
+        private final RetryBudget[] budget;
+        private final boolean[] tried;
+        private long totalMs;
         private final long startNanos = System.nanoTime();
         private Attempt current;
         private Failure lastFailure;
@@ -119,13 +127,18 @@ public final class UpstreamCall implements Stage {
             Arrays.fill(notBefore, Long.MIN_VALUE);
             this.failures = new int[plan.size()];
             this.excluded = new boolean[plan.size()];
+            this.budget = new RetryBudget[plan.size()];
+            for (int i = 0; i < plan.size(); i++) budget[i] = budgets.of(ex.modelId(), plan.get(i));
+            this.tried = new boolean[plan.size()];
         }
 
         Future<Void> start() {
             ex.attempts(0);
             ex.responseHeaders().set(Headers.SLUICE_ATTEMPTS, "0");
-            totalTimer = vertx.setTimer(timeouts.totalMs(), t -> totalTimeout());
+            totalMs = deadline.totalMs(timeouts.totalMs(), ex::header);
+            totalTimer = vertx.setTimer(totalMs, t -> totalTimeout());
             ex.onCallerGone(this::cancelledByCaller);
+            ex.onAbort(this::aborted);
             next();
             return done.future();
         }
@@ -149,7 +162,7 @@ public final class UpstreamCall implements Stage {
                 return;
             }
             long elapsedMs = (System.nanoTime() - startNanos) / 1_000_000;
-            if (elapsedMs + waitMs >= timeouts.totalMs()) {
+            if (elapsedMs + waitMs >= totalMs) {
                 giveUp(); // the wait alone would outlast the total timeout
                 return;
             }
@@ -181,12 +194,37 @@ public final class UpstreamCall implements Stage {
                 next();
                 return;
             }
+            if (!admitted(i)) { // this deployment's retry budget is spent
+                circuit[i].onNeutral();
+                excluded[i] = true;
+                next();
+                return;
+            }
             last = i;
             attempts++;
             ex.attempts(attempts);
             ex.responseHeaders().set(Headers.SLUICE_ATTEMPTS, String.valueOf(attempts));
             current = new Attempt(this, plan.get(i), i);
             current.start();
+        }
+
+        /** A request's first attempt on a deployment is a request there; a further one needs its retry budget. */
+        private boolean admitted(int i) {
+            if (tried[i]) return budget[i].tryRetry();
+            tried[i] = true;
+            budget[i].onRequest();
+            return true;
+        }
+
+        /** Until the soonest circuit of the plan may probe, when every one is open; else -1. */
+        private long circuitWaitMs() {
+            long soonest = Long.MAX_VALUE;
+            for (CircuitBreaker c : circuit) {
+                long ms = c.remainingOpenMs();
+                if (ms <= 0) return -1;
+                soonest = Math.min(soonest, ms);
+            }
+            return soonest == Long.MAX_VALUE ? -1 : soonest;
         }
 
         /** An attempt failed before anything reached the caller. */
@@ -225,7 +263,7 @@ public final class UpstreamCall implements Stage {
             }
             finish();
             ex.errorCode(e.error().code());
-            done.tryFail(e);
+            done.tryFail(hint.applyTo(e, lastFailure == null ? -1 : lastFailure.retryAfterMs(), circuitWaitMs()));
         }
 
         void deliverJson(Attempt a, Buffer body, JsonNode root) {
@@ -262,6 +300,7 @@ public final class UpstreamCall implements Stage {
         void write(String event) {
             if (!started) {
                 started = true;
+                streamStarted();
                 out.setStatusCode(200).setChunked(true)
                         .putHeader("content-type", "text/event-stream; charset=utf-8")
                         .putHeader("cache-control", "no-cache");
@@ -270,13 +309,25 @@ public final class UpstreamCall implements Stage {
             out.write(event);
         }
 
+        /**
+         * A caller's declared timeout bounds the wait for the first event; the stream then runs within
+         * {@code total_ms} (the SDKs' timeout is per read on a stream, not for the whole of it).
+         */
+        private void streamStarted() {
+            if (totalMs >= timeouts.totalMs()) return;
+            if (totalTimer >= 0) vertx.cancelTimer(totalTimer);
+            totalMs = timeouts.totalMs();
+            long elapsedMs = (System.nanoTime() - startNanos) / 1_000_000;
+            totalTimer = vertx.setTimer(Math.max(1, totalMs - elapsedMs), t -> totalTimeout());
+        }
+
         /** After the first byte: the error goes in-band, then the stream closes without its terminator. */
         private void inBand(ApiException e) {
             if (finished) return;
             finish();
             ex.errorCode(e.error().code());
             ex.outcome(Outcome.FAILED);
-            ApiError err = e.error();
+            ApiError err = e.error().withRequestId(ex.requestId());
             String event = ex.endpoint() == Endpoint.RESPONSES
                     ? StreamErrors.responses(err, sequence, "resp_" + ex.requestId().substring(4), ex.modelId())
                     : StreamErrors.chat(err);
@@ -287,7 +338,7 @@ public final class UpstreamCall implements Stage {
             totalTimer = -1;
             if (finished) return;
             if (current != null) current.abandon();
-            fail(UpstreamErrors.timeout(timeouts.totalMs()));
+            fail(UpstreamErrors.timeout(totalMs));
         }
 
         private void cancelledByCaller() {
@@ -299,10 +350,26 @@ public final class UpstreamCall implements Stage {
             done.tryComplete();
         }
 
+        /** The gateway is stopping and its drain deadline came: an HTTP error, or in-band once streaming. */
+        private void aborted(ApiException e) {
+            if (finished) return;
+            if (current != null) current.abandon();
+            fail(e);
+        }
+
         private void finish() {
             finished = true;
             if (waitTimer >= 0) vertx.cancelTimer(waitTimer);
             if (totalTimer >= 0) vertx.cancelTimer(totalTimer);
+        }
+
+        /** The provider's own token counts for the stream (a translated provider's usage event). */
+        void usageReported(StreamTranslator.Usage u) {
+            if (u.promptTokens() >= 0) ex.promptTokens(u.promptTokens());
+            if (u.completionTokens() >= 0) {
+                usageSeen = true;
+                ex.completionTokens(u.completionTokens());
+            }
         }
 
         /**
@@ -340,6 +407,7 @@ public final class UpstreamCall implements Stage {
         private final int index;
         private final ProviderAdapter adapter;
         private final CircuitBreaker breaker;
+        private final ProviderAdapter.Target target;
         private HttpClientRequest request;
         private long firstByteTimer = -1, idleTimer = -1;
         private boolean over, judged;
@@ -351,12 +419,19 @@ public final class UpstreamCall implements Stage {
             this.index = index;
             this.adapter = ProviderAdapters.of(deployment.provider());
             this.breaker = call.circuit[index];
+            this.target = new ProviderAdapter.Target(deployment, settings.baseUrls().apply(deployment), settings.env(),
+                    settings.clock());
         }
 
         void start() {
-            ProviderAdapter.Request r = adapter.request(deployment, settings.baseUrls().apply(deployment), ex,
-                    settings.env());
-            RequestOptions ro = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(r.url())
+            ProviderAdapter.Request r;
+            try {
+                r = adapter.request(target, ex);
+            } catch (ApiException cannotServe) {
+                fail(Failure.otherDeployment(cannotServe, Failure.Health.NEUTRAL));
+                return;
+            }
+            RequestOptions ro = new RequestOptions().setMethod(HttpMethod.valueOf(r.method())).setAbsoluteURI(r.url())
                     .setConnectTimeout(timeouts.connectMs());
             r.headers().forEach(ro::putHeader);
             http.request(ro).onComplete(ar -> {
@@ -370,7 +445,7 @@ public final class UpstreamCall implements Stage {
                 }
                 request = ar.result();
                 firstByteTimer = vertx.setTimer(timeouts.firstByteMs(),
-                        t -> fail(Failure.transport(UpstreamErrors.timeout(timeouts.firstByteMs()))));
+                        t -> fail(Failure.silent(UpstreamErrors.timeout(timeouts.firstByteMs()))));
                 request.send(r.body()).onComplete(resp -> {
                     cancelTimer(firstByteTimer);
                     if (over) return;
@@ -389,6 +464,7 @@ public final class UpstreamCall implements Stage {
                 case FAILURE -> breaker.onFailure();
                 case ALIVE -> breaker.onSuccess();
                 case NEUTRAL -> breaker.onNeutral();
+                case TRIPPED -> breaker.trip();
             }
         }
 
@@ -421,6 +497,7 @@ public final class UpstreamCall implements Stage {
                 ex.responseHeaders().set(Headers.UPSTREAM_REQUEST_ID, upstreamId);
                 ex.upstreamRequestId(upstreamId);
             }
+            adapter.limits(resp.headers(), settings.clock()).applyTighter(ex.responseHeaders());
             int status = resp.statusCode();
             if (status != 200 || !ex.stream()) {
                 resp.body().onComplete(b -> {
@@ -430,10 +507,8 @@ public final class UpstreamCall implements Stage {
                     } else if (status >= 200 && status < 300) {
                         answered(b.result());
                     } else {
-                        ApiException mapped = adapter.error(status, b.result().toString(StandardCharsets.UTF_8),
-                                ex.modelId(), deployment.name());
-                        long retryAfter = RetryPolicy.retryAfterMs(resp.headers()::get, settings.clock());
-                        fail(Failure.ofStatus(status, mapped, retryAfter));
+                        fail(adapter.failure(target, ex, status, resp.headers(),
+                                b.result().toString(StandardCharsets.UTF_8)));
                     }
                 });
                 return;
@@ -442,36 +517,25 @@ public final class UpstreamCall implements Stage {
         }
 
         private void answered(Buffer body) {
-            JsonNode root;
-            try {
-                root = JSON.readTree(body.getBytes());
-            } catch (Exception e) {
-                root = null;
+            switch (adapter.translateResponse(target, ex, body)) {
+                case ProviderAdapter.Answer.Failed f -> fail(f.failure());
+                case ProviderAdapter.Answer.Ok ok -> {
+                    over = true;
+                    call.deliverJson(this, ok.body(), ok.root());
+                }
             }
-            if (root == null || !root.isObject() || adapter.carriesError(root)) {
-                fail(Failure.garbage());
-                return;
-            }
-            over = true;
-            call.deliverJson(this, body, root);
         }
 
         private void relayStream(HttpClientResponse resp) {
-            SseDecoder decoder = new SseDecoder();
+            StreamTranslator translator = adapter.streamTranslator(target, ex);
             boolean[] terminated = {false};
             touchIdle();
             resp.handler(buf -> {
                 if (over) return;
                 touchIdle();
-                for (SseEvent ev : decoder.feed(buf.toString(StandardCharsets.UTF_8))) {
+                for (StreamTranslator.Item item : translator.feed(buf)) {
                     if (over) return;
-                    if (isError(ev)) {
-                        broken(Failure.garbage());
-                        return;
-                    }
-                    call.write(ev.encode());
-                    call.countDelivered(ev);
-                    if (ev.isDone() || "response.completed".equals(ev.event())) terminated[0] = true;
+                    if (!relay(item, terminated)) return;
                     HttpServerResponse out = call.out;
                     if (out.writeQueueFull()) {
                         resp.pause();
@@ -482,7 +546,9 @@ public final class UpstreamCall implements Stage {
             resp.exceptionHandler(err -> broken(Failure.transport(ApiException.of(ErrorKind.BAD_GATEWAY))));
             resp.endHandler(v -> {
                 if (over) return;
-                for (SseEvent ev : decoder.finish()) call.write(ev.encode());
+                for (StreamTranslator.Item item : translator.end()) {
+                    if (over || !relay(item, terminated)) return;
+                }
                 if (!terminated[0]) {
                     broken(Failure.garbage());
                     return;
@@ -504,22 +570,35 @@ public final class UpstreamCall implements Stage {
             call.brokenMidStream(this, f.error());
         }
 
-        private boolean isError(SseEvent ev) {
-            if ("error".equals(ev.event()) || "response.failed".equals(ev.event())) return true;
-            String data = ev.data();
-            if (data == null || !data.contains("\"error\"") || ev.isDone()) return false;
-            try {
-                JsonNode n = JSON.readTree(data);
-                return n.isObject() && n.hasNonNull("error") && !n.has("choices") && !n.has("type");
-            } catch (Exception e) {
-                return false;
+        /** Relays one translated piece of the stream; false when it ended the attempt (an error). */
+        private boolean relay(StreamTranslator.Item item, boolean[] terminated) {
+            switch (item) {
+                case StreamTranslator.Error e -> {
+                    broken(e.failure());
+                    return false;
+                }
+                case StreamTranslator.Usage u -> call.usageReported(u);
+                case StreamTranslator.Event e -> {
+                    SseEvent ev = e.event();
+                    StreamEventCheck check = StreamEventCheck.of(ex.endpoint(), ev);
+                    if (check == StreamEventCheck.SKIP) return true;
+                    if (check != StreamEventCheck.RELAY) { // the upstream's error, or junk: never relayed
+                        broken(Failure.garbage());
+                        return false;
+                    }
+                    call.write(ev.encode());
+                    call.countDelivered(ev);
+                    if (ev.isDone() || "response.completed".equals(ev.event())
+                            || "response.incomplete".equals(ev.event())) terminated[0] = true;
+                }
             }
+            return true;
         }
 
         private void touchIdle() {
             cancelTimer(idleTimer);
             idleTimer = vertx.setTimer(timeouts.idleMs(),
-                    t -> broken(Failure.transport(UpstreamErrors.timeout(timeouts.idleMs()))));
+                    t -> broken(Failure.silent(UpstreamErrors.timeout(timeouts.idleMs()))));
         }
 
         private ApiException connectFailure(Throwable t) {

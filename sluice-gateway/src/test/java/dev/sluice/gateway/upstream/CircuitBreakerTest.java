@@ -32,6 +32,19 @@ class CircuitBreakerTest {
     }
 
     @Test
+    void aRefusedProviderAccountOpensAtOnceAndAFailedProbeReopens() {
+        assertThat(breaker.tryAcquire()).isTrue();
+        breaker.trip();
+        assertThat(breaker.state()).isEqualTo(OPEN);
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(breaker.state()).isEqualTo(HALF_OPEN);
+        assertThat(breaker.tryAcquire()).isTrue();
+        breaker.trip();
+        assertThat(breaker.state()).isEqualTo(OPEN);
+        assertThat(breaker.tryAcquire()).isFalse();
+    }
+
+    @Test
     void aSuccessResetsTheCount() {
         fail(2);
         breaker.tryAcquire();

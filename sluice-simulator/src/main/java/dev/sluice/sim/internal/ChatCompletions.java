@@ -11,9 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** {@code POST /v1/chat/completions}, whole or streamed as {@code chat.completion.chunk} events. */
-final class ChatCompletions implements Endpoint<ChatCompletions.Call> {
+public final class ChatCompletions implements Endpoint<ChatCompletions.Call> {
 
-    record Call(SimModel model, long seed, int promptTokens, int maxTokens, boolean stream, boolean includeUsage)
+    public record Call(SimModel model, long seed, int promptTokens, int maxTokens, boolean stream, boolean includeUsage)
             implements SimCall {
         @Override
         public String modelId() {
@@ -23,7 +23,7 @@ final class ChatCompletions implements Endpoint<ChatCompletions.Call> {
 
     private final int defaultTps;
 
-    ChatCompletions(int defaultTps) {
+    public ChatCompletions(int defaultTps) {
         this.defaultTps = defaultTps;
     }
 

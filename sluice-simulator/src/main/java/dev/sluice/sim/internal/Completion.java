@@ -8,17 +8,17 @@ import java.util.List;
  * The text a chat-style request gets, decided before anything is written: its pieces (one token each), the prompt
  * token count, and whether it was cut at the output limit.
  */
-record Completion(List<String> pieces, int promptTokens, boolean truncated) {
+public record Completion(List<String> pieces, int promptTokens, boolean truncated) {
 
-    int completionTokens() {
+    public int completionTokens() {
         return pieces.size();
     }
 
-    int totalTokens() {
+    public int totalTokens() {
         return promptTokens + pieces.size();
     }
 
-    String text() {
+    public String text() {
         return String.join("", pieces);
     }
 
@@ -26,7 +26,7 @@ record Completion(List<String> pieces, int promptTokens, boolean truncated) {
      * Length = {@code tokens=N}, else the seed's natural length (stretched past a stream fault's chunk count so the
      * fault always fires), then capped by the request's limit and the model's maximum output.
      */
-    static Completion plan(SimModel model, long seed, int promptTokens, int maxTokens, Directives d, boolean stream) {
+    public static Completion plan(SimModel model, long seed, int promptTokens, int maxTokens, Directives d, boolean stream) {
         int want = d.tokens() >= 0 ? d.tokens() : TextGen.defaultLength(seed);
         if (stream && d.tokens() < 0 && d.streamFaultAt() >= 0) want = Math.max(want, d.streamFaultAt() + 1);
         int cap = maxTokens > 0 ? Math.min(maxTokens, model.maxOutputTokens()) : model.maxOutputTokens();

@@ -13,26 +13,28 @@ import java.util.StringJoiner;
  * {@code source} is the directive text normalised ({@code name=value;...}); it is part of the fail_times attempt key.
  */
 public record Directives(int status, Shape shape, int failTimes, int delayMs, int ttftMs, int tps, int tokens,
-                         int disconnectAfter, int streamErrorAfter, boolean hang, boolean malformed, String source) {
+                         int disconnectAfter, int streamErrorAfter, boolean hang, boolean malformed, String source,
+                         String error) {
 
     /** Error body forms. */
     public enum Shape { OPENAI, DETAIL, TEXT }
 
     public static final Directives NONE =
-            new Directives(-1, Shape.OPENAI, -1, -1, -1, -1, -1, -1, -1, false, false, "");
+            new Directives(-1, Shape.OPENAI, -1, -1, -1, -1, -1, -1, -1, false, false, "", null);
 
     /** Statuses {@code status=} accepts. */
-    public static final Set<Integer> STATUSES = Set.of(400, 401, 403, 404, 409, 422, 429, 500, 502, 503, 504);
+    public static final Set<Integer> STATUSES =
+            Set.of(400, 401, 402, 403, 404, 409, 413, 422, 429, 500, 502, 503, 504, 529);
 
     static final String NAMES = "status, shape, fail_times, delay_ms, ttft_ms, tps, tokens, disconnect_after, "
-            + "stream_error_after, hang, malformed";
+            + "stream_error_after, hang, malformed, error";
 
     private static final int MAX_MS = 600_000;
     private static final int MAX_COUNT = 1_000_000;
 
     /** True when the request asks for a failure answer (always, or for its first fail_times attempts). */
     public boolean failing() {
-        return status >= 0 || failTimes >= 0;
+        return status >= 0 || failTimes >= 0 || error != null && streamErrorAfter < 0;
     }
 
     /** The chunk count after which a stream breaks (the smaller of the two stream faults), or -1. */
@@ -52,6 +54,7 @@ public record Directives(int status, Shape shape, int failTimes, int delayMs, in
         int status = -1, failTimes = -1, delayMs = -1, ttftMs = -1, tps = -1, tokens = -1;
         int disconnectAfter = -1, streamErrorAfter = -1;
         boolean hang = false, malformed = false;
+        String error = null;
         Shape shape = Shape.OPENAI;
         Set<String> seen = new LinkedHashSet<>();
         StringJoiner normalized = new StringJoiner(";");
@@ -67,8 +70,8 @@ public record Directives(int status, Shape shape, int failTimes, int delayMs, in
                 case "status" -> {
                     status = number(name, value, 0, 999);
                     if (!STATUSES.contains(status)) {
-                        throw bad("directive 'status' must be one of 400, 401, 403, 404, 409, 422, 429, 500, 502, "
-                                + "503, 504, got '" + value + "'");
+                        throw bad("directive 'status' must be one of " + STATUSES.stream().sorted().toList()
+                                + ", got '" + value + "'");
                     }
                 }
                 case "shape" -> shape = switch (value == null ? "" : value.toLowerCase(Locale.ROOT)) {
@@ -86,12 +89,19 @@ public record Directives(int status, Shape shape, int failTimes, int delayMs, in
                 case "stream_error_after" -> streamErrorAfter = number(name, value, 0, MAX_COUNT);
                 case "hang" -> hang = flag(name, value);
                 case "malformed" -> malformed = flag(name, value);
+                case "error" -> {
+                    if (value == null || !value.matches("[A-Za-z][A-Za-z0-9_]{0,63}")) {
+                        throw bad("directive 'error' needs a provider error name, e.g. error=overloaded_error, "
+                                + "error=RESOURCE_EXHAUSTED or error=ThrottlingException");
+                    }
+                    error = value;
+                }
                 default -> throw bad("unknown directive '" + name + "' (known: " + NAMES + ")");
             }
         }
         if (seen.isEmpty()) return NONE;
         return new Directives(status, shape, failTimes, delayMs, ttftMs, tps, tokens, disconnectAfter,
-                streamErrorAfter, hang, malformed, normalized.toString());
+                streamErrorAfter, hang, malformed, normalized.toString(), error);
     }
 
     private static int number(String name, String value, int min, int max) {

@@ -13,10 +13,10 @@ import java.util.List;
  * {@code POST /v1/embeddings}: a string or an array of strings; {@code dimensions} shortens the vectors and
  * {@code encoding_format: "base64"} (what openai-python asks for by default) packs them as little-endian float32.
  */
-final class Embeddings implements Endpoint<Embeddings.Call> {
+public final class Embeddings implements Endpoint<Embeddings.Call> {
     private static final int MAX_INPUTS = 2048;
 
-    record Call(SimModel model, List<String> inputs, int promptTokens, int dimensions, boolean base64)
+    public record Call(SimModel model, List<String> inputs, int promptTokens, int dimensions, boolean base64)
             implements SimCall {
         @Override
         public String modelId() {
@@ -31,7 +31,7 @@ final class Embeddings implements Endpoint<Embeddings.Call> {
 
     private final int maxDimensions;
 
-    Embeddings(int maxDimensions) {
+    public Embeddings(int maxDimensions) {
         this.maxDimensions = maxDimensions;
     }
 

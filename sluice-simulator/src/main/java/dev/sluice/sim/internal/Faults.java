@@ -27,8 +27,13 @@ final class Faults {
     }
 
     void run(Exchange ex, Directives d, SimCall call, Runnable answer) {
+        run(ex, d, call, answer, Dialect.OPENAI);
+    }
+
+    /** Runs the faults {@code d} asks for, failing in {@code dialect}'s shapes, else {@code answer}. */
+    void run(Exchange ex, Directives d, SimCall call, Runnable answer, Dialect dialect) {
         if (d.hang()) return; // stays open until the client leaves; the exchange's close hook releases it
-        boolean fail = d.status() >= 0;
+        boolean fail = d.failing();
         if (d.failTimes() >= 0) {
             int attempt = attempts.next(attemptKey(ex, d));
             ex.response().putHeader(ATTEMPT_HEADER, String.valueOf(attempt));
@@ -38,9 +43,7 @@ final class Faults {
         Runnable next = () -> {
             try {
                 if (failing) {
-                    int status = d.status() >= 0 ? d.status() : 500;
-                    Replies.error(ex, status, simulated(status, call.modelId(), ex.requestId()), d.shape(),
-                            headersFor(status));
+                    dialect.fault(ex, d.status(), d, call).send(ex);
                 } else if (!call.stream() && d.disconnectAfter() >= 0) {
                     ex.disconnect();
                 } else if (!call.stream() && d.malformed()) {
@@ -49,7 +52,9 @@ final class Faults {
                     answer.run();
                 }
             } catch (SimError e) {
-                Replies.error(ex, e);
+                dialect.rejected(ex, e).send(ex);
+            } catch (NativeError e) {
+                e.send(ex);
             } catch (RuntimeException e) {
                 SimRoutes.internalError(ex, e);
             }

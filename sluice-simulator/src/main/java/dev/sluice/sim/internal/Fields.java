@@ -9,17 +9,17 @@ import dev.sluice.sim.SimModels;
  * Reads request fields with OpenAI's error answers for missing, mistyped and out-of-range values. The simulator is
  * otherwise lenient: fields it does not use are ignored, as an upstream that accepts newer parameters would.
  */
-final class Fields {
+public final class Fields {
     private Fields() {}
 
-    static String requiredString(JsonNode body, String name) {
+    public static String requiredString(JsonNode body, String name) {
         JsonNode n = body.get(name);
         if (n == null || n.isNull()) throw SimError.at(ErrorKind.MISSING_PARAMETER, name);
         if (!n.isTextual()) throw wrongType(name, "a string", n);
         return n.asText();
     }
 
-    static String optionalString(JsonNode body, String name, String dflt) {
+    public static String optionalString(JsonNode body, String name, String dflt) {
         JsonNode n = body.get(name);
         if (n == null || n.isNull()) return dflt;
         if (!n.isTextual()) throw wrongType(name, "a string", n);
@@ -27,7 +27,7 @@ final class Fields {
     }
 
     /** The integer value, or -1 when absent or null. */
-    static int optionalInt(JsonNode body, String name, int min, int max) {
+    public static int optionalInt(JsonNode body, String name, int min, int max) {
         JsonNode n = body.get(name);
         if (n == null || n.isNull()) return -1;
         if (!n.isIntegralNumber()) throw wrongType(name, "an integer", n);
@@ -39,7 +39,7 @@ final class Fields {
         return (int) v;
     }
 
-    static boolean optionalBool(JsonNode body, String name) {
+    public static boolean optionalBool(JsonNode body, String name) {
         JsonNode n = body.get(name);
         if (n == null || n.isNull()) return false;
         if (!n.isBoolean()) throw wrongType(name, "a boolean", n);
@@ -47,7 +47,7 @@ final class Fields {
     }
 
     /** The catalogue model named by {@code model}, which must be of {@code kind}. */
-    static SimModel model(JsonNode body, SimModel.Kind kind, String endpoint) {
+    public static SimModel model(JsonNode body, SimModel.Kind kind, String endpoint) {
         String id = requiredString(body, "model");
         SimModel m = SimModels.find(id)
                 .orElseThrow(() -> SimError.at(ErrorKind.MODEL_NOT_FOUND, "model", "model", id));
@@ -59,7 +59,7 @@ final class Fields {
     }
 
     /** The text of a content value: a string, an array of parts ({@code text} fields), or an object. */
-    static String textOf(JsonNode n) {
+    public static String textOf(JsonNode n) {
         if (n == null || n.isNull()) return "";
         if (n.isTextual()) return n.asText();
         if (n.isArray()) {
@@ -76,7 +76,7 @@ final class Fields {
     }
 
     /** Rejects a prompt that, with the requested output ({@code maxTokens}, -1 if none), exceeds the context. */
-    static void checkContext(SimModel model, int promptTokens, int maxTokens, String param) {
+    public static void checkContext(SimModel model, int promptTokens, int maxTokens, String param) {
         int requested = promptTokens + Math.max(0, maxTokens);
         if (requested <= model.contextWindow()) return;
         String completion = maxTokens > 0
@@ -85,15 +85,15 @@ final class Fields {
                 "n", String.valueOf(requested), "completion", completion);
     }
 
-    static SimError invalid(String param, String why) {
+    public static SimError invalid(String param, String why) {
         return SimError.at(ErrorKind.INVALID_VALUE, param, "why", why);
     }
 
-    static SimError wrongType(String param, String expected, JsonNode actual) {
+    public static SimError wrongType(String param, String expected, JsonNode actual) {
         return SimError.at(ErrorKind.INVALID_TYPE, param, "expected", expected, "actual", describe(actual));
     }
 
-    static String describe(JsonNode n) {
+    public static String describe(JsonNode n) {
         if (n == null || n.isNull()) return "null";
         if (n.isTextual()) return "a string";
         if (n.isBoolean()) return "a boolean";

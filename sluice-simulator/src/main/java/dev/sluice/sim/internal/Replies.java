@@ -12,17 +12,17 @@ import java.io.UncheckedIOException;
 import java.util.Map;
 
 /** Writes whole (non-stream) answers: JSON successes and errors in the three body shapes. */
-final class Replies {
-    static final ObjectMapper JSON = new ObjectMapper();
+public final class Replies {
+    public static final ObjectMapper JSON = new ObjectMapper();
     static final String APPLICATION_JSON = "application/json";
 
     private Replies() {}
 
-    static ObjectNode object() {
+    public static ObjectNode object() {
         return JSON.createObjectNode();
     }
 
-    static String write(Object node) {
+    public static String write(Object node) {
         try {
             return JSON.writeValueAsString(node);
         } catch (JsonProcessingException e) {
@@ -30,28 +30,31 @@ final class Replies {
         }
     }
 
-    static void json(Exchange ex, int status, Object body) {
+    public static void json(Exchange ex, int status, Object body) {
         send(ex, status, APPLICATION_JSON, body instanceof String s ? s : write(body));
     }
 
-    static void error(Exchange ex, SimError e) {
+    public static void error(Exchange ex, SimError e) {
         error(ex, e.status(), e.error(), Directives.Shape.OPENAI, Map.of());
     }
 
     /** An error answer; {@code x-should-retry} comes from the catalogue row and goes only with the OpenAI shape. */
     static void error(Exchange ex, int status, ApiError error, Directives.Shape shape, Map<String, String> headers) {
-        if (ex.released()) return;
-        HttpServerResponse r = ex.response();
-        headers.forEach(r::putHeader);
-        switch (shape) {
+        nativeError(status, error, shape, headers).send(ex);
+    }
+
+    /** The same answer as a value. */
+    static NativeError nativeError(int status, ApiError error, Directives.Shape shape, Map<String, String> headers) {
+        Map<String, String> h = new java.util.LinkedHashMap<>(headers);
+        return switch (shape) {
             case OPENAI -> {
                 ErrorKind.match(status, error.type(), error.code())
-                        .ifPresent(k -> r.putHeader(Headers.SHOULD_RETRY, String.valueOf(k.shouldRetry())));
-                send(ex, status, APPLICATION_JSON, error.toJson());
+                        .ifPresent(k -> h.put(Headers.SHOULD_RETRY, String.valueOf(k.shouldRetry())));
+                yield new NativeError(status, APPLICATION_JSON, error.toJson(), h);
             }
-            case DETAIL -> send(ex, status, APPLICATION_JSON, write(object().put("detail", error.message())));
-            case TEXT -> send(ex, status, "text/plain; charset=utf-8", error.message());
-        }
+            case DETAIL -> new NativeError(status, APPLICATION_JSON, write(object().put("detail", error.message())), h);
+            case TEXT -> new NativeError(status, "text/plain; charset=utf-8", error.message(), h);
+        };
     }
 
     /** HTTP 200 whose body is cut off in the middle of a JSON object. */
@@ -59,7 +62,7 @@ final class Replies {
         send(ex, 200, APPLICATION_JSON, "{\"id\":\"sim-malformed\",\"object\":\"chat.completion\",\"choices\":[{\"");
     }
 
-    static void send(Exchange ex, int status, String contentType, String body) {
+    public static void send(Exchange ex, int status, String contentType, String body) {
         if (ex.released()) return;
         ex.response().setStatusCode(status).putHeader("content-type", contentType).end(body);
     }

@@ -1,7 +1,7 @@
 package dev.sluice.sim.internal;
 
 /** What the fault stage needs to know about a parsed request, whatever its endpoint. */
-interface SimCall {
+public interface SimCall {
     /** The model id, or null for routes without one. */
     String modelId();
 

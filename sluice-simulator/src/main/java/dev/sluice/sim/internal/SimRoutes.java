@@ -56,6 +56,11 @@ public final class SimRoutes {
         r.post("/v1/responses").handler(body()).handler(post(new Responses(options.tokensPerSecond())));
         r.post("/v1/embeddings").handler(body()).handler(post(new Embeddings(options.embeddingDimensions())));
         r.post("/v1/images/generations").handler(body()).handler(post(new Images()));
+        FlavorRoutes flavors = new FlavorRoutes(r, options);
+        new dev.sluice.sim.internal.anthropic.AnthropicFlavor().register(flavors);
+        new dev.sluice.sim.internal.azure.AzureFlavor().register(flavors);
+        new dev.sluice.sim.internal.gemini.GeminiFlavor().register(flavors);
+        new dev.sluice.sim.internal.bedrock.BedrockFlavor().register(flavors);
         r.get("/v1/models").handler(get(ctx -> Models.list()));
         r.get("/v1/models/:id").handler(get(ctx -> Models.get(ctx.pathParam("id"))));
         r.errorHandler(404, ctx -> Replies.error(exchange(ctx), SimError.at(ErrorKind.UNKNOWN_URL, null,
@@ -75,17 +80,57 @@ public final class SimRoutes {
     }
 
     private <C extends SimCall> Handler<RoutingContext> post(Endpoint<C> endpoint) {
+        return post(endpoint, Dialect.OPENAI);
+    }
+
+    private <C extends SimCall> Handler<RoutingContext> post(Endpoint<C> endpoint, Dialect dialect) {
         return ctx -> {
             Exchange ex = exchange(ctx);
             try {
                 JsonNode body = jsonBody(ctx);
                 Directives d = directives(ctx, body);
-                C call = endpoint.parse(body, d);
-                faults.run(ex, d, call, () -> endpoint.answer(ex, call, d));
+                C call = endpoint.parse(ex, body, d);
+                faults.run(ex, d, call, () -> endpoint.answer(ex, call, d), dialect);
             } catch (SimError e) {
-                Replies.error(ex, e);
+                dialect.rejected(ex, e).send(ex);
+            } catch (NativeError e) {
+                e.send(ex);
             }
         };
+    }
+
+    /**
+     * Where provider flavors put their native routes: the same pipeline as the OpenAI routes (body, directives,
+     * validation, faults, answer), with the flavor's {@link Dialect} for every error. Each flavor registers itself
+     * with one line in {@link #build}.
+     */
+    public final class FlavorRoutes {
+        private final Router router;
+        private final SimulatorOptions options;
+
+        private FlavorRoutes(Router router, SimulatorOptions options) {
+            this.router = router;
+            this.options = options;
+        }
+
+        public SimulatorOptions options() {
+            return options;
+        }
+
+        /** Serves {@code POST path} (vertx-web path syntax, e.g. {@code /openai/deployments/:d/embeddings}). */
+        public <C extends SimCall> void post(String path, Endpoint<C> endpoint, Dialect dialect) {
+            router.post(path).handler(body()).handler(SimRoutes.this.post(endpoint, dialect));
+        }
+
+        /** Serves POSTs whose path matches {@code regex} (paths vertx-web syntax cannot say, e.g. {@code model:verb}). */
+        public <C extends SimCall> void postRegex(String regex, Endpoint<C> endpoint, Dialect dialect) {
+            router.postWithRegex(regex).handler(body()).handler(SimRoutes.this.post(endpoint, dialect));
+        }
+    }
+
+    /** One provider flavor of the simulator: its native routes, answers and errors. */
+    public interface Flavor {
+        void register(FlavorRoutes routes);
     }
 
     private Handler<RoutingContext> get(Function<RoutingContext, Object> body) {

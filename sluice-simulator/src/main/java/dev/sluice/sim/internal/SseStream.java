@@ -13,10 +13,10 @@ import java.util.List;
  * pausing while the client's write queue is full, and breaking off as {@code disconnect_after} /
  * {@code stream_error_after} ask. Timers belong to the exchange, so a client that leaves stops everything.
  */
-final class SseStream {
+public final class SseStream {
 
     /** The endpoint-specific events; each method returns encoded SSE text. */
-    interface Script {
+    public interface Script {
         String opening();
 
         String token(int index, String piece);
@@ -40,7 +40,7 @@ final class SseStream {
     private boolean finished;
     private Future<Void> lastWrite = Future.succeededFuture();
 
-    SseStream(Exchange ex, Script script, List<String> pieces, Directives directives, int defaultTps) {
+    public SseStream(Exchange ex, Script script, List<String> pieces, Directives directives, int defaultTps) {
         this.ex = ex;
         this.response = ex.response();
         this.script = script;
@@ -51,7 +51,7 @@ final class SseStream {
         this.faultAt = at < 0 ? -1 : Math.min(at, pieces.size());
     }
 
-    void start() {
+    public void start() {
         if (ex.released()) return;
         response.setStatusCode(200)
                 .setChunked(true)

@@ -25,6 +25,19 @@ class DirectivesTest {
     }
 
     @Test
+    void aProviderErrorNameFailsAtOnceUnlessItIsTheMidStreamError() {
+        Directives now = Directives.parse("error=overloaded_error");
+        assertThat(now.error()).isEqualTo("overloaded_error");
+        assertThat(now.failing()).isTrue();
+        Directives later = Directives.parse("error=overloaded_error;stream_error_after=2");
+        assertThat(later.failing()).isFalse();
+        assertThat(later.streamFaultAt()).isEqualTo(2);
+        assertThatThrownBy(() -> Directives.parse("error=Over-Loaded")).isInstanceOf(SimError.class)
+                .hasMessageContaining("error=overloaded_error");
+        assertThat(Directives.parse("status=529").status()).isEqualTo(529);
+    }
+
+    @Test
     void emptyTextMeansNoDirectives() {
         assertThat(Directives.parse(" ; ")).isEqualTo(Directives.parse(""));
         assertThat(Directives.parse(null)).isSameAs(Directives.NONE);

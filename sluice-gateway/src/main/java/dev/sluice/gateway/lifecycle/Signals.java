@@ -1,0 +1,66 @@
+package dev.sluice.gateway.lifecycle;
+
+import dev.sluice.gateway.Gateway;
+import dev.sluice.gateway.config.ConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
+
+/**
+ * The process signals of {@code sluice serve}. SIGTERM and SIGINT (Ctrl-C) start the graceful drain
+ * ({@link Gateway#drain()}) and exit 0 when it is done; a second one ends the drain at once (requests still in
+ * flight get the in-band error, the ledger is still written); a third halts the JVM. SIGHUP reloads the config.
+ */
+public final class Signals {
+    private static final Logger LOG = LoggerFactory.getLogger(Signals.class);
+
+    private Signals() {}
+
+    /**
+     * @param exit called with the exit status once the drain is over (the CLI flushes its logs, then exits)
+     * @return false when this JVM does not let us handle signals (then the JVM's default stop applies)
+     */
+    public static boolean install(Gateway gateway, IntConsumer exit) {
+        AtomicInteger stops = new AtomicInteger();
+        try {
+            for (String name : new String[] {"TERM", "INT"}) {
+                Signal.handle(new Signal(name), s -> stop(gateway, exit, stops.incrementAndGet(), s.getName()));
+            }
+            Signal.handle(new Signal("HUP"), s -> Thread.ofVirtual().name("sluice-reload").start(() -> {
+                try {
+                    gateway.reloader().reload("SIGHUP");
+                } catch (ConfigException refused) {
+                    // logged and counted by the reloader; the running config stays
+                }
+            }));
+            return true;
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            LOG.warn("cannot handle signals here ({}); a stop will not drain", e.getMessage());
+            return false;
+        }
+    }
+
+    private static void stop(Gateway gateway, IntConsumer exit, int count, String signal) {
+        switch (count) {
+            case 1 -> Thread.ofPlatform().name("sluice-drain").start(() -> {
+                LOG.info("SIG{}: stopping (send it again to stop at once)", signal);
+                int status = 0;
+                try {
+                    gateway.drain();
+                } catch (RuntimeException e) {
+                    LOG.error("drain failed: {}", e.toString());
+                    status = 1;
+                }
+                exit.accept(status);
+            });
+            case 2 -> {
+                LOG.warn("SIG{} again: ending the drain now", signal);
+                gateway.inFlight().cutNow();
+            }
+            default -> Runtime.getRuntime().halt(1);
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package dev.sluice.gateway.stages;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.gateway.models.ModelCatalog;
+import dev.sluice.gateway.models.ModelSpec;
+import dev.sluice.gateway.pipeline.ApiException;
+import dev.sluice.gateway.pipeline.Exchange;
+import dev.sluice.gateway.pipeline.Stage;
+import dev.sluice.gateway.pipeline.StageOrder;
+import dev.sluice.protocol.ErrorKind;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Model fallbacks, right before the upstream call: when every deployment of the model failed with a retryable or
+ * unavailable error ({@code bad_gateway}, {@code upstream_unavailable}, {@code upstream_timeout}), the model's
+ * {@code fallbacks} are tried in order; when the provider said the prompt is too long
+ * ({@code context_length_exceeded}), its {@code context_window_fallbacks}. Only before the first byte reached the
+ * caller (a started stream ends with its in-band error instead). The answer names the model that served in
+ * {@code x-sluice-fallback-model}; the exchange then carries that model, so the one usage record (and its price)
+ * is the serving model's; the fallback's family's rate limits are decided again (the requested model's token
+ * reservation is refunded when the request ends). Sluice's own context check uses {@link #forContext} before any
+ * limit is charged.
+ */
+public final class ModelFallback implements Stage {
+    /** Response header naming the model that served instead of the requested one. */
+    public static final String HEADER = "x-sluice-fallback-model";
+    private static final Set<ErrorKind> UNAVAILABLE =
+            Set.of(ErrorKind.BAD_GATEWAY, ErrorKind.UPSTREAM_UNAVAILABLE, ErrorKind.UPSTREAM_TIMEOUT);
+
+    private final ModelCatalog catalog;
+    private final Stage rateLimits;
+
+    /** {@code rateLimits} is run again for a fallback model, so its family's limits are the ones charged. */
+    public ModelFallback(ModelCatalog catalog, Stage rateLimits) {
+        this.catalog = catalog;
+        this.rateLimits = rateLimits;
+    }
+
+    @Override
+    public StageOrder order() {
+        return StageOrder.MODEL_FALLBACK;
+    }
+
+    @Override
+    public Future<Void> apply(Exchange ex, Chain next) {
+        if (ex.model() == null) return next.proceed(ex);
+        return attempt(ex, next, ex.model(), 0, 0, false);
+    }
+
+    /** Runs the call on the current model; on a fallback-worthy failure, moves to the next candidate. */
+    private Future<Void> attempt(Exchange ex, Chain next, ModelSpec primary, int fallbackIndex, int contextIndex,
+                                 boolean switched) {
+        Future<Void> run = switched ? rateLimits.apply(ex, next) : next.proceed(ex);
+        return run.recover(err -> {
+            if (!(err instanceof ApiException e) || ex.response() != null && ex.response().headWritten()) {
+                return Future.failedFuture(err);
+            }
+            if (UNAVAILABLE.contains(e.kind())) {
+                Optional<ModelSpec> fb = candidate(primary.fallbacks(), fallbackIndex, ex);
+                if (fb.isPresent()) {
+                    switchTo(ex, fb.get());
+                    return attempt(ex, next, primary, primary.fallbacks().indexOf(fb.get().id()) + 1, contextIndex,
+                            true);
+                }
+            } else if (e.kind() == ErrorKind.CONTEXT_LENGTH_EXCEEDED) {
+                Optional<ModelSpec> fb = candidate(primary.contextWindowFallbacks(), contextIndex, ex);
+                if (fb.isPresent()) {
+                    switchTo(ex, fb.get());
+                    return attempt(ex, next, primary, fallbackIndex,
+                            primary.contextWindowFallbacks().indexOf(fb.get().id()) + 1, true);
+                }
+            }
+            return Future.failedFuture(err);
+        });
+    }
+
+    /** The first model of {@code ids} from {@code from} on that exists and has the caller's modality. */
+    private Optional<ModelSpec> candidate(List<String> ids, int from, Exchange ex) {
+        for (int i = from; i < ids.size(); i++) {
+            Optional<ModelSpec> m = catalog.find(ids.get(i)).filter(s -> s.modality() == ex.model().modality());
+            if (m.isPresent()) return m;
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * A model of {@code model}'s {@code context_window_fallbacks} whose window holds {@code needed} tokens, when
+     * Sluice's own count says the prompt does not fit {@code model}; switched to at once, so limits and quota are
+     * checked for it.
+     */
+    public static Optional<ModelSpec> forContext(ModelCatalog catalog, Exchange ex, int needed) {
+        for (String id : ex.model().contextWindowFallbacks()) {
+            Optional<ModelSpec> m = catalog.find(id)
+                    .filter(s -> s.modality() == ex.model().modality() && s.contextWindow() >= needed);
+            if (m.isPresent()) {
+                switchTo(ex, m.get());
+                return m;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The exchange now asks for {@code model}: its id in the body, the header, and a clean error state. */
+    static void switchTo(Exchange ex, ModelSpec model) {
+        ex.model(model);
+        ex.modelId(model.id());
+        if (ex.json() != null) {
+            ObjectNode copy = ex.json().deepCopy();
+            copy.put("model", model.id());
+            ex.json(copy);
+            ex.body(Buffer.buffer(copy.toString()));
+        }
+        ex.errorCode(null);
+        ex.responseHeaders().set(HEADER, model.id());
+    }
+}
