@@ -96,6 +96,7 @@ public final class Gateway implements AutoCloseable {
     private InFlightRequests inFlight;
     private ConfigReloader reloader;
     private long drainMs;
+    private dev.sluice.gateway.observability.Observability observability;
     private boolean closed;
 
     /**
@@ -104,9 +105,20 @@ public final class Gateway implements AutoCloseable {
      * moves a fake clock also ages the caches.
      */
     public record Options(Clock clock, Consumer<Exchange> testFault, UsageSink usage,
-                          com.github.benmanes.caffeine.cache.Ticker ticker) {
+                          com.github.benmanes.caffeine.cache.Ticker ticker,
+                          io.opentelemetry.sdk.trace.export.SpanExporter spans) {
         public Options(Clock clock, Consumer<Exchange> testFault, UsageSink usage) {
             this(clock, testFault, usage, tickerOf(clock));
+        }
+
+        public Options(Clock clock, Consumer<Exchange> testFault, UsageSink usage,
+                       com.github.benmanes.caffeine.cache.Ticker ticker) {
+            this(clock, testFault, usage, ticker, null);
+        }
+
+        /** Also sends every finished span to {@code exporter} (tests: an in-memory exporter). */
+        public Options withSpans(io.opentelemetry.sdk.trace.export.SpanExporter exporter) {
+            return new Options(clock, testFault, usage, ticker, exporter);
         }
 
         public static Options defaults() {
@@ -139,10 +151,18 @@ public final class Gateway implements AutoCloseable {
     }
 
     public static Gateway start(SluiceConfig cfg, Map<String, String> env, Options options) {
-        Vertx vertx = Vertx.vertx();
+        PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // the scrape registry, plus OTLP push when observability.otlp_endpoint is set
+        io.micrometer.core.instrument.MeterRegistry metrics =
+                dev.sluice.gateway.observability.Observability.registry(cfg.observability(), prometheus);
+        Vertx vertx = dev.sluice.gateway.observability.Observability.vertx(cfg.observability(), metrics);
         Database db = null;
         TrafficControl traffic = null;
+        dev.sluice.gateway.observability.Observability observability = null;
         try {
+            observability = dev.sluice.gateway.observability.Observability.start(cfg.observability(), metrics, vertx,
+                    options.spans());
+            observability.metrics().alsoFor(prometheus);
             Path dataDir = Path.of(cfg.dataDir());
             db = Database.open(storageSettings(cfg, dataDir, env));
             AccessStore store = new AccessStore(db, options.clock());
@@ -155,7 +175,6 @@ public final class Gateway implements AutoCloseable {
                 sim = await(SimulatorServer.start(vertx, new SimulatorOptions(cfg.host(), 0, cfg.simulator().faults(),
                         cfg.simulator().tokensPerSecond(), cfg.simulator().embeddingDimensions())));
             }
-            PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             // Hot reload: every stage reads the catalogue in force through this view (one snapshot per request).
             ConfigReloader reloader = new ConfigReloader(cfg, Gateway::catalog, metrics, options.clock());
             ModelCatalog catalog = reloader.catalog();
@@ -167,7 +186,13 @@ public final class Gateway implements AutoCloseable {
                     d -> d.baseUrl() != null ? stripSlash(d.baseUrl()) : simBase;
             UpstreamCall call = new UpstreamCall(vertx, upstream, new UpstreamCall.Settings(cfg.upstreamTimeouts(),
                     RetryPolicy.of(cfg.upstreamRetries()), cfg.circuitBreaker(), baseUrls, env, options.clock(),
-                    new java.util.Random()), dev.sluice.gateway.upstream.RetryProtection.of(cfg));
+                    new java.util.Random()), dev.sluice.gateway.upstream.RetryProtection.of(cfg))
+                    .observe(observability.upstream());
+            observability.metrics().breakers(() -> {
+                Map<String, String> states = new java.util.TreeMap<>();
+                call.breakers().states().forEach((name, state) -> states.put(name, state.name()));
+                return states;
+            });
             DetailAdapter.checkContextWindows(upstream, catalog, baseUrls, env);
             Stage idempotency = new Idempotency(idempotencyStore(vertx, cfg, options.clock()),
                     java.time.Duration.ofMillis(cfg.upstreamTimeouts().totalMs()).plusMinutes(1),
@@ -208,7 +233,9 @@ public final class Gateway implements AutoCloseable {
                     new dev.sluice.gateway.stages.RequestBody(bodies, cfg.maxBodyBytes()),
                     live.meter(call), filesApi, batchesApi),
                     cfg.maxBodyBytes(), options.testFault(), metrics, usage, TrustedProxies.parse(cfg.trustedProxies()),
-                    inFlight, series);
+                    inFlight, dev.sluice.gateway.usage.RequestObserver.all(series, observability.metrics()))
+                    .tracing(observability.tracing())
+                    .accessLogSampling(cfg.observability().accessLogSuccessSampleRatio(), null);
             dev.sluice.gateway.console.Console.Settings consoleSettings = new dev.sluice.gateway.console.Console.Settings(
                     java.time.Duration.ofMillis(cfg.console().sessionTtlMs()),
                     java.time.Duration.ofMillis(cfg.console().signInDelayMs()));
@@ -231,17 +258,19 @@ public final class Gateway implements AutoCloseable {
                     || env.get(metricsTokenEnv).isBlank() ? null : env.get(metricsTokenEnv).strip();
             HttpServer admin = await(hardened(vertx.createHttpServer(serverOptions(cfg).setHost(cfg.adminHost())
                     .setPort(cfg.adminPort())), cfg, "admin", mistakes, metrics)
-                    .requestHandler(new AdminApi(vertx, metrics, token[0],
+                    .requestHandler(new AdminApi(vertx, prometheus, token[0],
                     adminRoutes(new AdminContext(store, keyLookup, policyCache, catalog,
                     options.clock()), traffic, new ConfigRoutes(reloader), console), inFlight::draining, metricsToken)
                     .router()).listen());
             Gateway gateway = new Gateway(vertx, db, sim, pub, admin, upstream, demo, token[0], token[1] != null,
                     traffic);
+            batches.onLine(observability.metrics()::batchLine);
             batches.start(cfg.host(), pub.actualPort());
             gateway.batches = batches;
             gateway.inFlight = inFlight;
             gateway.reloader = reloader;
             gateway.drainMs = cfg.shutdown().drainMs();
+            gateway.observability = observability;
             TrafficControl trafficControl = traffic;
             boolean simRunning = sim != null;
             reloader.check(next -> requireServable(next, simRunning));
@@ -252,6 +281,7 @@ public final class Gateway implements AutoCloseable {
             });
             return gateway;
         } catch (RuntimeException e) {
+            if (observability != null) observability.close();
             if (traffic != null) traffic.close();
             if (db != null) db.close();
             vertx.close();
@@ -267,7 +297,7 @@ public final class Gateway implements AutoCloseable {
 
     /** Puts the connection guard, the contract's answer to malformed requests and the fatal-error exit on a port. */
     private static HttpServer hardened(HttpServer server, SluiceConfig cfg, String port, ClientMistakes mistakes,
-                                       PrometheusMeterRegistry metrics) {
+                                       io.micrometer.core.instrument.MeterRegistry metrics) {
         SluiceConfig.Server s = cfg.server();
         ConnectionGuard guard = new ConnectionGuard(port, new ConnectionGuard.Limits(s.headerTimeoutMs(),
                 s.idleTimeoutMs(), s.minBodyBytesPerSecond(), s.bodyRateGraceMs(), s.maxConnections(),
@@ -478,6 +508,7 @@ public final class Gateway implements AutoCloseable {
             if (simulator != null) await(simulator.close());
         } finally {
             traffic.close(); // drains the usage ledger before the database closes
+            if (observability != null) observability.close(); // flushes spans still queued for OTLP
             await(vertx.close());
             database.close();
         }

@@ -56,6 +56,13 @@ final class TestGateway implements AutoCloseable, HttpTarget {
 
     TestGateway(Path dataDir, String extraYaml, Clock clock, Map<String, String> extraEnv,
                 java.util.function.Consumer<dev.sluice.gateway.pipeline.Exchange> fault) {
+        this(dataDir, extraYaml, clock, extraEnv, fault, null);
+    }
+
+    /** As above, and every finished trace span also goes to {@code spans} (an in-memory exporter). */
+    TestGateway(Path dataDir, String extraYaml, Clock clock, Map<String, String> extraEnv,
+                java.util.function.Consumer<dev.sluice.gateway.pipeline.Exchange> fault,
+                io.opentelemetry.sdk.trace.export.SpanExporter spans) {
         this.dataDir = dataDir;
         try {
             Path cfgFile = dataDir.resolve("sluice-test.yaml");
@@ -71,7 +78,7 @@ final class TestGateway implements AutoCloseable, HttpTarget {
                     throw new IllegalStateException("boom at dev.sluice.Secret(Secret.java:42) " + DEMO_KEY);
                 }
                 fault.accept(ex);
-            }, usage));
+            }, usage).withSpans(spans));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

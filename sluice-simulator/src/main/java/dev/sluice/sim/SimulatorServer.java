@@ -79,6 +79,11 @@ public final class SimulatorServer {
         return inFlight.received();
     }
 
+    /** The W3C {@code traceparent} of each request received that carried one (the last 1000), oldest first. */
+    public java.util.List<String> traceparentsReceived() {
+        return inFlight.traceparents();
+    }
+
     /** Completes when no request is in flight, e.g. after a client cancelled a stream or gave up on a hang. */
     public Future<Void> whenIdle() {
         return inFlight.whenIdle();

@@ -201,12 +201,15 @@ final class BatchRunner {
                         if (ar.succeeded() && closing && ar.result().throttled()) {
                             // still being told to slow down at shutdown: not a result, the next start sends it again
                         } else if (ar.succeeded()) {
-                            writer.add(ResultLines.answered(customId, lineNo, ar.result()));
+                            LineResult result = ResultLines.answered(customId, lineNo, ar.result());
+                            writer.add(result);
+                            cx.lineOutcomes().accept(result.ok() ? "completed" : "failed");
                         } else if (!closing) {
                             LOG.warn("batch {}: line {} could not reach the gateway: {}", batchId, lineNo,
                                     ar.cause().toString());
                             writer.add(ResultLines.unanswered(customId, lineNo, "internal_error",
                                     "The gateway could not run this request; see its logs."));
+                            cx.lineOutcomes().accept("failed");
                         } // closing: not recorded, so the next start runs it again
                     } finally {
                         slots.release();
@@ -292,6 +295,7 @@ final class BatchRunner {
             String customId = line.customId();
             if (customId == null || done.contains(customId)) return true;
             chunk.add(ResultLines.unanswered(customId, line.number(), code, message));
+            cx.lineOutcomes().accept(code);
             if (chunk.size() >= 1000) {
                 records().recordLines(batchId, chunk, now());
                 chunk.clear();

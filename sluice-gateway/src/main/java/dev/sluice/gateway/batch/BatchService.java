@@ -41,7 +41,8 @@ public final class BatchService implements AutoCloseable {
     /** What runners share: storage, clock, settings, the key deriver, the validator and the loopback client. */
     record Context(Database database, BatchRecords records, FileStorage storage, Clock clock,
                    SluiceConfig.BatchSettings settings, BatchKeys keys, BatchValidator validator,
-                   LoopbackClient client, String runnerId, LiveTraffic live) {}
+                   LoopbackClient client, String runnerId, LiveTraffic live,
+                   java.util.function.Consumer<String> lineOutcomes) {}
 
     /** A validated {@code POST /v1/batches} body. */
     public record CreateRequest(String inputFileId, String endpoint, String completionWindow,
@@ -84,12 +85,20 @@ public final class BatchService implements AutoCloseable {
      * embedded mode (SQLite: one gateway per database) old claims are dropped at once; with PostgreSQL other
      * gateways' batches are adopted when their claim lapses.
      */
+    private java.util.function.Consumer<String> lineOutcomes = outcome -> { };
+
+    /** Told the outcome of every batch line recorded ({@code completed}, {@code failed} or the code it got); before start. */
+    public void onLine(java.util.function.Consumer<String> outcomes) {
+        this.lineOutcomes = outcomes;
+    }
+
     public void start(String host, int port) {
         keys.secret("warm-up"); // creates the server secret outside any request's transaction
         String target = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
         LoopbackClient client = new LoopbackClient(vertx, target, port, Math.max(8, settings.concurrency() * 2),
                 requestTimeoutMs);
-        context = new Context(db, records, storage, clock, settings, keys, validator, client, runnerId, live);
+        context = new Context(db, records, storage, clock, settings, keys, validator, client, runnerId, live,
+                lineOutcomes);
         if (db.kind() == StorageSettings.Kind.SQLITE) records.releaseAllClaims();
         adopt();
         adoptTimer = vertx.setPeriodic(Math.max(1000, settings.leaseMs() / 2),

@@ -323,6 +323,18 @@ public final class ConfigLoader {
         require(con.sessionTtlMs() >= 60_000, "console.session_ttl_ms", "must be >= 60000 (one minute)");
         require(con.signInDelayMs() >= 1 && con.signInDelayMs() <= 60_000, "console.sign_in_delay_ms",
                 "must be between 1 and 60000");
+        SluiceConfig.Observability obs = c.observability();
+        require(obs != null, "observability", "is required");
+        require(obs.maxProjectLabels() >= 0 && obs.maxProjectLabels() <= 10_000, "observability.max_project_labels",
+                "must be between 0 and 10000");
+        require(obs.traceSampleRatio() >= 0 && obs.traceSampleRatio() <= 1, "observability.trace_sample_ratio",
+                "must be between 0 and 1");
+        require(obs.accessLogSuccessSampleRatio() >= 0 && obs.accessLogSuccessSampleRatio() <= 1,
+                "observability.access_log_success_sample_ratio", "must be between 0 and 1");
+        require(obs.otlpEndpoint() == null || obs.otlpEndpoint().startsWith("http://")
+                || obs.otlpEndpoint().startsWith("https://"), "observability.otlp_endpoint",
+                "must be an http:// or https:// URL (or left out: no OTLP export)");
+        require(obs.otlpMetricsStepMs() >= 1000, "observability.otlp_metrics_step_ms", "must be >= 1000");
     }
 
     /** The largest limit value: keeps the bucket arithmetic (limit x window in ms) inside 64 bits. */

@@ -19,6 +19,7 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
                            Reload reload,
                            Log log,
                            Console console,
+                           Observability observability,
 
                            String adminHost,
                            Server server,
@@ -184,6 +185,15 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
 
     /** The admin console: how long a signed-in session lasts, and how long a wrong admin token waits for its answer. */
     public record Console(long sessionTtlMs, long signInDelayMs) {}
+
+    /**
+     * Metrics, traces and the access log's sampling ({@code docs/observability.md}). {@code projectLabels}: projects
+     * that always get their own {@code project} label; {@code maxProjectLabels}: how many other projects get one
+     * (first seen), the rest are counted as {@code other}.
+     */
+    public record Observability(boolean jvmMetrics, boolean vertxMetrics, List<String> projectLabels,
+                                int maxProjectLabels, double traceSampleRatio, String otlpEndpoint,
+                                double accessLogSuccessSampleRatio, long otlpMetricsStepMs) {}
 
     /**
      * How both HTTP ports treat slow, silent, greedy or malformed clients ({@code server:}): a new connection (or one

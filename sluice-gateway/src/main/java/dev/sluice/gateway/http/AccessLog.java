@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * One JSON line per request on logger {@code sluice.access}: ids, route, status, error code, latency, model and
- * caller ids. Never the key and never the prompt: only fields listed here are written.
+ * caller ids; the trace id, the deployment that answered, its latency, time to first token, tokens in and out and
+ * the rate limit that refused. Never the key and never the prompt: only fields listed here are written.
  */
 final class AccessLog {
     private static final Logger LOG = LoggerFactory.getLogger("sluice.access");
@@ -38,7 +39,13 @@ final class AccessLog {
             f.put("stream", ex.stream());
             f.put("prompt_tokens", ex.promptTokens());
             f.put("attempts", ex.attempts());
+            f.put("completion_tokens", ex.completionTokens());
+            f.put("deployment", ex.deployment());
+            f.put("upstream_latency_ms", ex.upstreamNanos() < 0 ? null : ex.upstreamNanos() / 1_000_000);
+            f.put("ttft_ms", ex.stream() && s.headersNanos >= 0 ? s.headersNanos / 1_000_000 : null);
+            f.put("refused_by", ex.refusedBy());
         }
+        f.put("trace_id", s.trace == null ? null : dev.sluice.gateway.observability.Tracing.traceId(s.trace));
         LOG.info(net.logstash.logback.marker.Markers.appendEntries(f), "{} {} {}", method, f.get("route"), status);
     }
 

@@ -71,7 +71,7 @@ public final class AdminApi {
         });
         if (metricsToken != null) r.get("/metrics").handler(ctx -> checkToken(ctx, metricsToken));
         r.get("/metrics").handler(ctx -> ctx.response()
-                .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
+                .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(scrape()));
         r.route("/v1/*").handler(this::authenticate);
         r.route("/v1/*").method(HttpMethod.POST).method(HttpMethod.PUT).method(HttpMethod.PATCH)
                 .method(HttpMethod.DELETE).handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
@@ -102,5 +102,11 @@ public final class AdminApi {
             return;
         }
         ctx.next();
+    }
+
+    /** The Prometheus text, after the gauges computed from state (breakers) are refreshed. */
+    private String scrape() {
+        dev.sluice.gateway.observability.GatewayMetrics.of(metrics).refresh();
+        return metrics.scrape();
     }
 }

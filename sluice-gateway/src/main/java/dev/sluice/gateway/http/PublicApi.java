@@ -86,6 +86,23 @@ public final class PublicApi {
         this.testFault = testFault;
     }
 
+    private dev.sluice.gateway.observability.Tracing tracing;
+    private double successSampleRatio = 1.0;
+    private java.util.random.RandomGenerator sampling; // null: ThreadLocalRandom (several event loops)
+
+    /** Makes every request a span continuing the caller's W3C trace context (its trace id goes in the access log). */
+    public PublicApi tracing(dev.sluice.gateway.observability.Tracing t) {
+        this.tracing = t;
+        return this;
+    }
+
+    /** Writes only this share of successful requests' access lines (errors always), drawn from {@code random}. */
+    public PublicApi accessLogSampling(double ratio, java.util.random.RandomGenerator random) {
+        this.successSampleRatio = ratio;
+        this.sampling = random;
+        return this;
+    }
+
     public Router router() {
         Router router = Router.router(vertx);
         router.route().handler(this::begin);
@@ -125,6 +142,7 @@ public final class PublicApi {
         });
         String method = req.method().name();
         String path = req.path();
+        if (tracing != null) scope.trace = tracing.serverSpan(req.headers(), method, path);
         scope.client = trustedProxies.resolve(clientIp(req), req.headers().getAll("x-forwarded-for"));
         String ip = scope.client.display();
         // Vert.x calls the end handler also when the connection closes first; 499 marks a caller that left.
@@ -149,11 +167,17 @@ public final class PublicApi {
         if (scope.finished) return;
         scope.finished = true;
         if (status == 499 && scope.exchange != null) scope.exchange.callerGone();
-        AccessLog.write(scope, method, path, status, ip);
+        boolean streamFailed = scope.exchange != null && scope.exchange.stream() && status < 400
+                && scope.exchange.outcome() == dev.sluice.gateway.usage.Outcome.FAILED;
+        if (status >= 400 || streamFailed || successSampleRatio >= 1.0
+                || successSampleRatio > 0 && (sampling == null ? java.util.concurrent.ThreadLocalRandom.current()
+                : sampling).nextDouble() < successSampleRatio) {
+            AccessLog.write(scope, method, path, status, ip);
+        }
         metrics.counter("sluice_requests", "route", scope.route == null ? "unmatched" : scope.route,
                 "status", String.valueOf(status)).increment();
         Exchange ex = scope.exchange;
-        observe(scope, status);
+        observe(scope, method, status);
         if (ex == null || ex.caller() == null || !ex.endpoint().modelRequest() || ex.modelId() == null
                 || ex.replay()) { // a replay: the original request already has its record
             scope.ticket.leave();
@@ -177,25 +201,65 @@ public final class PublicApi {
         });
     }
 
-    private void observe(RequestScope scope, int status) {
+    private void observe(RequestScope scope, String method, int status) {
         Exchange ex = scope.exchange;
         String code = ex != null && ex.errorCode() != null ? ex.errorCode() : scope.errorCode;
         boolean stream = ex != null && ex.stream();
-        observer.finished(status, code, System.nanoTime() - scope.startNanos,
-                stream && status < 400 ? scope.headersNanos : -1,
+        dev.sluice.gateway.usage.FinishedRequest r = new dev.sluice.gateway.usage.FinishedRequest(method,
+                scope.route == null ? "unmatched" : scope.route, ex == null ? null : ex.endpoint().name(),
+                ex != null && ex.endpoint().modelRequest(), status, code, scope.errorType,
+                System.nanoTime() - scope.startNanos, stream && status < 400 ? scope.headersNanos : -1,
                 ex == null ? 0 : ex.promptTokens(), ex == null ? 0 : ex.completionTokens(),
-                ex == null ? 0 : ex.attempts(),
-                stream && status < 400 && ex.outcome() == dev.sluice.gateway.usage.Outcome.FAILED);
+                ex == null ? 0 : ex.attempts(), stream,
+                stream && status < 400 && ex.outcome() == dev.sluice.gateway.usage.Outcome.FAILED,
+                ex == null || ex.model() == null ? null : ex.modelId(), ex == null ? null : ex.provider(),
+                ex == null ? null : ex.deployment(), ex == null ? null : ex.responseModel(),
+                ex == null || ex.caller() == null ? null : ex.caller().projectId(),
+                ex == null ? null : ex.refusedBy(), ex != null && ex.replay());
+        observer.finished(r);
+        if (scope.trace != null) endSpan(scope, r);
+    }
+
+    /** Ends the request's server span with the same attributes as its metrics. */
+    private static void endSpan(RequestScope scope, dev.sluice.gateway.usage.FinishedRequest r) {
+        io.opentelemetry.api.trace.Span span = io.opentelemetry.api.trace.Span.fromContext(scope.trace);
+        if (span.isRecording()) {
+            span.setAttribute("http.response.status_code", r.status());
+            span.setAttribute("sluice.request_id", scope.requestId);
+            if (r.model() != null) {
+                span.setAttribute("gen_ai.operation.name",
+                        dev.sluice.gateway.observability.GatewayMetrics.operationOf(r.endpoint()));
+                span.setAttribute("gen_ai.request.model", r.model());
+                span.setAttribute("gen_ai.usage.input_tokens", r.promptTokens());
+                span.setAttribute("gen_ai.usage.output_tokens", r.completionTokens());
+            }
+            if (r.provider() != null) {
+                span.setAttribute("gen_ai.provider.name",
+                        dev.sluice.gateway.observability.GatewayMetrics.providerNameOf(r.provider()));
+                span.setAttribute("gen_ai.response.model", r.responseModel());
+            }
+            if (r.status() >= 400 || r.streamFailed()) {
+                dev.sluice.gateway.observability.Tracing.failed(span,
+                        r.errorCode() != null ? r.errorCode() : String.valueOf(r.status()));
+            }
+        }
+        span.end();
     }
 
     private void run(RoutingContext ctx, Endpoint endpoint) {
         RequestScope scope = ctx.get(RequestScope.KEY);
         scope.route = endpoint.route();
         HttpServerRequest req = ctx.request();
+        if (scope.trace != null) {
+            io.opentelemetry.api.trace.Span span = io.opentelemetry.api.trace.Span.fromContext(scope.trace);
+            span.updateName(req.method().name() + " " + scope.route);
+            span.setAttribute(dev.sluice.gateway.observability.Tracing.ROUTE, scope.route);
+        }
         Exchange ex = new Exchange(scope.requestId, scope.startNanos, endpoint, req.method().name(), req.path(),
                 req.headers(), ctx.body() == null ? null : ctx.body().buffer(), scope.client.display(),
                 work -> vertx.executeBlocking(work, false));
         ex.clientAddress(scope.client);
+        if (scope.trace != null) ex.trace(scope.trace);
         ex.response(ctx.response());
         ex.request(req);
         scope.exchange = ex;
@@ -230,6 +294,7 @@ public final class PublicApi {
         String requestId = scope == null ? RequestIds.next() : scope.requestId;
         ApiException e = ErrorResponses.fromFailure(ctx, requestId, maxBodyBytes, mistakes);
         if (scope != null) scope.errorCode = e.error().code() != null ? e.error().code() : e.error().type();
+        if (scope != null) scope.errorType = e.error().type();
         // A body left unread (an upload refused before it was read) makes the connection unusable for another request.
         if (!ctx.request().isEnded() && !ctx.response().headWritten()) ctx.response().putHeader("connection", "close");
         ErrorResponses.write(ctx.response(), e);

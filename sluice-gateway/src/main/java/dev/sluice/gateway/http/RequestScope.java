@@ -9,6 +9,10 @@ final class RequestScope {
     final long startNanos;
     String route;
     String errorCode;
+    /** The contract type of the error answer, null on success. */
+    String errorType;
+    /** The request's trace context (its server span), null when tracing is off. */
+    io.opentelemetry.context.Context trace;
     Exchange exchange;
     boolean finished;
     /** Nanoseconds from the start to the answer's headers (a stream's first event), -1 before. */

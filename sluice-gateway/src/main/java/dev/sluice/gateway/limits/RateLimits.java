@@ -30,11 +30,13 @@ public final class RateLimits implements Stage {
     private final RateLimiter limiter;
     private final boolean failOpen;
     private final MeterRegistry metrics;
+    private final dev.sluice.gateway.observability.GatewayMetrics observed;
 
     public RateLimits(RateLimiter limiter, boolean failOpen, MeterRegistry metrics) {
         this.limiter = limiter;
         this.failOpen = failOpen;
         this.metrics = metrics;
+        this.observed = dev.sluice.gateway.observability.GatewayMetrics.of(metrics);
     }
 
     @Override
@@ -57,10 +59,12 @@ public final class RateLimits implements Stage {
                     .withHeaders(Map.of(Headers.RETRY_AFTER, "1")));
         }).compose(d -> {
             headers(ex.responseHeaders(), d);
+            headroom(c, ex.model().family(), d);
             if (!d.admitted()) {
                 Decision.Refusal r = d.refusal();
                 metrics.counter("sluice_rate_limited", "limit", r.check().kind().abbreviation(),
                         "scope", r.check().scope().value()).increment();
+                ex.refusedBy(r.check().kind().abbreviation() + "/" + r.check().scope().value());
                 return Future.failedFuture(refusal(ex, r));
             }
             if (!d.checks().isEmpty()) {
@@ -70,6 +74,14 @@ public final class RateLimits implements Stage {
             }
             return next.proceed(ex);
         });
+    }
+
+    /** The project's remaining share of its binding per-minute limits, for the headroom gauge. */
+    private void headroom(Caller c, String family, Decision d) {
+        if (d.requests() != null) observed.headroom(c.projectId(), family, "requests", d.requests().remaining(),
+                d.requests().limit());
+        if (d.tokens() != null) observed.headroom(c.projectId(), family, "tokens", d.tokens().remaining(),
+                d.tokens().limit());
     }
 
     static void headers(MultiMap h, Decision d) {

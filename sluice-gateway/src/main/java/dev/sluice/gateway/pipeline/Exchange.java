@@ -221,4 +221,31 @@ public final class Exchange {
         l.accept(error);
         return true;
     }
+
+    // Observability: what the metrics, the trace and the access line report about this request.
+    private String deployment, provider, responseModel, refusedBy;
+    private long upstreamNanos = -1;
+    private io.opentelemetry.context.Context trace = io.opentelemetry.context.Context.root();
+
+    /** The deployment the last upstream attempt went to (null before any). */
+    public String deployment() { return deployment; }
+    /** The provider of that deployment. */
+    public String provider() { return provider; }
+    /** The upstream model name of that deployment. */
+    public String responseModel() { return responseModel; }
+    /** Records the deployment an upstream attempt is going to. */
+    public void upstream(String deployment, String provider, String responseModel) {
+        this.deployment = deployment;
+        this.provider = provider;
+        this.responseModel = responseModel;
+    }
+    /** How long the last upstream attempt took, -1 before any ended. */
+    public long upstreamNanos() { return upstreamNanos; }
+    public void upstreamNanos(long n) { this.upstreamNanos = n; }
+    /** The rate limit that refused the request ({@code rpm/project}), null when none did. */
+    public String refusedBy() { return refusedBy; }
+    public void refusedBy(String limit) { this.refusedBy = limit; }
+    /** The trace context of this request (its server span); upstream attempts are its children. */
+    public io.opentelemetry.context.Context trace() { return trace; }
+    public void trace(io.opentelemetry.context.Context c) { this.trace = c; }
 }

@@ -58,8 +58,20 @@ public final class UsageLedger implements UsageSink {
         this.writeFailures = metrics.counter("sluice_ledger_write_failures");
         metrics.gauge("sluice_ledger_queued", queue, q -> queuedIds.size());
         metrics.gauge("sluice_ledger_rows_written", rows, AtomicLong::get);
+        metrics.gauge("sluice_ledger_lag_seconds", queue, q -> lagSeconds());
         this.worker = Thread.ofPlatform().name("sluice-ledger").daemon(true).unstarted(this::run);
         worker.start();
+    }
+
+    /** Age of the oldest usage record not yet written (0 when none waits). */
+    private double lagSeconds() {
+        lock.lock();
+        try {
+            LedgerRow oldest = queue.peek();
+            return oldest == null ? 0 : Math.max(0, clock.millis() - oldest.createdAtMillis()) / 1000.0;
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override

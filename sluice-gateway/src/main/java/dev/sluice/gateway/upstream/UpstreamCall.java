@@ -80,6 +80,14 @@ public final class UpstreamCall implements Stage {
         this.deadline = CallerDeadline.of(protection.deadlines());
     }
 
+    private UpstreamObserver observer = UpstreamObserver.NONE;
+
+    /** Tells {@code o} about every attempt and stream (metrics, traces); set once at start. */
+    public UpstreamCall observe(UpstreamObserver o) {
+        this.observer = o;
+        return this;
+    }
+
     /** The circuit breakers of every deployment, for metrics and tests. */
     public CircuitBreakers breakers() {
         return breakers;
@@ -204,13 +212,17 @@ public final class UpstreamCall implements Stage {
             attempts++;
             ex.attempts(attempts);
             ex.responseHeaders().set(Headers.SLUICE_ATTEMPTS, String.valueOf(attempts));
-            current = new Attempt(this, plan.get(i), i);
+            current = new Attempt(this, plan.get(i), i, attempts);
             current.start();
         }
 
         /** A request's first attempt on a deployment is a request there; a further one needs its retry budget. */
         private boolean admitted(int i) {
-            if (tried[i]) return budget[i].tryRetry();
+            if (tried[i]) {
+                boolean ok = budget[i].tryRetry();
+                if (!ok) observer.retryRefused(ex, plan.get(i));
+                return ok;
+            }
             tried[i] = true;
             budget[i].onRequest();
             return true;
@@ -276,6 +288,7 @@ public final class UpstreamCall implements Stage {
                 int prompt = usage.path("prompt_tokens").asInt(usage.path("input_tokens").asInt(-1));
                 if (prompt >= 0) ex.promptTokens(prompt);
             }
+            a.ended(true, null); // with the tokens, before the answer ends (the access line reads what it recorded)
             ex.outcome(Outcome.COMPLETED);
             ex.answerBody(body);
             out.setStatusCode(200).putHeader("content-type", "application/json");
@@ -300,6 +313,7 @@ public final class UpstreamCall implements Stage {
         void write(String event) {
             if (!started) {
                 started = true;
+                observer.streamStarted(ex);
                 streamStarted();
                 out.setStatusCode(200).setChunked(true)
                         .putHeader("content-type", "text/event-stream; charset=utf-8")
@@ -358,6 +372,7 @@ public final class UpstreamCall implements Stage {
         }
 
         private void finish() {
+            if (started && !finished) observer.streamEnded(ex);
             finished = true;
             if (waitTimer >= 0) vertx.cancelTimer(waitTimer);
             if (totalTimer >= 0) vertx.cancelTimer(totalTimer);
@@ -411,8 +426,11 @@ public final class UpstreamCall implements Stage {
         private HttpClientRequest request;
         private long firstByteTimer = -1, idleTimer = -1;
         private boolean over, judged;
+        private final int number;
+        private UpstreamObserver.AttemptEnd end = UpstreamObserver.AttemptEnd.NONE;
 
-        Attempt(Call call, Deployment deployment, int index) {
+        Attempt(Call call, Deployment deployment, int index, int number) {
+            this.number = number;
             this.call = call;
             this.ex = call.ex;
             this.deployment = deployment;
@@ -434,6 +452,7 @@ public final class UpstreamCall implements Stage {
             RequestOptions ro = new RequestOptions().setMethod(HttpMethod.valueOf(r.method())).setAbsoluteURI(r.url())
                     .setConnectTimeout(timeouts.connectMs());
             r.headers().forEach(ro::putHeader);
+            end = observer.attempt(ex, deployment, r.url(), number, ro::putHeader);
             http.request(ro).onComplete(ar -> {
                 if (over) {
                     if (ar.succeeded()) ar.result().reset();
@@ -468,8 +487,16 @@ public final class UpstreamCall implements Stage {
             }
         }
 
+        /** Reports the attempt's end once (metrics, span). */
+        private void ended(boolean ok, String code) {
+            UpstreamObserver.AttemptEnd e = end;
+            end = UpstreamObserver.AttemptEnd.NONE;
+            e.ended(ok, code);
+        }
+
         /** The call no longer wants this attempt (caller gone, total timeout): stop it and say nothing of health. */
         void abandon() {
+            ended(false, "cancelled");
             stop();
             verdict(Failure.Health.NEUTRAL);
         }
@@ -483,6 +510,7 @@ public final class UpstreamCall implements Stage {
 
         private void fail(Failure f) {
             if (over) return;
+            ended(false, f.error().error().code() != null ? f.error().error().code() : f.error().error().type());
             stop();
             call.failed(this, f);
         }
@@ -555,6 +583,7 @@ public final class UpstreamCall implements Stage {
                 }
                 over = true;
                 cancelTimer(idleTimer);
+                ended(true, null); // before the answer ends: the access line reads what it recorded
                 call.streamCompleted(this);
             });
         }
@@ -566,6 +595,7 @@ public final class UpstreamCall implements Stage {
                 fail(f);
                 return;
             }
+            ended(false, f.error().error().code());
             stop();
             call.brokenMidStream(this, f.error());
         }

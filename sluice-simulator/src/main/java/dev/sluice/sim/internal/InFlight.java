@@ -31,6 +31,20 @@ public final class InFlight {
         wake.forEach(Promise::tryComplete);
     }
 
+    /** The W3C {@code traceparent} headers of the last requests received (at most {@link #TRACEPARENTS_KEPT}). */
+    public static final int TRACEPARENTS_KEPT = 1000;
+    private final java.util.ArrayDeque<String> traceparents = new java.util.ArrayDeque<>();
+
+    synchronized void traceparent(String value) {
+        if (value == null) return;
+        if (traceparents.size() == TRACEPARENTS_KEPT) traceparents.removeFirst();
+        traceparents.addLast(value);
+    }
+
+    public synchronized List<String> traceparents() {
+        return List.copyOf(traceparents);
+    }
+
     public synchronized int open() {
         return open;
     }

@@ -50,6 +50,7 @@ public final class SimRoutes {
         Router r = Router.router(vertx);
         r.route().handler(ctx -> {
             Exchange.of(ctx, inFlight);
+            inFlight.traceparent(ctx.request().getHeader("traceparent"));
             ctx.next();
         });
         r.post("/v1/chat/completions").handler(body()).handler(post(new ChatCompletions(options.tokensPerSecond())));

@@ -1,0 +1,119 @@
+package dev.sluice.gateway.observability;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
+import io.opentelemetry.sdk.trace.ReadWriteSpan;
+import io.opentelemetry.sdk.trace.ReadableSpan;
+import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.vertx.core.MultiMap;
+
+import java.util.function.BiConsumer;
+
+/**
+ * Traces with the OpenTelemetry SDK (no agent): a server span per public request, continuing the caller's W3C
+ * {@code traceparent}/{@code tracestate}, and a client span per upstream attempt whose context is sent upstream.
+ * New traces are sampled at {@code sampleRatio}; a caller's sampling decision is followed. Spans go to OTLP/HTTP only
+ * when an endpoint is configured (and to {@code extra}, the in-memory exporter of tests); otherwise the trace id is
+ * still made and propagated, and appears in the access log.
+ */
+public final class Tracing implements AutoCloseable {
+    public static final AttributeKey<String> ROUTE = AttributeKey.stringKey("http.route");
+    private static final TextMapPropagator W3C = W3CTraceContextPropagator.getInstance();
+    private static final TextMapGetter<MultiMap> HEADERS = new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(MultiMap carrier) {
+            return carrier.names();
+        }
+
+        @Override
+        public String get(MultiMap carrier, String key) {
+            return carrier == null ? null : carrier.get(key);
+        }
+    };
+
+    private final SdkTracerProvider provider;
+    private final Tracer tracer;
+
+    public Tracing(double sampleRatio, String otlpEndpoint, SpanExporter extra) {
+        boolean exporting = otlpEndpoint != null || extra != null;
+        // Nothing to export to: new traces are not recorded (a caller's sampled flag still is, and passed on), but
+        // every request still gets a trace id for the access log and the upstream's traceparent.
+        SdkTracerProviderBuilder b = SdkTracerProvider.builder()
+                .setResource(Resource.getDefault().merge(Resource.create(io.opentelemetry.api.common.Attributes.of(
+                        AttributeKey.stringKey("service.name"), "sluice"))))
+                .setSampler(Sampler.parentBased(exporting ? Sampler.traceIdRatioBased(sampleRatio) : Sampler.alwaysOff()));
+        // the SDK hands out no-op spans (no ids) when it has no processor at all
+        if (!exporting) b.addSpanProcessor(new SpanProcessor() {
+            @Override
+            public void onStart(Context parentContext, ReadWriteSpan span) { }
+
+            @Override
+            public boolean isStartRequired() { return false; }
+
+            @Override
+            public void onEnd(ReadableSpan span) { }
+
+            @Override
+            public boolean isEndRequired() { return false; }
+        });
+        if (otlpEndpoint != null) {
+            String url = otlpEndpoint.endsWith("/") ? otlpEndpoint.substring(0, otlpEndpoint.length() - 1) : otlpEndpoint;
+            b.addSpanProcessor(BatchSpanProcessor.builder(OtlpHttpSpanExporter.builder()
+                    .setEndpoint(url + "/v1/traces").build()).build());
+        }
+        if (extra != null) b.addSpanProcessor(SimpleSpanProcessor.create(extra));
+        this.provider = b.build();
+        this.tracer = provider.get("dev.sluice.gateway");
+    }
+
+    /** Starts the server span of a request, child of the caller's trace context when its headers carry one. */
+    public Context serverSpan(MultiMap headers, String method, String path) {
+        Context parent = W3C.extract(Context.root(), headers, HEADERS);
+        Span span = tracer.spanBuilder(method + " " + path).setParent(parent).setSpanKind(SpanKind.SERVER)
+                .setAttribute("http.request.method", method).setAttribute("url.path", path).startSpan();
+        return parent.with(span);
+    }
+
+    /**
+     * Starts an upstream attempt's client span under {@code parent} and writes its trace context into the upstream
+     * request's headers with {@code header}.
+     */
+    public Span attemptSpan(Context parent, String name, BiConsumer<String, String> header) {
+        Span span = tracer.spanBuilder(name).setParent(parent).setSpanKind(SpanKind.CLIENT).startSpan();
+        W3C.inject(parent.with(span), header, (h, k, v) -> h.accept(k, v));
+        return span;
+    }
+
+    /** Marks a span failed with the contract code as {@code error.type}. */
+    public static void failed(Span span, String errorType) {
+        span.setAttribute("error.type", errorType);
+        span.setStatus(StatusCode.ERROR, errorType);
+    }
+
+    /** The trace id of the request's span (32 hex digits). */
+    public static String traceId(Context c) {
+        SpanContext sc = Span.fromContext(c).getSpanContext();
+        return sc.isValid() ? sc.getTraceId() : null;
+    }
+
+    @Override
+    public void close() {
+        provider.shutdown().join(5, java.util.concurrent.TimeUnit.SECONDS);
+    }
+}
