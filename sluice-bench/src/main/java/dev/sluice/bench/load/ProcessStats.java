@@ -1,0 +1,117 @@
+package dev.sluice.bench.load;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Memory and descriptors of a child JVM: heap after a full GC (jcmd), RSS and open files (/proc). */
+public final class ProcessStats {
+    private static final Pattern USED = Pattern.compile("\\bused (\\d+)([KMG])\\b");
+    private static final Pattern KB_FIELD = Pattern.compile("^(\\w+):\\s+(\\d+) kB", Pattern.MULTILINE);
+
+    private ProcessStats() {
+    }
+
+    /** Heap in use, in bytes, from {@code jcmd <pid> GC.heap_info} (every collector's heap lines; not Metaspace). */
+    public static OptionalLong heapUsed(String heapInfo) {
+        long total = 0;
+        boolean found = false;
+        for (String line : heapInfo.split("\n")) {
+            String t = line.strip();
+            if (t.startsWith("Metaspace") || t.startsWith("class space")) continue;
+            Matcher m = USED.matcher(t);
+            if (m.find()) {
+                long n = Long.parseLong(m.group(1));
+                total += switch (m.group(2)) {
+                    case "K" -> n << 10;
+                    case "M" -> n << 20;
+                    default -> n << 30;
+                };
+                found = true;
+            }
+        }
+        return found ? OptionalLong.of(total) : OptionalLong.empty();
+    }
+
+    /** A {@code Name:  N kB} field of /proc/PID/status (VmRSS, VmHWM), in bytes. */
+    public static OptionalLong statusField(String status, String name) {
+        Matcher m = KB_FIELD.matcher(status);
+        while (m.find()) {
+            if (m.group(1).equals(name)) return OptionalLong.of(Long.parseLong(m.group(2)) * 1024);
+        }
+        return OptionalLong.empty();
+    }
+
+    /** The soft "Max open files" of /proc/PID/limits, or empty when unlimited or unreadable. */
+    public static OptionalLong maxOpenFiles(String limits) {
+        for (String line : limits.split("\n")) {
+            if (line.startsWith("Max open files")) {
+                String[] f = line.substring("Max open files".length()).trim().split("\\s+");
+                if (f.length > 0 && f[0].matches("\\d+")) return OptionalLong.of(Long.parseLong(f[0]));
+            }
+        }
+        return OptionalLong.empty();
+    }
+
+    /** Runs a full GC in {@code pid}, then reads its heap; empty when jcmd fails. */
+    public static OptionalLong heapAfterFullGc(long pid) {
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        if (run(List.of(jcmd, Long.toString(pid), "GC.run"), true) == null) return OptionalLong.empty();
+        String info = run(List.of(jcmd, Long.toString(pid), "GC.heap_info"), true);
+        return info == null ? OptionalLong.empty() : heapUsed(info);
+    }
+
+    public static OptionalLong rss(long pid) {
+        return statusField(read("/proc/" + pid + "/status"), "VmRSS");
+    }
+
+    public static OptionalLong peakRss(long pid) {
+        return statusField(read("/proc/" + pid + "/status"), "VmHWM");
+    }
+
+    public static OptionalLong maxOpenFiles(long pid) {
+        return maxOpenFiles(read("/proc/" + pid + "/limits"));
+    }
+
+    public static OptionalLong openFiles(long pid) {
+        String[] fds = new java.io.File("/proc/" + pid + "/fd").list();
+        return fds == null ? OptionalLong.empty() : OptionalLong.of(fds.length);
+    }
+
+    private static String read(String path) {
+        try {
+            return Files.readString(Path.of(path));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Output of a short command, or null if it cannot start, takes over 30 s, or (when required) fails. */
+    static String run(List<String> command, boolean requireSuccess) {
+        try {
+            Process p = new ProcessBuilder(new ArrayList<>(command)).redirectErrorStream(true).start();
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(30, TimeUnit.SECONDS) || (requireSuccess && p.exitValue() != 0)) {
+                p.destroyForcibly();
+                return null;
+            }
+            return new String(out);
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    public static String mib(long bytes) {
+        return String.format(Locale.ROOT, "%.0f MiB", bytes / 1048576.0);
+    }
+}

@@ -1,0 +1,65 @@
+package dev.sluice.bench.load;
+
+import dev.sluice.gateway.config.ConfigLoader;
+import dev.sluice.gateway.config.SluiceConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The configs the harness gives Sluice are ones Sluice accepts, with the settings the run means to measure. */
+class SluiceYamlTest {
+    @TempDir
+    Path dir;
+
+    private SluiceConfig load(String yaml) throws IOException {
+        Path file = dir.resolve("sluice.yaml");
+        Files.writeString(file, yaml);
+        return ConfigLoader.load(new ConfigLoader.Flags(file, 0, 0, dir.resolve("data").toString()),
+                Map.of(SluiceYaml.UPSTREAM_KEY_ENV, "sk-sim"));
+    }
+
+    @Test
+    void theMemoryConfigPutsTheFullPipelineInFrontOfTheStandaloneSimulator() throws IOException {
+        SluiceConfig c = load(SluiceYaml.memory(45_678));
+
+        assertThat(c.simulator().enabled()).isFalse();
+        assertThat(c.models()).singleElement().satisfies(m -> {
+            assertThat(m.id()).isEqualTo("sim-mini");
+            assertThat(m.deployments()).singleElement().satisfies(d -> {
+                assertThat(d.provider()).isEqualTo("openai");
+                assertThat(d.baseUrl()).isEqualTo("http://127.0.0.1:45678/v1");
+            });
+        });
+        assertThat(c.limits().store()).isEqualTo("memory");
+        assertThat(c.limits().defaults()).containsKey("sim-mini");
+        assertThat(c.overload().enabled()).isTrue();
+        assertThat(c.slowDown().enabled()).isFalse();
+    }
+
+    @Test
+    void theRedisConfigKeepsLimitsAndIdempotencyInRedisUnderItsOwnPrefix() throws IOException {
+        SluiceConfig c = load(SluiceYaml.redis(45_678, "redis://127.0.0.1:6379", "sluice-bench-1a2b3c4d:"));
+
+        assertThat(c.limits().store()).isEqualTo("redis");
+        assertThat(c.redis().url()).isEqualTo("redis://127.0.0.1:6379");
+        assertThat(c.redis().keyPrefix()).isEqualTo("sluice-bench-1a2b3c4d:");
+        assertThat(c.idempotency().backend()).isEqualTo("redis");
+        assertThat(c.idempotency().keyPrefix()).isEqualTo("sluice-bench-1a2b3c4d:idem:");
+        assertThat(c.limits().defaults()).containsKey("sim-mini");
+    }
+
+    @Test
+    void aTemplateWithoutThePortPlaceholderIsRefusedWithTheFix() {
+        assertThatThrownBy(() -> SluiceYaml.fromTemplate("models: []\n", 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SIMPORT");
+        assertThat(SluiceYaml.fromTemplate("base_url: http://127.0.0.1:SIMPORT/v1", 8090))
+                .isEqualTo("base_url: http://127.0.0.1:8090/v1");
+    }
+}
