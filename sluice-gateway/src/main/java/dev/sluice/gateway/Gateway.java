@@ -92,6 +92,7 @@ public final class Gateway implements AutoCloseable {
     private ConfigReloader reloader;
     private long drainMs;
     private boolean closed;
+    private dev.sluice.gateway.upstream.UpstreamClients upstreamClients;
 
     /**
      * Test and embedding hooks; production uses {@link #defaults()}. {@code ticker} drives the key and policy caches;
@@ -160,7 +161,9 @@ public final class Gateway implements AutoCloseable {
                     .setKeepAlive(true), new PoolOptions().setHttp1MaxSize(256));
             java.util.function.Function<Deployment, String> baseUrls =
                     d -> d.baseUrl() != null ? stripSlash(d.baseUrl()) : simBase;
-            UpstreamCall call = new UpstreamCall(vertx, upstream, new UpstreamCall.Settings(cfg.upstreamTimeouts(),
+            dev.sluice.gateway.upstream.UpstreamClients upstreamClients = new dev.sluice.gateway.upstream.UpstreamClients(
+                    vertx, cfg.upstreamPool(), cfg.upstreamTimeouts().connectMs(), metrics);
+            UpstreamCall call = new UpstreamCall(vertx, upstreamClients, new UpstreamCall.Settings(cfg.upstreamTimeouts(),
                     RetryPolicy.of(cfg.upstreamRetries()), cfg.circuitBreaker(), baseUrls, env, options.clock(),
                     new java.util.Random()));
             DetailAdapter.checkContextWindows(upstream, catalog, baseUrls, env);
@@ -217,6 +220,7 @@ public final class Gateway implements AutoCloseable {
                     options.clock()), traffic, new ConfigRoutes(reloader), console), inFlight::draining).router()).listen());
             Gateway gateway = new Gateway(vertx, db, sim, pub, admin, upstream, demo, token[0], token[1] != null,
                     traffic);
+            gateway.upstreamClients = upstreamClients;
             batches.start(cfg.host(), pub.actualPort());
             gateway.batches = batches;
             gateway.inFlight = inFlight;
@@ -298,7 +302,7 @@ public final class Gateway implements AutoCloseable {
                 m.deployments().stream().map(d -> new Deployment(d.name() == null ? d.provider() : d.name(),
                         d.provider(), baseUrl(d), d.model(), d.apiKeyEnv(), d.weight() == null ? 0 : d.weight(),
                         d.apiKeyFile(), d.region(), d.apiVersion(), d.auth(),
-                        Boolean.TRUE.equals(d.forwardSimHeader())))
+                        Boolean.TRUE.equals(d.forwardSimHeader()), d.maxConnections(), d.maxStreams(), d.http2()))
                         .toList(), 1_735_689_600L, m.fallbacks(), m.contextWindowFallbacks())).toList();
         return new ModelCatalog(models);
     }
@@ -432,6 +436,7 @@ public final class Gateway implements AutoCloseable {
             await(publicServer.close());
             await(adminServer.close());
             await(upstreamClient.close());
+            if (upstreamClients != null) upstreamClients.close();
             if (simulator != null) await(simulator.close());
         } finally {
             traffic.close(); // drains the usage ledger before the database closes

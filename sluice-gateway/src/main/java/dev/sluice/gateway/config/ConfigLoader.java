@@ -215,12 +215,14 @@ public final class ConfigLoader {
                 require(dep.weight() == null || dep.weight() > 0, dk + ".weight", "must be > 0");
                 require((dep.weight() == null) == (m.deployments().getFirst().weight() == null), dk + ".weight",
                         "must be set on every deployment of the model or on none (weighted or ordered routing)");
+                UpstreamPoolConfig.validateDeployment(dep, dk);
                 names.add(dep.name());
             }
         }
         FallbackConfig.validate(c.models());
         validateTraffic(c);
         validateOperations(c);
+        UpstreamPoolConfig.validate(c.upstreamPool());
     }
 
     /** The shutdown, reload and log sections. */

@@ -18,7 +18,8 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
                            Shutdown shutdown,
                            Reload reload,
                            Log log,
-                           Console console) {
+                           Console console,
+                           UpstreamPool upstreamPool) {
 
     /** Where the country of a request comes from: a header set by a trusted edge, or a CIDR→country CSV file. */
     public record Region(String countryHeader, String countryTable) {}
@@ -93,7 +94,10 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
                                   String region,
                                   String apiVersion,
                                   String auth,
-                                  Boolean forwardSimHeader) {}
+                                  Boolean forwardSimHeader,
+                                  Integer maxConnections,
+                                  Integer maxStreams,
+                                  String http2) {}
 
     /** Files API uploads: at most {@code maxBytes} bytes and {@code maxLines} lines (JSONL). */
     public record FileLimits(long maxBytes, int maxLines) {}
@@ -157,4 +161,12 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
 
     /** The admin console: how long a signed-in session lasts, and how long a wrong admin token waits for its answer. */
     public record Console(long sessionTtlMs, long signInDelayMs) {}
+
+    /**
+     * Connections to the upstreams, per deployment (a deployment's {@code max_connections} / {@code max_streams}
+     * override these): at most {@code maxConnections} connections; over HTTP/2 each carries up to {@code maxStreams}
+     * requests at once. A request that finds them all busy waits up to {@code waitMs} for one (at most
+     * {@code maxWaiting} wait), then gets 503 upstream_capacity; that wait is apart from the first-byte timeout.
+     */
+    public record UpstreamPool(int maxConnections, int maxStreams, long waitMs, int maxWaiting) {}
 }

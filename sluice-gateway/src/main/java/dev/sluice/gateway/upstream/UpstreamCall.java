@@ -57,14 +57,14 @@ public final class UpstreamCall implements Stage {
                            RandomGenerator random) {}
 
     private final Vertx vertx;
-    private final HttpClient http;
+    private final UpstreamClients http;
     private final Settings settings;
     private final SluiceConfig.Timeouts timeouts;
     private final RetryPolicy retries;
     private final CircuitBreakers breakers;
     private final DeploymentSelector selector;
 
-    public UpstreamCall(Vertx vertx, HttpClient http, Settings settings) {
+    public UpstreamCall(Vertx vertx, UpstreamClients http, Settings settings) {
         this.vertx = vertx;
         this.http = http;
         this.settings = settings;
@@ -380,16 +380,23 @@ public final class UpstreamCall implements Stage {
                 fail(Failure.otherDeployment(cannotServe, Failure.Health.NEUTRAL));
                 return;
             }
+            // The wait for a pooled connection has its own bound (upstream_pool.wait_ms); first_byte_ms starts after it.
             RequestOptions ro = new RequestOptions().setMethod(HttpMethod.valueOf(r.method())).setAbsoluteURI(r.url())
-                    .setConnectTimeout(timeouts.connectMs());
+                    .setConnectTimeout(http.acquireTimeoutMs());
             r.headers().forEach(ro::putHeader);
-            http.request(ro).onComplete(ar -> {
+            HttpClient client = http.of(deployment, target.baseUrl(),
+                    deployment.baseUrl() == null && "sim".equals(deployment.provider()));
+            client.request(ro).onComplete(ar -> {
                 if (over) {
                     if (ar.succeeded()) ar.result().reset();
                     return;
                 }
                 if (ar.failed()) {
-                    fail(Failure.transport(connectFailure(ar.cause())));
+                    if (UpstreamClients.poolExhausted(ar.cause())) { // a local limit: another deployment may have room
+                        fail(Failure.otherDeployment(http.refused(ex.modelId(), deployment), Failure.Health.NEUTRAL));
+                    } else {
+                        fail(Failure.transport(connectFailure(ar.cause())));
+                    }
                     return;
                 }
                 request = ar.result();
