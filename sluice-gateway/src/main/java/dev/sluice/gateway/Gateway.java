@@ -80,7 +80,7 @@ public final class Gateway implements AutoCloseable {
     private final Vertx vertx;
     private final Database database;
     private final SimulatorServer simulator;
-    private final HttpServer publicServer;
+    private final dev.sluice.gateway.http.PublicListeners publicServer;
     private final HttpServer adminServer;
     private final HttpClient upstreamClient;
     private final DemoCredentials demo;
@@ -119,7 +119,8 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private Gateway(Vertx vertx, Database database, SimulatorServer simulator, HttpServer publicServer,
+    private Gateway(Vertx vertx, Database database, SimulatorServer simulator,
+                    dev.sluice.gateway.http.PublicListeners publicServer,
                     HttpServer adminServer, HttpClient upstreamClient, DemoCredentials demo,
                     String adminToken, boolean adminTokenGenerated, TrafficControl traffic) {
         this.vertx = vertx;
@@ -135,7 +136,9 @@ public final class Gateway implements AutoCloseable {
     }
 
     public static Gateway start(SluiceConfig cfg, Map<String, String> env, Options options) {
-        Vertx vertx = Vertx.vertx();
+        int cores = Runtime.getRuntime().availableProcessors();
+        Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setEventLoopPoolSize(
+                Math.max(2 * cores, dev.sluice.gateway.http.PublicListeners.loops(cfg.server().eventLoops()) + 1)));
         Database db = null;
         TrafficControl traffic = null;
         try {
@@ -212,8 +215,11 @@ public final class Gateway implements AutoCloseable {
                     new dev.sluice.gateway.console.ConsoleData(series, db, batches, fileStorage, call.breakers(), catalog,
                     metrics, new dev.sluice.gateway.store.AuditLog(db, options.clock()),
                     dev.sluice.gateway.console.Runbook.load(), options.clock(), traffic.rateLimiter()));
-            HttpServer pub = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
-                    .setPort(cfg.port()).setCompressionSupported(false).setHttp2ClearTextEnabled(false)).requestHandler(api.router()).listen());
+            // One server per event loop on the public port (server.event_loops, 0 = one per core).
+            dev.sluice.gateway.http.PublicListeners pub = await(dev.sluice.gateway.http.PublicListeners.listen(vertx,
+                    new HttpServerOptions().setHost(cfg.host()).setPort(cfg.port()).setCompressionSupported(false)
+                            .setHttp2ClearTextEnabled(false),
+                    dev.sluice.gateway.http.PublicListeners.loops(cfg.server().eventLoops()), api.router()));
             HttpServer admin = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
                     .setPort(cfg.adminPort())).requestHandler(new AdminApi(vertx, metrics, token[0],
                     adminRoutes(new AdminContext(store, keyLookup, policyCache, catalog,
@@ -329,6 +335,9 @@ public final class Gateway implements AutoCloseable {
     }
 
     public int port() { return publicServer.actualPort(); }
+
+    /** Event loops (servers) accepting on the public port. */
+    public int publicEventLoops() { return publicServer.size(); }
 
     public int adminPort() { return adminServer.actualPort(); }
 

@@ -223,6 +223,7 @@ public final class ConfigLoader {
         validateTraffic(c);
         validateOperations(c);
         UpstreamPoolConfig.validate(c.upstreamPool());
+        UpstreamPoolConfig.validateServer(c.server());
     }
 
     /** The shutdown, reload and log sections. */

@@ -19,7 +19,8 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
                            Reload reload,
                            Log log,
                            Console console,
-                           UpstreamPool upstreamPool) {
+                           UpstreamPool upstreamPool,
+                           Server server) {
 
     /** Where the country of a request comes from: a header set by a trusted edge, or a CIDR→country CSV file. */
     public record Region(String countryHeader, String countryTable) {}
@@ -169,4 +170,7 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
      * {@code maxWaiting} wait), then gets 503 upstream_capacity; that wait is apart from the first-byte timeout.
      */
     public record UpstreamPool(int maxConnections, int maxStreams, long waitMs, int maxWaiting) {}
+
+    /** The public port: {@code eventLoops} servers, one per event loop (0 = one per core). */
+    public record Server(int eventLoops) {}
 }

@@ -20,6 +20,12 @@ final class UpstreamPoolConfig {
                 "must be between 0 and 10000000");
     }
 
+    /** {@code server.event_loops}: 0 (one per core) up to 256. */
+    static void validateServer(SluiceConfig.Server s) {
+        require(s != null && s.eventLoops() >= 0 && s.eventLoops() <= 256, "server.event_loops",
+                "must be between 0 (one per core) and 256");
+    }
+
     static void validateDeployment(SluiceConfig.ModelDeployment d, String dk) {
         require(d.maxConnections() == null || d.maxConnections() >= 1 && d.maxConnections() <= 100_000,
                 dk + ".max_connections", "must be between 1 and 100000");

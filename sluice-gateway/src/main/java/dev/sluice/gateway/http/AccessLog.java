@@ -39,6 +39,6 @@ final class AccessLog {
             f.put("prompt_tokens", ex.promptTokens());
             f.put("attempts", ex.attempts());
         }
-        LOG.info(net.logstash.logback.marker.Markers.appendEntries(f), "{} {} {}", method, f.get("route"), status);
+        AccessLogWriter.submit(f, method, f.get("route"), status); // encoded and written off the event loop
     }
 }

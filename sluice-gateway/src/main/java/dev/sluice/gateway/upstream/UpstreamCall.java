@@ -43,6 +43,7 @@ import java.util.random.RandomGenerator;
  */
 public final class UpstreamCall implements Stage {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final CharSequence JSON_TYPE = io.vertx.core.http.HttpHeaders.createOptimized("application/json");
 
     /**
      * Everything the stage needs, built once at start.
@@ -240,7 +241,7 @@ public final class UpstreamCall implements Stage {
             }
             ex.outcome(Outcome.COMPLETED);
             ex.answerBody(body);
-            out.setStatusCode(200).putHeader("content-type", "application/json");
+            out.setStatusCode(200).putHeader(io.vertx.core.http.HttpHeaders.CONTENT_TYPE, JSON_TYPE);
             // e.g. the Idempotency-Key record is stored first, so a retry right after this answer finds it
             ex.answerReady().onComplete(r -> out.end(body).onComplete(v -> done.tryComplete()));
         }
