@@ -53,6 +53,20 @@ final class ProviderConfig {
                         dk + ".api_version", "must be an anthropic-version date such as 2023-06-01");
                 require(dep.auth() == null, dk + ".auth", "is not used by provider anthropic");
             }
+            case GEMINI -> {
+                require(dep.apiVersion() == null || dep.apiVersion().matches("v\\d+(alpha|beta)?"),
+                        dk + ".api_version", "must be a Gemini API version such as v1beta or v1");
+                require(dep.auth() == null, dk + ".auth", "is not used by provider gemini");
+            }
+            case BEDROCK -> {
+                require(dep.region() == null || dep.region().matches("[a-z]{2}(-[a-z]+)+-\\d+"), dk + ".region",
+                        "must be an AWS region such as us-east-1");
+                require(dep.apiKeyEnv() == null || dep.apiKeyEnv().matches("[A-Za-z_][A-Za-z0-9_]*"),
+                        dk + ".api_key_env", "is the prefix of the AWS key variables (PREFIX_ACCESS_KEY_ID, "
+                                + "PREFIX_SECRET_ACCESS_KEY), e.g. AWS");
+                require(dep.auth() == null || dep.auth().equals("api-key"), dk + ".auth",
+                        "must be api-key (a Bedrock API key sent as bearer) or absent (SigV4)");
+            }
             default -> require(dep.auth() == null, dk + ".auth", "is not used by provider " + p.configName());
         }
     }

@@ -14,6 +14,8 @@ public final class ProviderAdapters {
         register(new SimAdapter());
         register(new dev.sluice.gateway.upstream.anthropic.AnthropicAdapter());
         register(new dev.sluice.gateway.upstream.azure.AzureAdapter());
+        register(new dev.sluice.gateway.upstream.gemini.GeminiAdapter());
+        register(new dev.sluice.gateway.upstream.bedrock.BedrockAdapter());
     }
 
     private ProviderAdapters() {}

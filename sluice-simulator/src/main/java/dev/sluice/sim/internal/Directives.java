@@ -90,8 +90,9 @@ public record Directives(int status, Shape shape, int failTimes, int delayMs, in
                 case "hang" -> hang = flag(name, value);
                 case "malformed" -> malformed = flag(name, value);
                 case "error" -> {
-                    if (value == null || !value.matches("[a-z_]{1,64}")) {
-                        throw bad("directive 'error' needs a provider error name, e.g. error=overloaded_error");
+                    if (value == null || !value.matches("[A-Za-z][A-Za-z0-9_]{0,63}")) {
+                        throw bad("directive 'error' needs a provider error name, e.g. error=overloaded_error, "
+                                + "error=RESOURCE_EXHAUSTED or error=ThrottlingException");
                     }
                     error = value;
                 }

@@ -59,6 +59,8 @@ public final class SimRoutes {
         FlavorRoutes flavors = new FlavorRoutes(r, options);
         new dev.sluice.sim.internal.anthropic.AnthropicFlavor().register(flavors);
         new dev.sluice.sim.internal.azure.AzureFlavor().register(flavors);
+        new dev.sluice.sim.internal.gemini.GeminiFlavor().register(flavors);
+        new dev.sluice.sim.internal.bedrock.BedrockFlavor().register(flavors);
         r.get("/v1/models").handler(get(ctx -> Models.list()));
         r.get("/v1/models/:id").handler(get(ctx -> Models.get(ctx.pathParam("id"))));
         r.errorHandler(404, ctx -> Replies.error(exchange(ctx), SimError.at(ErrorKind.UNKNOWN_URL, null,
@@ -118,6 +120,11 @@ public final class SimRoutes {
         /** Serves {@code POST path} (vertx-web path syntax, e.g. {@code /openai/deployments/:d/embeddings}). */
         public <C extends SimCall> void post(String path, Endpoint<C> endpoint, Dialect dialect) {
             router.post(path).handler(body()).handler(SimRoutes.this.post(endpoint, dialect));
+        }
+
+        /** Serves POSTs whose path matches {@code regex} (paths vertx-web syntax cannot say, e.g. {@code model:verb}). */
+        public <C extends SimCall> void postRegex(String regex, Endpoint<C> endpoint, Dialect dialect) {
+            router.postWithRegex(regex).handler(body()).handler(SimRoutes.this.post(endpoint, dialect));
         }
     }
 
