@@ -165,7 +165,8 @@ public final class Gateway implements AutoCloseable {
             java.util.function.Function<Deployment, String> baseUrls =
                     d -> d.baseUrl() != null ? stripSlash(d.baseUrl()) : simBase;
             dev.sluice.gateway.upstream.UpstreamClients upstreamClients = new dev.sluice.gateway.upstream.UpstreamClients(
-                    vertx, cfg.upstreamPool(), cfg.upstreamTimeouts().connectMs(), metrics);
+                    vertx, cfg.upstreamPool(), cfg.upstreamTimeouts().connectMs(), metrics,
+                    dev.sluice.gateway.http.PublicListeners.loops(cfg.server().eventLoops()));
             UpstreamCall call = new UpstreamCall(vertx, upstreamClients, new UpstreamCall.Settings(cfg.upstreamTimeouts(),
                     RetryPolicy.of(cfg.upstreamRetries()), cfg.circuitBreaker(), baseUrls, env, options.clock(),
                     new java.util.Random()));

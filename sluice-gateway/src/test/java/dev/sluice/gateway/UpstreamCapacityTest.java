@@ -46,6 +46,8 @@ class UpstreamCapacityTest {
         String yaml = """
                 simulator:
                   enabled: false
+                server:
+                  event_loops: 1
                 upstream_timeouts:
                   connect_ms: 1000
                   first_byte_ms: 30000

@@ -31,18 +31,38 @@ import java.util.concurrent.ConcurrentHashMap;
  * than {@code max_waiting} already wait, the answer is the gateway's own 503 {@code upstream_capacity} with
  * {@code retry-after} — the upstream was never asked, so it is never reported as the upstream's timeout — and
  * {@code sluice_upstream_capacity_refusals_total} counts it.
+ *
+ * <p>Each public event loop keeps its own pools, so a request and its upstream connection stay on one thread (a
+ * shared pool hands every request and answer between threads); a deployment's {@code max_connections} is divided
+ * among the loops, rounded up.
  */
 public final class UpstreamClients implements AutoCloseable {
     private final Vertx vertx;
     private final SluiceConfig.UpstreamPool pool;
     private final long connectMs;
     private final MeterRegistry metrics;
-    private final Map<Profile, HttpClient> clients = new ConcurrentHashMap<>();
+    private final int loops;
+    private final Map<Key, HttpClient> clients = new ConcurrentHashMap<>();
+    /** Per event-loop thread, read and written only by that thread. */
+    private final Map<Thread, java.util.IdentityHashMap<Deployment, HttpClient>> byLoop = new ConcurrentHashMap<>();
+
+    /** One pool per profile and event loop: a request and its upstream connection stay on one thread. */
+    private record Key(Profile profile, Thread loop) {}
 
     /** How the connections to one origin are made; deployments with the same profile share one pool. */
     record Profile(String origin, boolean tls, boolean h2c, boolean alpn, int maxConnections, int maxStreams) {}
 
     public UpstreamClients(Vertx vertx, SluiceConfig.UpstreamPool pool, long connectMs, MeterRegistry metrics) {
+        this(vertx, pool, connectMs, metrics, 1);
+    }
+
+    /**
+     * {@code loops}: the public event loops; each keeps its own pools (no hand-off between threads per request), with
+     * an equal share of every deployment's {@code max_connections} (rounded up).
+     */
+    public UpstreamClients(Vertx vertx, SluiceConfig.UpstreamPool pool, long connectMs, MeterRegistry metrics,
+                           int loops) {
+        this.loops = Math.max(1, loops);
         this.vertx = vertx;
         this.pool = pool;
         this.connectMs = connectMs;
@@ -51,7 +71,26 @@ public final class UpstreamClients implements AutoCloseable {
 
     /** The client for {@code deployment} reached at {@code baseUrl}; {@code embeddedSim}: the gateway's own simulator. */
     public HttpClient of(Deployment deployment, String baseUrl, boolean embeddedSim) {
-        return clients.computeIfAbsent(profile(deployment, baseUrl, embeddedSim), this::create);
+        Thread loop = Vertx.currentContext() != null && Vertx.currentContext().isEventLoopContext()
+                ? Thread.currentThread() : null;
+        if (loop != null) { // the hot path: this loop's own memo by deployment identity (no hashing of profiles)
+            java.util.IdentityHashMap<Deployment, HttpClient> memo = byLoop.computeIfAbsent(loop,
+                    t -> new java.util.IdentityHashMap<>());
+            HttpClient c = memo.get(deployment);
+            if (c == null) {
+                c = pool(deployment, baseUrl, embeddedSim, loop);
+                if (memo.size() > 10_000) memo.clear(); // deployments replaced by many reloads
+                memo.put(deployment, c);
+            }
+            return c;
+        }
+        return pool(deployment, baseUrl, embeddedSim, null);
+    }
+
+    private HttpClient pool(Deployment deployment, String baseUrl, boolean embeddedSim, Thread loop) {
+        return clients.computeIfAbsent(new Key(profile(deployment, baseUrl, embeddedSim), loop),
+                k -> create(k.profile(), k.loop() == null ? k.profile().maxConnections()
+                        : (k.profile().maxConnections() + loops - 1) / loops));
     }
 
     Profile profile(Deployment d, String baseUrl, boolean embeddedSim) {
@@ -65,7 +104,7 @@ public final class UpstreamClients implements AutoCloseable {
                 maxStreams);
     }
 
-    private HttpClient create(Profile p) {
+    private HttpClient create(Profile p, int maxConnections) {
         HttpClientOptions o = new HttpClientOptions().setConnectTimeout((int) connectMs).setKeepAlive(true)
                 .setHttp2MultiplexingLimit(p.maxStreams()).setHttp2KeepAliveTimeout(60);
         if (p.h2c()) {
@@ -74,8 +113,8 @@ public final class UpstreamClients implements AutoCloseable {
             o.setProtocolVersion(HttpVersion.HTTP_2).setUseAlpn(true)
                     .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1));
         }
-        return vertx.createHttpClient(o, new PoolOptions().setHttp1MaxSize(p.maxConnections())
-                .setHttp2MaxSize(p.maxConnections()).setMaxWaitQueueSize(pool.maxWaiting()));
+        return vertx.createHttpClient(o, new PoolOptions().setHttp1MaxSize(maxConnections)
+                .setHttp2MaxSize(maxConnections).setMaxWaitQueueSize(pool.maxWaiting()));
     }
 
     /** How long a request may wait for a connection: {@code wait_ms}, plus the connect timeout of one being opened. */
@@ -111,6 +150,7 @@ public final class UpstreamClients implements AutoCloseable {
         List<Future<Void>> closing = new ArrayList<>();
         for (HttpClient c : clients.values()) closing.add(c.close());
         clients.clear();
+        byLoop.clear();
         Future.join(closing).toCompletionStage().toCompletableFuture().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS)
                 .exceptionally(e -> null).join();
     }
