@@ -124,7 +124,7 @@ class GracefulDrainTest {
                     case "short-stream", "long-chat" -> {
                         assertThat(s.status()).as(s.body()).isEqualTo(200);
                         if (s.body().endsWith("data: [DONE]\n\n")) yield false;
-                        assertThat(s.body()).as(s.kind()).doesNotContain("[DONE]").endsWith(CHAT_CUT);
+                        assertThat(s.body()).as(s.kind()).doesNotContain("[DONE]").endsWith(chatCut(s.requestId()));
                         yield true;
                     }
                     case "long-responses" -> {
@@ -156,16 +156,19 @@ class GracefulDrainTest {
         }
     }
 
-    static final String CHAT_CUT = "data: {\"error\":{\"message\":\"The server is shutting down and could not "
-            + "finish this request; please retry it.\",\"type\":\"server_error\",\"param\":null,"
-            + "\"code\":\"server_shutting_down\"}}\n\n";
+    /** The chat in-band cut: an {@code event: error} line, then the error whose message names the request id. */
+    static String chatCut(String requestId) {
+        return "event: error\ndata: {\"error\":{\"message\":\"The server is shutting down and could not "
+                + "finish this request; please retry it." + dev.sluice.protocol.RequestIds.messageSuffix(requestId)
+                + "\",\"type\":\"server_error\",\"param\":null,\"code\":\"server_shutting_down\"}}\n\n";
+    }
 
     /** A request the deadline cut before its answer started: the error contract, retryable. */
     private static boolean assertCutBeforeFirstByte(Seen s) {
         assertThat(s.shouldRetry()).isEqualTo("true");
         assertThat(s.body()).isEqualTo("{\"error\":{\"message\":\"The server is shutting down and could not finish "
-                + "this request; please retry it.\",\"type\":\"server_error\",\"param\":null,"
-                + "\"code\":\"server_shutting_down\"}}");
+                + "this request; please retry it." + dev.sluice.protocol.RequestIds.messageSuffix(s.requestId())
+                + "\",\"type\":\"server_error\",\"param\":null,\"code\":\"server_shutting_down\"}}");
         return true;
     }
 

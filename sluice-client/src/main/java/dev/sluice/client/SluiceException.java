@@ -20,6 +20,7 @@ public abstract sealed class SluiceException extends RuntimeException
     }
 
     static String withRequestId(String message, String requestId) {
+        if (requestId != null && message.contains(requestId)) return message; // a server error's message names it
         return message + (requestId == null ? " (no request id)" : " (request id: " + requestId + ")");
     }
 }

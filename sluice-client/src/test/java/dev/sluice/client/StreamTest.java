@@ -87,10 +87,12 @@ class StreamTest {
         assertThat(req.bodyText()).contains("\"stream\":true");
     }
 
-    @Test
-    void aChatErrorEventMidStreamRaisesStreamExceptionWithThePartialText() {
+    /** Sluice sends the {@code event: error} form (issue 11); other OpenAI-compatible servers the bare data line. */
+    @ParameterizedTest
+    @ValueSource(strings = {"event: error\n", ""})
+    void aChatErrorEventMidStreamRaisesStreamExceptionWithThePartialText(String eventLine) {
         server.enqueue(Reply.sse(chunk("The answer "), chunk("is "),
-                "data: {\"error\":{\"message\":\"The server had an error while processing your request.\","
+                eventLine + "data: {\"error\":{\"message\":\"The server had an error while processing your request.\","
                         + "\"type\":\"server_error\",\"param\":null,\"code\":\"internal_error\"}}\n\n"));
 
         try (EventStream<ChatCompletionChunk> s = client.chat().completions().stream(HELLO)) {

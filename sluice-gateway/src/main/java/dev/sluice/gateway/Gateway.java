@@ -16,6 +16,10 @@ import dev.sluice.gateway.config.SluiceConfig;
 import dev.sluice.gateway.stages.CachedPolicyResolver;
 import dev.sluice.gateway.store.AccessStore;
 import dev.sluice.gateway.http.AdminApi;
+import dev.sluice.gateway.http.ClientMistakes;
+import dev.sluice.gateway.http.ConnectionGuard;
+import dev.sluice.gateway.http.FatalErrors;
+import dev.sluice.gateway.http.WireErrors;
 import dev.sluice.gateway.http.PublicApi;
 import dev.sluice.gateway.lifecycle.ConfigReloader;
 import dev.sluice.gateway.lifecycle.ConfigRoutes;
@@ -77,6 +81,7 @@ import java.util.function.Consumer;
  * from one immutable {@link SluiceConfig}; {@link #start} returns once both ports listen.
  */
 public final class Gateway implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Gateway.class);
     private final Vertx vertx;
     private final Database database;
     private final SimulatorServer simulator;
@@ -169,7 +174,7 @@ public final class Gateway implements AutoCloseable {
                     dev.sluice.gateway.http.PublicListeners.loops(cfg.server().eventLoops()));
             UpstreamCall call = new UpstreamCall(vertx, upstreamClients, new UpstreamCall.Settings(cfg.upstreamTimeouts(),
                     RetryPolicy.of(cfg.upstreamRetries()), cfg.circuitBreaker(), baseUrls, env, options.clock(),
-                    new java.util.Random()));
+                    new java.util.Random()), dev.sluice.gateway.upstream.RetryProtection.of(cfg));
             DetailAdapter.checkContextWindows(upstream, catalog, baseUrls, env);
             Stage idempotency = new Idempotency(idempotencyStore(vertx, cfg, options.clock()),
                     java.time.Duration.ofMillis(cfg.upstreamTimeouts().totalMs()).plusMinutes(1),
@@ -202,8 +207,12 @@ public final class Gateway implements AutoCloseable {
             InFlightRequests inFlight = new InFlightRequests();
             metrics.gauge("sluice_requests_in_flight", inFlight, InFlightRequests::count);
             dev.sluice.gateway.console.TrafficSeries series = new dev.sluice.gateway.console.TrafficSeries(options.clock());
+            dev.sluice.gateway.stages.BodyBudget bodies = new dev.sluice.gateway.stages.BodyBudget(
+                    cfg.server().maxBodyBytesInFlight(), cfg.server().maxBodyBytesInFlightPerKey());
+            metrics.gauge("sluice_body_bytes_in_flight", bodies, dev.sluice.gateway.stages.BodyBudget::inFlight);
             PublicApi api = new PublicApi(vertx, Pipelines.build(keys, new CachedPolicyResolver(vertx, policyCache),
                     countries, options.clock(), catalog, new TokenCounter(), idempotency, traffic.stages(),
+                    new dev.sluice.gateway.stages.RequestBody(bodies, cfg.maxBodyBytes()),
                     live.meter(call), filesApi, batchesApi),
                     cfg.maxBodyBytes(), options.testFault(), metrics, usage, TrustedProxies.parse(cfg.trustedProxies()),
                     inFlight, series);
@@ -216,15 +225,26 @@ public final class Gateway implements AutoCloseable {
                     new dev.sluice.gateway.console.ConsoleData(series, db, batches, fileStorage, call.breakers(), catalog,
                     metrics, new dev.sluice.gateway.store.AuditLog(db, options.clock()),
                     dev.sluice.gateway.console.Runbook.load(), options.clock(), traffic.rateLimiter()));
-            // One server per event loop on the public port (server.event_loops, 0 = one per core).
+            ClientMistakes mistakes = new ClientMistakes(metrics, 10, System::nanoTime);
+            vertx.exceptionHandler(t -> {
+                FatalErrors.exitIfFatal(t);
+                LOG.error("unhandled error in a Vert.x handler", t);
+            });
+            // One server per event loop on the public port (server.event_loops, 0 = one per core), one guard for all.
+            ConnectionGuard publicGuard = guard(cfg, "public", mistakes, metrics);
             dev.sluice.gateway.http.PublicListeners pub = await(dev.sluice.gateway.http.PublicListeners.listen(vertx,
-                    new HttpServerOptions().setHost(cfg.host()).setPort(cfg.port()).setCompressionSupported(false)
-                            .setHttp2ClearTextEnabled(false),
-                    dev.sluice.gateway.http.PublicListeners.loops(cfg.server().eventLoops()), api.router()));
-            HttpServer admin = await(vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host())
-                    .setPort(cfg.adminPort())).requestHandler(new AdminApi(vertx, metrics, token[0],
+                    serverOptions(cfg).setHost(cfg.host()).setPort(cfg.port()).setCompressionSupported(false),
+                    dev.sluice.gateway.http.PublicListeners.loops(cfg.server().eventLoops()),
+                    server -> harden(server, publicGuard, cfg, "public", mistakes).requestHandler(api.router())));
+            String metricsTokenEnv = cfg.server().metricsTokenEnv();
+            String metricsToken = metricsTokenEnv == null || env.get(metricsTokenEnv) == null
+                    || env.get(metricsTokenEnv).isBlank() ? null : env.get(metricsTokenEnv).strip();
+            HttpServer admin = await(hardened(vertx.createHttpServer(serverOptions(cfg).setHost(cfg.adminHost())
+                    .setPort(cfg.adminPort())), cfg, "admin", mistakes, metrics)
+                    .requestHandler(new AdminApi(vertx, metrics, token[0],
                     adminRoutes(new AdminContext(store, keyLookup, policyCache, catalog,
-                    options.clock()), traffic, new ConfigRoutes(reloader), console), inFlight::draining).router()).listen());
+                    options.clock()), traffic, new ConfigRoutes(reloader), console), inFlight::draining, metricsToken)
+                    .router()).listen());
             Gateway gateway = new Gateway(vertx, db, sim, pub, admin, upstream, demo, token[0], token[1] != null,
                     traffic);
             gateway.upstreamClients = upstreamClients;
@@ -248,6 +268,42 @@ public final class Gateway implements AutoCloseable {
             vertx.close();
             throw e;
         }
+    }
+
+    /** HTTP/1.1 only, with the request-line and header limits of {@code server:}. */
+    private static HttpServerOptions serverOptions(SluiceConfig cfg) {
+        return new HttpServerOptions().setHttp2ClearTextEnabled(false)
+                .setMaxInitialLineLength(cfg.server().maxUrlBytes()).setMaxHeaderSize(cfg.server().maxHeaderBytes());
+    }
+
+    /** Puts the connection guard, the contract's answer to malformed requests and the fatal-error exit on a port. */
+    private static HttpServer hardened(HttpServer server, SluiceConfig cfg, String port, ClientMistakes mistakes,
+                                       PrometheusMeterRegistry metrics) {
+        return harden(server, guard(cfg, port, mistakes, metrics), cfg, port, mistakes);
+    }
+
+    /** The connection guard of one port, shared by every server (event loop) of that port. */
+    private static ConnectionGuard guard(SluiceConfig cfg, String port, ClientMistakes mistakes,
+                                         PrometheusMeterRegistry metrics) {
+        SluiceConfig.Server s = cfg.server();
+        ConnectionGuard guard = new ConnectionGuard(port, new ConnectionGuard.Limits(s.headerTimeoutMs(),
+                s.idleTimeoutMs(), s.minBodyBytesPerSecond(), s.bodyRateGraceMs(), s.maxConnections(),
+                s.maxConnectionsPerAddress(), s.maxUrlBytes(), s.maxHeaderBytes()), mistakes, System::nanoTime);
+        metrics.gauge("sluice_open_connections", List.of(io.micrometer.core.instrument.Tag.of("port", port)), guard,
+                ConnectionGuard::openConnections);
+        return guard;
+    }
+
+    private static HttpServer harden(HttpServer server, ConnectionGuard guard, SluiceConfig cfg, String port,
+                                     ClientMistakes mistakes) {
+        SluiceConfig.Server s = cfg.server();
+        return server.connectionHandler(guard::install)
+                .invalidRequestHandler(WireErrors.invalidRequestHandler(mistakes, s.maxUrlBytes(), s.maxHeaderBytes()))
+                .exceptionHandler(t -> {
+                    // resets, and decoder failures already answered and counted; never a stack trace per client
+                    FatalErrors.exitIfFatal(t);
+                    LOG.debug("connection error on the {} port: {}", port, t.toString());
+                });
     }
 
     /** The admin endpoint groups, in mount order. */
@@ -433,7 +489,6 @@ public final class Gateway implements AutoCloseable {
     }
 
     private static final long CUT_GRACE_MS = 2_000;
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Gateway.class);
 
     @Override
     public void close() {

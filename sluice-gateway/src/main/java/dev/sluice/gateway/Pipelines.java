@@ -33,15 +33,15 @@ final class Pipelines {
 
     static Map<Endpoint, Pipeline> build(KeyResolver keys, PolicyResolver policies, CountryLookup countries,
                                          Clock clock, ModelCatalog catalog, TokenCounter tokens, Stage idempotency,
-                                         Stage upstreamCall, Stage filesApi, Stage batchesApi) {
+                                         Stage requestBody, Stage upstreamCall, Stage filesApi, Stage batchesApi) {
         return build(keys, policies, countries, clock, catalog, tokens, idempotency, TrafficStages.passThrough(),
-                upstreamCall, filesApi, batchesApi);
+                requestBody, upstreamCall, filesApi, batchesApi);
     }
 
     static Map<Endpoint, Pipeline> build(KeyResolver keys, PolicyResolver policies, CountryLookup countries,
                                          Clock clock, ModelCatalog catalog, TokenCounter tokens, Stage idempotency,
-                                         TrafficStages traffic, Stage upstreamCall, Stage filesApi,
-                                         Stage batchesApi) {
+                                         TrafficStages traffic, Stage requestBody, Stage upstreamCall,
+                                         Stage filesApi, Stage batchesApi) {
         // Who may call at all: the same checks, in the same order, in front of every route.
         List<Stage> access = List.of(
                 new ApiKeyAuthentication(keys, clock),
@@ -50,7 +50,9 @@ final class Pipelines {
                 new KeyScope(),
                 new IpAllowlist(policies),
                 new RegionPolicy(policies, countries));
+        // JSON bodies are read only after the access checks: a stranger's body is never buffered.
         Pipeline modelRequest = new Pipeline(then(access,
+                requestBody,
                 new RequestValidation(),
                 new ModelResolution(catalog),
                 new ModelAccess(policies),
@@ -64,7 +66,7 @@ final class Pipelines {
                 upstreamCall));
         Pipeline modelCatalog = new Pipeline(then(access, new ModelListing(catalog, policies)));
         Pipeline files = new Pipeline(then(access, filesApi));
-        Pipeline batches = new Pipeline(then(access, batchesApi));
+        Pipeline batches = new Pipeline(then(access, requestBody, batchesApi));
         Map<Endpoint, Pipeline> byEndpoint = new EnumMap<>(Endpoint.class);
         for (Endpoint e : Endpoint.values()) byEndpoint.put(e, e.modelRequest() ? modelRequest : modelCatalog);
         for (Endpoint e : List.of(Endpoint.FILES_UPLOAD, Endpoint.FILES_LIST, Endpoint.FILES_GET,

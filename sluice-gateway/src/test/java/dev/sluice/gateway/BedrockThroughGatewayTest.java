@@ -56,6 +56,8 @@ class BedrockThroughGatewayTest {
         String yaml = """
                 simulator:
                   enabled: false
+                retry_budget:
+                  enabled: false
                 upstream_retries:
                   max_attempts: 3
                   base_backoff_ms: 5
@@ -217,7 +219,8 @@ class BedrockThroughGatewayTest {
             assertThat(e.get("message").asText()).contains("Input is too long for requested model.");
         }
         assertThat(r.headers().firstValue("x-sluice-attempts")).contains(String.valueOf(attempts));
-        assertThat(r.headers().firstValue("retry-after")).isEmpty();
+        // every 5xx carries a retry hint (issue 11), a client error none
+        assertThat(r.headers().firstValue("retry-after").isPresent()).isEqualTo(status >= 500);
         assertThat(r.headers().firstValue("x-upstream-request-id")).isPresent();
     }
 

@@ -49,7 +49,7 @@ class ConfigAndPipelineTest {
         assertThat(Pipelines.build(s -> null, dev.sluice.gateway.stages.PolicyResolver.open(),
                 dev.sluice.gateway.access.CountryLookup.none(), java.time.Clock.systemUTC(), Gateway.catalog(cfg),
                 new dev.sluice.gateway.models.TokenCounter(), new Named(StageOrder.IDEMPOTENCY),
-                new Named(StageOrder.TERMINAL), new Named(StageOrder.TERMINAL), new Named(StageOrder.TERMINAL)))
+                new Named(StageOrder.REQUEST_BODY), new Named(StageOrder.TERMINAL), new Named(StageOrder.TERMINAL), new Named(StageOrder.TERMINAL)))
                 .hasSize(dev.sluice.gateway.pipeline.Endpoint.values().length);
     }
 

@@ -47,6 +47,8 @@ class FailoverAndCircuitBreakerTest {
         String yaml = """
                 simulator:
                   enabled: false
+                retry_budget:
+                  enabled: false
                 upstream_retries:
                   max_attempts: 3
                   base_backoff_ms: 5

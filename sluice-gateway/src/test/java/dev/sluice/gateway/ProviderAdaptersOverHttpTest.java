@@ -42,7 +42,7 @@ class ProviderAdaptersOverHttpTest {
         provider.createContext("/", ProviderAdaptersOverHttpTest::script);
         provider.start();
         String base = "http://127.0.0.1:" + provider.getAddress().getPort();
-        String yaml = "simulator:\n  enabled: false\nupstream_retries:\n  base_backoff_ms: 5\n  max_backoff_ms: 10\n"
+        String yaml = "simulator:\n  enabled: false\nretry_budget:\n  enabled: false\nupstream_retries:\n  base_backoff_ms: 5\n  max_backoff_ms: 10\n"
                 + "models:\n"
                 + model("p-openai", "{name: o, provider: openai, base_url: \"" + base + "/ok-openai/v1\", model: up-o,"
                 + " api_key_env: OPENAI_TEST_KEY}")

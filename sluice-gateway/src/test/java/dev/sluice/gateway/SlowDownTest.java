@@ -35,7 +35,8 @@ class SlowDownTest {
         if (r.statusCode() == 503) {
             JsonNode err = assertError(r, 503, "server_error", "slow_down", null, true);
             assertThat(err.get("message").asText()).isEqualTo("Slow Down: your request rate rose suddenly. Return to "
-                    + "your earlier rate, hold it for 15 minutes, then increase gradually.");
+                    + "your earlier rate, hold it for 15 minutes, then increase gradually."
+                    + UpstreamResilienceTest.idSuffix(r));
             assertThat(Integer.parseInt(header(r, "retry-after"))).isBetween(1, 10);
         } else {
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);

@@ -40,6 +40,24 @@ class UpstreamConfigTest {
     }
 
     @Test
+    void theRetryProtectionDefaultsAreABudgetOf30PercentAOneSecondHintAndHonouredDeadlines() throws Exception {
+        SluiceConfig c = ConfigLoader.load(ConfigLoader.Flags.none(), Map.of());
+        assertThat(c.retryBudget()).isEqualTo(new SluiceConfig.RetryBudget(true, 0.3, 0.1, 10_000));
+        assertThat(c.retryHints()).isEqualTo(new SluiceConfig.RetryHints(1000, 60_000));
+        assertThat(c.callerDeadlines()).isEqualTo(new SluiceConfig.CallerDeadlines(true, 1000));
+        SluiceConfig env = load("", Map.of("SLUICE_RETRY_BUDGET_RATIO", "0.5", "SLUICE_RETRY_HINTS_FLOOR_MS", "2000",
+                "SLUICE_CALLER_DEADLINES_ENABLED", "false"));
+        assertThat(env.retryBudget().ratio()).isEqualTo(0.5);
+        assertThat(env.retryHints().floorMs()).isEqualTo(2000);
+        assertThat(env.callerDeadlines().enabled()).isFalse();
+        refused("retry_budget:\n  ratio: -0.1\n", "retry_budget.ratio");
+        refused("retry_budget:\n  min_per_second: -1\n", "retry_budget.min_per_second");
+        refused("retry_budget:\n  window_ms: 10\n", "retry_budget.window_ms");
+        refused("retry_hints:\n  floor_ms: 5000\n  max_ms: 1000\n", "retry_hints.max_ms");
+        refused("caller_deadlines:\n  margin_ms: -1\n", "caller_deadlines.margin_ms");
+    }
+
+    @Test
     void everySettingCanComeFromTheEnvironment() throws Exception {
         SluiceConfig c = load("", Map.of("SLUICE_UPSTREAM_RETRIES_MAX_ATTEMPTS", "5",
                 "SLUICE_CIRCUIT_BREAKER_OPEN_MS", "1000", "SLUICE_IDEMPOTENCY_BACKEND", "redis"));

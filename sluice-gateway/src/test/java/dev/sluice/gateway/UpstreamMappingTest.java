@@ -167,7 +167,8 @@ class UpstreamMappingTest {
         assertThat(data.getFirst()).contains("Hi");
         JsonNode err = JSON.readTree(data.getLast()).get("error");
         assertThat(err.get("code").asText()).isEqualTo("upstream_timeout");
-        assertThat(err.get("message").asText()).isEqualTo("The upstream provider did not respond within 800ms.");
+        assertThat(err.get("message").asText()).isEqualTo("The upstream provider did not respond within 800ms."
+                + dev.sluice.protocol.RequestIds.messageSuffix(r.headers().firstValue("x-request-id").orElseThrow()));
         assertThat(data).doesNotContain("[DONE]");
     }
 

@@ -21,6 +21,16 @@ public record ApiError(String message, String type, String param, String code) {
         Objects.requireNonNull(type, "type");
     }
 
+    /**
+     * The same error whose message ends as OpenAI's server errors do, {@code "… (Please include the request ID req_…
+     * in your message.)"}, so a client that keeps only the body still carries the id; unchanged when the message
+     * already names it.
+     */
+    public ApiError withRequestId(String requestId) {
+        if (requestId == null || message.contains(requestId)) return this;
+        return new ApiError(message + RequestIds.messageSuffix(requestId), type, param, code);
+    }
+
     /** The full response body, {@code {"error":{...}}}. */
     public String toJson() {
         return write(true);

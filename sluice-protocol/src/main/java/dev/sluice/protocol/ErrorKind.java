@@ -121,8 +121,8 @@ public enum ErrorKind {
             "You exceeded your current quota, please check your plan and billing details."),
     INTERNAL_ERROR(500, "server_error", "internal_error", true, NextAction.RETRY_LATER,
             "an unexpected fault inside Sluice",
-            "The server had an error while processing your request. Include request id {request_id} if you "
-                    + "contact support."),
+            "The server had an error while processing your request. Sorry about that! (Please include the "
+                    + "request ID {request_id} in your message.)"),
     BAD_GATEWAY(502, "server_error", "bad_gateway", true, NextAction.RETRY_LATER,
             "the upstream provider answered garbage, reset the connection or sent an unmapped status",
             "The upstream provider returned an invalid response."),
@@ -152,7 +152,31 @@ public enum ErrorKind {
     CONSOLE_CSRF_REFUSED(403, "invalid_request_error", "csrf_check_failed", false, NextAction.FIX_ACCESS,
             "an admin console change came without the session's CSRF token or from another origin",
             "This change was refused: it did not carry the console's CSRF token or did not come from the "
-                    + "console's own origin. Reload the console page and try again.");
+                    + "console's own origin. Reload the console page and try again."),
+    MALFORMED_REQUEST(400, "invalid_request_error", "malformed_request", false, NextAction.FIX_REQUEST,
+            "the bytes on the wire are not a valid HTTP/1.1 request (header syntax, a NUL, conflicting lengths, a "
+                    + "bad chunk size, an unknown protocol version, a path that does not decode)",
+            "The HTTP request could not be read: {why}."),
+    REQUEST_TIMEOUT(408, "invalid_request_error", "request_timeout", true, NextAction.RETRY_LATER,
+            "the client sent its headers or body too slowly",
+            "The request was not received in time: {why}."),
+    URI_TOO_LONG(414, "invalid_request_error", "uri_too_long", false, NextAction.FIX_REQUEST,
+            "the request line is longer than the gateway accepts",
+            "The request URL is longer than {max} bytes."),
+    EXPECTATION_FAILED(417, "invalid_request_error", "expectation_failed", false, NextAction.FIX_REQUEST,
+            "an Expect header other than 100-continue",
+            "Unsupported 'Expect: {value}': only '100-continue' is supported."),
+    HEADERS_TOO_LARGE(431, "invalid_request_error", "request_header_fields_too_large", false,
+            NextAction.FIX_REQUEST,
+            "the request headers are larger than the gateway accepts",
+            "The request headers are larger than {max} bytes."),
+    TOO_MANY_CONNECTIONS(429, "requests", "too_many_connections", true, NextAction.SLOW_DOWN,
+            "the client address holds more open connections than the gateway allows one address",
+            "Too many open connections from your address (limit {max}). Reuse connections or close idle ones."),
+    TOO_MANY_BODY_BYTES(429, "requests", "too_many_body_bytes", true, NextAction.SLOW_DOWN,
+            "the API key has more request-body bytes in flight at once than the gateway allows one key",
+            "Too many request bodies are being received for this API key at once (limit {max} bytes). "
+                    + "Wait for earlier requests to finish.");
 
     /** Where unknown_url points callers. */
     public static final String DOCS_URL = "https://platform.openai.com/docs/api-reference";

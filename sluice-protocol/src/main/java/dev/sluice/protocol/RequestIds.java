@@ -20,6 +20,20 @@ public final class RequestIds {
         return new String(out);
     }
 
+    /** What a server error's message ends with, as OpenAI's: {@code " (Please include the request ID … in your message.)"}. */
+    public static String messageSuffix(String requestId) {
+        return " (Please include the request ID " + requestId + " in your message.)";
+    }
+
+    /** The request id a message names (a server error's suffix, or anywhere in it), if any. */
+    public static java.util.Optional<String> inMessage(String message) {
+        if (message == null) return java.util.Optional.empty();
+        java.util.regex.Matcher m = IN_TEXT.matcher(message);
+        return m.find() ? java.util.Optional.of(m.group()) : java.util.Optional.empty();
+    }
+
+    private static final java.util.regex.Pattern IN_TEXT = java.util.regex.Pattern.compile("req_[0-9a-f]{32}(?![0-9a-f])");
+
     public static boolean isValid(String id) {
         if (id == null || id.length() != 36 || !id.startsWith("req_")) return false;
         for (int i = 4; i < 36; i++) {

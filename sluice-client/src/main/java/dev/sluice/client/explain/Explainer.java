@@ -9,6 +9,7 @@ import dev.sluice.protocol.ErrorBodies;
 import dev.sluice.protocol.ErrorKind;
 import dev.sluice.protocol.Headers;
 import dev.sluice.protocol.NextAction;
+import dev.sluice.protocol.RequestIds;
 
 import java.net.http.HttpHeaders;
 import java.time.Duration;
@@ -117,7 +118,9 @@ public final class Explainer {
                                              Instant now, String statusNote) {
         String type = error == null ? null : error.type();
         String code = error == null ? null : error.code();
-        String requestId = headers.firstValue(Headers.REQUEST_ID).orElse(null);
+        String requestId = headers.firstValue(Headers.REQUEST_ID)
+                .or(() -> error == null ? java.util.Optional.empty() : RequestIds.inMessage(error.message()))
+                .orElse(null);
         StringBuilder t = new StringBuilder();
         List<ErrorKind> rows = new ArrayList<>();
         if (status != null) {

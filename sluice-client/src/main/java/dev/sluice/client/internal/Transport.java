@@ -31,7 +31,7 @@ import java.util.function.Supplier;
 
 /**
  * The request engine: one call = attempts until success or a stop decision of the {@link RetryPolicy}. Each attempt
- * sends {@code x-retry-count: n}; a POST carries one {@code Idempotency-Key} on every attempt; pacing (opt-in) waits
+ * sends {@code x-retry-count: n} and its timeout as {@code X-Stainless-Timeout} (seconds); a POST carries one {@code Idempotency-Key} on every attempt; pacing (opt-in) waits
  * for the rate-limit reset before sending. Error answers become exceptions through {@link ApiStatusException#from}.
  * A streaming call returns its open body on 2xx and is never retried afterwards.
  */
@@ -187,7 +187,10 @@ public final class Transport implements AutoCloseable {
                         : HttpRequest.BodyPublishers.ofByteArray(call.body()))
                 .header("Accept", call.accept())
                 .header("User-Agent", USER_AGENT)
-                .header(Headers.RETRY_COUNT, Integer.toString(attempt));
+                .header(Headers.RETRY_COUNT, Integer.toString(attempt))
+                // as the official SDKs do: the gateway answers 504 before this attempt's timeout runs out
+                .header("X-Stainless-Timeout", java.math.BigDecimal.valueOf(timeout.toMillis(), 3)
+                        .stripTrailingZeros().toPlainString());
         if (config.apiKey() != null) b.header("Authorization", "Bearer " + config.apiKey());
         if (config.organization() != null) b.header("OpenAI-Organization", config.organization());
         if (config.project() != null) b.header("OpenAI-Project", config.project());

@@ -33,6 +33,18 @@ class ExplainerTest {
     }
 
     @Test
+    void aServerErrorBodyAloneStillGivesTheRequestIdItsMessageNames() {
+        String id = "req_0123456789abcdef0123456789abcdef";
+        Explanation e = Explainer.analyze("{\"error\":{\"message\":\"The upstream provider returned an invalid response."
+                + dev.sluice.protocol.RequestIds.messageSuffix(id) + "\",\"type\":\"server_error\",\"param\":null,"
+                + "\"code\":\"bad_gateway\"}}", NOW);
+
+        assertThat(e.status()).isEqualTo(502);
+        assertThat(e.requestId()).isEqualTo(id);
+        assertThat(e.text()).contains("Request id:  " + id);
+    }
+
+    @Test
     void anErrorBodyAloneIsMatchedByItsCodeAndSaysNeverRetryAQuotaError() {
         Explanation e = Explainer.analyze(QUOTA_BODY, NOW);
 

@@ -146,8 +146,10 @@ public final class BatchService implements AutoCloseable {
             records.creator(id, caller.keyId());
             return b;
         });
+        // The answer is the batch as created (validating), read before its runner starts and can move it on.
+        BatchRecord answer = records.get(id).orElse(created);
         if (context != null) launch(id);
-        return records.get(id).orElse(created);
+        return answer;
     }
 
     /**

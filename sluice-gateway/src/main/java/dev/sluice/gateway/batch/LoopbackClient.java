@@ -49,7 +49,10 @@ final class LoopbackClient implements AutoCloseable {
         this.context = vertx.getOrCreateContext();
         this.timeoutMs = timeoutMs;
         this.http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(host).setDefaultPort(port)
-                .setKeepAlive(true).setConnectTimeout(5_000), new PoolOptions().setHttp1MaxSize(connections));
+                .setKeepAlive(true).setConnectTimeout(5_000)
+                // below the gateway's idle timeout (server.idle_timeout_ms, 60 s by default): the client lets an idle
+                // connection go before the server closes it, so no line is sent on a connection being closed
+                .setKeepAliveTimeout(30), new PoolOptions().setHttp1MaxSize(connections));
     }
 
     /**

@@ -222,6 +222,8 @@ public final class ConfigLoader {
         FallbackConfig.validate(c.models());
         validateTraffic(c);
         validateOperations(c);
+        validateServer(c);
+        validateRetryProtection(c);
         UpstreamPoolConfig.validate(c.upstreamPool());
         UpstreamPoolConfig.validateServer(c.server());
     }
@@ -233,6 +235,41 @@ public final class ConfigLoader {
         require(c.reload() != null, "reload", "is required");
         require(c.log() != null && Set.of("auto", "json", "text").contains(c.log().format()), "log.format",
                 "must be one of [auto, json, text], not '" + (c.log() == null ? null : c.log().format()) + "'");
+    }
+
+    /** {@code admin_host} and the {@code server:} section (hostile-client limits of both ports). */
+    private static void validateServer(SluiceConfig c) {
+        require(c.adminHost() != null && !c.adminHost().isBlank(), "admin_host", "must not be empty");
+        SluiceConfig.Server s = c.server();
+        require(s != null, "server", "is required");
+        require(s.headerTimeoutMs() >= 100, "server.header_timeout_ms", "must be at least 100");
+        require(s.idleTimeoutMs() >= 100, "server.idle_timeout_ms", "must be at least 100");
+        require(s.minBodyBytesPerSecond() >= 0, "server.min_body_bytes_per_second", "must be >= 0 (0 = no minimum)");
+        require(s.bodyRateGraceMs() >= 100, "server.body_rate_grace_ms", "must be at least 100");
+        require(s.maxConnections() >= 1, "server.max_connections", "must be positive");
+        require(s.maxConnectionsPerAddress() >= 1 && s.maxConnectionsPerAddress() <= s.maxConnections(),
+                "server.max_connections_per_address", "must be between 1 and server.max_connections");
+        require(s.maxBodyBytesInFlight() >= c.maxBodyBytes(), "server.max_body_bytes_in_flight",
+                "must be at least max_body_bytes (" + c.maxBodyBytes() + ")");
+        require(s.maxBodyBytesInFlightPerKey() >= c.maxBodyBytes()
+                        && s.maxBodyBytesInFlightPerKey() <= s.maxBodyBytesInFlight(),
+                "server.max_body_bytes_in_flight_per_key",
+                "must be between max_body_bytes and server.max_body_bytes_in_flight");
+        require(s.maxUrlBytes() >= 256 && s.maxUrlBytes() <= 65_536, "server.max_url_bytes", "must be 256-65536");
+        require(s.maxHeaderBytes() >= 1024 && s.maxHeaderBytes() <= 65_536, "server.max_header_bytes",
+                "must be 1024-65536");
+    }
+
+    /** The retry budget, retry hints and caller deadlines (docs/upstreams.md, "Retries that fit the callers"). */
+    private static void validateRetryProtection(SluiceConfig c) {
+        SluiceConfig.RetryBudget b = c.retryBudget();
+        require(b.ratio() >= 0 && b.ratio() <= 10, "retry_budget.ratio", "must be between 0 and 10");
+        require(b.minPerSecond() >= 0, "retry_budget.min_per_second", "must be >= 0");
+        require(b.windowMs() >= 1000, "retry_budget.window_ms", "must be at least 1000");
+        require(c.retryHints().floorMs() >= 0, "retry_hints.floor_ms", "must be >= 0");
+        require(c.retryHints().maxMs() >= c.retryHints().floorMs(), "retry_hints.max_ms",
+                "must be >= retry_hints.floor_ms");
+        require(c.callerDeadlines().marginMs() >= 0, "caller_deadlines.margin_ms", "must be >= 0");
     }
 
     /** Limits, Redis, quotas, overload and slow-down sections. */

@@ -19,8 +19,34 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
                            Reload reload,
                            Log log,
                            Console console,
-                           UpstreamPool upstreamPool,
-                           Server server) {
+
+                           String adminHost,
+                           Server server,
+
+                           RetryBudget retryBudget,
+                           RetryHints retryHints,
+                           CallerDeadlines callerDeadlines,
+                           UpstreamPool upstreamPool) {
+
+    /**
+     * Per deployment, retries (a second attempt of one request on the same deployment) stay within
+     * {@code ratio} x the requests it received in the last {@code windowMs}, plus {@code minPerSecond} retries per
+     * second, so a failing deployment never gets Sluice's retries on top of its callers' own.
+     */
+    public record RetryBudget(boolean enabled, double ratio, double minPerSecond, long windowMs) {}
+
+    /**
+     * The {@code retry-after} / {@code retry-after-ms} of a final 5xx: the upstream's own or the time until a circuit
+     * half-opens, never below {@code floorMs}, never above {@code maxMs}.
+     */
+    public record RetryHints(long floorMs, long maxMs) {}
+
+    /**
+     * A caller-declared timeout ({@code x-sluice-timeout-ms}, or {@code X-Stainless-Timeout} in seconds as the
+     * official SDKs send it) shortens the request's total upstream time to that timeout less a margin of
+     * {@code marginMs} (at most half of it), so the caller gets Sluice's 504 before it gives up itself.
+     */
+    public record CallerDeadlines(boolean enabled, long marginMs) {}
 
     /** Where the country of a request comes from: a header set by a trusted edge, or a CIDR→country CSV file. */
     public record Region(String countryHeader, String countryTable) {}
@@ -171,6 +197,22 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
      */
     public record UpstreamPool(int maxConnections, int maxStreams, long waitMs, int maxWaiting) {}
 
-    /** The public port: {@code eventLoops} servers, one per event loop (0 = one per core). */
-    public record Server(int eventLoops) {}
+
+    /**
+     * How both HTTP ports treat slow, silent, greedy or malformed clients ({@code server:}): a new connection (or one
+     * that started a request after being idle) must complete its headers within {@code headerTimeoutMs}; a
+     * keep-alive connection with nothing to do is closed after {@code idleTimeoutMs}; a body must arrive at
+     * {@code minBodyBytesPerSecond} or more once {@code bodyRateGraceMs} have passed; each port holds at most
+     * {@code maxConnections} connections and one client address at most {@code maxConnectionsPerAddress}; request
+     * bodies being received hold at most {@code maxBodyBytesInFlight} bytes in all and
+     * {@code maxBodyBytesInFlightPerKey} per API key; the request line and the headers are limited to
+     * {@code maxUrlBytes} and {@code maxHeaderBytes}. {@code metricsTokenEnv} names an environment variable holding
+     * a bearer token that {@code /metrics} then requires (unset: open, as before). {@code eventLoops}: the public
+     * port is served by that many servers, one per event loop (0 = one per core).
+     */
+    public record Server(long headerTimeoutMs, long idleTimeoutMs, long minBodyBytesPerSecond, long bodyRateGraceMs,
+                         int maxConnections, int maxConnectionsPerAddress, long maxBodyBytesInFlight,
+                         long maxBodyBytesInFlightPerKey, int maxUrlBytes, int maxHeaderBytes,
+                         String metricsTokenEnv,
+                         int eventLoops) {}
 }

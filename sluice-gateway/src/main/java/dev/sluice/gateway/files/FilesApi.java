@@ -83,7 +83,7 @@ public final class FilesApi implements Stage {
 
     private Future<Void> upload(Exchange ex, Caller caller) {
         Path temp = storage.newTemp();
-        return MultipartUpload.read(vertx, ex.request(), temp, limits.maxBytes(), limits.maxLines())
+        return MultipartUpload.read(vertx, ex.request(), temp, limits.maxBytes(), limits.maxLines(), ex::onCallerGone)
                 .compose(r -> {
                     ApiException bad = check(r);
                     if (bad != null) {
@@ -93,8 +93,14 @@ public final class FilesApi implements Stage {
                         String id = FileRecords.newId();
                         FileRecord f = new FileRecord(id, caller.orgId(), caller.projectId(), r.purpose(),
                                 r.filename(), r.bytes(), r.lines(), FileRecord.STATUS_PROCESSED, id, clock.instant());
-                        storage.commit(r.temp(), id);
-                        records.insert(f);
+                        try {
+                            storage.commit(r.temp(), id);
+                            records.insert(f);
+                        } catch (RuntimeException e) {
+                            FileStorage.deleteQuietly(r.temp()); // no stray .part (nor file) on any failure path
+                            storage.delete(id);
+                            throw e;
+                        }
                         return f;
                     });
                 })

@@ -41,4 +41,18 @@ final class AccessLog {
         }
         AccessLogWriter.submit(f, method, f.get("route"), status); // encoded and written off the event loop
     }
+
+    /** The line of an answer the HTTP layer gave before (or instead of) routing: a refused or malformed request. */
+    static void connection(String requestId, dev.sluice.gateway.pipeline.ApiException e, String clientIp) {
+        if (!LOG.isInfoEnabled()) return;
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("request_id", requestId);
+        f.put("method", "-");
+        f.put("route", "-");
+        f.put("status", e.status());
+        f.put("error_code", e.error().code() != null ? e.error().code() : e.error().type());
+        f.put("latency_ms", 0);
+        f.put("client_ip", clientIp);
+        LOG.info(net.logstash.logback.marker.Markers.appendEntries(f), "- - {}", e.status());
+    }
 }

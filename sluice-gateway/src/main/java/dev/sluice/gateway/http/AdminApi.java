@@ -29,15 +29,20 @@ public final class AdminApi {
     private final String adminToken;
     private final List<AdminRoutes> groups;
     private final java.util.function.BooleanSupplier draining;
+    private final String metricsToken;
 
     public AdminApi(Vertx vertx, PrometheusMeterRegistry metrics, String adminToken, List<AdminRoutes> groups) {
-        this(vertx, metrics, adminToken, groups, () -> false);
+        this(vertx, metrics, adminToken, groups, () -> false, null);
     }
 
-    /** @param draining true once the gateway is stopping: {@code /health/ready} then answers 503 "draining" */
+    /**
+     * @param draining     true once the gateway is stopping: {@code /health/ready} then answers 503 "draining"
+     * @param metricsToken when set, {@code /metrics} needs {@code Authorization: Bearer <it>}; health stays open
+     */
     public AdminApi(Vertx vertx, PrometheusMeterRegistry metrics, String adminToken, List<AdminRoutes> groups,
-                    java.util.function.BooleanSupplier draining) {
+                    java.util.function.BooleanSupplier draining, String metricsToken) {
         this.draining = draining;
+        this.metricsToken = metricsToken;
         this.vertx = vertx;
         this.metrics = metrics;
         this.adminToken = adminToken;
@@ -64,6 +69,7 @@ public final class AdminApi {
             ctx.response().setStatusCode(stopping ? 503 : 200).putHeader("content-type", "application/json")
                     .end(stopping ? "{\"status\":\"draining\"}" : "{\"status\":\"ready\"}");
         });
+        if (metricsToken != null) r.get("/metrics").handler(ctx -> checkToken(ctx, metricsToken));
         r.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
         r.route("/v1/*").handler(this::authenticate);
@@ -72,13 +78,19 @@ public final class AdminApi {
         for (AdminRoutes g : groups) g.mount(r);
         r.route().handler(ctx -> ctx.fail(ApiException.of(ErrorKind.UNKNOWN_URL, "method",
                 ctx.request().method().name(), "path", ctx.request().path())));
+        ClientMistakes mistakes = new ClientMistakes(metrics, 10, System::nanoTime);
         r.route().failureHandler(ctx -> ErrorResponses.write(ctx.response(),
-                ErrorResponses.fromFailure(ctx, ctx.get("request_id"), MAX_BODY)));
+                ErrorResponses.fromFailure(ctx, ctx.get("request_id"), MAX_BODY, mistakes)));
         return r;
     }
 
     /** Constant-time comparison of the bearer token with the admin token. */
     private void authenticate(RoutingContext ctx) {
+        checkToken(ctx, adminToken);
+    }
+
+    private static void checkToken(RoutingContext ctx, String expected) {
+        String adminToken = expected;
         String h = ctx.request().getHeader("authorization");
         String token = h == null ? null : h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).trim() : h.trim();
         if (token == null || token.isEmpty()) {

@@ -22,7 +22,41 @@ public final class ErrorResponses {
      * as their rows, and anything else as 500 internal_error (logged with its stack trace, answered without it).
      */
     public static ApiException fromFailure(RoutingContext ctx, String requestId, long maxBodyBytes) {
+        return fromFailure(ctx, requestId, maxBodyBytes, null);
+    }
+
+    /**
+     * As above; a failure of Netty's codecs (a form or multipart body that does not decode, a field or form over its
+     * limit) is the client's mistake: 400 malformed_request, counted in {@code mistakes} (WARN, no stack).
+     */
+    public static ApiException fromFailure(RoutingContext ctx, String requestId, long maxBodyBytes,
+                                           ClientMistakes mistakes) {
+        return forCaller(classify(ctx, requestId, maxBodyBytes, mistakes), requestId);
+    }
+
+    /**
+     * What every 5xx answer carries (errors.md): the request id at the end of its message, as OpenAI's server errors
+     * do, and a retry hint; an error that brings none of its own (an upstream's, a breaker's) gets
+     * {@link #SERVER_ERROR_RETRY_AFTER_MS}. Client errors are returned as they are.
+     */
+    public static ApiException forCaller(ApiException e, String requestId) {
+        if (e.status() < 500) return e;
+        ApiException out = e.withMessage(e.error().withRequestId(requestId).message());
+        if (e.headers().containsKey(Headers.RETRY_AFTER) || e.headers().containsKey(Headers.RETRY_AFTER_MS)) return out;
+        return out.withHeaders(Map.of(Headers.RETRY_AFTER, String.valueOf(SERVER_ERROR_RETRY_AFTER_MS / 1000),
+                Headers.RETRY_AFTER_MS, String.valueOf(SERVER_ERROR_RETRY_AFTER_MS)));
+    }
+
+    /** The retry hint of a 5xx that has no better one (an internal fault). */
+    public static final long SERVER_ERROR_RETRY_AFTER_MS = 1000;
+
+    private static ApiException classify(RoutingContext ctx, String requestId, long maxBodyBytes,
+                                         ClientMistakes mistakes) {
         Throwable cause = ctx.failure();
+        if (fromCodec(cause)) {
+            if (mistakes != null) mistakes.record("malformed_body", requestId, cause.getClass().getSimpleName());
+            return ApiException.of(ErrorKind.MALFORMED_REQUEST, "why", "the request body could not be decoded");
+        }
         String method = ctx.request().method().name();
         String path = ctx.request().path();
         if (cause instanceof ApiException api) return api;
@@ -44,6 +78,23 @@ public final class ErrorResponses {
         }
         LOG.error("internal error request_id={} route={}", requestId, path, cause);
         return ApiException.of(ErrorKind.INTERNAL_ERROR, "request_id", requestId);
+    }
+
+    /**
+     * True for a failure raised by Netty's codecs — their own exception types, or a JDK exception (an index out of
+     * bounds, an IOException over a size limit) thrown from inside the multipart decoder: bytes the client sent.
+     */
+    static boolean fromCodec(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c.getClass().getName().startsWith("io.netty.handler.codec.")) return true;
+            for (StackTraceElement e : c.getStackTrace()) {
+                String cls = e.getClassName();
+                if (cls.startsWith("java.") || cls.startsWith("jdk.")) continue;
+                if (cls.startsWith("io.netty.handler.codec.http.multipart.")) return true;
+                break;
+            }
+        }
+        return false;
     }
 
     public static void write(HttpServerResponse out, ApiException e) {

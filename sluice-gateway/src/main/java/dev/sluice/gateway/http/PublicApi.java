@@ -13,7 +13,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +40,7 @@ public final class PublicApi {
     private final dev.sluice.gateway.access.TrustedProxies trustedProxies;
     private final dev.sluice.gateway.lifecycle.InFlightRequests inFlight;
     private final dev.sluice.gateway.usage.RequestObserver observer;
+    private final ClientMistakes mistakes;
 
     /**
      * @param testFault called before each pipeline runs; tests use it to throw and prove the failure handler leaks
@@ -77,6 +77,7 @@ public final class PublicApi {
         this.observer = observer;
         this.inFlight = inFlight;
         this.trustedProxies = trustedProxies;
+        this.mistakes = new ClientMistakes(metrics, 10, System::nanoTime);
         this.usage = usage;
         this.vertx = vertx;
         this.metrics = metrics;
@@ -92,13 +93,8 @@ public final class PublicApi {
     public Router router() {
         Router router = Router.router(vertx);
         router.route().handler(this::begin);
-        BodyHandler jsonBodies = BodyHandler.create(false).setBodyLimit(maxBodyBytes).setHandleFileUploads(false);
+        // Bodies are read by the pipelines after the key is checked (RequestBody; uploads: FilesApi), never before.
         router.route().method(HttpMethod.POST).handler(ctx -> {
-            if (!ctx.request().path().equals(Endpoint.FILES_UPLOAD.route())) {
-                jsonBodies.handle(ctx);
-                return;
-            }
-            // File uploads stream their multipart body to disk themselves (FilesApi); hold it until they read it.
             ctx.request().pause();
             ctx.next();
         });
@@ -128,7 +124,10 @@ public final class PublicApi {
         HttpServerResponse res = ctx.response();
         // Draining: answer what arrives on an open connection, then close it (the listener takes no new ones).
         if (inFlight.draining()) res.putHeader("connection", "close");
+        ConnectionGuard.requestId(req, scope.requestId);
         res.headersEndHandler(v -> {
+            // A body left unread (refused before it was read) makes the connection unusable for another request.
+            if (!req.isEnded() && req.version() != io.vertx.core.http.HttpVersion.HTTP_2) res.putHeader("connection", "close");
             res.putHeader(H_REQUEST_ID, scope.requestId);
             res.putHeader(H_OPENAI_VERSION, V_OPENAI_VERSION);
             scope.headersNanos = System.nanoTime() - scope.startNanos;
@@ -142,11 +141,20 @@ public final class PublicApi {
         scope.client = trustedProxies.resolve(clientIp(req), req.headers().getAll("x-forwarded-for"));
         String ip = scope.client.display();
         // Vert.x calls the end handler also when the connection closes first; 499 marks a caller that left.
-        res.endHandler(v -> finished(scope, method, path, res.ended() ? res.getStatusCode() : 499, ip));
+        res.endHandler(v -> finished(scope, method, path, res.ended() ? res.getStatusCode() : gone(scope, req), ip));
         res.closeHandler(v -> {
-            if (!res.ended()) finished(scope, method, path, 499, ip);
+            if (!res.ended()) finished(scope, method, path, gone(scope, req), ip);
         });
         ctx.next();
+    }
+
+    /** 499 for a caller that left, or what the connection guard answered before closing (a timeout, a bad chunk). */
+    private static int gone(RequestScope scope, HttpServerRequest req) {
+        dev.sluice.gateway.pipeline.ApiException sent = ConnectionGuard.answered(req);
+        if (sent == null) return 499;
+        if (scope.exchange != null) scope.exchange.callerGone();
+        scope.errorCode = sent.error().code() != null ? sent.error().code() : sent.error().type();
+        return sent.status();
     }
 
     /** Once per request, however it ended: the access line, the metric and the usage record. */
@@ -233,7 +241,7 @@ public final class PublicApi {
     private void failure(RoutingContext ctx) {
         RequestScope scope = ctx.get(RequestScope.KEY);
         String requestId = scope == null ? RequestIds.next() : scope.requestId;
-        ApiException e = ErrorResponses.fromFailure(ctx, requestId, maxBodyBytes);
+        ApiException e = ErrorResponses.fromFailure(ctx, requestId, maxBodyBytes, mistakes);
         if (scope != null) scope.errorCode = e.error().code() != null ? e.error().code() : e.error().type();
         // A body left unread (an upload refused before it was read) makes the connection unusable for another request.
         if (!ctx.request().isEnded() && !ctx.response().headWritten()) ctx.response().putHeader("connection", "close");

@@ -2,12 +2,10 @@ package dev.sluice.gateway.http;
 
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.HttpServerRequest;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -34,17 +32,18 @@ public final class PublicListeners {
 
     /**
      * Listens with {@code loops} servers: the first binds {@code options}' port (0 = any free port), the others share
-     * the port it got, each on its own event-loop context.
+     * the port it got, each on its own event-loop context. {@code setUp} gives each server its handlers (the
+     * request handler, the port's connection guard).
      */
     public static Future<PublicListeners> listen(Vertx vertx, HttpServerOptions options, int loops,
-                                                 Handler<HttpServerRequest> handler) {
-        if (options.getPort() != 0 || loops <= 1) return listenOn(vertx, options, loops, handler);
+                                                 java.util.function.UnaryOperator<HttpServer> setUp) {
+        if (options.getPort() != 0 || loops <= 1) return listenOn(vertx, options, loops, setUp);
         // Port 0 with several loops: Vert.x shares a socket between servers of the same host:port only, so choose a
         // free port first (a few tries, in case another process takes it in between).
         Future<PublicListeners> f = listenOn(vertx, new HttpServerOptions(options).setPort(freePort(options)), loops,
-                handler);
+                setUp);
         for (int i = 0; i < 4; i++) {
-            f = f.recover(e -> listenOn(vertx, new HttpServerOptions(options).setPort(freePort(options)), loops, handler));
+            f = f.recover(e -> listenOn(vertx, new HttpServerOptions(options).setPort(freePort(options)), loops, setUp));
         }
         return f;
     }
@@ -58,14 +57,14 @@ public final class PublicListeners {
     }
 
     private static Future<PublicListeners> listenOn(Vertx vertx, HttpServerOptions options, int loops,
-                                                    Handler<HttpServerRequest> handler) {
+                                                    java.util.function.UnaryOperator<HttpServer> setUp) {
         List<HttpServer> all = Collections.synchronizedList(new ArrayList<>());
         // Instances of one deployment with the same options share the bound socket (port 0 too: one random port)
         // and Vert.x spreads the accepted connections over their loops.
         return vertx.deployVerticle(() -> new VerticleBase() {
             @Override
             public Future<?> start() {
-                return vertx.createHttpServer(options).requestHandler(handler).listen().onSuccess(all::add);
+                return setUp.apply(vertx.createHttpServer(options)).listen().onSuccess(all::add);
             }
         }, new DeploymentOptions().setInstances(Math.max(1, loops))).compose(id -> {
             List<HttpServer> servers = List.copyOf(all);

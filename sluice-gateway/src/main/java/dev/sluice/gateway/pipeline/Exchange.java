@@ -75,7 +75,8 @@ public final class Exchange {
     public MultiMap requestHeaders() { return requestHeaders; }
     public String header(String name) { return requestHeaders.get(name); }
     public Buffer body() { return body; }
-    /** Replaces the body (a model fallback renames the model in it). */
+    /** Set by the body-reading stage after authentication (the body is not read before the key is checked);
+     * replaced when a model fallback renames the model in it. */
     public void body(Buffer b) { this.body = b; }
     public String clientIp() { return clientIp; }
     /** Headers added to whatever answer this request gets (success, error or stream). */

@@ -26,6 +26,9 @@ import java.util.Set;
 public final class RequestValidation implements Stage {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
+    /** A message's content array: parts such as {@code {"type": "text", "text": …}}. */
+    private static final Param CONTENT_PARTS = Param.optional("content", JsonType.ARRAY)
+            .each(Param.item(JsonType.OBJECT).with(Param.required("type", JsonType.STRING)));
 
     @Override
     public StageOrder order() {
@@ -42,6 +45,9 @@ public final class RequestValidation implements Stage {
         JsonNode messages = body.get("messages");
         if (messages != null) checkMessages(messages);
         checkInput(body.get("input"));
+        if (ex.endpoint() == dev.sluice.gateway.pipeline.Endpoint.CHAT_COMPLETIONS) {
+            checkResponseFormat(body.get("response_format"));
+        }
         ex.json(body);
         ex.modelId(body.get("model").asText());
         ex.stream(body.path("stream").asBoolean(false));
@@ -73,30 +79,60 @@ public final class RequestValidation implements Stage {
             String name = it.next();
             if (!schema.containsKey(name)) throw ApiException.at(ErrorKind.UNKNOWN_PARAMETER, name);
         }
-        for (Param p : schema.values()) {
-            JsonNode v = body.get(p.name());
-            if (v == null || v.isNull()) {
-                if (p.required()) throw ApiException.at(ErrorKind.MISSING_PARAMETER, p.name());
-                continue;
+        for (Param p : schema.values()) checkMember(p.name(), p, body.get(p.name()));
+    }
+
+    /** A member of an object (top-level parameter or nested): missing/null is fine unless required. */
+    private static void checkMember(String path, Param p, JsonNode v) {
+        if (v == null || v.isNull()) {
+            if (p.required()) throw ApiException.at(ErrorKind.MISSING_PARAMETER, path);
+            return;
+        }
+        checkValue(path, p, v);
+    }
+
+    /** One present value against its parameter, recursing into array elements and object members. */
+    private static void checkValue(String path, Param p, JsonNode v) {
+        JsonType actual = JsonType.of(v);
+        if (p.types().stream().noneMatch(t -> t.accepts(actual))) {
+            String expected = String.join(" or ", p.types().stream().map(JsonType::phrase).toList());
+            throw ApiException.at(ErrorKind.INVALID_TYPE, path, "expected", expected, "actual", actual.phrase());
+        }
+        if (actual == JsonType.INTEGER && !v.canConvertToLong()) {
+            throw ApiException.at(ErrorKind.INVALID_VALUE, path, "why", "expected an integer between "
+                    + Long.MIN_VALUE + " and " + Long.MAX_VALUE + ", but got " + v.asText());
+        }
+        if (v.isNumber() && p.min() != null && (v.asDouble() < p.min() || v.asDouble() > p.max())) {
+            throw ApiException.at(ErrorKind.INVALID_VALUE, path, "why", "expected a value between "
+                    + num(p.min()) + " and " + num(p.max()) + ", but got " + v.asText());
+        }
+        if (v.isTextual() && p.allowed() != null && !p.allowed().contains(v.asText())) {
+            throw ApiException.at(ErrorKind.INVALID_VALUE, path, "why", "expected one of "
+                    + p.allowed().stream().sorted().map(s -> "'" + s + "'").toList() + ", but got '"
+                    + v.asText() + "'");
+        }
+        if (v.isTextual() && path.equals("model") && v.asText().isBlank()) {
+            throw ApiException.at(ErrorKind.INVALID_VALUE, "model", "why", "the model name must not be empty");
+        }
+        if (v.isArray() && p.element() != null) {
+            for (int i = 0; i < v.size(); i++) checkValue(path + "[" + i + "]", p.element(), v.get(i));
+        }
+        if (v.isObject() && p.members() != null) {
+            for (Param m : p.members()) checkMember(path + "." + m.name(), m, v.get(m.name()));
+        }
+        if (v.isObject() && p.memberValue() != null) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                checkValue(path + "." + e.getKey(), p.memberValue(), e.getValue());
             }
-            JsonType actual = JsonType.of(v);
-            if (p.types().stream().noneMatch(t -> t.accepts(actual))) {
-                String expected = String.join(" or ", p.types().stream().map(JsonType::phrase).toList());
-                throw ApiException.at(ErrorKind.INVALID_TYPE, p.name(), "expected", expected, "actual",
-                        actual.phrase());
-            }
-            if (v.isNumber() && p.min() != null && (v.asDouble() < p.min() || v.asDouble() > p.max())) {
-                throw ApiException.at(ErrorKind.INVALID_VALUE, p.name(), "why", "expected a value between "
-                        + num(p.min()) + " and " + num(p.max()) + ", but got " + v.asText());
-            }
-            if (v.isTextual() && p.allowed() != null && !p.allowed().contains(v.asText())) {
-                throw ApiException.at(ErrorKind.INVALID_VALUE, p.name(), "why", "expected one of "
-                        + p.allowed().stream().sorted().map(s -> "'" + s + "'").toList() + ", but got '"
-                        + v.asText() + "'");
-            }
-            if (v.isTextual() && p.name().equals("model") && v.asText().isBlank()) {
-                throw ApiException.at(ErrorKind.INVALID_VALUE, "model", "why", "the model name must not be empty");
-            }
+        }
+    }
+
+    /** {@code response_format: {"type": "json_schema"}} needs its schema, as OpenAI says. */
+    private static void checkResponseFormat(JsonNode format) {
+        if (format != null && format.path("type").asText("").equals("json_schema")
+                && (format.get("json_schema") == null || format.get("json_schema").isNull())) {
+            throw ApiException.at(ErrorKind.MISSING_PARAMETER, "response_format.json_schema");
         }
     }
 
@@ -128,6 +164,7 @@ public final class RequestValidation implements Stage {
                 throw ApiException.at(ErrorKind.INVALID_TYPE, at + ".content", "expected", "a string or an array",
                         "actual", JsonType.of(content).phrase());
             }
+            if (content != null && content.isArray()) checkValue(at + ".content", CONTENT_PARTS, content);
         }
     }
 

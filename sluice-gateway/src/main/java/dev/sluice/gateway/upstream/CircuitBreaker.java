@@ -41,6 +41,12 @@ public final class CircuitBreaker {
         return coolDownOver() ? State.HALF_OPEN : State.OPEN;
     }
 
+    /** Milliseconds until an open circuit lets a probe through; 0 when closed or already half-open. */
+    public synchronized long remainingOpenMs() {
+        if (!open) return 0;
+        return Math.max(0, openedAt.plus(coolDown).toEpochMilli() - clock.millis());
+    }
+
     /** Whether a request could go now, without taking the probe permit. */
     public synchronized boolean wouldAllow() {
         return !open || (coolDownOver() && !probeInFlight);

@@ -41,6 +41,14 @@ public record Failure(ApiException error, Next next, Health health, long retryAf
         return new Failure(mapped, Next.RETRY, Health.FAILURE, -1);
     }
 
+    /**
+     * No first byte (or first event) within its timeout: waiting the same time again on the same deployment would
+     * mostly outlast the caller, so the call moves to another deployment or ends.
+     */
+    static Failure silent(ApiException mapped) {
+        return new Failure(mapped, Next.OTHER_DEPLOYMENT, Health.FAILURE, -1);
+    }
+
     /** A 2xx that is not a usable answer: invalid JSON, an error object, a stream that broke before its first event. */
     public static Failure garbage() {
         return new Failure(ApiException.of(ErrorKind.BAD_GATEWAY), Next.RETRY, Health.FAILURE, -1);

@@ -11,7 +11,7 @@ import java.io.UncheckedIOException;
 
 /**
  * The in-band error events sent once a stream has started (errors.md, "Streaming"): chat's
- * {@code data: {"error":{...}}}, and the Responses API's {@code event: error} carrying both the flat fields and the
+ * {@code event: error} + {@code data: {"error":{...}}}, and the Responses API's {@code event: error} carrying both the flat fields and the
  * nested object, followed by {@code event: response.failed}.
  */
 public final class StreamErrors {
@@ -19,8 +19,12 @@ public final class StreamErrors {
 
     private StreamErrors() {}
 
+    /**
+     * {@code event: error} then {@code data: {"error":{...}}}: the event line makes clients that read event names
+     * (LangChain4j) report the error instead of ending "successfully"; the official SDKs raise on the data either way.
+     */
     public static String chat(ApiError e) {
-        return SseEvent.data(e.toJson()).encode();
+        return SseEvent.named("error", e.toJson()).encode();
     }
 
     public static String responses(ApiError e, int sequenceNumber, String responseId, String model) {

@@ -64,8 +64,11 @@ public final class UpstreamCall implements Stage {
     private final RetryPolicy retries;
     private final CircuitBreakers breakers;
     private final DeploymentSelector selector;
+    private final RetryBudgets budgets;
+    private final RetryHint hint;
+    private final CallerDeadline deadline;
 
-    public UpstreamCall(Vertx vertx, UpstreamClients http, Settings settings) {
+    public UpstreamCall(Vertx vertx, UpstreamClients http, Settings settings, RetryProtection protection) {
         this.vertx = vertx;
         this.http = http;
         this.settings = settings;
@@ -73,6 +76,9 @@ public final class UpstreamCall implements Stage {
         this.retries = settings.retries();
         this.breakers = new CircuitBreakers(settings.breaker(), settings.clock());
         this.selector = new DeploymentSelector(settings.random());
+        this.budgets = new RetryBudgets(protection.budget(), settings.clock());
+        this.hint = RetryHint.of(protection.hints());
+        this.deadline = CallerDeadline.of(protection.deadlines());
     }
 
     /** The circuit breakers of every deployment, for metrics and tests. */
@@ -100,6 +106,9 @@ public final class UpstreamCall implements Stage {
         private final long[] notBefore;
         private final int[] failures;
         private final boolean[] excluded;
+        private final RetryBudget[] budget;
+        private final boolean[] tried;
+        private long totalMs;
         private final long startNanos = System.nanoTime();
         private Attempt current;
         private Failure lastFailure;
@@ -119,12 +128,16 @@ public final class UpstreamCall implements Stage {
             Arrays.fill(notBefore, Long.MIN_VALUE);
             this.failures = new int[plan.size()];
             this.excluded = new boolean[plan.size()];
+            this.budget = new RetryBudget[plan.size()];
+            for (int i = 0; i < plan.size(); i++) budget[i] = budgets.of(ex.modelId(), plan.get(i));
+            this.tried = new boolean[plan.size()];
         }
 
         Future<Void> start() {
             ex.attempts(0);
             ex.responseHeaders().set(Headers.SLUICE_ATTEMPTS, "0");
-            totalTimer = vertx.setTimer(timeouts.totalMs(), t -> totalTimeout());
+            totalMs = deadline.totalMs(timeouts.totalMs(), ex::header);
+            totalTimer = vertx.setTimer(totalMs, t -> totalTimeout());
             ex.onCallerGone(this::cancelledByCaller);
             ex.onAbort(this::aborted);
             next();
@@ -150,7 +163,7 @@ public final class UpstreamCall implements Stage {
                 return;
             }
             long elapsedMs = (System.nanoTime() - startNanos) / 1_000_000;
-            if (elapsedMs + waitMs >= timeouts.totalMs()) {
+            if (elapsedMs + waitMs >= totalMs) {
                 giveUp(); // the wait alone would outlast the total timeout
                 return;
             }
@@ -182,12 +195,37 @@ public final class UpstreamCall implements Stage {
                 next();
                 return;
             }
+            if (!admitted(i)) { // this deployment's retry budget is spent
+                circuit[i].onNeutral();
+                excluded[i] = true;
+                next();
+                return;
+            }
             last = i;
             attempts++;
             ex.attempts(attempts);
             ex.responseHeaders().set(Headers.SLUICE_ATTEMPTS, String.valueOf(attempts));
             current = new Attempt(this, plan.get(i), i);
             current.start();
+        }
+
+        /** A request's first attempt on a deployment is a request there; a further one needs its retry budget. */
+        private boolean admitted(int i) {
+            if (tried[i]) return budget[i].tryRetry();
+            tried[i] = true;
+            budget[i].onRequest();
+            return true;
+        }
+
+        /** Until the soonest circuit of the plan may probe, when every one is open; else -1. */
+        private long circuitWaitMs() {
+            long soonest = Long.MAX_VALUE;
+            for (CircuitBreaker c : circuit) {
+                long ms = c.remainingOpenMs();
+                if (ms <= 0) return -1;
+                soonest = Math.min(soonest, ms);
+            }
+            return soonest == Long.MAX_VALUE ? -1 : soonest;
         }
 
         /** An attempt failed before anything reached the caller. */
@@ -226,7 +264,7 @@ public final class UpstreamCall implements Stage {
             }
             finish();
             ex.errorCode(e.error().code());
-            done.tryFail(e);
+            done.tryFail(hint.applyTo(e, lastFailure == null ? -1 : lastFailure.retryAfterMs(), circuitWaitMs()));
         }
 
         void deliverJson(Attempt a, Buffer body, JsonNode root) {
@@ -263,6 +301,7 @@ public final class UpstreamCall implements Stage {
         void write(String event) {
             if (!started) {
                 started = true;
+                streamStarted();
                 out.setStatusCode(200).setChunked(true)
                         .putHeader("content-type", "text/event-stream; charset=utf-8")
                         .putHeader("cache-control", "no-cache");
@@ -271,13 +310,25 @@ public final class UpstreamCall implements Stage {
             out.write(event);
         }
 
+        /**
+         * A caller's declared timeout bounds the wait for the first event; the stream then runs within
+         * {@code total_ms} (the SDKs' timeout is per read on a stream, not for the whole of it).
+         */
+        private void streamStarted() {
+            if (totalMs >= timeouts.totalMs()) return;
+            if (totalTimer >= 0) vertx.cancelTimer(totalTimer);
+            totalMs = timeouts.totalMs();
+            long elapsedMs = (System.nanoTime() - startNanos) / 1_000_000;
+            totalTimer = vertx.setTimer(Math.max(1, totalMs - elapsedMs), t -> totalTimeout());
+        }
+
         /** After the first byte: the error goes in-band, then the stream closes without its terminator. */
         private void inBand(ApiException e) {
             if (finished) return;
             finish();
             ex.errorCode(e.error().code());
             ex.outcome(Outcome.FAILED);
-            ApiError err = e.error();
+            ApiError err = e.error().withRequestId(ex.requestId());
             String event = ex.endpoint() == Endpoint.RESPONSES
                     ? StreamErrors.responses(err, sequence, "resp_" + ex.requestId().substring(4), ex.modelId())
                     : StreamErrors.chat(err);
@@ -288,7 +339,7 @@ public final class UpstreamCall implements Stage {
             totalTimer = -1;
             if (finished) return;
             if (current != null) current.abandon();
-            fail(UpstreamErrors.timeout(timeouts.totalMs()));
+            fail(UpstreamErrors.timeout(totalMs));
         }
 
         private void cancelledByCaller() {
@@ -402,7 +453,7 @@ public final class UpstreamCall implements Stage {
                 }
                 request = ar.result();
                 firstByteTimer = vertx.setTimer(timeouts.firstByteMs(),
-                        t -> fail(Failure.transport(UpstreamErrors.timeout(timeouts.firstByteMs()))));
+                        t -> fail(Failure.silent(UpstreamErrors.timeout(timeouts.firstByteMs()))));
                 request.send(r.body()).onComplete(resp -> {
                     cancelTimer(firstByteTimer);
                     if (over) return;
@@ -537,6 +588,12 @@ public final class UpstreamCall implements Stage {
                 case StreamTranslator.Usage u -> call.usageReported(u);
                 case StreamTranslator.Event e -> {
                     SseEvent ev = e.event();
+                    StreamEventCheck check = StreamEventCheck.of(ex.endpoint(), ev);
+                    if (check == StreamEventCheck.SKIP) return true;
+                    if (check != StreamEventCheck.RELAY) { // the upstream's error, or junk: never relayed
+                        broken(Failure.garbage());
+                        return false;
+                    }
                     call.write(ev.encode());
                     call.countDelivered(ev);
                     if (ev.isDone() || "response.completed".equals(ev.event())
@@ -549,7 +606,7 @@ public final class UpstreamCall implements Stage {
         private void touchIdle() {
             cancelTimer(idleTimer);
             idleTimer = vertx.setTimer(timeouts.idleMs(),
-                    t -> broken(Failure.transport(UpstreamErrors.timeout(timeouts.idleMs()))));
+                    t -> broken(Failure.silent(UpstreamErrors.timeout(timeouts.idleMs()))));
         }
 
         private ApiException connectFailure(Throwable t) {
