@@ -46,7 +46,7 @@ public final class SluiceYaml {
                     max_output_tokens: 4096
                     tokenizer: o200k_base
                     price: {input_per_1m: 0.15, output_per_1m: 0.60}
-                    deployments: [{name: ext, provider: openai, base_url: "http://127.0.0.1:SIMPORT/v1", api_key_env: BENCH_UPSTREAM_KEY}]
+                    deployments: [{name: ext, provider: openai, base_url: "http://127.0.0.1:SIMPORT/v1", api_key_env: BENCH_UPSTREAM_KEY, http2: h2c}]
                 limits:
                   defaults:
                     sim-mini:
