@@ -85,7 +85,7 @@ public final class Gateway implements AutoCloseable {
     private final Vertx vertx;
     private final Database database;
     private final SimulatorServer simulator;
-    private final HttpServer publicServer;
+    private final dev.sluice.gateway.http.PublicListeners publicServer;
     private final HttpServer adminServer;
     private final HttpClient upstreamClient;
     private final DemoCredentials demo;
@@ -98,6 +98,7 @@ public final class Gateway implements AutoCloseable {
     private long drainMs;
     private dev.sluice.gateway.observability.Observability observability;
     private boolean closed;
+    private dev.sluice.gateway.upstream.UpstreamClients upstreamClients;
 
     /**
      * Test and embedding hooks; production uses {@link #defaults()}. {@code ticker} drives the key and policy caches;
@@ -135,7 +136,8 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private Gateway(Vertx vertx, Database database, SimulatorServer simulator, HttpServer publicServer,
+    private Gateway(Vertx vertx, Database database, SimulatorServer simulator,
+                    dev.sluice.gateway.http.PublicListeners publicServer,
                     HttpServer adminServer, HttpClient upstreamClient, DemoCredentials demo,
                     String adminToken, boolean adminTokenGenerated, TrafficControl traffic) {
         this.vertx = vertx;
@@ -155,7 +157,10 @@ public final class Gateway implements AutoCloseable {
         // the scrape registry, plus OTLP push when observability.otlp_endpoint is set
         io.micrometer.core.instrument.MeterRegistry metrics =
                 dev.sluice.gateway.observability.Observability.registry(cfg.observability(), prometheus);
-        Vertx vertx = dev.sluice.gateway.observability.Observability.vertx(cfg.observability(), metrics);
+        int cores = Runtime.getRuntime().availableProcessors();
+        Vertx vertx = dev.sluice.gateway.observability.Observability.vertx(cfg.observability(), metrics,
+                new io.vertx.core.VertxOptions().setEventLoopPoolSize(Math.max(2 * cores,
+                        dev.sluice.gateway.http.PublicListeners.loops(cfg.server().eventLoops()) + 1)));
         Database db = null;
         TrafficControl traffic = null;
         dev.sluice.gateway.observability.Observability observability = null;
@@ -184,7 +189,10 @@ public final class Gateway implements AutoCloseable {
                     .setKeepAlive(true), new PoolOptions().setHttp1MaxSize(256));
             java.util.function.Function<Deployment, String> baseUrls =
                     d -> d.baseUrl() != null ? stripSlash(d.baseUrl()) : simBase;
-            UpstreamCall call = new UpstreamCall(vertx, upstream, new UpstreamCall.Settings(cfg.upstreamTimeouts(),
+            dev.sluice.gateway.upstream.UpstreamClients upstreamClients = new dev.sluice.gateway.upstream.UpstreamClients(
+                    vertx, cfg.upstreamPool(), cfg.upstreamTimeouts().connectMs(), metrics,
+                    dev.sluice.gateway.http.PublicListeners.loops(cfg.server().eventLoops()));
+            UpstreamCall call = new UpstreamCall(vertx, upstreamClients, new UpstreamCall.Settings(cfg.upstreamTimeouts(),
                     RetryPolicy.of(cfg.upstreamRetries()), cfg.circuitBreaker(), baseUrls, env, options.clock(),
                     new java.util.Random()), dev.sluice.gateway.upstream.RetryProtection.of(cfg))
                     .observe(observability.upstream());
@@ -250,9 +258,12 @@ public final class Gateway implements AutoCloseable {
                 FatalErrors.exitIfFatal(t);
                 LOG.error("unhandled error in a Vert.x handler", t);
             });
-            HttpServer pub = await(hardened(vertx.createHttpServer(serverOptions(cfg).setHost(cfg.host())
-                    .setPort(cfg.port()).setCompressionSupported(false)), cfg, "public", mistakes, metrics)
-                    .requestHandler(api.router()).listen());
+            // One server per event loop on the public port (server.event_loops, 0 = one per core), one guard for all.
+            ConnectionGuard publicGuard = guard(cfg, "public", mistakes, metrics);
+            dev.sluice.gateway.http.PublicListeners pub = await(dev.sluice.gateway.http.PublicListeners.listen(vertx,
+                    serverOptions(cfg).setHost(cfg.host()).setPort(cfg.port()).setCompressionSupported(false),
+                    dev.sluice.gateway.http.PublicListeners.loops(cfg.server().eventLoops()),
+                    server -> harden(server, publicGuard, cfg, "public", mistakes).requestHandler(api.router())));
             String metricsTokenEnv = cfg.server().metricsTokenEnv();
             String metricsToken = metricsTokenEnv == null || env.get(metricsTokenEnv) == null
                     || env.get(metricsTokenEnv).isBlank() ? null : env.get(metricsTokenEnv).strip();
@@ -265,6 +276,7 @@ public final class Gateway implements AutoCloseable {
             Gateway gateway = new Gateway(vertx, db, sim, pub, admin, upstream, demo, token[0], token[1] != null,
                     traffic);
             batches.onLine(observability.metrics()::batchLine);
+            gateway.upstreamClients = upstreamClients;
             batches.start(cfg.host(), pub.actualPort());
             gateway.batches = batches;
             gateway.inFlight = inFlight;
@@ -298,12 +310,24 @@ public final class Gateway implements AutoCloseable {
     /** Puts the connection guard, the contract's answer to malformed requests and the fatal-error exit on a port. */
     private static HttpServer hardened(HttpServer server, SluiceConfig cfg, String port, ClientMistakes mistakes,
                                        io.micrometer.core.instrument.MeterRegistry metrics) {
+        return harden(server, guard(cfg, port, mistakes, metrics), cfg, port, mistakes);
+    }
+
+    /** The connection guard of one port, shared by every server (event loop) of that port. */
+    private static ConnectionGuard guard(SluiceConfig cfg, String port, ClientMistakes mistakes,
+                                         io.micrometer.core.instrument.MeterRegistry metrics) {
         SluiceConfig.Server s = cfg.server();
         ConnectionGuard guard = new ConnectionGuard(port, new ConnectionGuard.Limits(s.headerTimeoutMs(),
                 s.idleTimeoutMs(), s.minBodyBytesPerSecond(), s.bodyRateGraceMs(), s.maxConnections(),
                 s.maxConnectionsPerAddress(), s.maxUrlBytes(), s.maxHeaderBytes()), mistakes, System::nanoTime);
         metrics.gauge("sluice_open_connections", List.of(io.micrometer.core.instrument.Tag.of("port", port)), guard,
                 ConnectionGuard::openConnections);
+        return guard;
+    }
+
+    private static HttpServer harden(HttpServer server, ConnectionGuard guard, SluiceConfig cfg, String port,
+                                     ClientMistakes mistakes) {
+        SluiceConfig.Server s = cfg.server();
         return server.connectionHandler(guard::install)
                 .invalidRequestHandler(WireErrors.invalidRequestHandler(mistakes, s.maxUrlBytes(), s.maxHeaderBytes()))
                 .exceptionHandler(t -> {
@@ -372,7 +396,7 @@ public final class Gateway implements AutoCloseable {
                 m.deployments().stream().map(d -> new Deployment(d.name() == null ? d.provider() : d.name(),
                         d.provider(), baseUrl(d), d.model(), d.apiKeyEnv(), d.weight() == null ? 0 : d.weight(),
                         d.apiKeyFile(), d.region(), d.apiVersion(), d.auth(),
-                        Boolean.TRUE.equals(d.forwardSimHeader())))
+                        Boolean.TRUE.equals(d.forwardSimHeader()), d.maxConnections(), d.maxStreams(), d.http2()))
                         .toList(), 1_735_689_600L, m.fallbacks(), m.contextWindowFallbacks())).toList();
         return new ModelCatalog(models);
     }
@@ -399,6 +423,9 @@ public final class Gateway implements AutoCloseable {
     }
 
     public int port() { return publicServer.actualPort(); }
+
+    /** Event loops (servers) accepting on the public port. */
+    public int publicEventLoops() { return publicServer.size(); }
 
     public int adminPort() { return adminServer.actualPort(); }
 
@@ -505,6 +532,7 @@ public final class Gateway implements AutoCloseable {
             await(publicServer.close());
             await(adminServer.close());
             await(upstreamClient.close());
+            if (upstreamClients != null) upstreamClients.close();
             if (simulator != null) await(simulator.close());
         } finally {
             traffic.close(); // drains the usage ledger before the database closes

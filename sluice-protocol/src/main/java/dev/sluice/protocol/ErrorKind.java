@@ -142,6 +142,10 @@ public enum ErrorKind {
     UPSTREAM_TIMEOUT(504, "server_error", "upstream_timeout", true, NextAction.RETRY_LATER,
             "the upstream provider did not answer within the timeout",
             "The upstream provider did not respond within {timeout}."),
+    UPSTREAM_CAPACITY(503, "server_error", "upstream_capacity", true, NextAction.RETRY_LATER,
+            "Sluice's own connections to the model's deployments were all busy (max_connections x max_streams) and "
+                    + "none freed within upstream_pool.wait_ms; the upstream was not asked",
+            "Sluice has no free connection to the upstream provider of model '{model}' right now. Please try again shortly."),
     CONSOLE_SIGN_IN_REQUIRED(401, "invalid_request_error", "console_sign_in_required", false, NextAction.FIX_ACCESS,
             "an admin console call has no live session: never signed in, signed out, or expired",
             "Sign in to the Sluice console: this session is missing, expired or signed out."),

@@ -23,6 +23,8 @@ public final class SimulatorServer {
     private final SimulatorOptions options;
     private final Attempts attempts;
     private final InFlight inFlight;
+    /** Concurrent HTTP/2 streams one connection may carry. */
+    static final long MAX_STREAMS = 100_000;
 
     private SimulatorServer(HttpServer http, SimulatorOptions options, Attempts attempts, InFlight inFlight) {
         this.http = http;
@@ -37,7 +39,10 @@ public final class SimulatorServer {
         HttpServerOptions http = new HttpServerOptions()
                 .setHost(options.host())
                 .setPort(options.port())
-                .setHttp2ClearTextEnabled(false)
+                // HTTP/1.1, and HTTP/2 in clear (h2c, prior knowledge or upgrade) with many streams per connection, as
+                // an LLM provider's edge would: a gateway may multiplex thousands of streams over a few connections.
+                .setHttp2ClearTextEnabled(true)
+                .setInitialSettings(new io.vertx.core.http.Http2Settings().setMaxConcurrentStreams(MAX_STREAMS))
                 .setCompressionSupported(false);
         return vertx.executeBlocking(() -> {
                     Tokens.warmUp();

@@ -46,13 +46,17 @@ public final class SluiceYaml {
                     max_output_tokens: 4096
                     tokenizer: o200k_base
                     price: {input_per_1m: 0.15, output_per_1m: 0.60}
-                    deployments: [{name: ext, provider: openai, base_url: "http://127.0.0.1:SIMPORT/v1", api_key_env: BENCH_UPSTREAM_KEY}]
+                    deployments: [{name: ext, provider: openai, base_url: "http://127.0.0.1:SIMPORT/v1", api_key_env: BENCH_UPSTREAM_KEY, http2: h2c}]
                 limits:
                   defaults:
                     sim-mini:
                       organization: {rpm: 100000000, tpm: 10000000000}
                       project: {rpm: 100000000, tpm: 10000000000}
                 slow_down: {enabled: false}
+                # Ten thousand streams from one address: the per-address and per-port connection caps and the admission
+                # limit are raised to fit them (streams teach the adaptive limit nothing, so its start must hold them).
+                server: {max_connections: 25000, max_connections_per_address: 25000}
+                overload: {initial_limit: 12000, max_limit: 20000}
                 """;
     }
 }

@@ -215,6 +215,7 @@ public final class ConfigLoader {
                 require(dep.weight() == null || dep.weight() > 0, dk + ".weight", "must be > 0");
                 require((dep.weight() == null) == (m.deployments().getFirst().weight() == null), dk + ".weight",
                         "must be set on every deployment of the model or on none (weighted or ordered routing)");
+                UpstreamPoolConfig.validateDeployment(dep, dk);
                 names.add(dep.name());
             }
         }
@@ -223,6 +224,8 @@ public final class ConfigLoader {
         validateOperations(c);
         validateServer(c);
         validateRetryProtection(c);
+        UpstreamPoolConfig.validate(c.upstreamPool());
+        UpstreamPoolConfig.validateServer(c.server());
     }
 
     /** The shutdown, reload and log sections. */

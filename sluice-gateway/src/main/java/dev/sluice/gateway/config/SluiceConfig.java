@@ -26,7 +26,8 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
 
                            RetryBudget retryBudget,
                            RetryHints retryHints,
-                           CallerDeadlines callerDeadlines) {
+                           CallerDeadlines callerDeadlines,
+                           UpstreamPool upstreamPool) {
 
     /**
      * Per deployment, retries (a second attempt of one request on the same deployment) stay within
@@ -121,7 +122,10 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
                                   String region,
                                   String apiVersion,
                                   String auth,
-                                  Boolean forwardSimHeader) {}
+                                  Boolean forwardSimHeader,
+                                  Integer maxConnections,
+                                  Integer maxStreams,
+                                  String http2) {}
 
     /** Files API uploads: at most {@code maxBytes} bytes and {@code maxLines} lines (JSONL). */
     public record FileLimits(long maxBytes, int maxLines) {}
@@ -196,6 +200,15 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
                                 double accessLogSuccessSampleRatio, long otlpMetricsStepMs) {}
 
     /**
+     * Connections to the upstreams, per deployment (a deployment's {@code max_connections} / {@code max_streams}
+     * override these): at most {@code maxConnections} connections; over HTTP/2 each carries up to {@code maxStreams}
+     * requests at once. A request that finds them all busy waits up to {@code waitMs} for one (at most
+     * {@code maxWaiting} wait), then gets 503 upstream_capacity; that wait is apart from the first-byte timeout.
+     */
+    public record UpstreamPool(int maxConnections, int maxStreams, long waitMs, int maxWaiting) {}
+
+
+    /**
      * How both HTTP ports treat slow, silent, greedy or malformed clients ({@code server:}): a new connection (or one
      * that started a request after being idle) must complete its headers within {@code headerTimeoutMs}; a
      * keep-alive connection with nothing to do is closed after {@code idleTimeoutMs}; a body must arrive at
@@ -204,10 +217,12 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
      * bodies being received hold at most {@code maxBodyBytesInFlight} bytes in all and
      * {@code maxBodyBytesInFlightPerKey} per API key; the request line and the headers are limited to
      * {@code maxUrlBytes} and {@code maxHeaderBytes}. {@code metricsTokenEnv} names an environment variable holding
-     * a bearer token that {@code /metrics} then requires (unset: open, as before).
+     * a bearer token that {@code /metrics} then requires (unset: open, as before). {@code eventLoops}: the public
+     * port is served by that many servers, one per event loop (0 = one per core).
      */
     public record Server(long headerTimeoutMs, long idleTimeoutMs, long minBodyBytesPerSecond, long bodyRateGraceMs,
                          int maxConnections, int maxConnectionsPerAddress, long maxBodyBytesInFlight,
                          long maxBodyBytesInFlightPerKey, int maxUrlBytes, int maxHeaderBytes,
-                         String metricsTokenEnv) {}
+                         String metricsTokenEnv,
+                         int eventLoops) {}
 }

@@ -46,7 +46,7 @@ final class AccessLog {
             f.put("refused_by", ex.refusedBy());
         }
         f.put("trace_id", s.trace == null ? null : dev.sluice.gateway.observability.Tracing.traceId(s.trace));
-        LOG.info(net.logstash.logback.marker.Markers.appendEntries(f), "{} {} {}", method, f.get("route"), status);
+        AccessLogWriter.submit(f, method, f.get("route"), status); // encoded and written off the event loop
     }
 
     /** The line of an answer the HTTP layer gave before (or instead of) routing: a refused or malformed request. */

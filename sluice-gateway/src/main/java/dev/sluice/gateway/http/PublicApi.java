@@ -81,6 +81,10 @@ public final class PublicApi {
         this.usage = usage;
         this.vertx = vertx;
         this.metrics = metrics;
+        io.micrometer.core.instrument.FunctionCounter.builder("sluice_access_log_dropped", AccessLogWriter.class,
+                c -> AccessLogWriter.dropped()).description("access lines dropped: the log output could not keep up")
+                .register(metrics);
+        metrics.gauge("sluice_access_log_pending", AccessLogWriter.class, c -> AccessLogWriter.pending());
         this.pipelines = pipelines;
         this.maxBodyBytes = maxBodyBytes;
         this.testFault = testFault;
@@ -120,6 +124,15 @@ public final class PublicApi {
         return router;
     }
 
+    // Header names and constant values encoded once (no per-response validation or encoding of them).
+    private static final CharSequence H_REQUEST_ID = io.vertx.core.http.HttpHeaders.createOptimized(Headers.REQUEST_ID);
+    private static final CharSequence H_OPENAI_VERSION =
+            io.vertx.core.http.HttpHeaders.createOptimized(Headers.OPENAI_VERSION);
+    private static final CharSequence V_OPENAI_VERSION =
+            io.vertx.core.http.HttpHeaders.createOptimized(Headers.OPENAI_VERSION_VALUE);
+    private static final CharSequence H_PROCESSING_MS =
+            io.vertx.core.http.HttpHeaders.createOptimized(Headers.PROCESSING_MS);
+
     private void begin(RoutingContext ctx) {
         RequestScope scope = new RequestScope(RequestIds.next(), System.nanoTime());
         ctx.put(RequestScope.KEY, scope);
@@ -132,10 +145,10 @@ public final class PublicApi {
         res.headersEndHandler(v -> {
             // A body left unread (refused before it was read) makes the connection unusable for another request.
             if (!req.isEnded() && req.version() != io.vertx.core.http.HttpVersion.HTTP_2) res.putHeader("connection", "close");
-            res.putHeader(Headers.REQUEST_ID, scope.requestId);
-            res.putHeader(Headers.OPENAI_VERSION, Headers.OPENAI_VERSION_VALUE);
+            res.putHeader(H_REQUEST_ID, scope.requestId);
+            res.putHeader(H_OPENAI_VERSION, V_OPENAI_VERSION);
             scope.headersNanos = System.nanoTime() - scope.startNanos;
-            res.putHeader(Headers.PROCESSING_MS, String.valueOf(scope.headersNanos / 1_000_000));
+            res.putHeader(H_PROCESSING_MS, String.valueOf(scope.headersNanos / 1_000_000));
             if (scope.exchange != null) {
                 scope.exchange.responseHeaders().forEach(h -> res.headers().set(h.getKey(), h.getValue()));
             }

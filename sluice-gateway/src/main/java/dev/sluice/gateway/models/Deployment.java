@@ -7,11 +7,21 @@ package dev.sluice.gateway.models;
  * the listed order; weights above 0 (set on every deployment of the model) spread first attempts in proportion to
  * them. {@code region}, {@code apiVersion} and {@code auth} (how the credential is sent, where a provider offers a
  * choice) matter to some providers only; null = the provider's default. {@code forwardSimHeader}: the caller's
- * {@code x-sluice-sim} goes along (a deployment pointing at a simulator flavor).
+ * {@code x-sluice-sim} goes along (a deployment pointing at a simulator flavor). {@code maxConnections},
+ * {@code maxStreams} and {@code http2} shape its connections (null = the {@code upstream_pool} defaults; see
+ * {@code upstream.UpstreamClients}).
  */
 public record Deployment(String name, String provider, String baseUrl, String upstreamModel, String apiKeyEnv,
                          int weight, String apiKeyFile, String region, String apiVersion, String auth,
-                         boolean forwardSimHeader) {
+                         boolean forwardSimHeader, Integer maxConnections, Integer maxStreams, String http2) {
+
+    /** A deployment with the {@code upstream_pool} defaults for its connections. */
+    public Deployment(String name, String provider, String baseUrl, String upstreamModel, String apiKeyEnv,
+                      int weight, String apiKeyFile, String region, String apiVersion, String auth,
+                      boolean forwardSimHeader) {
+        this(name, provider, baseUrl, upstreamModel, apiKeyEnv, weight, apiKeyFile, region, apiVersion, auth,
+                forwardSimHeader, null, null, null);
+    }
 
     /** A deployment with the provider's defaults for key file, region, API version and auth. */
     public Deployment(String name, String provider, String baseUrl, String upstreamModel, String apiKeyEnv,

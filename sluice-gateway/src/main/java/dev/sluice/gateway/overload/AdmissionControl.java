@@ -50,8 +50,14 @@ public final class AdmissionControl implements Stage {
     }
 
     public AdmissionControl(Vertx vertx, SluiceConfig.Overload cfg, MeterRegistry metrics) {
+        this(vertx, cfg, metrics, System::nanoTime);
+    }
+
+    /** {@code nanoClock} times each request's round trip for the limit algorithm (a fake clock in tests). */
+    AdmissionControl(Vertx vertx, SluiceConfig.Overload cfg, MeterRegistry metrics,
+                     java.util.function.LongSupplier nanoClock) {
         this.vertx = vertx;
-        this.limiter = SimpleLimiter.newBuilder().named("sluice").limit(limit(cfg)).build();
+        this.limiter = SimpleLimiter.newBuilder().named("sluice").limit(limit(cfg)).clock(nanoClock::getAsLong).build();
         this.queueSize = cfg.queueSize();
         this.queueTimeoutMs = cfg.queueTimeoutMs();
         this.retryAfter = Integer.toString(cfg.retryAfterSeconds());
@@ -102,6 +108,20 @@ public final class AdmissionControl implements Stage {
         // A slot may have freed between the failed acquire and joining the queue.
         admitWaiting();
         return w.promise.future().compose(listener -> admitted(ex, listener, next));
+    }
+
+    /** The concurrency limit in force now (the algorithm's current estimate). */
+    int currentLimit() {
+        return limiter.getLimit();
+    }
+
+    /** A slot as a request gets it, and its release as a finished request gives it back (tests of the algorithm). */
+    Optional<Limiter.Listener> acquireForTest() {
+        return tryAcquire();
+    }
+
+    static void releaseForTest(Limiter.Listener listener, UsageRecord r) {
+        release(listener, r);
     }
 
     private Optional<Limiter.Listener> tryAcquire() {

@@ -46,6 +46,8 @@ public final class UsageLedger implements UsageSink {
     private final Counter writeFailures;
     private final Thread worker;
     private volatile boolean closing;
+    /** When the oldest row of the batch being written was recorded; -1 when none is being written. */
+    private volatile long writingSinceMs = -1;
 
     public UsageLedger(LedgerStore store, SpendBook book, ModelCatalog catalog, Clock clock, long flushMs,
                        int batchSize, MeterRegistry metrics) {
@@ -58,20 +60,9 @@ public final class UsageLedger implements UsageSink {
         this.writeFailures = metrics.counter("sluice_ledger_write_failures");
         metrics.gauge("sluice_ledger_queued", queue, q -> queuedIds.size());
         metrics.gauge("sluice_ledger_rows_written", rows, AtomicLong::get);
-        metrics.gauge("sluice_ledger_lag_seconds", queue, q -> lagSeconds());
+        metrics.gauge("sluice_ledger_lag_seconds", this, UsageLedger::lagSeconds);
         this.worker = Thread.ofPlatform().name("sluice-ledger").daemon(true).unstarted(this::run);
         worker.start();
-    }
-
-    /** Age of the oldest usage record not yet written (0 when none waits). */
-    private double lagSeconds() {
-        lock.lock();
-        try {
-            LedgerRow oldest = queue.peek();
-            return oldest == null ? 0 : Math.max(0, clock.millis() - oldest.createdAtMillis()) / 1000.0;
-        } finally {
-            lock.unlock();
-        }
     }
 
     @Override
@@ -125,8 +116,35 @@ public final class UsageLedger implements UsageSink {
         }
     }
 
+    /**
+     * How far the ledger is behind: the age of the oldest usage record not yet stored (0 when everything is), on the
+     * ledger's clock. Exposed as {@code sluice_ledger_lag_seconds}.
+     */
+    public double lagSeconds() {
+        long oldest;
+        lock.lock();
+        try {
+            LedgerRow head = queue.peek();
+            oldest = head == null ? -1 : head.createdAtMillis();
+        } finally {
+            lock.unlock();
+        }
+        long writing = writingSinceMs;
+        if (writing >= 0 && (oldest < 0 || writing < oldest)) oldest = writing;
+        return oldest < 0 ? 0 : Math.max(0, clock.millis() - oldest) / 1000.0;
+    }
+
     /** Writes one batch, retrying until it is stored (a few times only once closing). */
     private void write(List<LedgerRow> batch) {
+        writingSinceMs = batch.getFirst().createdAtMillis();
+        try {
+            writeOnce(batch);
+        } finally {
+            writingSinceMs = -1;
+        }
+    }
+
+    private void writeOnce(List<LedgerRow> batch) {
         for (int attempt = 1; ; attempt++) {
             try {
                 store.insert(batch);

@@ -43,6 +43,7 @@ import java.util.random.RandomGenerator;
  */
 public final class UpstreamCall implements Stage {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final CharSequence JSON_TYPE = io.vertx.core.http.HttpHeaders.createOptimized("application/json");
 
     /**
      * Everything the stage needs, built once at start.
@@ -57,7 +58,7 @@ public final class UpstreamCall implements Stage {
                            RandomGenerator random) {}
 
     private final Vertx vertx;
-    private final HttpClient http;
+    private final UpstreamClients http;
     private final Settings settings;
     private final SluiceConfig.Timeouts timeouts;
     private final RetryPolicy retries;
@@ -67,7 +68,7 @@ public final class UpstreamCall implements Stage {
     private final RetryHint hint;
     private final CallerDeadline deadline;
 
-    public UpstreamCall(Vertx vertx, HttpClient http, Settings settings, RetryProtection protection) {
+    public UpstreamCall(Vertx vertx, UpstreamClients http, Settings settings, RetryProtection protection) {
         this.vertx = vertx;
         this.http = http;
         this.settings = settings;
@@ -291,7 +292,7 @@ public final class UpstreamCall implements Stage {
             a.ended(true, null); // with the tokens, before the answer ends (the access line reads what it recorded)
             ex.outcome(Outcome.COMPLETED);
             ex.answerBody(body);
-            out.setStatusCode(200).putHeader("content-type", "application/json");
+            out.setStatusCode(200).putHeader(io.vertx.core.http.HttpHeaders.CONTENT_TYPE, JSON_TYPE);
             // e.g. the Idempotency-Key record is stored first, so a retry right after this answer finds it
             ex.answerReady().onComplete(r -> out.end(body).onComplete(v -> done.tryComplete()));
         }
@@ -449,17 +450,24 @@ public final class UpstreamCall implements Stage {
                 fail(Failure.otherDeployment(cannotServe, Failure.Health.NEUTRAL));
                 return;
             }
+            // The wait for a pooled connection has its own bound (upstream_pool.wait_ms); first_byte_ms starts after it.
             RequestOptions ro = new RequestOptions().setMethod(HttpMethod.valueOf(r.method())).setAbsoluteURI(r.url())
-                    .setConnectTimeout(timeouts.connectMs());
+                    .setConnectTimeout(http.acquireTimeoutMs());
             r.headers().forEach(ro::putHeader);
+            HttpClient client = http.of(deployment, target.baseUrl(),
+                    deployment.baseUrl() == null && "sim".equals(deployment.provider()));
             end = observer.attempt(ex, deployment, r.url(), number, ro::putHeader);
-            http.request(ro).onComplete(ar -> {
+            client.request(ro).onComplete(ar -> {
                 if (over) {
                     if (ar.succeeded()) ar.result().reset();
                     return;
                 }
                 if (ar.failed()) {
-                    fail(Failure.transport(connectFailure(ar.cause())));
+                    if (UpstreamClients.poolExhausted(ar.cause())) { // a local limit: another deployment may have room
+                        fail(Failure.otherDeployment(http.refused(ex.modelId(), deployment), Failure.Health.NEUTRAL));
+                    } else {
+                        fail(Failure.transport(connectFailure(ar.cause())));
+                    }
                     return;
                 }
                 request = ar.result();

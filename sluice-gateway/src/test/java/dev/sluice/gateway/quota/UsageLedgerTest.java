@@ -83,6 +83,35 @@ class UsageLedgerTest {
 
     @ParameterizedTest
     @EnumSource(Backend.class)
+    void theLagIsTheAgeOfTheOldestUnwrittenRecordAndZeroOnceWritten(Backend backend) throws Exception {
+        java.util.concurrent.atomic.AtomicLong nowMs = new java.util.concurrent.atomic.AtomicLong(
+                Instant.parse("2026-03-10T12:00:00Z").toEpochMilli());
+        Clock moving = new Clock() {
+            @Override public java.time.ZoneId getZone() { return ZoneOffset.UTC; }
+            @Override public Clock withZone(java.time.ZoneId z) { return this; }
+            @Override public Instant instant() { return Instant.ofEpochMilli(nowMs.get()); }
+        };
+        try (Database db = open(backend)) {
+            UsageLedger ledger = new UsageLedger(new LedgerStore(db), new SpendBook(moving), CATALOG, moving, 600_000,
+                    50, new SimpleMeterRegistry());
+            assertThat(ledger.lagSeconds()).isZero();
+            ledger.record(record("req_old", 10, 5)); // waits for the (long) flush interval
+            nowMs.addAndGet(2_500);
+            ledger.record(record("req_new", 10, 5));
+            nowMs.addAndGet(1_000);
+
+            assertThat(ledger.lagSeconds()).isEqualTo(3.5);
+
+            ledger.close();
+            assertThat(ledger.rowsWritten()).isEqualTo(2);
+            assertThat(ledger.lagSeconds()).isZero();
+        } finally {
+            drop();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
     void rowsAreWrittenInBatchesAndTheRestIsDrainedOnClose(Backend backend) throws Exception {
         try (Database db = open(backend)) {
             UsageLedger ledger = ledger(db, new SpendBook(clock), 600_000, 50);

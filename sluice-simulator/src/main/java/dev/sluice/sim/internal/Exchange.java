@@ -79,7 +79,9 @@ public final class Exchange {
     /** Drops the connection without a complete answer (the {@code disconnect_after} fault). */
     public void disconnect() {
         release();
-        ctx.request().connection().close();
+        // Over HTTP/2 only this stream breaks (a reset); the connection carries other callers' streams.
+        if (ctx.request().version() == io.vertx.core.http.HttpVersion.HTTP_2) ctx.response().reset();
+        else ctx.request().connection().close();
     }
 
     private void release() {

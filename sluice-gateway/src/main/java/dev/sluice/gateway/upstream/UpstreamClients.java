@@ -1,0 +1,157 @@
+package dev.sluice.gateway.upstream;
+
+import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.gateway.models.Deployment;
+import dev.sluice.gateway.pipeline.ApiException;
+import dev.sluice.protocol.ErrorKind;
+import dev.sluice.protocol.Headers;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The HTTP clients to the upstreams, one per deployment connection profile (origin, HTTP/2 mode, limits), each with
+ * its own pool: at most {@code max_connections} connections per origin; over HTTP/2 (ALPN over TLS, or h2c with prior
+ * knowledge when the deployment sets {@code http2: h2c} — the embedded simulator always speaks it) each connection
+ * carries up to {@code max_streams} requests at once, so thousands of streams share a few connections.
+ *
+ * <p>A request that finds every connection busy waits in the pool up to {@code upstream_pool.wait_ms} (apart from
+ * the upstream's first-byte timeout, which starts only once it has a connection). When that wait runs out, or more
+ * than {@code max_waiting} already wait, the answer is the gateway's own 503 {@code upstream_capacity} with
+ * {@code retry-after} — the upstream was never asked, so it is never reported as the upstream's timeout — and
+ * {@code sluice_upstream_capacity_refusals_total} counts it.
+ *
+ * <p>Each public event loop keeps its own pools, so a request and its upstream connection stay on one thread (a
+ * shared pool hands every request and answer between threads); a deployment's {@code max_connections} is divided
+ * among the loops, rounded up.
+ */
+public final class UpstreamClients implements AutoCloseable {
+    private final Vertx vertx;
+    private final SluiceConfig.UpstreamPool pool;
+    private final long connectMs;
+    private final MeterRegistry metrics;
+    private final int loops;
+    private final Map<Key, HttpClient> clients = new ConcurrentHashMap<>();
+    /** Per event-loop thread, read and written only by that thread. */
+    private final Map<Thread, java.util.IdentityHashMap<Deployment, HttpClient>> byLoop = new ConcurrentHashMap<>();
+
+    /** One pool per profile and event loop: a request and its upstream connection stay on one thread. */
+    private record Key(Profile profile, Thread loop) {}
+
+    /** How the connections to one origin are made; deployments with the same profile share one pool. */
+    record Profile(String origin, boolean tls, boolean h2c, boolean alpn, int maxConnections, int maxStreams) {}
+
+    public UpstreamClients(Vertx vertx, SluiceConfig.UpstreamPool pool, long connectMs, MeterRegistry metrics) {
+        this(vertx, pool, connectMs, metrics, 1);
+    }
+
+    /**
+     * {@code loops}: the public event loops; each keeps its own pools (no hand-off between threads per request), with
+     * an equal share of every deployment's {@code max_connections} (rounded up).
+     */
+    public UpstreamClients(Vertx vertx, SluiceConfig.UpstreamPool pool, long connectMs, MeterRegistry metrics,
+                           int loops) {
+        this.loops = Math.max(1, loops);
+        this.vertx = vertx;
+        this.pool = pool;
+        this.connectMs = connectMs;
+        this.metrics = metrics;
+    }
+
+    /** The client for {@code deployment} reached at {@code baseUrl}; {@code embeddedSim}: the gateway's own simulator. */
+    public HttpClient of(Deployment deployment, String baseUrl, boolean embeddedSim) {
+        Thread loop = Vertx.currentContext() != null && Vertx.currentContext().isEventLoopContext()
+                ? Thread.currentThread() : null;
+        if (loop != null) { // the hot path: this loop's own memo by deployment identity (no hashing of profiles)
+            java.util.IdentityHashMap<Deployment, HttpClient> memo = byLoop.computeIfAbsent(loop,
+                    t -> new java.util.IdentityHashMap<>());
+            HttpClient c = memo.get(deployment);
+            if (c == null) {
+                c = pool(deployment, baseUrl, embeddedSim, loop);
+                if (memo.size() > 10_000) memo.clear(); // deployments replaced by many reloads
+                memo.put(deployment, c);
+            }
+            return c;
+        }
+        return pool(deployment, baseUrl, embeddedSim, null);
+    }
+
+    private HttpClient pool(Deployment deployment, String baseUrl, boolean embeddedSim, Thread loop) {
+        return clients.computeIfAbsent(new Key(profile(deployment, baseUrl, embeddedSim), loop),
+                k -> create(k.profile(), k.loop() == null ? k.profile().maxConnections()
+                        : (k.profile().maxConnections() + loops - 1) / loops));
+    }
+
+    Profile profile(Deployment d, String baseUrl, boolean embeddedSim) {
+        URI u = URI.create(baseUrl);
+        boolean tls = "https".equalsIgnoreCase(u.getScheme());
+        String mode = d.http2() != null ? d.http2() : embeddedSim ? "h2c" : "auto";
+        int maxConnections = d.maxConnections() != null ? d.maxConnections() : pool.maxConnections();
+        int maxStreams = d.maxStreams() != null ? d.maxStreams() : pool.maxStreams();
+        String origin = u.getScheme() + "://" + u.getHost() + ":" + u.getPort();
+        return new Profile(origin, tls, !tls && "h2c".equals(mode), tls && !"off".equals(mode), maxConnections,
+                maxStreams);
+    }
+
+    private HttpClient create(Profile p, int maxConnections) {
+        HttpClientOptions o = new HttpClientOptions().setConnectTimeout((int) connectMs).setKeepAlive(true)
+                .setHttp2MultiplexingLimit(p.maxStreams()).setHttp2KeepAliveTimeout(60);
+        if (p.h2c()) {
+            o.setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false); // prior knowledge
+        } else if (p.alpn()) {
+            o.setProtocolVersion(HttpVersion.HTTP_2).setUseAlpn(true)
+                    .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1));
+        }
+        return vertx.createHttpClient(o, new PoolOptions().setHttp1MaxSize(maxConnections)
+                .setHttp2MaxSize(maxConnections).setMaxWaitQueueSize(pool.maxWaiting()));
+    }
+
+    /** How long a request may wait for a connection: {@code wait_ms}, plus the connect timeout of one being opened. */
+    public long acquireTimeoutMs() {
+        return pool.waitMs() + connectMs;
+    }
+
+    /**
+     * Whether {@code failure} of obtaining a request means the local pool was full: too many waiting, or the wait
+     * for a connection ran out. A TCP connect timeout or refusal is the upstream's doing and is not this.
+     */
+    public static boolean poolExhausted(Throwable failure) {
+        if (failure instanceof ConnectionPoolTooBusyException) return true;
+        String m = failure.getMessage();
+        return failure.getClass().getSimpleName().equals("NoStackTraceTimeoutException") && m != null
+                && m.contains("getting a connection");
+    }
+
+    /** The 503 a caller gets for a full pool, counted per deployment. */
+    public ApiException refused(String model, Deployment deployment) {
+        metrics.counter("sluice_upstream_capacity_refusals", "deployment", deployment.name()).increment();
+        return ApiException.of(ErrorKind.UPSTREAM_CAPACITY, "model", model)
+                .withHeaders(Map.of(Headers.RETRY_AFTER, "1"));
+    }
+
+    /** Number of distinct connection pools made so far (tests, metrics). */
+    public int pools() {
+        return clients.size();
+    }
+
+    @Override
+    public void close() {
+        List<Future<Void>> closing = new ArrayList<>();
+        for (HttpClient c : clients.values()) closing.add(c.close());
+        clients.clear();
+        byLoop.clear();
+        Future.join(closing).toCompletionStage().toCompletableFuture().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS)
+                .exceptionally(e -> null).join();
+    }
+}

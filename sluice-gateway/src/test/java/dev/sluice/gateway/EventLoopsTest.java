@@ -1,0 +1,83 @@
+package dev.sluice.gateway;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static dev.sluice.gateway.TestGateway.assertError;
+import static dev.sluice.gateway.TestGateway.chat;
+import static dev.sluice.gateway.TrafficHarness.burst;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The public port served by several event loops ({@code server.event_loops}): requests of one burst land on more
+ * than one loop, and the limits, admission control and Idempotency-Key de-duplication shared by the loops stay
+ * exact.
+ */
+class EventLoopsTest {
+    static final String FOUR_LOOPS = "server:\n  event_loops: 4\n";
+
+    @TempDir
+    Path dir;
+
+    private final FakeClock clock = FakeClock.at("2026-03-10T12:00:00Z");
+
+    @Test
+    void aBurstIsServedByMoreThanOneEventLoop() {
+        Set<String> threads = ConcurrentHashMap.newKeySet();
+        try (TestGateway gw = new TestGateway(dir, FOUR_LOOPS + TrafficHarness.ONLY_LIMITS, clock,
+                ex -> threads.add(Thread.currentThread().getName()))) {
+            assertThat(gw.gateway.publicEventLoops()).isEqualTo(4);
+            List<HttpResponse<String>> answers = burst(gw, 40, chat("sim-mini", null), "x-sluice-sim", "delay_ms=200");
+            assertThat(answers).allSatisfy(r -> assertThat(r.statusCode()).isEqualTo(200));
+            assertThat(threads).allSatisfy(t -> assertThat(t).startsWith("vert.x-eventloop-thread-"));
+            assertThat(threads).hasSizeGreaterThan(1);
+        }
+    }
+
+    @Test
+    void aRateLimitAdmitsExactlyItsCountOfABurstSpreadOverFourLoops() {
+        String limits = "limits:\n  defaults:\n    sim-mini:\n      project: {rpm: 25}\n";
+        try (TestGateway gw = new TestGateway(dir, FOUR_LOOPS + limits + TrafficHarness.ONLY_LIMITS, clock)) {
+            List<HttpResponse<String>> answers = burst(gw, 80, chat("sim-mini", null), "x-sluice-sim", "delay_ms=50");
+
+            assertThat(answers.stream().filter(r -> r.statusCode() == 200)).hasSize(25);
+            answers.stream().filter(r -> r.statusCode() != 200)
+                    .forEach(r -> assertError(r, 429, "requests", "rate_limit_exceeded", null, true));
+        }
+    }
+
+    @Test
+    void admissionControlHoldsItsLimitAcrossLoops() {
+        String overload = "overload:\n  enabled: true\n  algorithm: fixed\n  initial_limit: 3\n  min_limit: 1\n"
+                + "  max_limit: 3\n  queue_size: 0\n  queue_timeout_ms: 50\n  retry_after_seconds: 1\n"
+                + "slow_down:\n  enabled: false\n";
+        try (TestGateway gw = new TestGateway(dir, FOUR_LOOPS + overload, clock)) {
+            List<HttpResponse<String>> answers = burst(gw, 12, chat("sim-mini", null), "x-sluice-sim", "delay_ms=1500");
+
+            assertThat(answers.stream().filter(r -> r.statusCode() == 200)).hasSize(3);
+            answers.stream().filter(r -> r.statusCode() != 200)
+                    .forEach(r -> assertError(r, 503, "server_error", "server_overloaded", null, true));
+        }
+    }
+
+    @Test
+    void oneIdempotencyKeySentOnManyConnectionsReachesTheUpstreamOnce() {
+        try (TestGateway gw = new TestGateway(dir, FOUR_LOOPS + TrafficHarness.ONLY_LIMITS, clock)) {
+            long before = gw.gateway.simulator().orElseThrow().requestsReceived();
+            List<HttpResponse<String>> answers = burst(gw, 16, chat("sim-mini", null), "x-sluice-sim", "delay_ms=300",
+                    "idempotency-key", "same-key-on-every-loop");
+
+            assertThat(gw.gateway.simulator().orElseThrow().requestsReceived() - before).isEqualTo(1);
+            assertThat(answers.stream().filter(r -> r.statusCode() == 200)).hasSizeGreaterThanOrEqualTo(1);
+            answers.stream().filter(r -> r.statusCode() != 200)
+                    .forEach(r -> assertError(r, 409, "invalid_request_error", "idempotency_key_in_use", null, true));
+        }
+    }
+}

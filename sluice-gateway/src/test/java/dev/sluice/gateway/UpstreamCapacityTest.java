@@ -1,0 +1,132 @@
+package dev.sluice.gateway;
+
+import dev.sluice.sim.SimulatorOptions;
+import dev.sluice.sim.SimulatorServer;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static dev.sluice.gateway.TestGateway.assertError;
+import static dev.sluice.gateway.TestGateway.chat;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The gateway's own connections to an upstream are a local limit: when they are all busy and none frees within
+ * {@code upstream_pool.wait_ms}, the caller gets 503 upstream_capacity with retry-after (never the upstream's 504
+ * upstream_timeout), the upstream is not asked, and the refusal is counted; over HTTP/2 (h2c to the simulator) many
+ * requests share one connection.
+ */
+class UpstreamCapacityTest {
+    @TempDir
+    static Path dir;
+    static Vertx vertx;
+    static SimulatorServer sim;
+    static TestGateway gw;
+
+    @BeforeAll
+    static void start() throws Exception {
+        vertx = Vertx.vertx();
+        sim = await(SimulatorServer.start(vertx, SimulatorOptions.defaults().withTokensPerSecond(0)));
+        String base = "base_url: \"" + sim.baseUrl() + "\"";
+        String yaml = """
+                simulator:
+                  enabled: false
+                server:
+                  event_loops: 1
+                upstream_timeouts:
+                  connect_ms: 1000
+                  first_byte_ms: 30000
+                  idle_ms: 30000
+                  total_ms: 60000
+                upstream_pool:
+                  wait_ms: 300
+                models:
+                %s%s%s""".formatted(
+                UpstreamResilienceTest.model("m-off", "{name: one-h1, provider: sim, model: sim-mini, " + base
+                        + ", max_connections: 1, http2: \"off\"}"),
+                UpstreamResilienceTest.model("m-h2c", "{name: one-h2c-stream, provider: sim, model: sim-mini, " + base
+                        + ", max_connections: 1, max_streams: 1, http2: h2c}"),
+                UpstreamResilienceTest.model("m-mux", "{name: one-h2c-conn, provider: sim, model: sim-mini, " + base
+                        + ", max_connections: 1, max_streams: 50, http2: h2c}"));
+        gw = new TestGateway(dir, yaml, java.time.Clock.systemUTC(), Map.of());
+        for (String m : List.of("m-off", "m-h2c", "m-mux")) { // opens each pool's connection (a cold JVM is slow at it)
+            assertThat(gw.post("/v1/chat/completions", chat(m, null)).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        gw.close();
+        await(sim.close());
+        await(vertx.close());
+    }
+
+    static <T> T await(Future<T> f) throws Exception {
+        return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    CompletableFuture<HttpResponse<String>> async(String model, String directive) {
+        HttpRequest r = HttpRequest.newBuilder(URI.create(gw.url("/v1/chat/completions")))
+                .timeout(java.time.Duration.ofSeconds(20)).header("content-type", "application/json")
+                .header("authorization", "Bearer " + TestGateway.DEMO_KEY).header("x-sluice-sim", directive)
+                .POST(HttpRequest.BodyPublishers.ofString(chat(model, null))).build();
+        return gw.http.sendAsync(r, HttpResponse.BodyHandlers.ofString());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"m-off", "m-h2c"})
+    void aFullUpstreamPoolAnswersUpstreamCapacityNotTimeoutWithoutAskingTheUpstream(String model) throws Exception {
+        String deployment = model.equals("m-off") ? "one-h1" : "one-h2c-stream";
+        double before = refusals(deployment);
+        long received = sim.requestsReceived();
+        CompletableFuture<HttpResponse<String>> holder = async(model, "delay_ms=1500");
+        awaitSimInFlight(1);
+
+        HttpResponse<String> refused = gw.post("/v1/chat/completions", chat(model, null));
+
+        assertError(refused, 503, "server_error", "upstream_capacity", null, true);
+        assertThat(refused.headers().firstValue("retry-after")).contains("1");
+        assertThat(holder.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        assertThat(sim.requestsReceived() - received).as("the refused request never reached the upstream").isEqualTo(1);
+        assertThat(refusals(deployment)).isEqualTo(before + 1);
+    }
+
+    @Test
+    void overH2cManyRequestsShareOneConnection() throws Exception {
+        List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+        for (int i = 0; i < 20; i++) calls.add(async("m-mux", "delay_ms=500"));
+        for (CompletableFuture<HttpResponse<String>> c : calls) {
+            assertThat(c.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        }
+        assertThat(refusals("one-h2c-conn")).isZero();
+    }
+
+    private void awaitSimInFlight(int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (sim.inFlight() < n && System.nanoTime() < deadline) Thread.onSpinWait();
+        assertThat(sim.inFlight()).isGreaterThanOrEqualTo(n);
+    }
+
+    private double refusals(String deployment) {
+        String metrics = gw.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.gateway.adminPort()
+                + "/metrics")).build()).body();
+        String prefix = "sluice_upstream_capacity_refusals_total{deployment=\"" + deployment + "\"} ";
+        return metrics.lines().filter(l -> l.startsWith(prefix)).mapToDouble(l -> Double.parseDouble(
+                l.substring(prefix.length()).trim())).findFirst().orElse(0);
+    }
+}
