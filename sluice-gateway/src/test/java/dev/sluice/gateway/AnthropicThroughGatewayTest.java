@@ -246,7 +246,8 @@ class AnthropicThroughGatewayTest {
             HttpResponse<String> next = gw.post("/v1/chat/completions", chat("claude-ha", null));
             assertThat(next.statusCode()).isEqualTo(200);
             assertThat(next.headers().firstValue("x-sluice-attempts")).contains("1");
-            assertThat(next.headers().firstValue("x-upstream-request-id").orElse("")).doesNotStartWith("req_0");
+            // served by deployment b (the OpenAI-compatible one: chatcmpl- ids), not by a (Anthropic: msg_ ids)
+            assertThat(next.body()).contains("\"id\":\"chatcmpl-").doesNotContain("\"id\":\"msg_");
         }
     }
 
