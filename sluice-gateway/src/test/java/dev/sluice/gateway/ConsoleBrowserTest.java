@@ -194,15 +194,18 @@ class ConsoleBrowserTest {
         rpm.clear();
         rpm.sendKeys("20000000000"); // the browser accepts it; the admin API caps limits at 1e10
         browser.findElement(By.cssSelector("#project-limits-sim-mini button")).click();
-        WebElement out = browser.findElement(By.cssSelector("#project-limits-sim-mini output"));
-        wait.until(d -> !out.getText().isEmpty());
-        assertThat(out.getText()).as("the admin API's own validation message").contains("max_requests_per_1_minute");
+        wait.until(d -> Boolean.TRUE.equals(js("var o = document.querySelector('#project-limits-sim-mini output');"
+                + "return !!o && o.textContent.trim() !== '';")));
+        assertThat((String) js("return document.querySelector('#project-limits-sim-mini output').textContent;")).as("the admin API's own validation message").contains("max_requests_per_1_minute");
         rpm = browser.findElement(By.cssSelector("#project-limits input[aria-label='RPM for sim-mini']"));
         rpm.clear();
         rpm.sendKeys("2");
         browser.findElement(By.cssSelector("#project-limits-sim-mini button")).click();
-        wait.until(d -> "2".equals(d.findElement(By.cssSelector("#project-limits input[aria-label='RPM for sim-mini']"))
-                .getAttribute("value")) && d.findElement(By.cssSelector("#project-limits-sim-mini output")).getText().isEmpty());
+        // read both in one script: the table is re-rendered after the save, so an element found in one driver
+        // call can be detached by the next ("Node with given id does not belong to the document")
+        wait.until(d -> Boolean.TRUE.equals(js("var i = document.querySelector(\"#project-limits input[aria-label='RPM for sim-mini']\");"
+                + "var o = document.querySelector('#project-limits-sim-mini output');"
+                + "return !!i && i.value === '2' && !!o && o.textContent.trim() === '';")));
         seen();
         shot("limits");
         int refused = 0;
