@@ -1,5 +1,6 @@
 package dev.sluice.gateway.stages;
 
+import dev.sluice.gateway.pipeline.Answer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.gateway.models.ModelCatalog;
@@ -34,7 +35,7 @@ public final class ContextWindow implements Stage {
     }
 
     @Override
-    public Future<Void> apply(Exchange ex, Chain next) {
+    public Future<Answer> apply(Exchange ex, Chain next) {
         if (ex.model() == null) return next.proceed(ex);
         if (ex.body().length() > INLINE_COUNT_LIMIT) {
             return ex.<Integer>blocking(() -> count(ex)).compose(n -> check(ex, n, next));
@@ -55,7 +56,7 @@ public final class ContextWindow implements Stage {
         };
     }
 
-    private Future<Void> check(Exchange ex, int prompt, Chain next) {
+    private Future<Answer> check(Exchange ex, int prompt, Chain next) {
         ModelSpec m = ex.model();
         ex.promptTokens(prompt);
         String outParam = outputParam(ex.json());

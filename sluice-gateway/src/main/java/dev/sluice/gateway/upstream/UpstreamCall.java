@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.gateway.config.SluiceConfig;
 import dev.sluice.gateway.models.Deployment;
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Endpoint;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
+import dev.sluice.gateway.pipeline.StreamSink;
+import dev.sluice.gateway.pipeline.StreamSource;
 import dev.sluice.gateway.usage.Outcome;
 import dev.sluice.protocol.ApiError;
 import dev.sluice.protocol.ErrorKind;
@@ -22,12 +25,12 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
 
 import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +46,6 @@ import java.util.random.RandomGenerator;
  */
 public final class UpstreamCall implements Stage {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final CharSequence JSON_TYPE = io.vertx.core.http.HttpHeaders.createOptimized("application/json");
 
     /**
      * Everything the stage needs, built once at start.
@@ -100,15 +102,24 @@ public final class UpstreamCall implements Stage {
     }
 
     @Override
-    public Future<Void> apply(Exchange ex, Chain next) {
+    public Future<Answer> apply(Exchange ex, Chain next) {
         return new Call(ex).start();
     }
 
-    /** One client request: the attempts it makes across deployments and the relay of the one that answers. */
-    private final class Call {
+    /**
+     * One client request: the attempts it makes across deployments and the relay of the one that answers. Its answer
+     * is known at the first byte: a whole JSON body, an error, or a stream that this call then feeds (it is the
+     * stream's source, and pauses the upstream while the caller's socket is full).
+     */
+    private final class Call implements StreamSource {
         private final Exchange ex;
-        private final HttpServerResponse out;
-        private final Promise<Void> done = Promise.promise();
+        private final Promise<Answer> answer = Promise.promise();
+        private final Promise<StreamSource.Result> streamOutcome = Promise.promise();
+        private final List<String> pending = new ArrayList<>(2);
+        private StreamSink sink;
+        private Runnable drained;
+        private boolean endPending;
+        private String endLast;
         private final List<Deployment> plan;
         private final CircuitBreaker[] circuit;
         private final long[] notBefore;
@@ -128,7 +139,6 @@ public final class UpstreamCall implements Stage {
 
         Call(Exchange ex) {
             this.ex = ex;
-            this.out = ex.response();
             this.plan = selector.order(ex.model().deployments());
             this.circuit = new CircuitBreaker[plan.size()];
             for (int i = 0; i < plan.size(); i++) circuit[i] = breakers.of(ex.modelId(), plan.get(i));
@@ -141,15 +151,15 @@ public final class UpstreamCall implements Stage {
             this.tried = new boolean[plan.size()];
         }
 
-        Future<Void> start() {
+        Future<Answer> start() {
             ex.attempts(0);
             ex.responseHeaders().set(Headers.SLUICE_ATTEMPTS, "0");
             totalMs = deadline.totalMs(timeouts.totalMs(), ex::header);
             totalTimer = vertx.setTimer(totalMs, t -> totalTimeout());
-            ex.onCallerGone(this::cancelledByCaller);
+            ex.cancelled().onSuccess(v -> cancelledByCaller());
             ex.onAbort(this::aborted);
             next();
-            return done.future();
+            return answer.future();
         }
 
         /** Starts the next attempt, after a wait if every candidate is still backing off; or gives up. */
@@ -275,8 +285,7 @@ public final class UpstreamCall implements Stage {
                 return;
             }
             finish();
-            ex.errorCode(e.error().code());
-            done.tryFail(hint.applyTo(e, lastFailure == null ? -1 : lastFailure.retryAfterMs(), circuitWaitMs()));
+            answer.tryFail(hint.applyTo(e, lastFailure == null ? -1 : lastFailure.retryAfterMs(), circuitWaitMs()));
         }
 
         void deliverJson(Attempt a, Buffer body, JsonNode root) {
@@ -290,19 +299,15 @@ public final class UpstreamCall implements Stage {
                 if (prompt >= 0) ex.promptTokens(prompt);
             }
             a.ended(true, null); // with the tokens, before the answer ends (the access line reads what it recorded)
-            ex.outcome(Outcome.COMPLETED);
-            ex.answerBody(body);
-            out.setStatusCode(200).putHeader(io.vertx.core.http.HttpHeaders.CONTENT_TYPE, JSON_TYPE);
-            // e.g. the Idempotency-Key record is stored first, so a retry right after this answer finds it
-            ex.answerReady().onComplete(r -> out.end(body).onComplete(v -> done.tryComplete()));
+            answer.tryComplete(Answer.json(200, body));
         }
 
         void streamCompleted(Attempt a) {
             if (finished) return;
             a.verdict(Failure.Health.ALIVE);
             finish();
-            ex.outcome(Outcome.COMPLETED);
-            out.end().onComplete(x -> done.tryComplete());
+            streamOutcome.tryComplete(new StreamSource.Result(Outcome.COMPLETED, null));
+            end(null);
         }
 
         /** The stream broke after it started: the deployment failed, the caller gets the in-band error. */
@@ -316,12 +321,47 @@ public final class UpstreamCall implements Stage {
                 started = true;
                 observer.streamStarted(ex);
                 streamStarted();
-                out.setStatusCode(200).setChunked(true)
-                        .putHeader("content-type", "text/event-stream; charset=utf-8")
-                        .putHeader("cache-control", "no-cache");
+                answer.tryComplete(Answer.stream(this));
             }
             if (ex.endpoint() == Endpoint.RESPONSES) sequence++;
-            out.write(event);
+            if (sink == null) pending.add(event);
+            else sink.write(event);
+        }
+
+        /** The adapter has written the head: events written before go out first. */
+        @Override
+        public void start(StreamSink s) {
+            sink = s;
+            for (String event : pending) s.write(event);
+            pending.clear();
+            if (endPending) s.end(endLast);
+            Runnable d = drained;
+            drained = null;
+            if (d != null) d.run();
+        }
+
+        @Override
+        public Future<StreamSource.Result> outcome() {
+            return streamOutcome.future();
+        }
+
+        /** True while the upstream must wait: the caller's socket is full, or the answer is not being written yet. */
+        boolean full() {
+            return sink == null || sink.full();
+        }
+
+        void onDrain(Runnable r) {
+            if (sink == null) drained = r;
+            else sink.onDrain(r);
+        }
+
+        private void end(String last) {
+            if (sink != null) {
+                sink.end(last);
+            } else {
+                endPending = true;
+                endLast = last;
+            }
         }
 
         /**
@@ -340,13 +380,12 @@ public final class UpstreamCall implements Stage {
         private void inBand(ApiException e) {
             if (finished) return;
             finish();
-            ex.errorCode(e.error().code());
-            ex.outcome(Outcome.FAILED);
+            streamOutcome.tryComplete(new StreamSource.Result(Outcome.FAILED, e.error().code()));
             ApiError err = e.error().withRequestId(ex.requestId());
             String event = ex.endpoint() == Endpoint.RESPONSES
                     ? StreamErrors.responses(err, sequence, "resp_" + ex.requestId().substring(4), ex.modelId())
                     : StreamErrors.chat(err);
-            out.end(event).onComplete(v -> done.tryComplete());
+            end(event);
         }
 
         private void totalTimeout() {
@@ -360,9 +399,8 @@ public final class UpstreamCall implements Stage {
             if (finished) return;
             finish();
             if (current != null) current.abandon();
-            ex.errorCode("cancelled");
-            ex.outcome(Outcome.CANCELLED);
-            done.tryComplete();
+            if (started) streamOutcome.tryComplete(new StreamSource.Result(Outcome.CANCELLED, "cancelled"));
+            else answer.tryComplete(Answer.gone("cancelled"));
         }
 
         /** The gateway is stopping and its drain deadline came: an HTTP error, or in-band once streaming. */
@@ -572,10 +610,9 @@ public final class UpstreamCall implements Stage {
                 for (StreamTranslator.Item item : translator.feed(buf)) {
                     if (over) return;
                     if (!relay(item, terminated)) return;
-                    HttpServerResponse out = call.out;
-                    if (out.writeQueueFull()) {
+                    if (call.full()) {
                         resp.pause();
-                        out.drainHandler(v -> resp.resume());
+                        call.onDrain(resp::resume);
                     }
                 }
             });
