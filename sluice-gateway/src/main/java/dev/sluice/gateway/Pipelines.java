@@ -2,6 +2,7 @@ package dev.sluice.gateway;
 
 import dev.sluice.gateway.access.CountryLookup;
 import dev.sluice.gateway.batch.LiveTraffic;
+import dev.sluice.gateway.batch.LiveTrafficMetering;
 import dev.sluice.gateway.models.ModelCatalog;
 import dev.sluice.gateway.models.TokenCounter;
 import dev.sluice.gateway.pipeline.Endpoint;
@@ -76,6 +77,7 @@ final class Pipelines {
                 p.traffic().slowDownGuard(),
                 p.traffic().admissionControl(),
                 new ModelFallback(p.catalog(), p.traffic().rateLimits()),
+                new LiveTrafficMetering(p.liveTraffic()),
                 p.upstreamCall()));
         Pipeline modelCatalog = new Pipeline(then(access, new ModelListing(p.catalog(), p.policies())));
         Pipeline files = new Pipeline(then(access, p.filesApi()));

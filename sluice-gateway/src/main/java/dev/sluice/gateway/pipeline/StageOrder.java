@@ -24,5 +24,7 @@ public enum StageOrder {
     SLOW_DOWN_GUARD,
     ADMISSION_CONTROL,
     MODEL_FALLBACK,
+    /** Right around the upstream call: each call, fallbacks included, counts as live traffic while it runs. */
+    LIVE_TRAFFIC_METERING,
     TERMINAL
 }
