@@ -1,11 +1,11 @@
 package dev.sluice.gateway.batch;
 
-import dev.sluice.gateway.pipeline.Answer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.gateway.files.ListParams;
 import dev.sluice.gateway.files.WireJson;
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Caller;
 import dev.sluice.gateway.pipeline.Exchange;

@@ -1,7 +1,7 @@
 package dev.sluice.gateway.files;
 
-import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Caller;
 import dev.sluice.gateway.pipeline.Exchange;

@@ -3,8 +3,8 @@ package dev.sluice.gateway.files;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sluice.gateway.store.FileRecord;
 import dev.sluice.gateway.pipeline.Answer;
+import dev.sluice.gateway.store.FileRecord;
 import io.vertx.core.Future;
 
 import java.time.Instant;

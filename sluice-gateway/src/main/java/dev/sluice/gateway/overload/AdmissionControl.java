@@ -1,6 +1,5 @@
 package dev.sluice.gateway.overload;
 
-import dev.sluice.gateway.pipeline.Answer;
 import com.netflix.concurrency.limits.Limit;
 import com.netflix.concurrency.limits.Limiter;
 import com.netflix.concurrency.limits.limit.FixedLimit;
@@ -8,12 +7,13 @@ import com.netflix.concurrency.limits.limit.Gradient2Limit;
 import com.netflix.concurrency.limits.limit.VegasLimit;
 import com.netflix.concurrency.limits.limiter.SimpleLimiter;
 import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
+import dev.sluice.gateway.pipeline.Ending;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
 import dev.sluice.gateway.usage.Outcome;
-import dev.sluice.gateway.pipeline.Ending;
 import dev.sluice.protocol.ErrorKind;
 import dev.sluice.protocol.Headers;
 import io.micrometer.core.instrument.Counter;

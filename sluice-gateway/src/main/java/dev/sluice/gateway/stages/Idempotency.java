@@ -1,8 +1,8 @@
 package dev.sluice.gateway.stages;
 
-import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.idempotency.IdempotencyRecord;
 import dev.sluice.gateway.idempotency.IdempotencyStore;
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Stage;

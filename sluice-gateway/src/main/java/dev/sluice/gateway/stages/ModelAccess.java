@@ -1,9 +1,9 @@
 package dev.sluice.gateway.stages;
 
-import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.access.AccessPolicy;
 import dev.sluice.gateway.models.Modality;
 import dev.sluice.gateway.models.ModelSpec;
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Endpoint;
 import dev.sluice.gateway.pipeline.Exchange;
