@@ -98,7 +98,8 @@ public final class Exchange {
      * replaced when a model fallback renames the model in it. */
     public void body(Buffer b) { this.body = b; }
     public String clientIp() { return clientIp; }
-    /** The live HTTP request (uploads, query strings); null in unit tests. Never used to answer. */
+    /** The live HTTP request (bodies, uploads, query strings); null in unit tests. Never used to answer (an interim
+     * 100 Continue aside). */
     public HttpServerRequest request() { return request; }
     /** Headers added to whatever answer this request gets (success, error or stream). */
     public MultiMap responseHeaders() { return responseHeaders; }
