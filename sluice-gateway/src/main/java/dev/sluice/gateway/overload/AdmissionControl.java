@@ -106,6 +106,17 @@ public final class AdmissionControl implements Stage {
                 w.promise.tryFail(overloaded());
             }
         });
+        // A caller that leaves while queued gives its place up at once; its request never reaches the upstream.
+        ex.cancelled().onSuccess(v -> {
+            boolean removed;
+            synchronized (queue) {
+                removed = queue.remove(w);
+            }
+            if (removed) {
+                vertx.cancelTimer(w.timer);
+                w.promise.tryFail(overloaded());
+            }
+        });
         // A slot may have freed between the failed acquire and joining the queue.
         admitWaiting();
         return w.promise.future().compose(listener -> admitted(ex, listener, next));
