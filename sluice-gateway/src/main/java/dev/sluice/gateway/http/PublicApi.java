@@ -145,14 +145,11 @@ public final class PublicApi {
                 scope.exchange.responseHeaders().forEach(h -> res.headers().set(h.getKey(), h.getValue()));
             }
         });
-        String method = req.method().name();
-        String path = req.path();
-        if (tracing != null) scope.trace = tracing.serverSpan(req.headers(), method, path);
+        scope.method = req.method().name();
+        scope.path = req.path();
+        if (tracing != null) scope.trace = tracing.serverSpan(req.headers(), scope.method, scope.path);
         scope.client = trustedProxies.resolve(clientIp(req), req.headers().getAll("x-forwarded-for"));
-        String ip = scope.client.display();
-        scope.method = method;
-        scope.path = path;
-        scope.ip = ip;
+        scope.ip = scope.client.display();
         // Vert.x calls the end handler also when the connection closes first; 499 marks a caller that left.
         res.endHandler(v -> {
             if (res.ended()) socketEnded(scope, res.getStatusCode(), false);

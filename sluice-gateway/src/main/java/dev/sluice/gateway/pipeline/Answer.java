@@ -13,8 +13,8 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * What a pipeline gives back for a request, as a value: a whole body, a stream, a file download, an error, or nothing
- * because the caller has gone. Only the HTTP adapter ({@code http.PublicApi}) writes an answer to the socket. A stage
+ * What a pipeline gives back for a request: a whole body, a stream, a file download, an error, or nothing because the
+ * caller has gone; passed back up the stages, with the end-of-request work they attach travelling with it. Only the HTTP adapter ({@code http.PublicApi}) writes an answer to the socket. A stage
  * sees the answer of the stages after it as the result of {@code next.proceed(ex)}, and attaches the work it must do
  * once the request has ended with {@link #whenDone}; the adapter runs that work once, innermost stage first, with the
  * request's {@link Ending} — also when the caller left (the ending then says {@link Outcome#CANCELLED}).
