@@ -28,17 +28,7 @@ class AttemptPlannerTest {
 
     /** A random source whose every {@code nextDouble} is {@code v}. */
     static RandomGenerator draw(double v) {
-        return new RandomGenerator() {
-            @Override
-            public long nextLong() {
-                return 0;
-            }
-
-            @Override
-            public double nextDouble() {
-                return v;
-            }
-        };
+        return RetryPolicyTest.fixed(v);
     }
 
     AttemptPlanner.Step next(List<DeploymentState> plan, int last, int attempts) {
