@@ -143,4 +143,40 @@ class UpstreamTimeByHandTest {
         assertThat(sim.inFlight()).isZero();
         assertThat(time.pending()).as("every timer of the call was cancelled").isZero();
     }
+
+    @Test
+    void aStreamThatGoesQuietIsCutInBandWhenTheTestMovesTimePastTheIdleTimeout() throws Exception {
+        String body = "{\"model\":\"m-one\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\""
+                + UUID.randomUUID() + "\"}]}";
+        HttpRequest req = HttpRequest.newBuilder(URI.create(gw.url("/v1/chat/completions")))
+                .timeout(Duration.ofSeconds(20)).header("authorization", "Bearer " + TestGateway.DEMO_KEY)
+                .header("content-type", "application/json").header("x-sluice-sim", "tokens=400;tps=2")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        HttpResponse<java.io.InputStream> r = gw.http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(r.statusCode()).isEqualTo(200);
+        try (java.io.BufferedReader in = new java.io.BufferedReader(
+                new java.io.InputStreamReader(r.body(), java.nio.charset.StandardCharsets.UTF_8))) {
+            assertThat(in.readLine()).as("the first event reached the caller").startsWith("data: ");
+            awaitScheduled(1000); // the idle timer, re-armed on the fake clock with every chunk
+            CompletableFuture<List<String>> rest = CompletableFuture.supplyAsync(
+                    () -> in.lines().filter(l -> l.startsWith("data: ")).map(l -> l.substring(6)).toList());
+            // A chunk that lands just as the timer falls due re-arms it, so move time until the stream ends.
+            for (int moves = 0; !rest.isDone(); moves++) {
+                assertThat(moves).as("the idle timeout cut the stream").isLessThan(50);
+                time.advance(Duration.ofMillis(1000));
+                try {
+                    rest.get(200, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException stillStreaming) {
+                    // move time again
+                }
+            }
+            List<String> data = rest.join();
+            assertThat(data).doesNotContain("[DONE]");
+            JsonNode err = TestGateway.JSON.readTree(data.getLast()).get("error");
+            assertThat(err.get("code").asText()).isEqualTo("upstream_timeout");
+            assertThat(err.get("message").asText()).startsWith("The upstream provider did not respond within 1s.");
+        }
+        await(sim.whenIdle()); // the quiet upstream stream was reset
+        assertThat(sim.inFlight()).isZero();
+    }
 }
