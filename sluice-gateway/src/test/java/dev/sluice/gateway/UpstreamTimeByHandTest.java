@@ -111,6 +111,15 @@ class UpstreamTimeByHandTest {
         }
     }
 
+    /** Until the simulator has received {@code n} requests since {@code before} (a liveness guard). */
+    static void awaitReceived(long before, long n) {
+        long guard = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (sim.requestsReceived() - before < n) {
+            if (System.nanoTime() > guard) throw new AssertionError("the simulator never got request " + n);
+            Thread.onSpinWait();
+        }
+    }
+
     @Test
     void aRateLimitedAttemptIsRetriedExactlyWhenItsRetryAfterHasPassed() throws Exception {
         long before = sim.requestsReceived();
@@ -129,8 +138,11 @@ class UpstreamTimeByHandTest {
 
     @Test
     void aSilentUpstreamIs504WhenTheTestMovesTimePastTheFirstByteTimeout() throws Exception {
+        long before = sim.requestsReceived();
         CompletableFuture<HttpResponse<String>> r = postAsync("hang");
         awaitScheduled(FIRST_BYTE_MS);
+        // the first-byte timer starts once the request is on its way; let it reach the simulator before timing out
+        awaitReceived(before, 1);
         int waiting = time.pending();
         time.advance(Duration.ofMillis(FIRST_BYTE_MS - 1));
         assertThat(time.pending()).as("the first-byte timer has not fired").isEqualTo(waiting);
