@@ -258,6 +258,11 @@ public final class ConfigLoader {
         require(s.maxUrlBytes() >= 256 && s.maxUrlBytes() <= 65_536, "server.max_url_bytes", "must be 256-65536");
         require(s.maxHeaderBytes() >= 1024 && s.maxHeaderBytes() <= 65_536, "server.max_header_bytes",
                 "must be 1024-65536");
+        SluiceConfig.Warmup w = s.warmup();
+        require(w != null, "server.warmup", "is required");
+        require(w.maxRequests() >= 1, "server.warmup.max_requests", "must be positive");
+        require(w.maxMs() >= 100, "server.warmup.max_ms", "must be at least 100");
+        require(w.concurrency() >= 1 && w.concurrency() <= 256, "server.warmup.concurrency", "must be 1-256");
     }
 
     /** The retry budget, retry hints and caller deadlines (docs/upstreams.md, "Retries that fit the callers"). */

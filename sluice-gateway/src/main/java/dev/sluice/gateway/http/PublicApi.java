@@ -107,6 +107,14 @@ public final class PublicApi {
         return this;
     }
 
+    private boolean accessLog = true;
+
+    /** Writes no access lines at all (the private request path of the warm-up, which serves no caller). */
+    public PublicApi withoutAccessLog() {
+        this.accessLog = false;
+        return this;
+    }
+
     public Router router() {
         Router router = Router.router(vertx);
         router.route().handler(this::begin);
@@ -182,9 +190,9 @@ public final class PublicApi {
         if (status == 499 && scope.exchange != null) scope.exchange.callerGone();
         boolean streamFailed = scope.exchange != null && scope.exchange.stream() && status < 400
                 && scope.exchange.outcome() == dev.sluice.gateway.usage.Outcome.FAILED;
-        if (status >= 400 || streamFailed || successSampleRatio >= 1.0
+        if (accessLog && (status >= 400 || streamFailed || successSampleRatio >= 1.0
                 || successSampleRatio > 0 && (sampling == null ? java.util.concurrent.ThreadLocalRandom.current()
-                : sampling).nextDouble() < successSampleRatio) {
+                : sampling).nextDouble() < successSampleRatio)) {
             AccessLog.write(scope, method, path, status, ip);
         }
         metrics.counter("sluice_requests", "route", scope.route == null ? "unmatched" : scope.route,
