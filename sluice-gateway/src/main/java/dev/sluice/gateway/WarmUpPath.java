@@ -68,7 +68,7 @@ import java.util.Set;
 final class WarmUpPath implements WarmUp.Path {
     static final String FAMILY = "sluice-warmup";
     private static final String KEY_ENV = "SLUICE_WARMUP_UPSTREAM_KEY";
-    private static final long UNLIMITED = 1_000_000_000_000L;
+    private static final long UNLIMITED = 1_000_000_000L; // far above any warm-up, well inside the bucket arithmetic
 
     private final Vertx vertx;
     private final SluiceConfig cfg;

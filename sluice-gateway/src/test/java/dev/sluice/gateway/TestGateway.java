@@ -63,6 +63,13 @@ final class TestGateway implements AutoCloseable, HttpTarget {
     TestGateway(Path dataDir, String extraYaml, Clock clock, Map<String, String> extraEnv,
                 java.util.function.Consumer<dev.sluice.gateway.pipeline.Exchange> fault,
                 io.opentelemetry.sdk.trace.export.SpanExporter spans) {
+        this(dataDir, extraYaml, clock, extraEnv, fault, spans, null);
+    }
+
+    /** As above, and the warm-up (when {@code extraEnv} turns it on) begins only once {@code warmUpGate} completes. */
+    TestGateway(Path dataDir, String extraYaml, Clock clock, Map<String, String> extraEnv,
+                java.util.function.Consumer<dev.sluice.gateway.pipeline.Exchange> fault,
+                io.opentelemetry.sdk.trace.export.SpanExporter spans, io.vertx.core.Future<Void> warmUpGate) {
         this.dataDir = dataDir;
         try {
             Path cfgFile = dataDir.resolve("sluice-test.yaml");
@@ -79,7 +86,7 @@ final class TestGateway implements AutoCloseable, HttpTarget {
                     throw new IllegalStateException("boom at dev.sluice.Secret(Secret.java:42) " + DEMO_KEY);
                 }
                 fault.accept(ex);
-            }, usage).withSpans(spans));
+            }, usage).withSpans(spans).withWarmUpGate(warmUpGate));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
