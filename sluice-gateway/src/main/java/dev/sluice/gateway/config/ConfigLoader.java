@@ -321,6 +321,7 @@ public final class ConfigLoader {
         require(o.queueSize() >= 0, "overload.queue_size", "must be >= 0");
         require(o.queueTimeoutMs() >= 1 && o.queueTimeoutMs() <= 60_000, "overload.queue_timeout_ms", "must be between 1 and 60000");
         require(o.retryAfterSeconds() >= 1, "overload.retry_after_seconds", "must be >= 1");
+        require(o.maxStreams() >= 1, "overload.max_streams", "must be >= 1");
         SluiceConfig.SlowDown sd = c.slowDown();
         require(sd != null, "slow_down", "is required");
         require(sd.floorRpm() >= 1, "slow_down.floor_rpm", "must be >= 1");

@@ -168,9 +168,12 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
     public record Quotas(Double orgMonthlyBudgetUsd, Double projectMonthlyBudgetUsd, Double orgCreditsUsd,
                          Double projectCreditsUsd, long ledgerFlushMs, int ledgerBatchSize, long refreshMs) {}
 
-    /** Admission control: an adaptive concurrency limit ({@code gradient2}, {@code vegas} or {@code fixed}) and a short queue. */
+    /**
+     * Admission control: an adaptive concurrency limit ({@code gradient2}, {@code vegas} or {@code fixed}) and a short
+     * queue; a stream holds its slot until its first byte, then counts against {@code maxStreams} open streams.
+     */
     public record Overload(boolean enabled, String algorithm, int initialLimit, int minLimit, int maxLimit,
-                           int queueSize, long queueTimeoutMs, int retryAfterSeconds) {}
+                           int queueSize, long queueTimeoutMs, int retryAfterSeconds, int maxStreams) {}
 
     /** Slow Down per project: refuse when the last minute exceeds {@code floorRpm} and {@code factor} x the 15-minute average. */
     public record SlowDown(boolean enabled, long floorRpm, double factor, double ramp) {}

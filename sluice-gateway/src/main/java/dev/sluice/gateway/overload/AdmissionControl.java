@@ -32,6 +32,12 @@ import java.util.Optional;
  * until a slot frees or its deadline passes; when the queue is full or the deadline passes it gets 503
  * server_overloaded with retry-after, at once rather than after a pile-up of timeouts. Nothing here blocks: waiters
  * are promises and deadlines are event-loop timers.
+ *
+ * <p>A stream holds its slot only until its first byte: its time to first byte is its latency sample (the part of a
+ * stream the upstream's load decides; its length is the caller's choice), and then the slot goes to the next request.
+ * Open streams count against a budget of their own, {@code overload.max_streams}: a stream beyond it gets the same
+ * 503 server_overloaded with retry-after at once. So thousands of long streams neither starve short requests of
+ * slots nor teach the limit that the upstream is slow.
  */
 public final class AdmissionControl implements Stage {
     private final Vertx vertx;
@@ -42,6 +48,9 @@ public final class AdmissionControl implements Stage {
     private final ArrayDeque<Waiter> queue = new ArrayDeque<>();
     private final Counter shedFull;
     private final Counter shedDeadline;
+    private final Counter shedStreams;
+    private final int maxStreams;
+    private final java.util.concurrent.atomic.AtomicInteger openStreams = new java.util.concurrent.atomic.AtomicInteger();
 
     private static final class Waiter {
         final Promise<Limiter.Listener> promise = Promise.promise();
@@ -63,6 +72,9 @@ public final class AdmissionControl implements Stage {
         this.retryAfter = Integer.toString(cfg.retryAfterSeconds());
         this.shedFull = metrics.counter("sluice_admission_shed", "reason", "queue_full");
         this.shedDeadline = metrics.counter("sluice_admission_shed", "reason", "queue_timeout");
+        this.shedStreams = metrics.counter("sluice_admission_shed", "reason", "max_streams");
+        this.maxStreams = cfg.maxStreams();
+        metrics.gauge("sluice_admission_open_streams", openStreams);
         metrics.gauge("sluice_admission_limit", limiter, SimpleLimiter::getLimit);
         metrics.gauge("sluice_admission_in_flight", limiter, SimpleLimiter::getInflight);
         metrics.gauge("sluice_admission_queued", queue, q -> queued());
@@ -85,6 +97,17 @@ public final class AdmissionControl implements Stage {
 
     @Override
     public Future<Void> apply(Exchange ex, Chain next) {
+        if (ex.stream()) {
+            if (openStreams.incrementAndGet() > maxStreams) {
+                openStreams.decrementAndGet();
+                shedStreams.increment();
+                return Future.failedFuture(overloaded());
+            }
+            ex.onFinished(record -> {
+                openStreams.decrementAndGet();
+                return Future.succeededFuture();
+            });
+        }
         Optional<Limiter.Listener> slot = tryAcquire();
         if (slot.isPresent()) return admitted(ex, slot.get(), next);
         Waiter w = new Waiter();
@@ -110,6 +133,11 @@ public final class AdmissionControl implements Stage {
         return w.promise.future().compose(listener -> admitted(ex, listener, next));
     }
 
+    /** Streams admitted and not yet ended. */
+    int openStreams() {
+        return openStreams.get();
+    }
+
     /** The concurrency limit in force now (the algorithm's current estimate). */
     int currentLimit() {
         return limiter.getLimit();
@@ -133,9 +161,20 @@ public final class AdmissionControl implements Stage {
     }
 
     private Future<Void> admitted(Exchange ex, Limiter.Listener listener, Chain next) {
+        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+        if (ex.stream()) {
+            // the first byte: the time to it is the sample, and the rest of the stream holds no slot
+            ex.onStreamStarted(() -> {
+                if (!released.compareAndSet(false, true)) return;
+                listener.onSuccess();
+                admitWaiting();
+            });
+        }
         ex.onFinished(record -> {
-            release(listener, record);
-            admitWaiting();
+            if (released.compareAndSet(false, true)) {
+                release(listener, record);
+                admitWaiting();
+            }
             return Future.succeededFuture();
         });
         // A caller that left while queued has been released above already; nothing to send upstream.
@@ -144,9 +183,10 @@ public final class AdmissionControl implements Stage {
     }
 
     /**
-     * Feeds the limit algorithm: a completed non-streaming answer is a latency sample; an upstream timeout or
-     * overload is a drop (the limit shrinks); anything else (client errors, streams whose length the client decides,
-     * cancellations) teaches nothing.
+     * Feeds the limit algorithm when a request ends still holding its slot: a completed non-streaming answer is a
+     * latency sample; an upstream timeout or overload is a drop (the limit shrinks); anything else (client errors,
+     * a stream that ended before its first byte, cancellations) teaches nothing. A stream that started was sampled at
+     * its first byte.
      */
     private static void release(Limiter.Listener listener, UsageRecord r) {
         if (r.status() == 504 || r.status() == 503) listener.onDropped();

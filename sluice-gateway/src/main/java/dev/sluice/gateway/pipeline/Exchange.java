@@ -141,6 +141,20 @@ public final class Exchange {
         else finishListeners.add(listener);
     }
 
+    private Runnable streamStartListener;
+
+    /** Runs {@code listener} once, when a streamed answer sends its first byte (admission releases its slot then). */
+    public void onStreamStarted(Runnable listener) {
+        this.streamStartListener = listener;
+    }
+
+    /** Called once by the upstream relay as the first event of a streamed answer goes out. */
+    public void streamStarted() {
+        Runnable l = streamStartListener;
+        streamStartListener = null;
+        if (l != null) l.run();
+    }
+
     /** True once the request has ended (answered, or the caller went away), even if a stage is still running. */
     public boolean hasFinished() {
         return finishedRecord != null;

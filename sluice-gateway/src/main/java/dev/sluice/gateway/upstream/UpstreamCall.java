@@ -316,6 +316,7 @@ public final class UpstreamCall implements Stage {
                 started = true;
                 observer.streamStarted(ex);
                 streamStarted();
+                ex.streamStarted();
                 out.setStatusCode(200).setChunked(true)
                         .putHeader("content-type", "text/event-stream; charset=utf-8")
                         .putHeader("cache-control", "no-cache");
