@@ -327,9 +327,9 @@ public final class LoadCommand implements Callable<Integer> {
                     coldFrom.equals("ready") ? "ready" : "port listening", readyMs, coldRate, coldSeconds));
             RateResult first = ConstantRate.run(vertx, "127.0.0.1", port, simPort, BenchRequest.chat(Servers.DEMO_KEY), coldRate,
                     Duration.ZERO, Duration.ofSeconds(coldSeconds), rateConnections);
-            log(String.format(Locale.ROOT, "cold start: %.0f answered/s, p50 %s, p99 %s, p99.9 %s, %d failed",
+            log(String.format(Locale.ROOT, "cold start: %.0f answered/s, p50 %s, p99 %s, p99.9 %s, max %s, %d failed",
                     first.achievedRate(), Report.micros(first.p50Micros()), Report.micros(first.p99Micros()),
-                    Report.micros(first.p999Micros()), first.failed()));
+                    Report.micros(first.p999Micros()), Report.micros(first.maxMicros()), first.failed()));
             SystemResult.ColdStart cold = new SystemResult.ColdStart(readyMs, first, coldSeconds);
             if (coldFrom.equals("port")) {
                 notes.add("cold start: the load began as soon as the public port listened (--cold-from port), without"
