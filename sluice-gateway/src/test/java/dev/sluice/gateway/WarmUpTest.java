@@ -90,6 +90,7 @@ class WarmUpTest {
             assertThat(first.headers().firstValue("x-ratelimit-limit-requests")).contains("5");
             assertThat(first.headers().firstValue("x-ratelimit-remaining-requests")).contains("4");
             assertThat(gw.gateway.simulator().orElseThrow().requestsReceived()).isEqualTo(1);
+            TrafficHarness.awaitUsage(gw, first); // the record follows the answer
             assertThat(gw.usage.records()).hasSize(1);
             assertThat(logs.accessLines()).hasSize(1);
             assertThat(admin(gw, "/metrics").body()).contains("sluice_requests_total");
