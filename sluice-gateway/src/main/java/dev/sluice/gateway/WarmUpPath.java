@@ -90,9 +90,10 @@ final class WarmUpPath implements WarmUp.Path {
             SimpleMeterRegistry metrics = new SimpleMeterRegistry();
             UpstreamClients clients = new UpstreamClients(vertx, cfg.upstreamPool(), cfg.upstreamTimeouts().connectMs(),
                     metrics, 1);
-            UpstreamCall call = new UpstreamCall(vertx, clients, new UpstreamCall.Settings(cfg.upstreamTimeouts(),
+            UpstreamCall call = new UpstreamCall(clients, new UpstreamCall.Settings(cfg.upstreamTimeouts(),
                     RetryPolicy.of(cfg.upstreamRetries()), cfg.circuitBreaker(), Deployment::baseUrl,
-                    Map.of(KEY_ENV, "sk-sim"), clock, new Random()), RetryProtection.of(cfg));
+                    Map.of(KEY_ENV, "sk-sim"), clock, new Random(), dev.sluice.protocol.time.Ticker.system(),
+                    new dev.sluice.gateway.time.VertxTimers(vertx)), RetryProtection.of(cfg));
             PublicApi api = new PublicApi(vertx, Pipelines.build(keys(key), PolicyResolver.open(),
                     new CountryLookup(null, CountryTable.empty()), clock, catalog, new TokenCounter(),
                     idempotency(), traffic(metrics), new RequestBody(new BodyBudget(cfg.server().maxBodyBytesInFlight(),
@@ -167,7 +168,7 @@ final class WarmUpPath implements WarmUp.Path {
     private Stage idempotency() {
         SluiceConfig.Idempotency c = cfg.idempotency();
         return new Idempotency(new MemoryIdempotencyStore(Duration.ofMillis(c.ttlMs()), c.maxBytes(),
-                MemoryIdempotencyStore.tickerOf(clock)), Duration.ofMillis(cfg.upstreamTimeouts().totalMs()).plusMinutes(1),
+                dev.sluice.gateway.time.CaffeineTickers.of(clock)), Duration.ofMillis(cfg.upstreamTimeouts().totalMs()).plusMinutes(1),
                 c.failOpen());
     }
 

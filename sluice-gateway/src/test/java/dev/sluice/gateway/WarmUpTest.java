@@ -34,8 +34,8 @@ class WarmUpTest {
     @Test
     void readinessSaysWarmingUpUntilTheWarmUpHasRunWhileLivenessIsLiveThroughout() throws Exception {
         Promise<Void> gate = Promise.promise();
-        try (TestGateway gw = new TestGateway(dir, null, Clock.systemUTC(), warmUp(40), ex -> { }, null,
-                gate.future())) {
+        try (TestGateway gw = new TestGateway(dir, null, Clock.systemUTC(), warmUp(40), ex -> { },
+                o -> o.withWarmUpGate(gate.future()))) {
             HttpResponse<String> before = admin(gw, "/health/ready");
             assertThat(before.statusCode()).isEqualTo(503);
             assertThat(before.headers().firstValue("content-type")).contains("application/json");
@@ -71,7 +71,7 @@ class WarmUpTest {
                       project: {rpm: 5}
                 """;
         try (CapturedLogs logs = new CapturedLogs();
-             TestGateway gw = new TestGateway(dir, limits, Clock.systemUTC(), warmUp(60), ex -> { }, null, null)) {
+             TestGateway gw = new TestGateway(dir, limits, Clock.systemUTC(), warmUp(60), ex -> { }, o -> o)) {
             gw.gateway.warmUp().done().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
             assertThat(gw.gateway.warmUp().answeredRequests()).isEqualTo(60);
             assertThat(gw.gateway.warmUp().failedRequests()).isZero();
