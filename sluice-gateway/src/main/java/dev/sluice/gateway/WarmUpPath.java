@@ -61,7 +61,8 @@ import java.util.Set;
  * The private request path the warm-up drives: the same classes as the public port (HTTP server, {@link PublicApi},
  * {@link Pipelines#build}, every stage, {@link UpstreamCall} and the adapters, the upstream HTTP client) built over
  * private state only: an internal simulator as the one upstream, a key that exists only in memory, its own limit
- * store, spend book, idempotency store, admission limit and meter registry, no usage sink, no access log, no tracing.
+ * store, spend book, idempotency store, admission limit and meter registry, a usage sink that drops every record, no
+ * access log, no tracing.
  * So the JIT compiles the hot path while no tenant's limits, quota, ledger, metrics or access lines see a thing, and
  * no provider is called.
  */
@@ -94,12 +95,12 @@ final class WarmUpPath implements WarmUp.Path {
                     RetryPolicy.of(cfg.upstreamRetries()), cfg.circuitBreaker(), Deployment::baseUrl,
                     Map.of(KEY_ENV, "sk-sim"), clock, new Random(), dev.sluice.protocol.time.Ticker.system(),
                     new dev.sluice.gateway.time.VertxTimers(vertx)), RetryProtection.of(cfg));
-            PublicApi api = new PublicApi(vertx, Pipelines.build(keys(key), PolicyResolver.open(),
-                    new CountryLookup(null, CountryTable.empty()), clock, catalog, new TokenCounter(),
-                    idempotency(), traffic(metrics), new RequestBody(new BodyBudget(cfg.server().maxBodyBytesInFlight(),
+            PublicApi api = new PublicApi(vertx, Pipelines.build(new Pipelines.Parts(keys(key), PolicyResolver.open(),
+                    new CountryLookup(null, CountryTable.empty()), clock, catalog, new TokenCounter(), idempotency(),
+                    traffic(metrics), new RequestBody(new BodyBudget(cfg.server().maxBodyBytesInFlight(),
                             cfg.server().maxBodyBytesInFlightPerKey()), cfg.maxBodyBytes()),
-                    call, notServed(), notServed()),
-                    cfg.maxBodyBytes(), ex -> { }, metrics, r -> { }, TrustedProxies.none(), new InFlightRequests(),
+                    r -> { }, new dev.sluice.gateway.batch.LiveTraffic(), call, notServed(), notServed())),
+                    cfg.maxBodyBytes(), ex -> { }, metrics, TrustedProxies.none(), new InFlightRequests(),
                     RequestObserver.NONE).withoutAccessLog();
             return vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)
                             .setHttp2ClearTextEnabled(false).setMaxInitialLineLength(cfg.server().maxUrlBytes())
@@ -188,7 +189,7 @@ final class WarmUpPath implements WarmUp.Path {
             }
 
             @Override
-            public Future<Void> apply(Exchange ex, Chain next) {
+            public Future<dev.sluice.gateway.pipeline.Answer> apply(Exchange ex, Chain next) {
                 return Future.failedFuture(ApiException.of(ErrorKind.UNKNOWN_URL, "method", "-", "path", "-"));
             }
         };

@@ -7,12 +7,13 @@ import com.netflix.concurrency.limits.limit.Gradient2Limit;
 import com.netflix.concurrency.limits.limit.VegasLimit;
 import com.netflix.concurrency.limits.limiter.SimpleLimiter;
 import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
+import dev.sluice.gateway.pipeline.Ending;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
 import dev.sluice.gateway.usage.Outcome;
-import dev.sluice.gateway.usage.UsageRecord;
 import dev.sluice.protocol.ErrorKind;
 import dev.sluice.protocol.Headers;
 import io.micrometer.core.instrument.Counter;
@@ -33,11 +34,11 @@ import java.util.Optional;
  * server_overloaded with retry-after, at once rather than after a pile-up of timeouts. Nothing here blocks: waiters
  * are promises and deadlines are event-loop timers.
  *
- * <p>A stream holds its slot only until its first byte: its time to first byte is its latency sample (the part of a
- * stream the upstream's load decides; its length is the caller's choice), and then the slot goes to the next request.
- * Open streams count against a budget of their own, {@code overload.max_streams}: a stream beyond it gets the same
- * 503 server_overloaded with retry-after at once. So thousands of long streams neither starve short requests of
- * slots nor teach the limit that the upstream is slow.
+ * <p>A stream holds its slot only until its first byte (when the upstream call answers with the stream): its time to
+ * first byte is its latency sample (the part of a stream the upstream's load decides; its length is the caller's
+ * choice), and then the slot goes to the next request. Open streams count against a budget of their own,
+ * {@code overload.max_streams}: a stream beyond it gets the same 503 server_overloaded with retry-after at once. So
+ * thousands of long streams neither starve short requests of slots nor teach the limit that the upstream is slow.
  */
 public final class AdmissionControl implements Stage {
     private final Vertx vertx;
@@ -96,18 +97,26 @@ public final class AdmissionControl implements Stage {
     }
 
     @Override
-    public Future<Void> apply(Exchange ex, Chain next) {
-        if (ex.stream()) {
-            if (openStreams.incrementAndGet() > maxStreams) {
-                openStreams.decrementAndGet();
-                shedStreams.increment();
-                return Future.failedFuture(overloaded());
-            }
-            ex.onFinished(record -> {
-                openStreams.decrementAndGet();
-                return Future.succeededFuture();
-            });
+    public Future<Answer> apply(Exchange ex, Chain next) {
+        if (!ex.stream()) return admit(ex, next);
+        if (openStreams.incrementAndGet() > maxStreams) {
+            openStreams.decrementAndGet();
+            shedStreams.increment();
+            return Future.failedFuture(overloaded());
         }
+        return admit(ex, next).transform(r -> {
+            if (r.succeeded()) return Future.succeededFuture(r.result().whenDone(e -> openStreams.decrementAndGet()));
+            openStreams.decrementAndGet();
+            return Future.failedFuture(r.cause());
+        });
+    }
+
+    /** Streams admitted and not yet ended. */
+    int openStreams() {
+        return openStreams.get();
+    }
+
+    private Future<Answer> admit(Exchange ex, Chain next) {
         Optional<Limiter.Listener> slot = tryAcquire();
         if (slot.isPresent()) return admitted(ex, slot.get(), next);
         Waiter w = new Waiter();
@@ -128,14 +137,20 @@ public final class AdmissionControl implements Stage {
                 w.promise.tryFail(overloaded());
             }
         });
+        // A caller that leaves while queued gives its place up at once; its request never reaches the upstream.
+        ex.cancelled().onSuccess(v -> {
+            boolean removed;
+            synchronized (queue) {
+                removed = queue.remove(w);
+            }
+            if (removed) {
+                vertx.cancelTimer(w.timer);
+                w.promise.tryFail(overloaded());
+            }
+        });
         // A slot may have freed between the failed acquire and joining the queue.
         admitWaiting();
         return w.promise.future().compose(listener -> admitted(ex, listener, next));
-    }
-
-    /** Streams admitted and not yet ended. */
-    int openStreams() {
-        return openStreams.get();
     }
 
     /** The concurrency limit in force now (the algorithm's current estimate). */
@@ -148,8 +163,8 @@ public final class AdmissionControl implements Stage {
         return tryAcquire();
     }
 
-    static void releaseForTest(Limiter.Listener listener, UsageRecord r) {
-        release(listener, r);
+    static void releaseForTest(Limiter.Listener listener, Ending ending, boolean stream) {
+        release(listener, ending, stream);
     }
 
     private Optional<Limiter.Listener> tryAcquire() {
@@ -160,37 +175,34 @@ public final class AdmissionControl implements Stage {
         }
     }
 
-    private Future<Void> admitted(Exchange ex, Limiter.Listener listener, Chain next) {
+    /**
+     * Holds the slot until the request has ended, a stream's only until its first byte (a caller that left while
+     * queued gets no further stage).
+     */
+    private Future<Answer> admitted(Exchange ex, Limiter.Listener listener, Chain next) {
         java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
-        if (ex.stream()) {
-            // the first byte: the time to it is the sample, and the rest of the stream holds no slot
-            ex.onStreamStarted(() -> {
-                if (!released.compareAndSet(false, true)) return;
-                listener.onSuccess();
-                admitWaiting();
-            });
-        }
-        ex.onFinished(record -> {
-            if (released.compareAndSet(false, true)) {
-                release(listener, record);
+        return next.proceed(ex).map(answer -> {
+            if (answer instanceof Answer.Stream && released.compareAndSet(false, true)) {
+                listener.onSuccess(); // the first byte: the time to it is the sample
                 admitWaiting();
             }
-            return Future.succeededFuture();
+            return answer.whenDone(ending -> {
+                if (!released.compareAndSet(false, true)) return;
+                release(listener, ending, ex.stream());
+                admitWaiting();
+            });
         });
-        // A caller that left while queued has been released above already; nothing to send upstream.
-        if (ex.hasFinished()) return Future.succeededFuture();
-        return next.proceed(ex);
     }
 
     /**
      * Feeds the limit algorithm when a request ends still holding its slot: a completed non-streaming answer is a
-     * latency sample; an upstream timeout or overload is a drop (the limit shrinks); anything else (client errors,
-     * a stream that ended before its first byte, cancellations) teaches nothing. A stream that started was sampled at
+     * latency sample; an upstream timeout or overload is a drop (the limit shrinks); anything else (client errors, a
+     * stream that ended before its first byte, cancellations) teaches nothing. A stream that started was sampled at
      * its first byte.
      */
-    private static void release(Limiter.Listener listener, UsageRecord r) {
+    private static void release(Limiter.Listener listener, Ending r, boolean stream) {
         if (r.status() == 504 || r.status() == 503) listener.onDropped();
-        else if (r.outcome() == Outcome.COMPLETED && !r.stream()) listener.onSuccess();
+        else if (r.outcome() == Outcome.COMPLETED && !stream) listener.onSuccess();
         else listener.onIgnore();
     }
 
