@@ -1,6 +1,7 @@
 package dev.sluice.bench.ledger;
 
 import dev.sluice.bench.load.Machine;
+import dev.sluice.protocol.RequestIds;
 import dev.sluice.gateway.models.Deployment;
 import dev.sluice.gateway.models.Modality;
 import dev.sluice.gateway.models.ModelCatalog;
@@ -66,8 +67,10 @@ public final class LedgerCommand implements Callable<Integer> {
     int seconds;
     @Option(names = "--flush-ms", defaultValue = "250", description = "quotas.ledger_flush_ms (default ${DEFAULT-VALUE})")
     long flushMs;
-    @Option(names = "--batch-size", defaultValue = "500", description = "quotas.ledger_batch_size (default ${DEFAULT-VALUE})")
+    @Option(names = "--batch-size", defaultValue = "5000", description = "quotas.ledger_batch_size of the after writer (default ${DEFAULT-VALUE}, the default now)")
     int batchSize;
+    @Option(names = "--before-batch-size", defaultValue = "500", description = "quotas.ledger_batch_size of the before writer (default ${DEFAULT-VALUE}, the default then)")
+    int beforeBatchSize;
     @Option(names = "--pg-url", defaultValue = "jdbc:postgresql://127.0.0.1:5432/test", description = "PostgreSQL (a random schema, dropped at the end) (default ${DEFAULT-VALUE})")
     String pgUrl;
     @Option(names = "--pg-user", defaultValue = "postgres")
@@ -81,7 +84,7 @@ public final class LedgerCommand implements Callable<Integer> {
             128_000, 4096, "o200k_base", 0.15, 0.60, List.of(new Deployment("sim", "sim", null, null, null, 1)), 0)));
 
     /** One writer under test: the sink, its thread's name, and its progress. */
-    record Writer(UsageSink sink, String threadName, LongSupplier rowsWritten, java.util.function.DoubleSupplier lag) {}
+    record Writer(UsageSink sink, String threadName, int batchSize, LongSupplier rowsWritten, java.util.function.DoubleSupplier lag) {}
 
     /** What one (store, writer) pair measured. */
     record Result(String store, String writer, double maxRowsPerSec, double cpuNsPerRowMax, double cpuCoreAtRate,
@@ -109,7 +112,7 @@ public final class LedgerCommand implements Callable<Integer> {
         System.out.println();
         System.out.println("ledger writer, " + started + ", " + Machine.describe(Optional.empty(), Optional.empty()));
         System.out.println("load average " + loadBefore + " at the start, " + Machine.loadAverage() + " at the end");
-        System.out.println("flush " + flushMs + " ms, batch " + batchSize + ", max-throughput run " + rows
+        System.out.println("flush " + flushMs + " ms, batch " + beforeBatchSize + " (before) / " + batchSize + " (after), max-throughput run " + rows
                 + " records, constant rate " + rate + "/s for " + seconds + " s");
         System.out.println();
         System.out.println(header());
@@ -147,13 +150,12 @@ public final class LedgerCommand implements Callable<Integer> {
         Clock clock = Clock.systemUTC();
         try (Database db = Database.open(settings)) {
             Writer w = writer(writerName, db, clock);
-            String prefix = "req_" + writerName + "_" + Long.toHexString(System.nanoTime()) + "_";
             // Warm-up: the same work, unmeasured.
-            drive(w, prefix + "w", warmupRows, 0, mx, null);
+            drive(w, warmupRows, 0, mx, null);
             pause("max-throughput run of " + store + "/" + writerName);
             long t0 = System.nanoTime();
             long cpu0 = cpu(mx, w);
-            Measured max = drive(w, prefix + "m", rows, 0, mx, null);
+            Measured max = drive(w, rows, 0, mx, null);
             long elapsed = System.nanoTime() - t0;
             long cpuMax = cpu(mx, w) - cpu0;
             pause("constant-rate run of " + store + "/" + writerName);
@@ -161,7 +163,7 @@ public final class LedgerCommand implements Callable<Integer> {
             long cpu1 = cpu(mx, w);
             long t1 = System.nanoTime();
             double[] maxLag = {0};
-            Measured paced = drive(w, prefix + "r", (int) n, rate, mx, maxLag);
+            Measured paced = drive(w, (int) n, rate, mx, maxLag);
             long elapsedRate = System.nanoTime() - t1;
             long cpuRate = cpu(mx, w) - cpu1;
             w.sink().close();
@@ -189,12 +191,12 @@ public final class LedgerCommand implements Callable<Integer> {
         SpendBook book = new SpendBook(clock);
         return switch (name) {
             case "before" -> {
-                BeforeLedger l = new BeforeLedger(new BeforeLedgerStore(db), book, CATALOG, clock, flushMs, batchSize, metrics);
-                yield new Writer(l, "sluice-ledger-before", l::rowsWritten, l::lagSeconds);
+                BeforeLedger l = new BeforeLedger(new BeforeLedgerStore(db), book, CATALOG, clock, flushMs, beforeBatchSize, metrics);
+                yield new Writer(l, "sluice-ledger-before", beforeBatchSize, l::rowsWritten, l::lagSeconds);
             }
             case "after" -> {
                 UsageLedger l = new UsageLedger(new LedgerStore(db), book, CATALOG, clock, flushMs, batchSize, metrics);
-                yield new Writer(l, "sluice-ledger", l::rowsWritten, l::lagSeconds);
+                yield new Writer(l, "sluice-ledger", batchSize, l::rowsWritten, l::lagSeconds);
             }
             default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown writer " + name);
         };
@@ -207,10 +209,10 @@ public final class LedgerCommand implements Callable<Integer> {
      * keeps up (never more than 4 batches ahead of it, so a bounded queue is never overrun). Returns when every row is
      * written; samples the lag every 10 ms into {@code maxLag} when given.
      */
-    private Measured drive(Writer w, String prefix, int count, int perSecond, ThreadMXBean mx,
+    private Measured drive(Writer w, int count, int perSecond, ThreadMXBean mx,
                            double[] maxLag) {
         long base = w.rowsWritten().getAsLong();
-        long window = 4L * batchSize;
+        long window = 4L * w.batchSize();
         long callerCpu = 0;
         long start = System.nanoTime();
         long nextSample = start;
@@ -229,7 +231,7 @@ public final class LedgerCommand implements Callable<Integer> {
                 }
                 due = Math.min(due, count);
                 int k = (int) Math.min(due - i, batch.length);
-                for (int j = 0; j < k; j++) batch[j] = record(prefix + (i + j));
+                for (int j = 0; j < k; j++) batch[j] = record(RequestIds.next());
                 long c0 = mx.getCurrentThreadCpuTime();
                 for (int j = 0; j < k; j++) w.sink().record(batch[j]);
                 callerCpu += mx.getCurrentThreadCpuTime() - c0;
@@ -240,7 +242,7 @@ public final class LedgerCommand implements Callable<Integer> {
                     continue;
                 }
                 int k = (int) Math.min(count - i, batch.length);
-                for (int j = 0; j < k; j++) batch[j] = record(prefix + (i + j));
+                for (int j = 0; j < k; j++) batch[j] = record(RequestIds.next());
                 long c0 = mx.getCurrentThreadCpuTime();
                 for (int j = 0; j < k; j++) w.sink().record(batch[j]);
                 callerCpu += mx.getCurrentThreadCpuTime() - c0;
@@ -254,6 +256,7 @@ public final class LedgerCommand implements Callable<Integer> {
         return new Measured(callerCpu);
     }
 
+    /** A finished chat request of one of ten organizations/projects, with a random request id as the gateway makes. */
     private static UsageRecord record(String id) {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         int p = r.nextInt(10) + 1;
