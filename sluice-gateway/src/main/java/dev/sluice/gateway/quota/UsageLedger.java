@@ -207,6 +207,16 @@ public final class UsageLedger implements UsageSink {
         return batches.get();
     }
 
+    /** Records queued and not yet taken by the writer (a batch being written is no longer counted). */
+    public int waiting() {
+        lock.lock();
+        try {
+            return queue.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Records dropped because the queue was full. */
     public long droppedRecords() {
         return (long) dropped.count();
