@@ -25,8 +25,8 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The persistent usage sink. {@link #record} (on the event loop) prices the request, adds the cost to the in-memory
  * spend and ends its quota reservation at once, then queues the row; a worker thread writes queued rows in one
- * transaction every {@code flushMs} or as soon as {@code batchSize} are waiting (multi-row inserts, see
- * {@link LedgerStore}). {@link #close} writes everything still queued. A request id is written once: a duplicate
+ * transaction every {@code flushMs} or as soon as {@code batchSize} are waiting (how, and what that costs
+ * per row: {@link LedgerStore}, docs/benchmarks.md#ledger). {@link #close} writes everything still queued. A request id is written once: a duplicate
  * still queued is dropped here, one already written is ignored by the database.
  *
  * <p>The queue is bounded ({@code capacity} rows): {@link #record} never blocks, so when the database has been
@@ -55,7 +55,7 @@ public final class UsageLedger implements UsageSink {
     /** When the oldest row of the batch being written was recorded; -1 when none is being written. */
     private volatile long writingSinceMs = -1;
 
-    /** The default queue bound: 200 full batches of the default size, 10 s of 10,000 requests/s. */
+    /** The default queue bound ({@code quotas.ledger_queue_capacity}): 10 s of 10,000 requests/s. */
     public static final int DEFAULT_CAPACITY = 100_000;
 
     public UsageLedger(LedgerStore store, SpendBook book, ModelCatalog catalog, Clock clock, long flushMs,
