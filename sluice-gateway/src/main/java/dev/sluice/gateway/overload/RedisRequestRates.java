@@ -1,5 +1,6 @@
 package dev.sluice.gateway.overload;
 
+import dev.sluice.gateway.limits.PipelinedRedis;
 import dev.sluice.gateway.limits.RedisScript;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Redis;
@@ -17,7 +18,12 @@ public final class RedisRequestRates implements RequestRates {
     }
 
     public static Future<RedisRequestRates> start(Redis redis, String keyPrefix) {
-        RedisScript s = new RedisScript(redis, RedisRequestRates.class, "slow-down.lua");
+        return start(new PipelinedRedis(redis, 0), keyPrefix);
+    }
+
+    /** Loads the script; commands go through {@code pipe} (the calling event loop's connection). */
+    public static Future<RedisRequestRates> start(PipelinedRedis pipe, String keyPrefix) {
+        RedisScript s = new RedisScript(pipe, RedisRequestRates.class, "slow-down.lua");
         return s.load().map(v -> new RedisRequestRates(s, keyPrefix == null ? "" : keyPrefix));
     }
 
