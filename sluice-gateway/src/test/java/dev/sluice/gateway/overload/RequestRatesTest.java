@@ -1,0 +1,75 @@
+package dev.sluice.gateway.overload;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The Slow Down counters in memory and in the real Redis at 127.0.0.1:6379 (never skipped) give the same verdict,
+ * with the same counts, for the same history: slow-down.lua keeps the trailing sum of a slot once computed, and this
+ * proves it stays what a full recount gives while requests arrive, slots pass and bursts are refused.
+ */
+class RequestRatesTest {
+    static Vertx vertx;
+    static Redis redis;
+
+    @BeforeAll
+    static void start() {
+        vertx = Vertx.vertx();
+        redis = Redis.createClient(vertx, new RedisOptions().setConnectionString("redis://127.0.0.1:6379"));
+    }
+
+    @AfterAll
+    static void stop() {
+        get(redis.close());
+        get(vertx.close());
+    }
+
+    @Test
+    void redisCountsDecideExactlyAsTheMemoryCountsOverAnHourOfVaryingTraffic() {
+        RequestRates memory = new MemoryRequestRates();
+        RequestRates inRedis;
+        try {
+            inRedis = get(RedisRequestRates.start(redis, "sluice-test-" + UUID.randomUUID() + ":"));
+        } catch (RuntimeException e) {
+            throw new AssertionError("Redis at 127.0.0.1:6379 is unreachable; the Redis tests never skip", e);
+        }
+        SlowDownRule rule = new SlowDownRule(20, 4.0);
+        Random random = new Random(11);
+        long now = 1_773_144_000_000L;
+        int refused = 0, admitted = 0;
+        for (int i = 0; i < 4_000; i++) {
+            // mostly ~30 a minute, with bursts (many requests within a second) and idle gaps of up to 20 minutes
+            int mode = random.nextInt(100);
+            now += mode < 3 ? random.nextInt(1_200_000) : mode < 20 ? random.nextInt(50) : random.nextInt(4_000);
+            String project = random.nextInt(5) == 0 ? "b" : "a";
+            SlowDownRule.Verdict m = get(memory.admit(project, now, rule));
+            SlowDownRule.Verdict r = get(inRedis.admit(project, now, rule));
+            assertThat(r).as("request %d at %d", i, now).isEqualTo(m);
+            if (m.admitted()) admitted++;
+            else refused++;
+        }
+        assertThat(refused).as("bursts are refused").isGreaterThan(50);
+        assertThat(admitted).isGreaterThan(1_000);
+    }
+
+    static <T> T get(Future<T> f) {
+        try {
+            return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
