@@ -6,6 +6,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Response;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,72 +14,61 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The scale-out store: every decision is one {@code EVALSHA} of {@code acquire.lua}, which drains, checks and takes
- * from all of a request's buckets (every scope and kind) inside Redis, so any number of gateways enforce one limit
- * exactly (no local copy that drifts). The time comes from the calling gateway's clock as an argument; a bucket's
- * stamp never moves backwards, so clock skew between gateways can only delay a refill, never grant it twice.
+ * The scale-out store: decisions and corrections run inside Redis in {@code acquire.lua}, which drains, checks and
+ * takes from all of a request's buckets (every scope and kind) atomically, so any number of gateways enforce one
+ * limit exactly (no local copy that drifts). The time comes from the calling gateway's clock as an argument; a
+ * bucket's stamp never moves backwards, so clock skew between gateways can only delay a refill, never grant it twice.
  *
- * <p>Corrections ({@link #adjust}) are coalesced: while one {@code adjust.lua} call is in flight, the corrections
- * that arrive meanwhile are merged per bucket (their deltas summed) and sent together when it returns. An idle
- * gateway therefore sends each correction at once, as before; a busy one sends one call per round trip for all of
- * them instead of one per request. A correction's future completes when Redis has applied it.
+ * <p>Work is sent in rounds: at most one {@code EVALSHA} is in flight per store; what arrives meanwhile (decisions
+ * in arrival order, corrections merged per bucket with their deltas summed) goes in the next call, sent as soon as
+ * the previous one returns. An idle gateway therefore sends each request's decision at once (one round trip, as
+ * before); a busy one sends one script call per round trip for many requests, and a bucket that those requests share
+ * is read and written once per call instead of once per request. Each decision is still all-or-nothing and decided
+ * in order against the state the previous ones left. A correction's future completes when Redis has applied it.
  */
 public final class RedisLimitStore implements LimitStore {
-    /** Buckets per {@code adjust.lua} call; a larger batch is split into calls sent together. */
-    static final int MAX_KEYS_PER_CALL = 128;
+    /** Decisions per script call; more waiting go in the next call. */
+    static final int MAX_DECISIONS_PER_CALL = 256;
 
-    private final RedisScript acquire;
-    private final RedisScript adjust;
+    private final RedisScript script;
     private final PipelinedRedis pipe;
     private final boolean ownsPipe;
-    private final Corrections corrections = new Corrections();
+    private final Rounds rounds = new Rounds();
 
-    private RedisLimitStore(RedisScript acquire, RedisScript adjust, PipelinedRedis pipe, boolean ownsPipe) {
-        this.acquire = acquire;
-        this.adjust = adjust;
+    private RedisLimitStore(RedisScript script, PipelinedRedis pipe, boolean ownsPipe) {
+        this.script = script;
         this.pipe = pipe;
         this.ownsPipe = ownsPipe;
     }
 
-    /** Loads both scripts; commands go through the client's pool. The future fails when Redis is unreachable. */
+    /** Loads the script; commands go through the client's pool. The future fails when Redis is unreachable. */
     public static Future<RedisLimitStore> start(Redis redis) {
         return start(new PipelinedRedis(redis, 0), true);
     }
 
-    /** Loads both scripts; commands go through {@code pipe}. The future fails when Redis is unreachable. */
+    /** Loads the script; commands go through {@code pipe}. The future fails when Redis is unreachable. */
     public static Future<RedisLimitStore> start(PipelinedRedis pipe) {
         return start(pipe, false);
     }
 
     private static Future<RedisLimitStore> start(PipelinedRedis pipe, boolean owns) {
-        RedisScript acq = new RedisScript(pipe, RedisLimitStore.class, "acquire.lua");
-        RedisScript adj = new RedisScript(pipe, RedisLimitStore.class, "adjust.lua");
-        return acq.load().compose(v -> adj.load()).map(v -> new RedisLimitStore(acq, adj, pipe, owns));
+        RedisScript s = new RedisScript(pipe, RedisLimitStore.class, "acquire.lua");
+        return s.load().map(v -> new RedisLimitStore(s, pipe, owns));
     }
 
     @Override
     public Future<Levels> acquire(List<Check> checks, long nowMs) {
-        int n = checks.size();
-        List<String> keys = new ArrayList<>(n);
-        List<String> args = new ArrayList<>(1 + 3 * n);
-        args.add(Long.toString(nowMs));
-        for (Check c : checks) {
-            keys.add(c.key());
-            args.add(Long.toString(c.capacity()));
-            args.add(Long.toString(c.windowMs()));
-            args.add(Long.toString(c.cost()));
-        }
-        return acquire.run(keys, args).map(r -> {
-            long[] before = new long[n];
-            for (int i = 0; i < n; i++) before[i] = Long.parseLong(r.get(i + 1).toString());
-            return new Levels(r.get(0).toInteger() == 1, before);
-        });
+        Promise<Levels> promise = promiseOnCaller();
+        rounds.add(new Decision(checks, nowMs, promise), null, 0);
+        return promise.future();
     }
 
     @Override
     public Future<Void> adjust(List<Check> checks, long nowMs) {
         if (checks.isEmpty()) return Future.succeededFuture();
-        return corrections.add(checks, nowMs);
+        Promise<Void> promise = promiseOnCaller();
+        rounds.add(null, new Correction(checks, promise), nowMs);
+        return promise.future();
     }
 
     @Override
@@ -86,86 +76,88 @@ public final class RedisLimitStore implements LimitStore {
         if (ownsPipe) pipe.close();
     }
 
-    /** One bucket's merged correction: the latest limit, and the sum of the deltas (units, may be negative). */
+    private record Decision(List<Check> checks, long nowMs, Promise<Levels> promise) {}
+
+    private record Correction(List<Check> checks, Promise<Void> promise) {}
+
+    /** One bucket's merged correction: the latest limit and time, and the sum of the deltas (may be negative). */
     private static final class Pending {
         final long windowMs;
         long capacity;
         long delta;
+        long nowMs = Long.MIN_VALUE;
 
         Pending(Check c) {
             this.windowMs = c.windowMs();
-            this.capacity = c.capacity();
         }
 
-        void add(Check c) {
+        void add(Check c, long now) {
             capacity = c.capacity();
             delta += c.cost();
+            nowMs = Math.max(nowMs, now);
         }
     }
 
-    /** What one round sends, and who waits for it. */
-    private record Round(Map<String, Pending> buckets, long nowMs, List<Promise<Void>> waiting) {}
+    /** What one script call carries, and who waits for it. */
+    private record Round(List<Decision> decisions, Map<String, Pending> corrections, List<Promise<Void>> corrected) {}
 
-    /**
-     * The corrections not yet sent, merged per bucket, and the callers waiting for them. At most one round is in
-     * flight; the next takes everything that arrived meanwhile.
-     */
-    private final class Corrections {
-        private Map<String, Pending> pending = new LinkedHashMap<>();
-        private List<Promise<Void>> waiting = new ArrayList<>();
-        private long nowMs = Long.MIN_VALUE;
+    /** The work not yet sent; at most one round is in flight, the next takes what arrived meanwhile. */
+    private final class Rounds {
+        private List<Decision> decisions = new ArrayList<>();
+        private Map<String, Pending> corrections = new LinkedHashMap<>();
+        private List<Promise<Void>> corrected = new ArrayList<>();
         private boolean inFlight;
 
-        Future<Void> add(List<Check> checks, long now) {
-            Promise<Void> promise = promiseOnCaller();
+        void add(Decision decision, Correction correction, long correctionNowMs) {
             Round round;
             synchronized (this) {
-                for (Check c : checks) pending.computeIfAbsent(c.key(), k -> new Pending(c)).add(c);
-                waiting.add(promise);
-                nowMs = Math.max(nowMs, now);
-                if (inFlight) return promise.future();
+                if (decision != null) decisions.add(decision);
+                if (correction != null) {
+                    for (Check c : correction.checks()) {
+                        corrections.computeIfAbsent(c.key(), k -> new Pending(c)).add(c, correctionNowMs);
+                    }
+                    corrected.add(correction.promise());
+                }
+                if (inFlight) return;
                 inFlight = true;
                 round = take();
             }
             send(round);
-            return promise.future();
         }
 
+        /** Takes the waiting work (under the lock); decisions beyond one call's share wait for the next round. */
         private Round take() {
-            Round r = new Round(pending, nowMs, waiting);
-            pending = new LinkedHashMap<>();
-            waiting = new ArrayList<>();
-            nowMs = Long.MIN_VALUE;
+            List<Decision> d;
+            if (decisions.size() <= MAX_DECISIONS_PER_CALL) {
+                d = decisions;
+                decisions = new ArrayList<>();
+            } else {
+                d = new ArrayList<>(decisions.subList(0, MAX_DECISIONS_PER_CALL));
+                decisions = new ArrayList<>(decisions.subList(MAX_DECISIONS_PER_CALL, decisions.size()));
+            }
+            Round r = new Round(d, corrections, corrected);
+            corrections = new LinkedHashMap<>();
+            corrected = new ArrayList<>();
             return r;
         }
 
         private void send(Round round) {
-            List<Future<?>> calls = new ArrayList<>(1 + round.buckets().size() / MAX_KEYS_PER_CALL);
-            List<String> keys = new ArrayList<>(Math.min(round.buckets().size(), MAX_KEYS_PER_CALL));
-            List<String> args = new ArrayList<>();
-            args.add(Long.toString(round.nowMs()));
-            for (Map.Entry<String, Pending> e : round.buckets().entrySet()) {
-                Pending p = e.getValue();
-                keys.add(e.getKey());
-                args.add(Long.toString(p.capacity));
-                args.add(Long.toString(p.windowMs));
-                args.add(Long.toString(p.delta));
-                if (keys.size() == MAX_KEYS_PER_CALL) {
-                    calls.add(adjust.run(keys, args));
-                    keys = new ArrayList<>(MAX_KEYS_PER_CALL);
-                    args = new ArrayList<>();
-                    args.add(Long.toString(round.nowMs()));
-                }
+            Future<Response> call;
+            try {
+                call = call(round);
+            } catch (RuntimeException e) {
+                call = Future.failedFuture(e);
             }
-            if (!keys.isEmpty()) calls.add(adjust.run(keys, args));
-            Future.all(calls).onComplete(ar -> {
-                for (Promise<Void> p : round.waiting()) {
-                    if (ar.succeeded()) p.tryComplete();
-                    else p.tryFail(ar.cause());
+            call.onComplete(ar -> {
+                try {
+                    if (ar.succeeded()) answer(round, ar.result());
+                    else fail(round, ar.cause());
+                } catch (RuntimeException e) {
+                    fail(round, e);
                 }
                 Round next;
                 synchronized (this) {
-                    if (waiting.isEmpty()) {
+                    if (decisions.isEmpty() && corrected.isEmpty()) {
                         inFlight = false;
                         return;
                     }
@@ -174,10 +166,61 @@ public final class RedisLimitStore implements LimitStore {
                 send(next);
             });
         }
+
+        private Future<Response> call(Round round) {
+            Map<String, Integer> index = new LinkedHashMap<>();
+            List<String> args = new ArrayList<>(2 + 5 * round.corrections().size() + 18 * round.decisions().size());
+            args.add(Integer.toString(round.corrections().size()));
+            for (Map.Entry<String, Pending> e : round.corrections().entrySet()) {
+                Pending p = e.getValue();
+                args.add(Integer.toString(indexOf(index, e.getKey())));
+                args.add(Long.toString(p.capacity));
+                args.add(Long.toString(p.windowMs));
+                args.add(Long.toString(p.delta));
+                args.add(Long.toString(p.nowMs));
+            }
+            args.add(Integer.toString(round.decisions().size()));
+            for (Decision d : round.decisions()) {
+                args.add(Long.toString(d.nowMs()));
+                args.add(Integer.toString(d.checks().size()));
+                for (Check c : d.checks()) {
+                    args.add(Integer.toString(indexOf(index, c.key())));
+                    args.add(Long.toString(c.capacity()));
+                    args.add(Long.toString(c.windowMs()));
+                    args.add(Long.toString(c.cost()));
+                }
+            }
+            return script.run(new ArrayList<>(index.keySet()), args);
+        }
+
+        private static int indexOf(Map<String, Integer> index, String key) {
+            Integer i = index.get(key);
+            if (i == null) {
+                i = index.size() + 1; // Lua's KEYS start at 1
+                index.put(key, i);
+            }
+            return i;
+        }
+
+        private static void answer(Round round, Response r) {
+            for (Promise<Void> p : round.corrected()) p.tryComplete();
+            int at = 0;
+            for (Decision d : round.decisions()) {
+                boolean admitted = r.get(at++).toInteger() == 1;
+                long[] before = new long[d.checks().size()];
+                for (int i = 0; i < before.length; i++) before[i] = Long.parseLong(r.get(at++).toString());
+                d.promise().tryComplete(new Levels(admitted, before));
+            }
+        }
+
+        private static void fail(Round round, Throwable cause) {
+            for (Promise<Void> p : round.corrected()) p.tryFail(cause);
+            for (Decision d : round.decisions()) d.promise().tryFail(cause);
+        }
     }
 
     /** A promise whose listeners run on the caller's context (its event loop), as a Redis reply's would. */
-    private static Promise<Void> promiseOnCaller() {
+    private static <T> Promise<T> promiseOnCaller() {
         Context ctx = Vertx.currentContext();
         return ctx instanceof ContextInternal ci ? ci.promise() : Promise.promise();
     }

@@ -231,6 +231,40 @@ class LimitStoreTest {
     }
 
     @Test
+    void decisionsSentTogetherInOneRoundDecideAsIfMadeOneByOne() throws Exception {
+        LimitStore memory = open(Kind.MEMORY);
+        LimitStore redisStore = open(Kind.REDIS);
+        Check orgRpm = new Check(prefix + "o:rpm", LimitKind.RPM, LimitScope.ORGANIZATION, 250, 1);
+        Check orgTpm = new Check(prefix + "o:tpm", LimitKind.TPM, LimitScope.ORGANIZATION, 60_000, 0);
+        Check[] projects = {check("p1:tpm", LimitKind.TPM, 20_000, 0), check("p2:tpm", LimitKind.TPM, 30_000, 0)};
+        Random random = new Random(3);
+        List<List<Check>> requests = new ArrayList<>();
+        long[] times = new long[400];
+        for (int i = 0; i < times.length; i++) {
+            long tokens = random.nextInt(900);
+            requests.add(List.of(orgRpm, orgTpm.withCost(tokens), projects[random.nextInt(2)].withCost(tokens)));
+            times[i] = 10_000 + i * 5L;
+        }
+        // all 400 from one event loop without waiting: the first goes alone, the rest queue and go in rounds
+        var sent = new java.util.concurrent.CompletableFuture<List<Future<LimitStore.Levels>>>();
+        vertx.runOnContext(v -> {
+            List<Future<LimitStore.Levels>> fs = new ArrayList<>();
+            for (int i = 0; i < times.length; i++) fs.add(redisStore.acquire(requests.get(i), times[i]));
+            sent.complete(fs);
+        });
+        List<Future<LimitStore.Levels>> answers = sent.get(10, TimeUnit.SECONDS);
+        int admitted = 0;
+        for (int i = 0; i < times.length; i++) {
+            LimitStore.Levels m = get(memory.acquire(requests.get(i), times[i]));
+            LimitStore.Levels r = get(answers.get(i));
+            assertThat(r.admitted()).as("request %d", i).isEqualTo(m.admitted());
+            assertThat(r.before()).as("request %d", i).containsExactly(m.before());
+            if (m.admitted()) admitted++;
+        }
+        assertThat(admitted).as("some refused by one scope or another").isBetween(100, 300);
+    }
+
+    @Test
     void commandsFromAnEventLoopShareThatLoopsConnectionAndOtherLoopsUseThePool() throws Exception {
         PipelinedRedis pipe = new PipelinedRedis(redis, 1);
         LimitStore store = get(RedisLimitStore.start(pipe));
