@@ -22,6 +22,8 @@ import java.util.List;
 public final class RedisScript {
     /** How long a script call may take before it counts as failed. */
     public static final long TIMEOUT_MS = 2_000;
+    /** How long loading the script may take (at start, or after a NOSCRIPT): a busy host may stall that long. */
+    static final long LOAD_TIMEOUT_MS = 10_000;
     private final PipelinedRedis redis;
     private final String source;
     private final String sha;
@@ -54,7 +56,7 @@ public final class RedisScript {
 
     /** Loads the script into Redis; fails when Redis is unreachable. */
     public Future<Void> load() {
-        return redis.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(source), TIMEOUT_MS).map(r -> {
+        return redis.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(source), LOAD_TIMEOUT_MS).map(r -> {
             if (!sha.equalsIgnoreCase(r.toString())) throw new IllegalStateException("Redis returned another script hash");
             return null;
         });
@@ -62,7 +64,7 @@ public final class RedisScript {
 
     /**
      * Runs the script; fails when Redis does not answer within {@link #TIMEOUT_MS} (a hung server must not hang
-     * requests; after a NOSCRIPT, the reload and the second call have that time each).
+     * requests; after a NOSCRIPT, the reload has {@link #LOAD_TIMEOUT_MS} and the second call this time again).
      */
     public Future<Response> run(List<String> keys, List<String> args) {
         return sendOrLoad(keys, args);
