@@ -19,12 +19,13 @@ import java.util.Map;
  * limit exactly (no local copy that drifts). The time comes from the calling gateway's clock as an argument; a
  * bucket's stamp never moves backwards, so clock skew between gateways can only delay a refill, never grant it twice.
  *
- * <p>Work is sent in rounds: at most one {@code EVALSHA} is in flight per store; what arrives meanwhile (decisions
- * in arrival order, corrections merged per bucket with their deltas summed) goes in the next call, sent as soon as
- * the previous one returns. An idle gateway therefore sends each request's decision at once (one round trip, as
- * before); a busy one sends one script call per round trip for many requests, and a bucket that those requests share
- * is read and written once per call instead of once per request. Each decision is still all-or-nothing and decided
- * in order against the state the previous ones left. A correction's future completes when Redis has applied it.
+ * <p>Work is sent in rounds: one {@code EVALSHA} is in flight per store (plus, at most, one carrying only
+ * corrections); what arrives meanwhile (decisions in arrival order, corrections merged per bucket with their deltas
+ * summed) goes in the next call, sent as soon as the previous one returns. An idle gateway therefore sends each
+ * request's decision at once (one round trip, as before); a busy one sends one script call per round trip for many
+ * requests, and a bucket that those requests share is read and written once per call instead of once per request.
+ * Each decision is still all-or-nothing and decided in order against the state the previous ones left. A
+ * correction's future completes when Redis has applied it.
  */
 public final class RedisLimitStore implements LimitStore {
     /** Decisions per script call; more waiting go in the next call. */
@@ -101,12 +102,18 @@ public final class RedisLimitStore implements LimitStore {
     /** What one script call carries, and who waits for it. */
     private record Round(List<Decision> decisions, Map<String, Pending> corrections, List<Promise<Void>> corrected) {}
 
-    /** The work not yet sent; at most one round is in flight, the next takes what arrived meanwhile. */
+    /**
+     * The work not yet sent. One round is in flight at a time, and the next takes what arrived meanwhile; the one
+     * exception is a decision arriving while only corrections are out: it goes at once (with any corrections
+     * waiting) rather than wait a round trip behind them, so a lone request never waits for its predecessor's
+     * correction.
+     */
     private final class Rounds {
         private List<Decision> decisions = new ArrayList<>();
         private Map<String, Pending> corrections = new LinkedHashMap<>();
         private List<Promise<Void>> corrected = new ArrayList<>();
-        private boolean inFlight;
+        private int inFlight;
+        private boolean decisionsInFlight;
 
         void add(Decision decision, Correction correction, long correctionNowMs) {
             Round round;
@@ -118,11 +125,23 @@ public final class RedisLimitStore implements LimitStore {
                     }
                     corrected.add(correction.promise());
                 }
-                if (inFlight) return;
-                inFlight = true;
-                round = take();
+                round = next();
             }
-            send(round);
+            if (round != null) send(round);
+        }
+
+        /**
+         * Under the lock: the round to send now, or null when the rounds in flight will take the waiting work when
+         * they return (a returning round always calls this again).
+         */
+        private Round next() {
+            if (decisions.isEmpty() && corrected.isEmpty()) return null;
+            boolean go = inFlight == 0 || !decisions.isEmpty() && !decisionsInFlight;
+            if (!go) return null;
+            Round r = take();
+            inFlight++;
+            if (!r.decisions().isEmpty()) decisionsInFlight = true;
+            return r;
         }
 
         /** Takes the waiting work (under the lock); decisions beyond one call's share wait for the next round. */
@@ -157,13 +176,11 @@ public final class RedisLimitStore implements LimitStore {
                 }
                 Round next;
                 synchronized (this) {
-                    if (decisions.isEmpty() && corrected.isEmpty()) {
-                        inFlight = false;
-                        return;
-                    }
-                    next = take();
+                    inFlight--;
+                    if (!round.decisions().isEmpty()) decisionsInFlight = false;
+                    next = next();
                 }
-                send(next);
+                if (next != null) send(next);
             });
         }
 
