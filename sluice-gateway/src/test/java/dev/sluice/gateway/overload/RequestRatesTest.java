@@ -63,6 +63,35 @@ class RequestRatesTest {
         assertThat(admitted).isGreaterThan(1_000);
     }
 
+    @Test
+    void checksSentTogetherFromAnEventLoopDecideAsIfMadeOneByOne() throws Exception {
+        RequestRates memory = new MemoryRequestRates();
+        RequestRates inRedis = get(RedisRequestRates.start(redis, "sluice-test-" + UUID.randomUUID() + ":"));
+        SlowDownRule rule = new SlowDownRule(30, 4.0);
+        long start = 1_773_144_000_000L;
+        long[] times = new long[600];
+        String[] projects = new String[times.length];
+        Random random = new Random(5);
+        for (int i = 0; i < times.length; i++) {
+            times[i] = start + i * 100L; // a minute of traffic at 10 a second, across slots
+            projects[i] = random.nextInt(3) == 0 ? "b" : "a";
+        }
+        var sent = new java.util.concurrent.CompletableFuture<java.util.List<Future<SlowDownRule.Verdict>>>();
+        vertx.runOnContext(v -> {
+            java.util.List<Future<SlowDownRule.Verdict>> fs = new java.util.ArrayList<>();
+            for (int i = 0; i < times.length; i++) fs.add(inRedis.admit(projects[i], times[i], rule));
+            sent.complete(fs);
+        });
+        java.util.List<Future<SlowDownRule.Verdict>> answers = sent.get(10, TimeUnit.SECONDS);
+        int refused = 0;
+        for (int i = 0; i < times.length; i++) {
+            SlowDownRule.Verdict m = get(memory.admit(projects[i], times[i], rule));
+            assertThat(get(answers.get(i))).as("request %d", i).isEqualTo(m);
+            if (!m.admitted()) refused++;
+        }
+        assertThat(refused).as("the floor of 30 a minute binds").isGreaterThan(100);
+    }
+
     static <T> T get(Future<T> f) {
         try {
             return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
