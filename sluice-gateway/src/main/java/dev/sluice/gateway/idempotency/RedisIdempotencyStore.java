@@ -1,10 +1,10 @@
 package dev.sluice.gateway.idempotency;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.sluice.gateway.limits.PipelinedRedis;
-import dev.sluice.gateway.limits.RedisScript;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.gateway.limits.PipelinedRedis;
+import dev.sluice.gateway.limits.RedisScript;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
