@@ -88,7 +88,7 @@ public final class TrafficControl implements AutoCloseable {
         reloadSettings();
         refreshSpend();
         this.ledger = new UsageLedger(ledgerStore, spend, catalog, clock, cfg.quotas().ledgerFlushMs(),
-                cfg.quotas().ledgerBatchSize(), metrics);
+                cfg.quotas().ledgerBatchSize(), cfg.quotas().ledgerQueueCapacity(), metrics);
         Stage slowDown = cfg.slowDown().enabled()
                 ? new SlowDownGuard(rates, SlowDownRule.of(cfg.slowDown()), clock, metrics)
                 : new TrafficStages.PassThrough(StageOrder.SLOW_DOWN_GUARD);
