@@ -1,14 +1,12 @@
 package dev.sluice.gateway.config;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
+import dev.sluice.gateway.json.Json;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.knuddels.jtokkit.api.EncodingType;
 
 import java.io.IOException;
@@ -30,10 +28,7 @@ import java.util.stream.Collectors;
  * {@code SLUICE_UPSTREAM_TIMEOUTS_FIRST_BYTE_MS}), then flags. Any problem is a {@link ConfigException} naming the key.
  */
 public final class ConfigLoader {
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+    private static final ObjectMapper YAML = Json.CONFIG;
     private static final Set<String> MODALITIES = Set.of("chat", "embeddings", "images");
 
     /** Values given on the command line; null = not given. */

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.files;
 
+import dev.sluice.gateway.json.Json;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -16,7 +17,7 @@ import java.util.function.Function;
  * unused), times in unix seconds, lists as {@code {object:"list", data, first_id, last_id, has_more}}.
  */
 public final class WireJson {
-    public static final ObjectMapper JSON = new ObjectMapper();
+    public static final ObjectMapper JSON = Json.MAPPER;
 
     private WireJson() {}
 

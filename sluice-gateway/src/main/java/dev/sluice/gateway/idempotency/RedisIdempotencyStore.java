@@ -1,5 +1,6 @@
 package dev.sluice.gateway.idempotency;
 
+import dev.sluice.gateway.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -25,7 +26,7 @@ import java.util.Optional;
  * that the reservation is still this request's, so a late request never overwrites another's answer.
  */
 public final class RedisIdempotencyStore implements IdempotencyStore {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final String RESERVE = """
             local v = redis.call('GET', KEYS[1])
             if v then return v end

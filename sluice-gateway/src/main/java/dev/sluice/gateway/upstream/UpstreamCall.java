@@ -1,5 +1,6 @@
 package dev.sluice.gateway.upstream;
 
+import dev.sluice.gateway.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.gateway.config.SluiceConfig;
@@ -42,7 +43,7 @@ import java.util.random.RandomGenerator;
  * {@link StreamErrors}. All waits are event-loop timers; a caller that disconnects cancels the upstream request.
  */
 public final class UpstreamCall implements Stage {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final CharSequence JSON_TYPE = io.vertx.core.http.HttpHeaders.createOptimized("application/json");
 
     /**
