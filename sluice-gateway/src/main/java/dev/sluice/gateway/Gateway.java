@@ -42,6 +42,7 @@ import dev.sluice.gateway.store.StorageSettings;
 import dev.sluice.gateway.idempotency.IdempotencyStore;
 import dev.sluice.gateway.idempotency.MemoryIdempotencyStore;
 import dev.sluice.gateway.idempotency.RedisIdempotencyStore;
+import dev.sluice.gateway.redis.RedisConnection;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.stages.Idempotency;
 import dev.sluice.gateway.upstream.DetailAdapter;
@@ -202,7 +203,8 @@ public final class Gateway implements AutoCloseable {
                 return states;
             });
             DetailAdapter.checkContextWindows(upstream, catalog, baseUrls, env);
-            Stage idempotency = new Idempotency(idempotencyStore(vertx, cfg, options.clock()),
+            RedisConnection redis = new RedisConnection(vertx, cfg.redis()); // one for limits and idempotency
+            Stage idempotency = new Idempotency(idempotencyStore(cfg, options.clock(), redis),
                     java.time.Duration.ofMillis(cfg.upstreamTimeouts().totalMs()).plusMinutes(1),
                     cfg.idempotency().failOpen());
             java.util.concurrent.Executor workers = task -> vertx.executeBlocking(() -> {
@@ -216,7 +218,7 @@ public final class Gateway implements AutoCloseable {
             CountryLookup countries = new CountryLookup(cfg.region() == null ? null : cfg.region().countryHeader(),
                     cfg.region() == null || cfg.region().countryTable() == null ? CountryTable.empty()
                             : CountryTable.load(Path.of(cfg.region().countryTable())));
-            traffic = TrafficControl.start(cfg, vertx, db, reloader.pricingCatalog(), options.clock(), metrics);
+            traffic = TrafficControl.start(cfg, vertx, db, reloader.pricingCatalog(), options.clock(), metrics, redis);
             UsageSink ledger = traffic.ledger();
             UsageSink observer = options.usage();
             UsageSink usage = r -> {
@@ -351,10 +353,10 @@ public final class Gateway implements AutoCloseable {
         return groups;
     }
 
-    private static IdempotencyStore idempotencyStore(Vertx vertx, SluiceConfig cfg, Clock clock) {
+    private static IdempotencyStore idempotencyStore(SluiceConfig cfg, Clock clock, RedisConnection redis) {
         SluiceConfig.Idempotency c = cfg.idempotency();
         java.time.Duration ttl = java.time.Duration.ofMillis(c.ttlMs());
-        if ("redis".equals(c.backend())) return new RedisIdempotencyStore(vertx, c.redisUrl(), c.keyPrefix(), ttl);
+        if ("redis".equals(c.backend())) return new RedisIdempotencyStore(redis.client(), c.keyPrefix(), ttl);
         return new MemoryIdempotencyStore(ttl, c.maxBytes(), MemoryIdempotencyStore.tickerOf(clock));
     }
 

@@ -81,6 +81,44 @@ class TrafficConfigTest {
     }
 
     @Test
+    void idempotencyUsesTheRedisSectionAndARedisUrlOfItsOwnMustEqualIt() throws IOException {
+        SluiceConfig c = load("idempotency:\n  backend: redis\nredis:\n  url: redis://127.0.0.1:6379\n");
+        assertThat(c.idempotency().redisUrl()).isNull();
+        assertThat(c.redis().url()).isEqualTo("redis://127.0.0.1:6379");
+        // the legacy key is accepted when it names the same server...
+        assertThat(load("idempotency:\n  backend: redis\n  redis_url: redis://r:6379\nredis:\n  url: redis://r:6379\n")
+                .idempotency().redisUrl()).isEqualTo("redis://r:6379");
+        // ...and refused, naming it, when it would split limits and idempotency over two servers
+        assertThatThrownBy(() -> load("idempotency:\n  backend: redis\n  redis_url: redis://other:6379\n"
+                + "redis:\n  url: redis://r:6379\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'idempotency.redis_url'").hasMessageContaining("redis.url");
+        refused("idempotency:\n  backend: redis\nredis:\n  url: http://x\n", "redis.url");
+    }
+
+    @Test
+    void limitsAndIdempotencyShareOneRedisConnection() throws Exception {
+        try (TcpProxy proxy = new TcpProxy(6379)) {
+            String prefix = TrafficHarness.uniquePrefix();
+            String yaml = "limits:\n  store: redis\nredis:\n  url: redis://127.0.0.1:" + proxy.port()
+                    + "\n  key_prefix: \"" + prefix + "\"\n  pool_size: 1\n"
+                    + "idempotency:\n  backend: redis\n  key_prefix: \"" + prefix + "idem:\"\n"
+                    + TrafficHarness.ONLY_LIMITS;
+            try (TestGateway gw = new TestGateway(dir, yaml)) {
+                HttpResponse<String> first = gw.post("/v1/chat/completions", chat("sim-mini", null),
+                        "Idempotency-Key", "one-connection");
+                HttpResponse<String> replay = gw.post("/v1/chat/completions", chat("sim-mini", null),
+                        "Idempotency-Key", "one-connection");
+                assertThat(first.statusCode()).isEqualTo(200);
+                assertThat(replay.statusCode()).isEqualTo(200);
+                assertThat(replay.body()).isEqualTo(first.body()); // replayed from Redis, through the proxy
+                // one client with a pool of one: the limit scripts and the idempotency records used one connection
+                assertThat(proxy.connections()).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
     void anUnreachableRedisStopsStartUpNamingRedisUrl() {
         assertThatThrownBy(() -> new TestGateway(dir, "limits:\n  store: redis\nredis:\n  url: redis://127.0.0.1:1\n"))
                 .hasMessageContaining("redis.url").hasMessageContaining("127.0.0.1:1");
@@ -152,6 +190,11 @@ class TrafficConfigTest {
 
         int port() {
             return server.getLocalPort();
+        }
+
+        /** Client connections accepted so far. */
+        int connections() {
+            return sockets.size() / 2;
         }
 
         private void pipe(Socket from, Socket to) {

@@ -169,10 +169,13 @@ public final class ConfigLoader {
         require("memory".equals(idem.backend()) || "redis".equals(idem.backend()), "idempotency.backend",
                 "must be 'memory' or 'redis', not '" + idem.backend() + "'");
         if ("redis".equals(idem.backend())) {
-            require(idem.redisUrl() != null && (idem.redisUrl().startsWith("redis://")
-                    || idem.redisUrl().startsWith("rediss://")), "idempotency.redis_url",
-                    "must be a redis:// or rediss:// URL when idempotency.backend is redis");
+            requireRedisUrl(c, "idempotency.backend");
         }
+        // One Redis connection (the redis: section) serves every Redis user; the old per-store URL is accepted only
+        // when it names that same server, so a config cannot silently split limits and idempotency over two.
+        require(idem.redisUrl() == null || c.redis() != null && idem.redisUrl().equals(c.redis().url()),
+                "idempotency.redis_url", "must be left out (idempotency uses redis.url, the one Redis connection) "
+                        + "or equal redis.url");
         require(idem.keyPrefix() != null, "idempotency.key_prefix", "is required");
         require(idem.ttlMs() > 0, "idempotency.ttl_ms", "must be positive");
         require(idem.maxBytes() > 0, "idempotency.max_bytes", "must be positive");
@@ -267,6 +270,13 @@ public final class ConfigLoader {
         require(c.callerDeadlines().marginMs() >= 0, "caller_deadlines.margin_ms", "must be >= 0");
     }
 
+    /** {@code redis.url} must be usable because {@code user} (a key set to redis) needs it. */
+    private static void requireRedisUrl(SluiceConfig c, String user) {
+        SluiceConfig.Redis r = c.redis();
+        require(r != null && r.url() != null && (r.url().startsWith("redis://") || r.url().startsWith("rediss://")),
+                "redis.url", "must be a redis:// or rediss:// URL when " + user + " is redis");
+    }
+
     /** Limits, Redis, quotas, overload and slow-down sections. */
     private static void validateTraffic(SluiceConfig c) {
         SluiceConfig.Limits l = c.limits();
@@ -282,11 +292,7 @@ public final class ConfigLoader {
                 limitValues(k + ".project", e.getValue().project());
             }
         }
-        if ("redis".equals(l.store())) {
-            SluiceConfig.Redis r = c.redis();
-            require(r != null && r.url() != null && (r.url().startsWith("redis://") || r.url().startsWith("rediss://")),
-                    "redis.url", "must be a redis:// or rediss:// URL when limits.store is redis");
-        }
+        if ("redis".equals(l.store())) requireRedisUrl(c, "limits.store");
         if (c.redis() != null) {
             require(c.redis().poolSize() >= 1 && c.redis().poolSize() <= 256, "redis.pool_size", "must be between 1 and 256");
             require(c.redis().keyPrefix() != null, "redis.key_prefix", "must be a string (may be empty)");

@@ -91,8 +91,9 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
     public record Breaker(int failureThreshold, long openMs) {}
 
     /**
-     * Idempotency-Key records: {@code backend} memory (Caffeine, bounded by {@code maxBytes}) or redis; completed
-     * answers kept {@code ttlMs}; {@code failOpen} serves requests without de-duplication when the store fails.
+     * Idempotency-Key records: {@code backend} memory (Caffeine, bounded by {@code maxBytes}) or redis (the one
+     * {@link Redis} connection); completed answers kept {@code ttlMs}; {@code failOpen} serves requests without
+     * de-duplication when the store fails. {@code redisUrl} is legacy, accepted only when equal to {@code redis.url}.
      */
     public record Idempotency(String backend, String redisUrl, String keyPrefix, long ttlMs, long maxBytes,
                               boolean failOpen) {}
@@ -158,7 +159,10 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
     /** Requests/tokens per minute and per day, images per minute; null = unlimited. */
     public record LimitValues(Long rpm, Long rpd, Long tpm, Long tpd, Long ipm) {}
 
-    /** The Redis server of scale-out mode (limits and slow-down counters); keys start with {@code keyPrefix}. */
+    /**
+     * The one Redis connection of scale-out mode, shared by limits, slow-down counters and idempotency records
+     * ({@code dev.sluice.gateway.redis.RedisConnection}); limit keys start with {@code keyPrefix}.
+     */
     public record Redis(String url, String keyPrefix, int poolSize) {}
 
     /**

@@ -5,10 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 
@@ -48,8 +46,9 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
     private final String prefix;
     private final Duration retention;
 
-    public RedisIdempotencyStore(Vertx vertx, String url, String prefix, Duration retention) {
-        this.redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(url).setMaxPoolWaiting(1024));
+    /** On the gateway's shared client ({@code RedisConnection}); {@link #close} leaves it to its owner. */
+    public RedisIdempotencyStore(Redis redis, String prefix, Duration retention) {
+        this.redis = redis;
         this.prefix = prefix;
         this.retention = retention;
     }
@@ -72,9 +71,9 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
         return eval(RELEASE, prefix + key, "F|" + requestId + "|").mapEmpty();
     }
 
+    /** Nothing to release: the client is the gateway's shared connection, closed by its owner. */
     @Override
     public void close() {
-        redis.close();
     }
 
     private Future<Response> eval(String script, String key, String... args) {

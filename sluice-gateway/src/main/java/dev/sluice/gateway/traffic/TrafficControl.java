@@ -1,5 +1,6 @@
 package dev.sluice.gateway.traffic;
 
+import dev.sluice.gateway.redis.RedisConnection;
 import dev.sluice.gateway.admin.AdminOwners;
 import dev.sluice.gateway.admin.AdminRoutes;
 import dev.sluice.gateway.config.SluiceConfig;
@@ -36,7 +37,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +56,7 @@ public final class TrafficControl implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TrafficControl.class);
 
     private final Vertx vertx;
-    private final Redis redis;
+    private final RedisConnection redis;
     private final LimitStore limitStore;
     private final LimitRules limitRules;
     private final RateLimitOverrides overrides;
@@ -73,7 +73,7 @@ public final class TrafficControl implements AutoCloseable {
     private final AtomicBoolean refreshing = new AtomicBoolean();
 
     private TrafficControl(SluiceConfig cfg, Vertx vertx, Database db, ModelCatalog catalog, Clock clock,
-                           MeterRegistry metrics, Redis redis, LimitStore limitStore, RequestRates rates) {
+                           MeterRegistry metrics, RedisConnection redis, LimitStore limitStore, RequestRates rates) {
         this.vertx = vertx;
         this.redis = redis;
         this.limitStore = limitStore;
@@ -110,21 +110,22 @@ public final class TrafficControl implements AutoCloseable {
                 sweep};
     }
 
-    /** Connects the configured stores (failing when Redis is configured and unreachable) and loads the settings. */
+    /**
+     * Connects the configured stores (failing when Redis is configured and unreachable) and loads the settings.
+     * {@code redis} is the gateway's shared connection; this closes it on {@link #close} (traffic stops last).
+     */
     public static TrafficControl start(SluiceConfig cfg, Vertx vertx, Database db, ModelCatalog catalog, Clock clock,
-                                       MeterRegistry metrics) {
-        Redis redis = null;
+                                       MeterRegistry metrics, RedisConnection redis) {
         LimitStore store;
         RequestRates rates;
         if ("redis".equals(cfg.limits().store())) {
-            redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(cfg.redis().url())
-                    .setMaxPoolSize(cfg.redis().poolSize()).setMaxPoolWaiting(100_000));
             try {
-                store = await(RedisLimitStore.start(redis));
-                rates = await(RedisRequestRates.start(redis, cfg.redis().keyPrefix()));
+                Redis client = redis.client();
+                store = await(RedisLimitStore.start(client));
+                rates = await(RedisRequestRates.start(client, redis.keyPrefix()));
             } catch (RuntimeException e) {
                 redis.close();
-                throw new IllegalStateException("cannot use Redis at " + masked(cfg.redis().url())
+                throw new IllegalStateException("cannot use Redis at " + redis.maskedUrl()
                         + " (redis.url, needed by limits.store: redis): " + e.getMessage(), e);
             }
         } else {
@@ -138,7 +139,7 @@ public final class TrafficControl implements AutoCloseable {
         try {
             return new TrafficControl(cfg, vertx, db, catalog, clock, metrics, redis, store, rates);
         } catch (RuntimeException e) {
-            if (redis != null) redis.close();
+            redis.close();
             throw e;
         }
     }
@@ -199,23 +200,13 @@ public final class TrafficControl implements AutoCloseable {
         });
     }
 
-    /** Stops the timers, writes every queued ledger row and closes the Redis client. */
+    /** Stops the timers, writes every queued ledger row and closes the shared Redis connection. */
     @Override
     public void close() {
         for (long t : timers) if (t >= 0) vertx.cancelTimer(t);
         ledger.close();
         limitStore.close();
-        if (redis != null) {
-            try {
-                redis.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                LOG.warn("closing Redis: {}", e.toString());
-            }
-        }
-    }
-
-    private static String masked(String url) {
-        return url == null ? "" : url.replaceAll("//[^@/]*@", "//***@");
+        redis.close();
     }
 
     private static <T> T await(Future<T> f) {

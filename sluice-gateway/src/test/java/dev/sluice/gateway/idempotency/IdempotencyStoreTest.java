@@ -31,6 +31,8 @@ class IdempotencyStoreTest {
     static final Duration RETENTION = Duration.ofHours(24);
     static final Duration IN_FLIGHT = Duration.ofMinutes(11);
     static Vertx vertx;
+    /** One client for every Redis store of the class, as the gateway shares one (RedisConnection). */
+    static Redis shared;
     static final String PREFIX = "sluice-test:idem:" + UUID.randomUUID() + ":";
 
     enum Backend { MEMORY, REDIS }
@@ -40,6 +42,7 @@ class IdempotencyStoreTest {
     @BeforeAll
     static void start() {
         vertx = Vertx.vertx();
+        shared = Redis.createClient(vertx, REDIS_URL);
     }
 
     @AfterAll
@@ -51,6 +54,7 @@ class IdempotencyStoreTest {
             }
         } finally {
             redis.close();
+            shared.close();
             await(vertx.close());
         }
     }
@@ -62,7 +66,7 @@ class IdempotencyStoreTest {
     IdempotencyStore store(Backend b) {
         return switch (b) {
             case MEMORY -> new MemoryIdempotencyStore(RETENTION, 1 << 20, nanos::get);
-            case REDIS -> new RedisIdempotencyStore(vertx, REDIS_URL, PREFIX, RETENTION);
+            case REDIS -> new RedisIdempotencyStore(shared, PREFIX, RETENTION);
         };
     }
 
