@@ -13,6 +13,8 @@ import dev.sluice.gateway.admin.ProjectRoutes;
 import dev.sluice.gateway.admin.ServiceAccountRoutes;
 import dev.sluice.gateway.admin.UserRoutes;
 import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.gateway.config.StorageKind;
+import dev.sluice.gateway.config.StoreBackend;
 import dev.sluice.gateway.stages.CachedPolicyResolver;
 import dev.sluice.gateway.store.AccessStore;
 import dev.sluice.gateway.http.AdminApi;
@@ -173,7 +175,7 @@ public final class Gateway implements AutoCloseable {
             db = Database.open(storageSettings(cfg, dataDir, env));
             AccessStore store = new AccessStore(db, options.clock());
             AccessBootstrap.apply(store, cfg.access(), env);
-            DemoCredentials demo = "sqlite".equals(cfg.storage().kind()) || cfg.secrets().demoKey() != null
+            DemoCredentials demo = cfg.storage().kind() == StorageKind.SQLITE || cfg.secrets().demoKey() != null
                     ? DemoSeed.seedIfEmpty(db, cfg.secrets().demoKey(), options.clock()).orElse(null) : null;
             String[] token = adminToken(cfg, dataDir);
             SimulatorServer sim = null;
@@ -356,13 +358,13 @@ public final class Gateway implements AutoCloseable {
     private static IdempotencyStore idempotencyStore(SluiceConfig cfg, Clock clock, RedisConnection redis) {
         SluiceConfig.Idempotency c = cfg.idempotency();
         java.time.Duration ttl = java.time.Duration.ofMillis(c.ttlMs());
-        if ("redis".equals(c.backend())) return new RedisIdempotencyStore(redis.client(), c.keyPrefix(), ttl);
+        if (c.backend() == StoreBackend.REDIS) return new RedisIdempotencyStore(redis.client(), c.keyPrefix(), ttl);
         return new MemoryIdempotencyStore(ttl, c.maxBytes(), MemoryIdempotencyStore.tickerOf(clock));
     }
 
     private static StorageSettings storageSettings(SluiceConfig cfg, Path dataDir, Map<String, String> env) {
         SluiceConfig.Storage s = cfg.storage();
-        if ("postgres".equals(s.kind())) {
+        if (s.kind() == StorageKind.POSTGRES) {
             String password = s.passwordEnv() == null ? null : env.get(s.passwordEnv());
             return StorageSettings.postgres(s.url(), s.user(), password, s.schema());
         }

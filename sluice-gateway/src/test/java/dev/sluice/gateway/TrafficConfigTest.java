@@ -43,11 +43,11 @@ class TrafficConfigTest {
     @Test
     void theDefaultsAreAnEmbeddedGatewayWithRealLimits() throws IOException {
         SluiceConfig c = load("");
-        assertThat(c.limits().store()).isEqualTo("memory");
+        assertThat(c.limits().store().configName()).isEqualTo("memory");
         assertThat(c.limits().defaults().get("sim-mini").project().rpm()).isEqualTo(5000);
         assertThat(c.limits().defaults().get("sim-image").project().ipm()).isEqualTo(50);
         assertThat(c.overload().enabled()).isTrue();
-        assertThat(c.overload().algorithm()).isEqualTo("gradient2");
+        assertThat(c.overload().algorithm().configName()).isEqualTo("gradient2");
         assertThat(c.slowDown().factor()).isEqualTo(4.0);
         assertThat(c.slowDown().ramp()).isEqualTo(0.5);
         assertThat(c.quotas().orgMonthlyBudgetUsd()).isNull();
@@ -62,7 +62,7 @@ class TrafficConfigTest {
         assertThat(c.limits().defaults().get("sim-mini").project().rpm()).isEqualTo(60);
         assertThat(c.limits().defaults().get("sim-mini").project().tpm()).isEqualTo(5_000_000);
         assertThat(c.limits().defaults().get("gpt-x").organization().tpd()).isEqualTo(5);
-        assertThat(c.limits().store()).isEqualTo("redis");
+        assertThat(c.limits().store().configName()).isEqualTo("redis");
         assertThat(c.quotas().orgMonthlyBudgetUsd()).isEqualTo(12.5);
     }
 

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.traffic;
 
+import dev.sluice.gateway.config.StoreBackend;
 import dev.sluice.gateway.redis.RedisConnection;
 import dev.sluice.gateway.admin.AdminOwners;
 import dev.sluice.gateway.admin.AdminRoutes;
@@ -118,7 +119,7 @@ public final class TrafficControl implements AutoCloseable {
                                        MeterRegistry metrics, RedisConnection redis) {
         LimitStore store;
         RequestRates rates;
-        if ("redis".equals(cfg.limits().store())) {
+        if (cfg.limits().store() == StoreBackend.REDIS) {
             try {
                 Redis client = redis.client();
                 store = await(RedisLimitStore.start(client));
