@@ -1,6 +1,6 @@
 package dev.sluice.gateway;
 
-import dev.sluice.gateway.access.AccessBootstrap;
+import dev.sluice.gateway.bootstrap.AccessBootstrap;
 import dev.sluice.gateway.access.CountryLookup;
 import dev.sluice.gateway.access.CountryTable;
 import dev.sluice.gateway.access.PolicyCache;
@@ -13,8 +13,8 @@ import dev.sluice.gateway.admin.ProjectRoutes;
 import dev.sluice.gateway.admin.ServiceAccountRoutes;
 import dev.sluice.gateway.admin.UserRoutes;
 import dev.sluice.gateway.config.SluiceConfig;
-import dev.sluice.gateway.config.StorageKind;
-import dev.sluice.gateway.config.StoreBackend;
+import dev.sluice.gateway.config.choice.StorageKind;
+import dev.sluice.gateway.config.choice.StoreBackend;
 import dev.sluice.gateway.stages.CachedPolicyResolver;
 import dev.sluice.gateway.store.AccessStore;
 import dev.sluice.gateway.http.AdminApi;
@@ -48,7 +48,7 @@ import dev.sluice.gateway.redis.RedisConnection;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.stages.Idempotency;
 import dev.sluice.gateway.upstream.DetailAdapter;
-import dev.sluice.gateway.upstream.Provider;
+import dev.sluice.gateway.config.choice.Provider;
 import dev.sluice.gateway.upstream.RetryPolicy;
 import dev.sluice.gateway.traffic.TrafficControl;
 import dev.sluice.gateway.upstream.UpstreamCall;

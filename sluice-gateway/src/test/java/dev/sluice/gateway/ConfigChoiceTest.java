@@ -1,13 +1,13 @@
 package dev.sluice.gateway;
 
-import dev.sluice.gateway.config.AdmissionAlgorithm;
+import dev.sluice.gateway.config.choice.AdmissionAlgorithm;
 import dev.sluice.gateway.config.ConfigException;
 import dev.sluice.gateway.config.ConfigLoader;
-import dev.sluice.gateway.config.Http2Mode;
-import dev.sluice.gateway.config.LogFormat;
+import dev.sluice.gateway.config.choice.Http2Mode;
+import dev.sluice.gateway.config.choice.LogFormat;
 import dev.sluice.gateway.config.SluiceConfig;
-import dev.sluice.gateway.config.StorageKind;
-import dev.sluice.gateway.config.StoreBackend;
+import dev.sluice.gateway.config.choice.StorageKind;
+import dev.sluice.gateway.config.choice.StoreBackend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;

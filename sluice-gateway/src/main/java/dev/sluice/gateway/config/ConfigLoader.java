@@ -1,5 +1,8 @@
 package dev.sluice.gateway.config;
 
+import dev.sluice.gateway.config.choice.StorageKind;
+import dev.sluice.gateway.config.choice.StoreBackend;
+import dev.sluice.gateway.config.choice.ConfigChoice;
 import dev.sluice.gateway.json.Json;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -53,7 +56,7 @@ public final class ConfigLoader {
         secrets.put("demo_key", blankToNull(env.get("SLUICE_DEMO_KEY")));
         SluiceConfig cfg = bind(tree, file);
         validate(cfg);
-        dev.sluice.gateway.access.AccessConfigValidation.validate(cfg, env);
+        AccessConfigValidation.validate(cfg, env);
         return cfg;
     }
 

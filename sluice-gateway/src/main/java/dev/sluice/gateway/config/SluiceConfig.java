@@ -1,5 +1,10 @@
 package dev.sluice.gateway.config;
 
+import dev.sluice.gateway.config.choice.StorageKind;
+import dev.sluice.gateway.config.choice.AdmissionAlgorithm;
+import dev.sluice.gateway.config.choice.Http2Mode;
+import dev.sluice.gateway.config.choice.LogFormat;
+import dev.sluice.gateway.config.choice.StoreBackend;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 import java.util.List;

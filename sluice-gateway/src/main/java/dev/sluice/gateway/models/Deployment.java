@@ -1,6 +1,6 @@
 package dev.sluice.gateway.models;
 
-import dev.sluice.gateway.config.Http2Mode;
+import dev.sluice.gateway.config.choice.Http2Mode;
 
 /**
  * One place a model can be served from. {@code baseUrl} null for the {@code sim} provider means the embedded

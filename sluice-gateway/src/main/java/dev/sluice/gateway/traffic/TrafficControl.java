@@ -1,6 +1,6 @@
 package dev.sluice.gateway.traffic;
 
-import dev.sluice.gateway.config.StoreBackend;
+import dev.sluice.gateway.config.choice.StoreBackend;
 import dev.sluice.gateway.redis.RedisConnection;
 import dev.sluice.gateway.admin.AdminOwners;
 import dev.sluice.gateway.admin.AdminRoutes;

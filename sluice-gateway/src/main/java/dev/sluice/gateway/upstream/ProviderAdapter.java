@@ -1,5 +1,6 @@
 package dev.sluice.gateway.upstream;
 
+import dev.sluice.gateway.config.choice.Provider;
 import dev.sluice.gateway.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,6 +1,6 @@
 package dev.sluice.gateway.upstream;
 
-import dev.sluice.gateway.config.Http2Mode;
+import dev.sluice.gateway.config.choice.Http2Mode;
 import dev.sluice.gateway.config.SluiceConfig;
 import dev.sluice.gateway.models.Deployment;
 import dev.sluice.gateway.pipeline.ApiException;

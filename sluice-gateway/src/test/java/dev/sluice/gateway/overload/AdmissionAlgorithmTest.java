@@ -1,6 +1,6 @@
 package dev.sluice.gateway.overload;
 
-import dev.sluice.gateway.config.AdmissionAlgorithm;
+import dev.sluice.gateway.config.choice.AdmissionAlgorithm;
 import com.netflix.concurrency.limits.Limiter;
 import dev.sluice.gateway.config.SluiceConfig;
 import dev.sluice.gateway.usage.Outcome;

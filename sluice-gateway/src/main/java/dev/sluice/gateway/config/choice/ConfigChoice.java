@@ -1,4 +1,4 @@
-package dev.sluice.gateway.config;
+package dev.sluice.gateway.config.choice;
 
 import java.util.Arrays;
 import java.util.stream.Collectors;
@@ -19,7 +19,7 @@ public interface ConfigChoice {
                 .sorted().collect(Collectors.joining(", ", "[", "]")) + ", not '" + name + "'");
     }
 
-    /** A value outside the set; {@link ConfigLoader} names the key it was found at. */
+    /** A value outside the set; {@link dev.sluice.gateway.config.ConfigLoader} names the key it was found at. */
     final class Invalid extends RuntimeException {
         Invalid(String why) {
             super(why, null, false, false);
