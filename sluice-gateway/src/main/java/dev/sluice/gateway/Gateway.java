@@ -106,36 +106,44 @@ public final class Gateway implements AutoCloseable {
     /**
      * Test and embedding hooks; production uses {@link #defaults()}. {@code ticker} drives the key and policy caches;
      * the three-argument form derives it from {@code clock} (the system ticker for the system clock), so a test that
-     * moves a fake clock also ages the caches.
+     * moves a fake clock also ages the caches. {@code random} jitters upstream backoff and draws weighted deployments;
+     * {@code upstreamTicker} / {@code upstreamTimers} time upstream calls (null: the system ticker and Vert.x timers).
      */
     public record Options(Clock clock, Consumer<Exchange> testFault, UsageSink usage,
                           com.github.benmanes.caffeine.cache.Ticker ticker,
-                          io.opentelemetry.sdk.trace.export.SpanExporter spans) {
+                          io.opentelemetry.sdk.trace.export.SpanExporter spans,
+                          java.util.random.RandomGenerator random,
+                          dev.sluice.protocol.time.Ticker upstreamTicker, dev.sluice.protocol.time.Timers upstreamTimers) {
         public Options(Clock clock, Consumer<Exchange> testFault, UsageSink usage) {
-            this(clock, testFault, usage, tickerOf(clock));
+            this(clock, testFault, usage, dev.sluice.gateway.time.CaffeineTickers.of(clock));
         }
 
         public Options(Clock clock, Consumer<Exchange> testFault, UsageSink usage,
                        com.github.benmanes.caffeine.cache.Ticker ticker) {
-            this(clock, testFault, usage, ticker, null);
+            this(clock, testFault, usage, ticker, null, new java.util.Random(), null, null);
         }
 
         /** Also sends every finished span to {@code exporter} (tests: an in-memory exporter). */
         public Options withSpans(io.opentelemetry.sdk.trace.export.SpanExporter exporter) {
-            return new Options(clock, testFault, usage, ticker, exporter);
+            return new Options(clock, testFault, usage, ticker, exporter, random, upstreamTicker, upstreamTimers);
+        }
+
+        /** Draws upstream jitter and weighted deployment order from {@code r} (tests: a fixed source). */
+        public Options withRandom(java.util.random.RandomGenerator r) {
+            return new Options(clock, testFault, usage, ticker, spans, r, upstreamTicker, upstreamTimers);
+        }
+
+        /**
+         * Times upstream calls (timeouts, backoff, retry-after waits) by {@code t} and {@code timers} instead of the
+         * system (tests: a {@code FakeTime}, whose tasks are re-posted to the event loop that scheduled them).
+         */
+        public Options withUpstreamTime(dev.sluice.protocol.time.Ticker t, dev.sluice.protocol.time.Timers timers) {
+            return new Options(clock, testFault, usage, ticker, spans, random, t, timers);
         }
 
         public static Options defaults() {
             // The usage ledger persists every record; the observer here is for tests and embedders.
             return new Options(Clock.systemUTC(), ex -> { }, record -> { });
-        }
-
-        private static com.github.benmanes.caffeine.cache.Ticker tickerOf(Clock clock) {
-            if (clock.equals(Clock.systemUTC())) return com.github.benmanes.caffeine.cache.Ticker.systemTicker();
-            return () -> {
-                java.time.Instant t = clock.instant();
-                return t.getEpochSecond() * 1_000_000_000L + t.getNano();
-            };
         }
     }
 
@@ -195,9 +203,13 @@ public final class Gateway implements AutoCloseable {
             dev.sluice.gateway.upstream.UpstreamClients upstreamClients = new dev.sluice.gateway.upstream.UpstreamClients(
                     vertx, cfg.upstreamPool(), cfg.upstreamTimeouts().connectMs(), metrics,
                     dev.sluice.gateway.http.PublicListeners.loops(cfg.server().eventLoops()));
-            UpstreamCall call = new UpstreamCall(vertx, upstreamClients, new UpstreamCall.Settings(cfg.upstreamTimeouts(),
+            UpstreamCall call = new UpstreamCall(upstreamClients, new UpstreamCall.Settings(cfg.upstreamTimeouts(),
                     RetryPolicy.of(cfg.upstreamRetries()), cfg.circuitBreaker(), baseUrls, env, options.clock(),
-                    new java.util.Random()), dev.sluice.gateway.upstream.RetryProtection.of(cfg))
+                    options.random(), options.upstreamTicker() != null ? options.upstreamTicker()
+                            : dev.sluice.protocol.time.Ticker.system(), options.upstreamTimers() != null
+                            ? dev.sluice.gateway.time.VertxTimers.onCallingContext(options.upstreamTimers())
+                            : new dev.sluice.gateway.time.VertxTimers(vertx)),
+                    dev.sluice.gateway.upstream.RetryProtection.of(cfg))
                     .observe(observability.upstream());
             observability.metrics().breakers(() -> {
                 Map<String, String> states = new java.util.TreeMap<>();
@@ -359,7 +371,7 @@ public final class Gateway implements AutoCloseable {
         SluiceConfig.Idempotency c = cfg.idempotency();
         java.time.Duration ttl = java.time.Duration.ofMillis(c.ttlMs());
         if (c.backend() == StoreBackend.REDIS) return new RedisIdempotencyStore(redis.client(), c.keyPrefix(), ttl);
-        return new MemoryIdempotencyStore(ttl, c.maxBytes(), MemoryIdempotencyStore.tickerOf(clock));
+        return new MemoryIdempotencyStore(ttl, c.maxBytes(), dev.sluice.gateway.time.CaffeineTickers.of(clock));
     }
 
     private static StorageSettings storageSettings(SluiceConfig cfg, Path dataDir, Map<String, String> env) {

@@ -56,13 +56,20 @@ final class TestGateway implements AutoCloseable, HttpTarget {
 
     TestGateway(Path dataDir, String extraYaml, Clock clock, Map<String, String> extraEnv,
                 java.util.function.Consumer<dev.sluice.gateway.pipeline.Exchange> fault) {
-        this(dataDir, extraYaml, clock, extraEnv, fault, null);
+        this(dataDir, extraYaml, clock, extraEnv, fault, (io.opentelemetry.sdk.trace.export.SpanExporter) null);
     }
 
     /** As above, and every finished trace span also goes to {@code spans} (an in-memory exporter). */
     TestGateway(Path dataDir, String extraYaml, Clock clock, Map<String, String> extraEnv,
                 java.util.function.Consumer<dev.sluice.gateway.pipeline.Exchange> fault,
                 io.opentelemetry.sdk.trace.export.SpanExporter spans) {
+        this(dataDir, extraYaml, clock, extraEnv, fault, o -> o.withSpans(spans));
+    }
+
+    /** As above, and {@code options} adjusts the gateway's options (e.g. a fixed random source). */
+    TestGateway(Path dataDir, String extraYaml, Clock clock, Map<String, String> extraEnv,
+                java.util.function.Consumer<dev.sluice.gateway.pipeline.Exchange> fault,
+                java.util.function.UnaryOperator<Gateway.Options> options) {
         this.dataDir = dataDir;
         try {
             Path cfgFile = dataDir.resolve("sluice-test.yaml");
@@ -73,12 +80,12 @@ final class TestGateway implements AutoCloseable, HttpTarget {
             env.put("SLUICE_DEMO_KEY", DEMO_KEY);
             env.putAll(extraEnv);
             SluiceConfig cfg = ConfigLoader.load(new ConfigLoader.Flags(cfgFile, null, null, null), env);
-            gateway = Gateway.start(cfg, env, new Gateway.Options(clock, ex -> {
+            gateway = Gateway.start(cfg, env, options.apply(new Gateway.Options(clock, ex -> {
                 if (ex.header(FAULT_HEADER) != null) {
                     throw new IllegalStateException("boom at dev.sluice.Secret(Secret.java:42) " + DEMO_KEY);
                 }
                 fault.accept(ex);
-            }, usage).withSpans(spans));
+            }, usage)));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
