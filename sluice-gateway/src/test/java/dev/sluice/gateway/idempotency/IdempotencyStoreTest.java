@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,7 +43,8 @@ class IdempotencyStoreTest {
     @BeforeAll
     static void start() {
         vertx = Vertx.vertx();
-        shared = Redis.createClient(vertx, REDIS_URL);
+        // a wait queue as the gateway's (RedisConnection) allows, so many concurrent reserves queue for connections
+        shared = Redis.createClient(vertx, new RedisOptions().setConnectionString(REDIS_URL).setMaxPoolWaiting(1024));
     }
 
     @AfterAll

@@ -3,7 +3,9 @@ package dev.sluice.gateway.config.choice;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 
-/** The log line format ({@code log.format}): {@code auto} (text on a terminal, else JSON), {@code json} or {@code text}. */
+/**
+ * The log line format ({@code log.format}): {@code auto} (text on a terminal, else JSON), {@code json} or {@code text}.
+ */
 public enum LogFormat implements ConfigChoice {
     AUTO("auto"),
     JSON("json"),
