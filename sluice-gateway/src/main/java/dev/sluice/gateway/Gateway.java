@@ -252,11 +252,12 @@ public final class Gateway implements AutoCloseable {
             dev.sluice.gateway.stages.BodyBudget bodies = new dev.sluice.gateway.stages.BodyBudget(
                     cfg.server().maxBodyBytesInFlight(), cfg.server().maxBodyBytesInFlightPerKey());
             metrics.gauge("sluice_body_bytes_in_flight", bodies, dev.sluice.gateway.stages.BodyBudget::inFlight);
-            PublicApi api = new PublicApi(vertx, Pipelines.build(keys, new CachedPolicyResolver(vertx, policyCache),
-                    countries, options.clock(), catalog, new TokenCounter(), idempotency, traffic.stages(),
-                    new dev.sluice.gateway.stages.RequestBody(bodies, cfg.maxBodyBytes()),
-                    live.meter(call), filesApi, batchesApi),
-                    cfg.maxBodyBytes(), options.testFault(), metrics, usage, TrustedProxies.parse(cfg.trustedProxies()),
+            PublicApi api = new PublicApi(vertx, Pipelines.build(new Pipelines.Parts(keys,
+                    new CachedPolicyResolver(vertx, policyCache), countries, options.clock(), catalog,
+                    new TokenCounter(), idempotency, traffic.stages(),
+                    new dev.sluice.gateway.stages.RequestBody(bodies, cfg.maxBodyBytes()), usage, live, call,
+                    filesApi, batchesApi)),
+                    cfg.maxBodyBytes(), options.testFault(), metrics, TrustedProxies.parse(cfg.trustedProxies()),
                     inFlight, dev.sluice.gateway.usage.RequestObserver.all(series, observability.metrics()))
                     .tracing(observability.tracing())
                     .accessLogSampling(cfg.observability().accessLogSuccessSampleRatio(), null);

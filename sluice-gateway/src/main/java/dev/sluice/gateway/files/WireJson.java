@@ -4,7 +4,7 @@ import dev.sluice.gateway.validation.ListQuery;
 import dev.sluice.gateway.json.Json;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sluice.gateway.pipeline.Exchange;
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.store.FileRecord;
 import io.vertx.core.Future;
 
@@ -58,8 +58,7 @@ public final class WireJson {
     }
 
     /** Answers 200 with the object as JSON. */
-    public static Future<Void> ok(Exchange ex, ObjectNode body) {
-        ex.response().setStatusCode(200).putHeader("content-type", "application/json");
-        return ex.response().end(body.toString());
+    public static Future<Answer> ok(ObjectNode body) {
+        return Future.succeededFuture(Answer.json(200, body.toString()));
     }
 }

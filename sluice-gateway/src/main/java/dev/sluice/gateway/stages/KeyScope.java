@@ -1,5 +1,6 @@
 package dev.sluice.gateway.stages;
 
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.Scopes;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
@@ -19,7 +20,7 @@ public final class KeyScope implements Stage {
     }
 
     @Override
-    public Future<Void> apply(Exchange ex, Chain next) {
+    public Future<Answer> apply(Exchange ex, Chain next) {
         if (!Scopes.allows(ex.caller().scopes(), ex.endpoint(), ex.method())) {
             return Future.failedFuture(ApiException.of(ErrorKind.INSUFFICIENT_PERMISSIONS, "scope",
                     Scopes.required(ex.endpoint(), ex.method())));

@@ -46,7 +46,6 @@ final class ModelSwitch {
             ex.json(copy);
             ex.body(Buffer.buffer(copy.toString()));
         }
-        ex.errorCode(null);
         ex.responseHeaders().set(HEADER, model.id());
     }
 }
