@@ -84,6 +84,8 @@ class KubernetesManifestsTest {
         Map<String, String> env = Map.of("SLUICE_HOST", "127.0.0.1");
         SluiceConfig cfg = ConfigLoader.load(new ConfigLoader.Flags(null, 0, 0, tmp.resolve("gw").toString()), env);
         gw = Gateway.start(cfg, env, Gateway.Options.defaults());
+        // as a pod behind its readiness probe: the default warm-up runs before /health/ready answers 200
+        gw.warmUp().done().toCompletionStage().toCompletableFuture().join();
     }
 
     @AfterAll

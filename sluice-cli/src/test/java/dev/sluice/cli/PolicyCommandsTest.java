@@ -55,7 +55,7 @@ class PolicyCommandsTest {
     static void start() throws Exception {
         Path cfgFile = dir.resolve("sluice.yaml");
         Files.writeString(cfgFile, "port: 0\nadmin_port: 0\ndata_dir: " + dir.resolve("data") + "\n");
-        Map<String, String> env = Map.of();
+        Map<String, String> env = Map.of("SLUICE_SERVER_WARMUP_ENABLED", "false");
         SluiceConfig cfg = ConfigLoader.load(new ConfigLoader.Flags(cfgFile, null, null, null), env);
         gw = Gateway.start(cfg, env, Gateway.Options.defaults());
     }

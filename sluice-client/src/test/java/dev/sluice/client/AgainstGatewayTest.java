@@ -44,7 +44,7 @@ class AgainstGatewayTest {
         Path cfg = dir.resolve("sluice.yaml");
         Files.writeString(cfg, "port: 0\nadmin_port: 0\ndata_dir: " + dir.resolve("data") + "\n"
                 + "simulator:\n  tokens_per_second: 0\nupstream_timeouts:\n  first_byte_ms: 1000\n");
-        Map<String, String> env = Map.of("SLUICE_DEMO_KEY", KEY);
+        Map<String, String> env = Map.of("SLUICE_DEMO_KEY", KEY, "SLUICE_SERVER_WARMUP_ENABLED", "false");
         SluiceConfig c = ConfigLoader.load(new ConfigLoader.Flags(cfg, null, null, null), env);
         gateway = Gateway.start(c, env, new Gateway.Options(Clock.systemUTC(), ex -> {
             if (ex.header("x-test-fault") != null) throw new IllegalStateException("test fault");

@@ -55,7 +55,7 @@ class DeadUpstreamTest {
             Files.writeString(cfg, "port: 0\nadmin_port: 0\ndata_dir: " + dir.resolve("data") + "\n"
                     + "simulator:\n  enabled: false\nmodels:\n" + model("m-dead", dead) + model("m-silent", silent)
                     + model("m-warm-up", dead));
-            Map<String, String> env = Map.of("SLUICE_DEMO_KEY", KEY, "UP_KEY", "sk-up-test");
+            Map<String, String> env = Map.of("SLUICE_DEMO_KEY", KEY, "UP_KEY", "sk-up-test", "SLUICE_SERVER_WARMUP_ENABLED", "false");
             SluiceConfig c = ConfigLoader.load(new ConfigLoader.Flags(cfg, null, null, null), env);
             gateway = Gateway.start(c, env, new Gateway.Options(Clock.systemUTC(), ex -> { },
                     new dev.sluice.gateway.usage.InMemoryUsageSink()));

@@ -102,6 +102,7 @@ public final class Gateway implements AutoCloseable {
     private dev.sluice.gateway.observability.Observability observability;
     private boolean closed;
     private dev.sluice.gateway.upstream.UpstreamClients upstreamClients;
+    private dev.sluice.gateway.lifecycle.WarmUp warmUp;
 
     /**
      * Test and embedding hooks; production uses {@link #defaults()}. {@code ticker} drives the key and policy caches;
@@ -113,7 +114,21 @@ public final class Gateway implements AutoCloseable {
                           com.github.benmanes.caffeine.cache.Ticker ticker,
                           io.opentelemetry.sdk.trace.export.SpanExporter spans,
                           java.util.random.RandomGenerator random,
-                          dev.sluice.protocol.time.Ticker upstreamTicker, dev.sluice.protocol.time.Timers upstreamTimers) {
+                          dev.sluice.protocol.time.Ticker upstreamTicker, dev.sluice.protocol.time.Timers upstreamTimers,
+                          Future<Void> warmUpGate) {
+        public Options(Clock clock, Consumer<Exchange> testFault, UsageSink usage,
+                       com.github.benmanes.caffeine.cache.Ticker ticker,
+                       io.opentelemetry.sdk.trace.export.SpanExporter spans,
+                       java.util.random.RandomGenerator random,
+                       dev.sluice.protocol.time.Ticker upstreamTicker, dev.sluice.protocol.time.Timers upstreamTimers) {
+            this(clock, testFault, usage, ticker, spans, random, upstreamTicker, upstreamTimers, null);
+        }
+
+        /** The warm-up (server.warmup) begins only once {@code gate} completes (tests see readiness before it). */
+        public Options withWarmUpGate(Future<Void> gate) {
+            return new Options(clock, testFault, usage, ticker, spans, random, upstreamTicker, upstreamTimers, gate);
+        }
+
         public Options(Clock clock, Consumer<Exchange> testFault, UsageSink usage) {
             this(clock, testFault, usage, dev.sluice.gateway.time.CaffeineTickers.of(clock));
         }
@@ -125,12 +140,13 @@ public final class Gateway implements AutoCloseable {
 
         /** Also sends every finished span to {@code exporter} (tests: an in-memory exporter). */
         public Options withSpans(io.opentelemetry.sdk.trace.export.SpanExporter exporter) {
-            return new Options(clock, testFault, usage, ticker, exporter, random, upstreamTicker, upstreamTimers);
+            return new Options(clock, testFault, usage, ticker, exporter, random, upstreamTicker, upstreamTimers,
+                    warmUpGate);
         }
 
         /** Draws upstream jitter and weighted deployment order from {@code r} (tests: a fixed source). */
         public Options withRandom(java.util.random.RandomGenerator r) {
-            return new Options(clock, testFault, usage, ticker, spans, r, upstreamTicker, upstreamTimers);
+            return new Options(clock, testFault, usage, ticker, spans, r, upstreamTicker, upstreamTimers, warmUpGate);
         }
 
         /**
@@ -138,7 +154,7 @@ public final class Gateway implements AutoCloseable {
          * system (tests: a {@code FakeTime}, whose tasks are re-posted to the event loop that scheduled them).
          */
         public Options withUpstreamTime(dev.sluice.protocol.time.Ticker t, dev.sluice.protocol.time.Timers timers) {
-            return new Options(clock, testFault, usage, ticker, spans, random, t, timers);
+            return new Options(clock, testFault, usage, ticker, spans, random, t, timers, warmUpGate);
         }
 
         public static Options defaults() {
@@ -281,6 +297,10 @@ public final class Gateway implements AutoCloseable {
                     serverOptions(cfg).setHost(cfg.host()).setPort(cfg.port()).setCompressionSupported(false),
                     dev.sluice.gateway.http.PublicListeners.loops(cfg.server().eventLoops()),
                     server -> harden(server, publicGuard, cfg, "public", mistakes).requestHandler(api.router())));
+            // Warm before serving: readiness waits for the hot path to have run (private state, internal upstream).
+            dev.sluice.gateway.lifecycle.WarmUp warmUp = dev.sluice.gateway.lifecycle.WarmUp.start(vertx,
+                    cfg.server().warmup(), new WarmUpPath(vertx, cfg, catalog, options.clock()), options.warmUpGate(),
+                    System::nanoTime);
             String metricsTokenEnv = cfg.server().metricsTokenEnv();
             String metricsToken = metricsTokenEnv == null || env.get(metricsTokenEnv) == null
                     || env.get(metricsTokenEnv).isBlank() ? null : env.get(metricsTokenEnv).strip();
@@ -288,8 +308,8 @@ public final class Gateway implements AutoCloseable {
                     .setPort(cfg.adminPort())), cfg, "admin", mistakes, metrics)
                     .requestHandler(new AdminApi(vertx, prometheus, token[0],
                     adminRoutes(new AdminContext(store, keyLookup, policyCache, catalog,
-                    options.clock()), traffic, new ConfigRoutes(reloader), console), inFlight::draining, metricsToken)
-                    .router()).listen());
+                    options.clock()), traffic, new ConfigRoutes(reloader), console), inFlight::draining, metricsToken,
+                    () -> warmUp.ready() ? null : warmUp.notReady()).router()).listen());
             Gateway gateway = new Gateway(vertx, db, sim, pub, admin, upstream, demo, token[0], token[1] != null,
                     traffic);
             batches.onLine(observability.metrics()::batchLine);
@@ -300,6 +320,7 @@ public final class Gateway implements AutoCloseable {
             gateway.reloader = reloader;
             gateway.drainMs = cfg.shutdown().drainMs();
             gateway.observability = observability;
+            gateway.warmUp = warmUp;
             TrafficControl trafficControl = traffic;
             boolean simRunning = sim != null;
             reloader.check(next -> requireServable(next, simRunning));
@@ -371,7 +392,7 @@ public final class Gateway implements AutoCloseable {
     private static IdempotencyStore idempotencyStore(SluiceConfig cfg, Clock clock, RedisConnection redis) {
         SluiceConfig.Idempotency c = cfg.idempotency();
         java.time.Duration ttl = java.time.Duration.ofMillis(c.ttlMs());
-        if (c.backend() == StoreBackend.REDIS) return new RedisIdempotencyStore(redis.client(), c.keyPrefix(), ttl);
+        if (c.backend() == StoreBackend.REDIS) return new RedisIdempotencyStore(redis.pipelined(), c.keyPrefix(), ttl);
         return new MemoryIdempotencyStore(ttl, c.maxBytes(), dev.sluice.gateway.time.CaffeineTickers.of(clock));
     }
 
@@ -470,6 +491,9 @@ public final class Gateway implements AutoCloseable {
 
     /** The hot-reload of this gateway: its snapshot in force, its source (set by the CLI), {@code reload}. */
     public ConfigReloader reloader() { return reloader; }
+
+    /** The warm-up before readiness ({@code server.warmup}). */
+    public dev.sluice.gateway.lifecycle.WarmUp warmUp() { return warmUp; }
 
     /** The requests the public port is serving now, and whether the gateway is draining. */
     public InFlightRequests inFlight() { return inFlight; }

@@ -78,6 +78,7 @@ final class TestGateway implements AutoCloseable, HttpTarget {
                     + (extraYaml == null ? "" : extraYaml));
             Map<String, String> env = new HashMap<>();
             env.put("SLUICE_DEMO_KEY", DEMO_KEY);
+            env.put("SLUICE_SERVER_WARMUP_ENABLED", "false"); // ready at once; WarmUpTest turns it on
             env.putAll(extraEnv);
             SluiceConfig cfg = ConfigLoader.load(new ConfigLoader.Flags(cfgFile, null, null, null), env);
             gateway = Gateway.start(cfg, env, options.apply(new Gateway.Options(clock, ex -> {

@@ -40,7 +40,7 @@ class BatchHelperAgainstGatewayTest {
         Path cfg = dir.resolve("sluice.yaml");
         Files.writeString(cfg, "port: 0\nadmin_port: 0\ndata_dir: " + dir.resolve("data") + "\n"
                 + "simulator:\n  tokens_per_second: 0\n");
-        Map<String, String> env = Map.of("SLUICE_DEMO_KEY", KEY);
+        Map<String, String> env = Map.of("SLUICE_DEMO_KEY", KEY, "SLUICE_SERVER_WARMUP_ENABLED", "false");
         SluiceConfig c = ConfigLoader.load(new ConfigLoader.Flags(cfg, null, null, null), env);
         gateway = Gateway.start(c, env, new Gateway.Options(Clock.systemUTC(), ex -> { },
                 new dev.sluice.gateway.usage.InMemoryUsageSink()));

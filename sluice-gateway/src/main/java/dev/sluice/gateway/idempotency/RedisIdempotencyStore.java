@@ -4,10 +4,9 @@ import dev.sluice.gateway.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.gateway.limits.PipelinedRedis;
+import dev.sluice.gateway.limits.RedisScript;
 import io.vertx.core.Future;
-import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 
 import java.io.IOException;
@@ -15,13 +14,15 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * The scale-out store: one Redis string per key, so every gateway sees the same reservations. A reservation is an
  * atomic SET NX with a TTL (in a script that also returns what is already there); completing and releasing check
- * that the reservation is still this request's, so a late request never overwrites another's answer.
+ * that the reservation is still this request's, so a late request never overwrites another's answer. Only requests
+ * with an {@code Idempotency-Key} reach it: one call to reserve, one to complete or release.
  */
 public final class RedisIdempotencyStore implements IdempotencyStore {
     private static final ObjectMapper JSON = Json.MAPPER;
@@ -42,13 +43,17 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
             if v and string.sub(v, 1, string.len(ARGV[1])) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
             return 0""";
 
-    private final Redis redis;
+    private final RedisScript reserve;
+    private final RedisScript complete;
+    private final RedisScript release;
     private final String prefix;
     private final Duration retention;
 
-    /** On the gateway's shared client ({@code RedisConnection}); {@link #close} leaves it to its owner. */
-    public RedisIdempotencyStore(Redis redis, String prefix, Duration retention) {
-        this.redis = redis;
+    /** On the gateway's shared connection ({@code RedisConnection.pipelined()}); {@link #close} leaves it to its owner. */
+    public RedisIdempotencyStore(PipelinedRedis pipe, String prefix, Duration retention) {
+        this.reserve = new RedisScript(pipe, RESERVE);
+        this.complete = new RedisScript(pipe, COMPLETE);
+        this.release = new RedisScript(pipe, RELEASE);
         this.prefix = prefix;
         this.retention = retention;
     }
@@ -56,19 +61,19 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
     @Override
     public Future<Optional<IdempotencyRecord>> reserve(String key, String fingerprint, String requestId,
                                                        Duration inFlightTtl) {
-        return eval(RESERVE, prefix + key, inFlight(requestId, fingerprint), String.valueOf(inFlightTtl.toMillis()))
+        return eval(reserve, prefix + key, inFlight(requestId, fingerprint), String.valueOf(inFlightTtl.toMillis()))
                 .map(r -> r == null ? Optional.<IdempotencyRecord>empty() : Optional.of(decode(r.toString())));
     }
 
     @Override
     public Future<Void> complete(String key, IdempotencyRecord.Completed answer) {
-        return eval(COMPLETE, prefix + key, inFlight(answer.requestId(), answer.fingerprint()), encode(answer),
+        return eval(complete, prefix + key, inFlight(answer.requestId(), answer.fingerprint()), encode(answer),
                 String.valueOf(retention.toMillis())).mapEmpty();
     }
 
     @Override
     public Future<Void> release(String key, String requestId) {
-        return eval(RELEASE, prefix + key, "F|" + requestId + "|").mapEmpty();
+        return eval(release, prefix + key, "F|" + requestId + "|").mapEmpty();
     }
 
     /** Nothing to release: the client is the gateway's shared connection, closed by its owner. */
@@ -76,10 +81,8 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
     public void close() {
     }
 
-    private Future<Response> eval(String script, String key, String... args) {
-        Request r = Request.cmd(Command.EVAL).arg(script).arg(1).arg(key);
-        for (String a : args) r.arg(a);
-        return redis.send(r);
+    private static Future<Response> eval(RedisScript script, String key, String... args) {
+        return script.run(List.of(key), List.of(args));
     }
 
     private static String inFlight(String requestId, String fingerprint) {

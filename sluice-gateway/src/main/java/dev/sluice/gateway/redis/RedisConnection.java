@@ -1,6 +1,7 @@
 package dev.sluice.gateway.redis;
 
 import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.gateway.limits.PipelinedRedis;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
@@ -23,6 +24,7 @@ public final class RedisConnection implements AutoCloseable {
     private final Vertx vertx;
     private final SluiceConfig.Redis cfg;
     private Redis client;
+    private PipelinedRedis pipelined;
 
     public RedisConnection(Vertx vertx, SluiceConfig.Redis cfg) {
         this.vertx = vertx;
@@ -39,6 +41,15 @@ public final class RedisConnection implements AutoCloseable {
         return client;
     }
 
+    /**
+     * The shared client with up to half of {@code redis.pool_size} connections pinned to event loops (one pipelined
+     * connection per loop, see {@link PipelinedRedis}); made on the first call. Every Redis user sends through this.
+     */
+    public synchronized PipelinedRedis pipelined() {
+        if (pipelined == null) pipelined = new PipelinedRedis(client(), Math.max(1, cfg.poolSize() / 2));
+        return pipelined;
+    }
+
     /** Keys of every Redis user start with this ({@code redis.key_prefix}). */
     public String keyPrefix() {
         return cfg == null ? "" : cfg.keyPrefix();
@@ -53,6 +64,8 @@ public final class RedisConnection implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (client == null) return;
+        if (pipelined != null) pipelined.close();
+        pipelined = null;
         try {
             client.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -8,6 +8,7 @@ import dev.sluice.gateway.config.SluiceConfig;
 import dev.sluice.gateway.limits.LimitRules;
 import dev.sluice.gateway.limits.LimitStore;
 import dev.sluice.gateway.limits.MemoryLimitStore;
+import dev.sluice.gateway.limits.PipelinedRedis;
 import dev.sluice.gateway.limits.RateLimitOverrides;
 import dev.sluice.gateway.limits.RateLimitRoutes;
 import dev.sluice.gateway.limits.RateLimiter;
@@ -88,7 +89,7 @@ public final class TrafficControl implements AutoCloseable {
         reloadSettings();
         refreshSpend();
         this.ledger = new UsageLedger(ledgerStore, spend, catalog, clock, cfg.quotas().ledgerFlushMs(),
-                cfg.quotas().ledgerBatchSize(), metrics);
+                cfg.quotas().ledgerBatchSize(), cfg.quotas().ledgerQueueCapacity(), metrics);
         Stage slowDown = cfg.slowDown().enabled()
                 ? new SlowDownGuard(rates, SlowDownRule.of(cfg.slowDown()), clock, metrics)
                 : new TrafficStages.PassThrough(StageOrder.SLOW_DOWN_GUARD);
@@ -121,9 +122,9 @@ public final class TrafficControl implements AutoCloseable {
         RequestRates rates;
         if (cfg.limits().store() == StoreBackend.REDIS) {
             try {
-                Redis client = redis.client();
-                store = await(RedisLimitStore.start(client));
-                rates = await(RedisRequestRates.start(client, redis.keyPrefix()));
+                PipelinedRedis pipe = redis.pipelined();
+                store = await(RedisLimitStore.start(pipe));
+                rates = await(RedisRequestRates.start(pipe, redis.keyPrefix()));
             } catch (RuntimeException e) {
                 redis.close();
                 throw new IllegalStateException("cannot use Redis at " + redis.maskedUrl()

@@ -3,6 +3,7 @@ package dev.sluice.gateway.idempotency;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
+import dev.sluice.gateway.limits.PipelinedRedis;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
@@ -68,7 +69,7 @@ class IdempotencyStoreTest {
     IdempotencyStore store(Backend b) {
         return switch (b) {
             case MEMORY -> new MemoryIdempotencyStore(RETENTION, 1 << 20, nanos::get);
-            case REDIS -> new RedisIdempotencyStore(shared, PREFIX, RETENTION);
+            case REDIS -> new RedisIdempotencyStore(new PipelinedRedis(shared, 3), PREFIX, RETENTION);
         };
     }
 
