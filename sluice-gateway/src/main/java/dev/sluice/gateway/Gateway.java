@@ -1,6 +1,6 @@
 package dev.sluice.gateway;
 
-import dev.sluice.gateway.access.AccessBootstrap;
+import dev.sluice.gateway.bootstrap.AccessBootstrap;
 import dev.sluice.gateway.access.CountryLookup;
 import dev.sluice.gateway.access.CountryTable;
 import dev.sluice.gateway.access.PolicyCache;
@@ -13,6 +13,8 @@ import dev.sluice.gateway.admin.ProjectRoutes;
 import dev.sluice.gateway.admin.ServiceAccountRoutes;
 import dev.sluice.gateway.admin.UserRoutes;
 import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.gateway.config.choice.StorageKind;
+import dev.sluice.gateway.config.choice.StoreBackend;
 import dev.sluice.gateway.stages.CachedPolicyResolver;
 import dev.sluice.gateway.store.AccessStore;
 import dev.sluice.gateway.http.AdminApi;
@@ -42,10 +44,11 @@ import dev.sluice.gateway.store.StorageSettings;
 import dev.sluice.gateway.idempotency.IdempotencyStore;
 import dev.sluice.gateway.idempotency.MemoryIdempotencyStore;
 import dev.sluice.gateway.idempotency.RedisIdempotencyStore;
+import dev.sluice.gateway.redis.RedisConnection;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.stages.Idempotency;
 import dev.sluice.gateway.upstream.DetailAdapter;
-import dev.sluice.gateway.upstream.Provider;
+import dev.sluice.gateway.config.choice.Provider;
 import dev.sluice.gateway.upstream.RetryPolicy;
 import dev.sluice.gateway.traffic.TrafficControl;
 import dev.sluice.gateway.upstream.UpstreamCall;
@@ -196,7 +199,7 @@ public final class Gateway implements AutoCloseable {
             db = Database.open(storageSettings(cfg, dataDir, env));
             AccessStore store = new AccessStore(db, options.clock());
             AccessBootstrap.apply(store, cfg.access(), env);
-            DemoCredentials demo = "sqlite".equals(cfg.storage().kind()) || cfg.secrets().demoKey() != null
+            DemoCredentials demo = cfg.storage().kind() == StorageKind.SQLITE || cfg.secrets().demoKey() != null
                     ? DemoSeed.seedIfEmpty(db, cfg.secrets().demoKey(), options.clock()).orElse(null) : null;
             String[] token = adminToken(cfg, dataDir);
             SimulatorServer sim = null;
@@ -230,7 +233,8 @@ public final class Gateway implements AutoCloseable {
                 return states;
             });
             DetailAdapter.checkContextWindows(upstream, catalog, baseUrls, env);
-            Stage idempotency = new Idempotency(idempotencyStore(vertx, cfg, options.clock()),
+            RedisConnection redis = new RedisConnection(vertx, cfg.redis()); // one for limits and idempotency
+            Stage idempotency = new Idempotency(idempotencyStore(cfg, options.clock(), redis),
                     java.time.Duration.ofMillis(cfg.upstreamTimeouts().totalMs()).plusMinutes(1),
                     cfg.idempotency().failOpen());
             java.util.concurrent.Executor workers = task -> vertx.executeBlocking(() -> {
@@ -245,7 +249,7 @@ public final class Gateway implements AutoCloseable {
             CountryLookup countries = new CountryLookup(cfg.region() == null ? null : cfg.region().countryHeader(),
                     cfg.region() == null || cfg.region().countryTable() == null ? CountryTable.empty()
                             : CountryTable.load(Path.of(cfg.region().countryTable())));
-            traffic = TrafficControl.start(cfg, vertx, db, reloader.pricingCatalog(), options.clock(), metrics);
+            traffic = TrafficControl.start(cfg, vertx, db, reloader.pricingCatalog(), options.clock(), metrics, redis);
             UsageSink ledger = traffic.ledger();
             UsageSink observer = options.usage();
             UsageSink usage = r -> {
@@ -386,16 +390,16 @@ public final class Gateway implements AutoCloseable {
         return groups;
     }
 
-    private static IdempotencyStore idempotencyStore(Vertx vertx, SluiceConfig cfg, Clock clock) {
+    private static IdempotencyStore idempotencyStore(SluiceConfig cfg, Clock clock, RedisConnection redis) {
         SluiceConfig.Idempotency c = cfg.idempotency();
         java.time.Duration ttl = java.time.Duration.ofMillis(c.ttlMs());
-        if ("redis".equals(c.backend())) return new RedisIdempotencyStore(vertx, c.redisUrl(), c.keyPrefix(), ttl);
+        if (c.backend() == StoreBackend.REDIS) return new RedisIdempotencyStore(redis.pipelined(), c.keyPrefix(), ttl);
         return new MemoryIdempotencyStore(ttl, c.maxBytes(), dev.sluice.gateway.time.CaffeineTickers.of(clock));
     }
 
     private static StorageSettings storageSettings(SluiceConfig cfg, Path dataDir, Map<String, String> env) {
         SluiceConfig.Storage s = cfg.storage();
-        if ("postgres".equals(s.kind())) {
+        if (s.kind() == StorageKind.POSTGRES) {
             String password = s.passwordEnv() == null ? null : env.get(s.passwordEnv());
             return StorageSettings.postgres(s.url(), s.user(), password, s.schema());
         }

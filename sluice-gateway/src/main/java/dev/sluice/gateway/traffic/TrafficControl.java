@@ -1,5 +1,7 @@
 package dev.sluice.gateway.traffic;
 
+import dev.sluice.gateway.config.choice.StoreBackend;
+import dev.sluice.gateway.redis.RedisConnection;
 import dev.sluice.gateway.admin.AdminOwners;
 import dev.sluice.gateway.admin.AdminRoutes;
 import dev.sluice.gateway.config.SluiceConfig;
@@ -37,7 +39,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +58,7 @@ public final class TrafficControl implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TrafficControl.class);
 
     private final Vertx vertx;
-    private final Redis redis;
+    private final RedisConnection redis;
     private final LimitStore limitStore;
     private final LimitRules limitRules;
     private final RateLimitOverrides overrides;
@@ -74,7 +75,7 @@ public final class TrafficControl implements AutoCloseable {
     private final AtomicBoolean refreshing = new AtomicBoolean();
 
     private TrafficControl(SluiceConfig cfg, Vertx vertx, Database db, ModelCatalog catalog, Clock clock,
-                           MeterRegistry metrics, Redis redis, LimitStore limitStore, RequestRates rates) {
+                           MeterRegistry metrics, RedisConnection redis, LimitStore limitStore, RequestRates rates) {
         this.vertx = vertx;
         this.redis = redis;
         this.limitStore = limitStore;
@@ -111,23 +112,22 @@ public final class TrafficControl implements AutoCloseable {
                 sweep};
     }
 
-    /** Connects the configured stores (failing when Redis is configured and unreachable) and loads the settings. */
+    /**
+     * Connects the configured stores (failing when Redis is configured and unreachable) and loads the settings.
+     * {@code redis} is the gateway's shared connection; this closes it on {@link #close} (traffic stops last).
+     */
     public static TrafficControl start(SluiceConfig cfg, Vertx vertx, Database db, ModelCatalog catalog, Clock clock,
-                                       MeterRegistry metrics) {
-        Redis redis = null;
+                                       MeterRegistry metrics, RedisConnection redis) {
         LimitStore store;
         RequestRates rates;
-        if ("redis".equals(cfg.limits().store())) {
-            redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(cfg.redis().url())
-                    .setMaxPoolSize(cfg.redis().poolSize()).setMaxPoolWaiting(100_000));
-            // Half the pool may be pinned to event loops (one pipelined connection per loop); the rest stays pooled.
-            PipelinedRedis pipe = new PipelinedRedis(redis, cfg.redis().poolSize() / 2);
+        if (cfg.limits().store() == StoreBackend.REDIS) {
             try {
+                PipelinedRedis pipe = redis.pipelined();
                 store = await(RedisLimitStore.start(pipe));
-                rates = await(RedisRequestRates.start(pipe, cfg.redis().keyPrefix()));
+                rates = await(RedisRequestRates.start(pipe, redis.keyPrefix()));
             } catch (RuntimeException e) {
                 redis.close();
-                throw new IllegalStateException("cannot use Redis at " + masked(cfg.redis().url())
+                throw new IllegalStateException("cannot use Redis at " + redis.maskedUrl()
                         + " (redis.url, needed by limits.store: redis): " + e.getMessage(), e);
             }
         } else {
@@ -141,7 +141,7 @@ public final class TrafficControl implements AutoCloseable {
         try {
             return new TrafficControl(cfg, vertx, db, catalog, clock, metrics, redis, store, rates);
         } catch (RuntimeException e) {
-            if (redis != null) redis.close();
+            redis.close();
             throw e;
         }
     }
@@ -202,23 +202,13 @@ public final class TrafficControl implements AutoCloseable {
         });
     }
 
-    /** Stops the timers, writes every queued ledger row and closes the Redis client. */
+    /** Stops the timers, writes every queued ledger row and closes the shared Redis connection. */
     @Override
     public void close() {
         for (long t : timers) if (t >= 0) vertx.cancelTimer(t);
         ledger.close();
         limitStore.close();
-        if (redis != null) {
-            try {
-                redis.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                LOG.warn("closing Redis: {}", e.toString());
-            }
-        }
-    }
-
-    private static String masked(String url) {
-        return url == null ? "" : url.replaceAll("//[^@/]*@", "//***@");
+        redis.close();
     }
 
     private static <T> T await(Future<T> f) {

@@ -2,7 +2,7 @@ package dev.sluice.gateway.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.gateway.access.AccessBootstrap;
+import dev.sluice.gateway.bootstrap.AccessBootstrap;
 import dev.sluice.gateway.config.ConfigLoader;
 import dev.sluice.gateway.config.SluiceConfig;
 import java.nio.file.Files;
