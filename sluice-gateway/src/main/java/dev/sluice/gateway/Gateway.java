@@ -241,6 +241,7 @@ public final class Gateway implements AutoCloseable {
                 task.run();
                 return null;
             }, false);
+            workers.execute(TokenCounter::preload); // the o200k ranks load here, not on the first request's loop
             CachingKeyLookup keyLookup = new CachingKeyLookup(new ApiKeys(db, options.clock()),
                     CachingKeyLookup.DEFAULT_MAX_STALENESS, CachingKeyLookup.DEFAULT_MAXIMUM_SIZE, options.ticker(), workers);
             CachedKeyResolver keys = new CachedKeyResolver(vertx, keyLookup);

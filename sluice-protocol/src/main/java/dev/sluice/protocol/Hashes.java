@@ -23,9 +23,15 @@ public final class Hashes {
         }
     }
 
+    /**
+     * One digest per thread for whole-input hashes: {@code MessageDigest.getInstance} costs a provider lookup and a
+     * new engine (about 1 KB), and the event loops hash every request's key. {@code digest} resets it after use.
+     */
+    private static final ThreadLocal<MessageDigest> PER_THREAD = ThreadLocal.withInitial(Hashes::sha256);
+
     /** The SHA-256 digest of {@code data}. */
     public static byte[] sha256(byte[] data) {
-        return sha256().digest(data);
+        return PER_THREAD.get().digest(data);
     }
 
     /** Lower-case hex SHA-256 of {@code data}. */

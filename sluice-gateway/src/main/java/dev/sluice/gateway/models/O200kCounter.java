@@ -76,14 +76,26 @@ final class O200kCounter {
         }
     }
 
+    /**
+     * Per-thread work arrays of {@link #count}, sized for the longest piece merged here: a piece of c chars has at
+     * most 3c UTF-8 bytes, and pieces of more than {@link #LONG_PIECE} chars go to jtokkit. Reused so a count
+     * allocates nothing (the event loops count every request's prompt).
+     */
+    private static final class Scratch {
+        final byte[] bytes = new byte[3 * LONG_PIECE];
+        final int[] starts = new int[3 * LONG_PIECE + 1];
+        final int[] pairRanks = new int[3 * LONG_PIECE + 1];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
     int count(String text) {
         int n = text.length();
         int total = 0;
-        // A piece of c chars has at most 3c UTF-8 bytes; pieces of more than LONG_PIECE chars go to jtokkit.
-        int capacity = 3 * Math.min(n, LONG_PIECE);
-        byte[] bytes = new byte[capacity];
-        int[] starts = new int[capacity + 1];
-        int[] pairRanks = new int[capacity + 1];
+        Scratch scratch = SCRATCH.get();
+        byte[] bytes = scratch.bytes;
+        int[] starts = scratch.starts;
+        int[] pairRanks = scratch.pairRanks;
         for (int i = 0; i < n; ) {
             int end = O200kPreTokenizer.pieceEnd(text, i);
             if (end - i > LONG_PIECE) {

@@ -202,6 +202,8 @@ public final class GatewayMetrics implements RequestObserver {
     private DistributionSummary tokens(String op, String provider, String model, String responseModel,
                                        String server, String type) {
         List<String> key = List.of("gen_ai.client.token.usage", op, provider, model, responseModel, server, type);
+        DistributionSummary s = summaries.get(key);
+        if (s != null) return s;
         return summaries.computeIfAbsent(key, k -> DistributionSummary.builder("gen_ai.client.token.usage")
                 .description("Tokens used per upstream operation, by input and output")
                 .tags("gen_ai.operation.name", op, "gen_ai.provider.name", provider, "gen_ai.request.model", model,

@@ -34,6 +34,8 @@ import java.util.function.BiConsumer;
  */
 public final class Tracing implements AutoCloseable {
     public static final AttributeKey<String> ROUTE = AttributeKey.stringKey("http.route");
+    private static final AttributeKey<String> METHOD = AttributeKey.stringKey("http.request.method");
+    private static final AttributeKey<String> URL_PATH = AttributeKey.stringKey("url.path");
     private static final TextMapPropagator W3C = W3CTraceContextPropagator.getInstance();
     private static final TextMapGetter<MultiMap> HEADERS = new TextMapGetter<>() {
         @Override
@@ -85,8 +87,10 @@ public final class Tracing implements AutoCloseable {
     /** Starts the server span of a request, child of the caller's trace context when its headers carry one. */
     public Context serverSpan(MultiMap headers, String method, String path) {
         Context parent = W3C.extract(Context.root(), headers, HEADERS);
-        Span span = tracer.spanBuilder(method + " " + path).setParent(parent).setSpanKind(SpanKind.SERVER)
-                .setAttribute("http.request.method", method).setAttribute("url.path", path).startSpan();
+        Span span = tracer.spanBuilder(method + " " + path).setParent(parent).setSpanKind(SpanKind.SERVER).startSpan();
+        // Attributes only on a recorded span: set on the builder, the SDK would collect them for every request
+        // (samplers here never read them, and the processors read a span's attributes only at its end).
+        if (span.isRecording()) span.setAttribute(METHOD, method).setAttribute(URL_PATH, path);
         return parent.with(span);
     }
 

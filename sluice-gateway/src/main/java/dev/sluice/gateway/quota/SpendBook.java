@@ -40,9 +40,22 @@ public final class SpendBook {
         return month(clock.millis());
     }
 
+    /** The UTC month ({@code YYYY-MM}) of {@code epochMillis}; formatted once per month, not per request. */
     public static String month(long epochMillis) {
-        return YearMonth.from(java.time.Instant.ofEpochMilli(epochMillis).atZone(ZoneOffset.UTC)).toString();
+        Month m = lastMonth;
+        if (epochMillis >= m.fromMillis && epochMillis < m.untilMillis) return m.name;
+        YearMonth ym = YearMonth.from(java.time.Instant.ofEpochMilli(epochMillis).atZone(ZoneOffset.UTC));
+        m = new Month(ym.toString(), ym.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli(),
+                ym.plusMonths(1).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli());
+        lastMonth = m;
+        return m.name;
     }
+
+    /** A formatted month and the epoch-millisecond range {@code [fromMillis, untilMillis)} it covers. */
+    private record Month(String name, long fromMillis, long untilMillis) {}
+
+    /** The month {@link #month} formatted last (shared by all threads: an immutable value, replaced whole). */
+    private static volatile Month lastMonth = new Month("", 0, 0);
 
     /**
      * Admits and reserves {@code nanos} for the request when neither owner has reached a cap; false (nothing

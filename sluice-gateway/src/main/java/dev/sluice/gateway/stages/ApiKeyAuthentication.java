@@ -35,7 +35,6 @@ public final class ApiKeyAuthentication implements Stage {
         String secret = bearer(ex.header("authorization"));
         if (secret == null) return Future.failedFuture(ApiException.of(ErrorKind.MISSING_API_KEY));
         return keys.resolve(secret).compose(r -> {
-            String masked = KeyMask.mask(secret);
             KeyResolver.Status status = r.status();
             if (status == KeyResolver.Status.VALID && r.at() != null && !clock.instant().isBefore(r.at())) {
                 status = KeyResolver.Status.EXPIRED;
@@ -47,10 +46,13 @@ public final class ApiKeyAuthentication implements Stage {
                     ex.responseHeaders().set(dev.sluice.protocol.Headers.OPENAI_PROJECT, r.caller().projectId());
                     yield next.proceed(ex);
                 }
-                case UNKNOWN -> Future.failedFuture(ApiException.of(ErrorKind.INVALID_API_KEY, "masked", masked));
-                case REVOKED -> Future.failedFuture(ApiException.of(ErrorKind.REVOKED_API_KEY, "masked", masked,
+                case UNKNOWN -> Future.failedFuture(ApiException.of(ErrorKind.INVALID_API_KEY,
+                        "masked", KeyMask.mask(secret)));
+                case REVOKED -> Future.failedFuture(ApiException.of(ErrorKind.REVOKED_API_KEY,
+                        "masked", KeyMask.mask(secret),
                         "time", String.valueOf(r.at())));
-                case EXPIRED -> Future.failedFuture(ApiException.of(ErrorKind.EXPIRED_API_KEY, "masked", masked,
+                case EXPIRED -> Future.failedFuture(ApiException.of(ErrorKind.EXPIRED_API_KEY,
+                        "masked", KeyMask.mask(secret),
                         "time", String.valueOf(r.at())));
             };
         });
