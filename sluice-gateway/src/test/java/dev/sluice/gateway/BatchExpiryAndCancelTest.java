@@ -31,7 +31,7 @@ class BatchExpiryAndCancelTest {
     @Test
     void linesNotRunByExpiresAtGetBatchExpiredAndTheBatchEndsExpired() {
         TestClock clock = new TestClock();
-        try (TestGateway gw = new TestGateway(dir, YAML, clock)) {
+        try (TestGateway gw = TestGateway.builder(dir).config(YAML).clock(clock).start()) {
             String id = createBatch(gw, uploadBatchFile(gw, sixLines()), "/v1/chat/completions").get("id").asText();
             await(gw, id, b -> b.get("request_counts").get("completed").asInt() == 2, Duration.ofSeconds(30));
             clock.advance(Duration.ofHours(25)); // line 3 is in flight for another ~2 s
@@ -58,7 +58,7 @@ class BatchExpiryAndCancelTest {
 
     @Test
     void cancelLetsTheLineInFlightFinishAndEndsCancelledWithPartialFiles() {
-        try (TestGateway gw = new TestGateway(dir, YAML)) {
+        try (TestGateway gw = TestGateway.builder(dir).config(YAML).start()) {
             String id = createBatch(gw, uploadBatchFile(gw, sixLines()), "/v1/chat/completions").get("id").asText();
             await(gw, id, b -> b.get("request_counts").get("completed").asInt() == 2, Duration.ofSeconds(30));
 

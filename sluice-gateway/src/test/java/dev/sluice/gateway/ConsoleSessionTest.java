@@ -32,7 +32,7 @@ class ConsoleSessionTest {
     static void start() {
         logs = new CapturedLogs();
         clock = FakeClock.startingNow();
-        gw = new TestGateway(dir, "", clock);
+        gw = TestGateway.builder(dir).config("").clock(clock).start();
     }
 
     @AfterAll

@@ -66,7 +66,7 @@ class FailoverAndCircuitBreakerTest {
                         + "base_url: \"" + live.baseUrl() + "\"}"),
                 UpstreamResilienceTest.model("m-live", "{name: live, provider: sim, model: sim-mini, base_url: \""
                         + live.baseUrl() + "\"}"));
-        gw = new TestGateway(dir, yaml, clock, Map.of());
+        gw = TestGateway.builder(dir).config(yaml).clock(clock).start();
         // the first request loads the tokenizer; keep that out of the timed tests
         assertThat(ask("m-live").statusCode()).isEqualTo(200);
     }

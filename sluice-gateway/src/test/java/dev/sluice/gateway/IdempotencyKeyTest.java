@@ -55,7 +55,7 @@ class IdempotencyKeyTest {
                 models:
                 %s""".formatted(UpstreamResilienceTest.model("m-idem", "{name: s, provider: sim, model: sim-mini,"
                 + " base_url: \"" + sim.baseUrl() + "\"}"));
-        gw = new TestGateway(dir, yaml, clock, Map.of());
+        gw = TestGateway.builder(dir).config(yaml).clock(clock).start();
     }
 
     @AfterAll

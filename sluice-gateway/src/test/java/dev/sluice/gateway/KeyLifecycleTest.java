@@ -38,8 +38,8 @@ class KeyLifecycleTest {
         clock = new FakeClock(START);
         // Background database work (ledger flushes, limit and spend reloads) is pushed far out so the query counter
         // measures only what requests themselves cost.
-        gw = new TestGateway(dir, "limits: {reload_ms: 60000}\nquotas: {ledger_flush_ms: 600000, ledger_batch_size: 100000,"
-                + " refresh_ms: 600000}\n", Map.of(), clock);
+        gw = TestGateway.builder(dir).config("limits: {reload_ms: 60000}\nquotas: {ledger_flush_ms: 600000, ledger_batch_size: 100000,"
+                + " refresh_ms: 600000}\n").clock(clock).start();
         projectId = gw.gateway.demo().orElseThrow().projectId();
     }
 

@@ -34,7 +34,7 @@ class OtlpExportTest {
         collector.start();
         try {
             String yaml = "observability:\n  otlp_endpoint: http://127.0.0.1:" + collector.getAddress().getPort() + "\n";
-            try (TestGateway gw = new TestGateway(dir, yaml)) {
+            try (TestGateway gw = TestGateway.builder(dir).config(yaml).start()) {
                 assertThat(gw.post("/v1/chat/completions", chat("sim-mini", null)).statusCode()).isEqualTo(200);
             } // closing flushes the span batch and pushes the metrics once more
             assertThat(received.get("/v1/traces")).as("spans received").isNotEmpty();

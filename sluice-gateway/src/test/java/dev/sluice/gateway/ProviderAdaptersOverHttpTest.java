@@ -52,8 +52,7 @@ class ProviderAdaptersOverHttpTest {
                 + model("p-detail422", "{name: d, provider: detail, base_url: \"" + base + "/detail422/v1\"}")
                 + model("p-detail200", "{name: d, provider: detail, base_url: \"" + base + "/detail200/v1\"}")
                 + model("p-openai422", "{name: o, provider: openai, base_url: \"" + base + "/detail422/v1\"}");
-        gw = new TestGateway(dir, yaml, java.time.Clock.systemUTC(),
-                Map.of("OPENAI_TEST_KEY", "sk-upstream-openai-123", "DETAIL_TEST_KEY", "dk-upstream-456"));
+        gw = TestGateway.builder(dir).config(yaml).env(Map.of("OPENAI_TEST_KEY", "sk-upstream-openai-123", "DETAIL_TEST_KEY", "dk-upstream-456")).start();
     }
 
     static String model(String id, String deployment) {

@@ -36,7 +36,7 @@ class QuotaTest {
     private final FakeClock clock = FakeClock.at("2026-03-10T12:00:00Z");
 
     private TestGateway gateway(String extra) {
-        return new TestGateway(dir, TrafficHarness.ONLY_LIMITS + extra, clock);
+        return TestGateway.builder(dir).config(TrafficHarness.ONLY_LIMITS + extra).clock(clock).start();
     }
 
     static long nanos(JsonNode usd) {

@@ -33,7 +33,7 @@ class RateLimitsTest {
     private final FakeClock clock = FakeClock.at("2026-03-10T12:00:00Z");
 
     private TestGateway gateway(Store store, String limitsBody) {
-        return new TestGateway(dir, store.yaml(limitsBody) + TrafficHarness.ONLY_LIMITS, clock);
+        return TestGateway.builder(dir).config(store.yaml(limitsBody) + TrafficHarness.ONLY_LIMITS).clock(clock).start();
     }
 
     private static String family(String family, String level, String values) {

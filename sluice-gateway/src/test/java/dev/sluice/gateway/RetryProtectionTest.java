@@ -77,7 +77,7 @@ class RetryProtectionTest {
                 model("m-dead", dep("d", dead)),
                 model("m-hint", dep("h", deadWithHint)),
                 model("m-hang", dep("g", hanging)));
-        gw = new TestGateway(dir, yaml, clock, Map.of("UP_KEY", "sk-up-test"));
+        gw = TestGateway.builder(dir).config(yaml).clock(clock).env(Map.of("UP_KEY", "sk-up-test")).start();
     }
 
     static String dep(String name, LoopbackUpstream up) {
@@ -139,7 +139,7 @@ class RetryProtectionTest {
                 models:
                 %s""".formatted(model("m-breaker", dep("b", breakerDead)));
         FakeClock own = FakeClock.startingNow();
-        try (TestGateway g = new TestGateway(dir.resolve("breaker"), yaml, own, Map.of("UP_KEY", "sk-up-test"))) {
+        try (TestGateway g = TestGateway.builder(dir.resolve("breaker")).config(yaml).clock(own).env(Map.of("UP_KEY", "sk-up-test")).start()) {
             assertError(g.post("/v1/chat/completions", fresh("m-breaker", null)), 502, "server_error",
                     "bad_gateway", null, true);
             long calls = breakerDead.calls();

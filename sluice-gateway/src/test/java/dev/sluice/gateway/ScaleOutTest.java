@@ -46,7 +46,7 @@ class ScaleOutTest {
         FakeClock clock = FakeClock.at("2026-03-10T12:00:00Z"); // stands still: no refill during the burst
         List<TestGateway> gateways = new ArrayList<>();
         try {
-            for (int i = 0; i < 3; i++) gateways.add(new TestGateway(dir.resolve("gw" + i), yaml, clock));
+            for (int i = 0; i < 3; i++) gateways.add(TestGateway.builder(dir.resolve("gw" + i)).config(yaml).clock(clock).start());
             TestGateway first = gateways.getFirst();
             String project = TrafficHarness.projectId(first);
             String org = TrafficHarness.orgId(first);

@@ -27,7 +27,7 @@ class SlowDownTest {
     private final FakeClock clock = FakeClock.at("2026-03-10T12:00:00Z");
 
     private TestGateway gateway(Store store, String slowDown) {
-        return new TestGateway(dir, store.yaml() + "overload:\n  enabled: false\nslow_down:\n" + slowDown, clock);
+        return TestGateway.builder(dir).config(store.yaml() + "overload:\n  enabled: false\nslow_down:\n" + slowDown).clock(clock).start();
     }
 
     private int send(TestGateway gw) {

@@ -77,7 +77,7 @@ class StreamContractTest {
                 model("m-not-a-chunk", dep("n", "openai", notAChunk.baseUrl())),
                 model("m-responses-junk", dep("r", "openai", responsesJunk.baseUrl())),
                 model("m-keep-alive", dep("k", "openai", keepAlives.baseUrl())));
-        gw = new TestGateway(dir, yaml, Clock.systemUTC(), Map.of("UP_KEY", "sk-up-test"));
+        gw = TestGateway.builder(dir).config(yaml).env(Map.of("UP_KEY", "sk-up-test")).start();
     }
 
     static String dep(String name, String provider, String url) {

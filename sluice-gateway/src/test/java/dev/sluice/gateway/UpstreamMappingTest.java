@@ -53,7 +53,7 @@ class UpstreamMappingTest {
             yaml.append(model("up-" + behaviour, "openai", base + "/" + behaviour + "/v1"));
         }
         yaml.append(model("up-refused", "openai", "http://127.0.0.1:" + deadPort + "/v1"));
-        gw = new TestGateway(dir, yaml.toString());
+        gw = TestGateway.builder(dir).config(yaml.toString()).start();
     }
 
     static String model(String id, String provider, String url) {

@@ -72,7 +72,7 @@ class UpstreamResilienceTest {
                         + "{name: b, provider: sim, model: sim-mini, base_url: \"" + simB.baseUrl() + "\"}"),
                 model("m-openai", "{name: oa, provider: openai, base_url: \"" + simA.baseUrl()
                         + "\", model: sim-mini, api_key_env: OA_KEY}"));
-        gw = new TestGateway(dir, yaml, java.time.Clock.systemUTC(), java.util.Map.of("OA_KEY", "sk-oa-test"));
+        gw = TestGateway.builder(dir).config(yaml).env(java.util.Map.of("OA_KEY", "sk-oa-test")).start();
         // the first request loads the tokenizer; keep that out of the timed tests
         assertThat(gw.post("/v1/chat/completions", fresh("m-one", null)).statusCode()).isEqualTo(200);
     }

@@ -52,7 +52,7 @@ class UsageApiTest {
 
     @Test
     void usageAndCostsAreBucketedByDayAndGroupedByProjectAndModel() {
-        try (TestGateway gw = new TestGateway(dir, TrafficHarness.ONLY_LIMITS + "quotas:\n  ledger_flush_ms: 10\n", clock)) {
+        try (TestGateway gw = TestGateway.builder(dir).config(TrafficHarness.ONLY_LIMITS + "quotas:\n  ledger_flush_ms: 10\n").clock(clock).start()) {
             DemoCredentials demo = gw.gateway.demo().orElseThrow();
             AccessStore store = new AccessStore(gw.gateway.database(), clock);
             String other = store.projects().create(demo.orgId(), "Other").id();
@@ -129,7 +129,7 @@ class UsageApiTest {
 
     @Test
     void badQueriesAreAnsweredWithTheParameterNamed() {
-        try (TestGateway gw = new TestGateway(dir, TrafficHarness.ONLY_LIMITS, clock)) {
+        try (TestGateway gw = TestGateway.builder(dir).config(TrafficHarness.ONLY_LIMITS).clock(clock).start()) {
             assertError(adminGet(gw, "/v1/organization/usage/completions"), 400, "invalid_request_error", null,
                     "start_time", false);
             assertError(adminGet(gw, "/v1/organization/usage/completions?start_time=yesterday"), 400,

@@ -31,10 +31,6 @@ public final class AdminApi {
     private final java.util.function.BooleanSupplier draining;
     private final String metricsToken;
 
-    public AdminApi(Vertx vertx, PrometheusMeterRegistry metrics, String adminToken, List<AdminRoutes> groups) {
-        this(vertx, metrics, adminToken, groups, () -> false, null);
-    }
-
     /**
      * @param draining     true once the gateway is stopping: {@code /health/ready} then answers 503 "draining"
      * @param metricsToken when set, {@code /metrics} needs {@code Authorization: Bearer <it>}; health stays open

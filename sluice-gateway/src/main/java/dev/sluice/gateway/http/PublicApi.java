@@ -43,32 +43,12 @@ public final class PublicApi {
     private final ClientMistakes mistakes;
 
     /**
-     * @param testFault called before each pipeline runs; tests use it to throw and prove the failure handler leaks
-     *                  nothing. Production passes a no-op.
+     * @param testFault      called before each pipeline runs; tests use it to throw and prove the failure handler
+     *                       leaks nothing. Production passes a no-op.
+     * @param trustedProxies whose {@code X-Forwarded-For} names the client (config {@code trusted_proxies})
+     * @param inFlight       counts requests until their usage is recorded, for the graceful drain
+     * @param observer       told about every finished request (the admin console's traffic series)
      */
-    public PublicApi(Vertx vertx, Map<Endpoint, Pipeline> pipelines, long maxBodyBytes, Consumer<Exchange> testFault,
-                     io.micrometer.core.instrument.MeterRegistry metrics, dev.sluice.gateway.usage.UsageSink usage) {
-        this(vertx, pipelines, maxBodyBytes, testFault, metrics, usage, dev.sluice.gateway.access.TrustedProxies.none());
-    }
-
-    /** @param trustedProxies whose {@code X-Forwarded-For} names the client (config {@code trusted_proxies}) */
-    public PublicApi(Vertx vertx, Map<Endpoint, Pipeline> pipelines, long maxBodyBytes, Consumer<Exchange> testFault,
-                     io.micrometer.core.instrument.MeterRegistry metrics, dev.sluice.gateway.usage.UsageSink usage,
-                     dev.sluice.gateway.access.TrustedProxies trustedProxies) {
-        this(vertx, pipelines, maxBodyBytes, testFault, metrics, usage, trustedProxies,
-                new dev.sluice.gateway.lifecycle.InFlightRequests());
-    }
-
-    /** @param inFlight counts requests until their usage is recorded, for the graceful drain */
-    public PublicApi(Vertx vertx, Map<Endpoint, Pipeline> pipelines, long maxBodyBytes, Consumer<Exchange> testFault,
-                     io.micrometer.core.instrument.MeterRegistry metrics, dev.sluice.gateway.usage.UsageSink usage,
-                     dev.sluice.gateway.access.TrustedProxies trustedProxies,
-                     dev.sluice.gateway.lifecycle.InFlightRequests inFlight) {
-        this(vertx, pipelines, maxBodyBytes, testFault, metrics, usage, trustedProxies, inFlight,
-                dev.sluice.gateway.usage.RequestObserver.NONE);
-    }
-
-    /** @param observer told about every finished request (the admin console's traffic series) */
     public PublicApi(Vertx vertx, Map<Endpoint, Pipeline> pipelines, long maxBodyBytes, Consumer<Exchange> testFault,
                      io.micrometer.core.instrument.MeterRegistry metrics, dev.sluice.gateway.usage.UsageSink usage,
                      dev.sluice.gateway.access.TrustedProxies trustedProxies,

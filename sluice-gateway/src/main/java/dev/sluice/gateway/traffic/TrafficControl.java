@@ -47,8 +47,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Builds quotas, rate limits, Slow Down and admission control from the config, on the memory or Redis store the
- * config names, with their settings loaded from the database at start and re-read every {@code limits.reload_ms}
+ * Quotas, rate limits, Slow Down and admission control from the config, on the memory or Redis store the
+ * config names ({@link #connect}), with their settings loaded from the database at start ({@link #load}) and re-read
+ * every {@code limits.reload_ms}
  * (so another gateway's admin change applies here within that time) and spend re-read every
  * {@code quotas.refresh_ms}. Owns the usage ledger; {@link #close} drains it.
  */
@@ -68,15 +69,23 @@ public final class TrafficControl implements AutoCloseable {
     private final TrafficStages stages;
     private final List<AdminRoutes> adminRoutes;
     private RateLimiter rateLimiter;
-    private final long[] timers;
+    private final SluiceConfig cfg;
+    private final Clock clock;
+    private long[] timers = {};
     private final AtomicBoolean reloading = new AtomicBoolean();
     private final AtomicBoolean refreshing = new AtomicBoolean();
 
-    private TrafficControl(SluiceConfig cfg, Vertx vertx, Database db, ModelCatalog catalog, Clock clock,
-                           MeterRegistry metrics, Redis redis, LimitStore limitStore, RequestRates rates) {
+    /**
+     * Construction only: builds the stages, the ledger and the admin routes on {@code stores}. {@link #load} then
+     * reads the settings from the database and starts the periodic re-reads.
+     */
+    public TrafficControl(SluiceConfig cfg, Vertx vertx, Database db, ModelCatalog catalog, Clock clock,
+                          MeterRegistry metrics, Stores stores) {
         this.vertx = vertx;
-        this.redis = redis;
-        this.limitStore = limitStore;
+        this.cfg = cfg;
+        this.clock = clock;
+        this.redis = stores.redis();
+        this.limitStore = stores.limits();
         String prefix = cfg.redis() == null ? "" : cfg.redis().keyPrefix();
         this.limitRules = new LimitRules(cfg.limits().defaults(), prefix);
         this.overrides = new RateLimitOverrides(db, clock);
@@ -84,12 +93,10 @@ public final class TrafficControl implements AutoCloseable {
         this.quotaSettings = new QuotaSettings(db, clock);
         this.spend = new SpendBook(clock);
         this.ledgerStore = new LedgerStore(db);
-        reloadSettings();
-        refreshSpend();
         this.ledger = new UsageLedger(ledgerStore, spend, catalog, clock, cfg.quotas().ledgerFlushMs(),
                 cfg.quotas().ledgerBatchSize(), metrics);
         Stage slowDown = cfg.slowDown().enabled()
-                ? new SlowDownGuard(rates, SlowDownRule.of(cfg.slowDown()), clock, metrics)
+                ? new SlowDownGuard(stores.rates(), SlowDownRule.of(cfg.slowDown()), clock, metrics)
                 : new TrafficStages.PassThrough(StageOrder.SLOW_DOWN_GUARD);
         Stage admission = cfg.overload().enabled()
                 ? new AdmissionControl(vertx, cfg.overload(), metrics)
@@ -102,45 +109,57 @@ public final class TrafficControl implements AutoCloseable {
                 new RateLimitRoutes(owners, catalog, limitRules, overrides, this::reloadSettings),
                 new QuotaRoutes(owners, quotaRules, quotaSettings, spend, this::reloadSettings),
                 new UsageRoutes(new UsageQueries(db), clock));
+    }
+
+    /** The limit and request-rate stores the config names: in memory, or on Redis ({@link #connect}). */
+    public record Stores(Redis redis, LimitStore limits, RequestRates rates) implements AutoCloseable {
+        /** Closes the Redis client (the limit store itself is closed by {@link TrafficControl#close}). */
+        @Override
+        public void close() {
+            if (redis != null) {
+                try {
+                    redis.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    LOG.warn("closing Redis: {}", e.toString());
+                }
+            }
+        }
+    }
+
+    /** Start-up I/O: connects the configured stores, failing when Redis is configured and unreachable. */
+    public static Stores connect(SluiceConfig cfg, Vertx vertx, Database db) {
+        if ("redis".equals(cfg.limits().store())) {
+            Redis redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(cfg.redis().url())
+                    .setMaxPoolSize(cfg.redis().poolSize()).setMaxPoolWaiting(100_000));
+            try {
+                return new Stores(redis, await(RedisLimitStore.start(redis)),
+                        await(RedisRequestRates.start(redis, cfg.redis().keyPrefix())));
+            } catch (RuntimeException e) {
+                redis.close();
+                throw new IllegalStateException("cannot use Redis at " + masked(cfg.redis().url())
+                        + " (redis.url, needed by limits.store: redis): " + e.getMessage(), e);
+            }
+        }
+        if (db.kind() == StorageSettings.Kind.POSTGRES) {
+            LOG.warn("limits.store is memory with PostgreSQL storage: each gateway enforces the limits alone; "
+                    + "set limits.store: redis to share them");
+        }
+        return new Stores(null, new MemoryLimitStore(), new MemoryRequestRates());
+    }
+
+    /**
+     * Start-up I/O: loads the rate-limit overrides, budgets and spend from the database, then re-reads them every
+     * {@code limits.reload_ms} and {@code quotas.refresh_ms}.
+     */
+    public void load() {
+        reloadSettings();
+        refreshSpend();
         long sweep = limitStore instanceof MemoryLimitStore m
                 ? vertx.setPeriodic(60_000, t -> m.sweep(clock.millis())) : -1;
         this.timers = new long[] {
                 vertx.setPeriodic(cfg.limits().reloadMs(), t -> inBackground(reloading, this::reloadSettings)),
                 vertx.setPeriodic(cfg.quotas().refreshMs(), t -> inBackground(refreshing, this::refreshSpend)),
                 sweep};
-    }
-
-    /** Connects the configured stores (failing when Redis is configured and unreachable) and loads the settings. */
-    public static TrafficControl start(SluiceConfig cfg, Vertx vertx, Database db, ModelCatalog catalog, Clock clock,
-                                       MeterRegistry metrics) {
-        Redis redis = null;
-        LimitStore store;
-        RequestRates rates;
-        if ("redis".equals(cfg.limits().store())) {
-            redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(cfg.redis().url())
-                    .setMaxPoolSize(cfg.redis().poolSize()).setMaxPoolWaiting(100_000));
-            try {
-                store = await(RedisLimitStore.start(redis));
-                rates = await(RedisRequestRates.start(redis, cfg.redis().keyPrefix()));
-            } catch (RuntimeException e) {
-                redis.close();
-                throw new IllegalStateException("cannot use Redis at " + masked(cfg.redis().url())
-                        + " (redis.url, needed by limits.store: redis): " + e.getMessage(), e);
-            }
-        } else {
-            store = new MemoryLimitStore();
-            rates = new MemoryRequestRates();
-            if (db.kind() == StorageSettings.Kind.POSTGRES) {
-                LOG.warn("limits.store is memory with PostgreSQL storage: each gateway enforces the limits alone; "
-                        + "set limits.store: redis to share them");
-            }
-        }
-        try {
-            return new TrafficControl(cfg, vertx, db, catalog, clock, metrics, redis, store, rates);
-        } catch (RuntimeException e) {
-            if (redis != null) redis.close();
-            throw e;
-        }
     }
 
     public TrafficStages stages() { return stages; }
@@ -199,19 +218,13 @@ public final class TrafficControl implements AutoCloseable {
         });
     }
 
-    /** Stops the timers, writes every queued ledger row and closes the Redis client. */
+    /** Stops the timers, writes every queued ledger row and closes the stores and the Redis client. */
     @Override
     public void close() {
         for (long t : timers) if (t >= 0) vertx.cancelTimer(t);
         ledger.close();
         limitStore.close();
-        if (redis != null) {
-            try {
-                redis.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                LOG.warn("closing Redis: {}", e.toString());
-            }
-        }
+        new Stores(redis, limitStore, null).close();
     }
 
     private static String masked(String url) {
