@@ -1,5 +1,6 @@
 package dev.sluice.client;
 
+import dev.sluice.testing.FakeTime;
 import dev.sluice.gateway.Gateway;
 import dev.sluice.gateway.config.ConfigLoader;
 import dev.sluice.gateway.config.SluiceConfig;
@@ -61,7 +62,7 @@ class AgainstGatewayTest {
     }
 
     static SluiceClient client(FakeTime time, String key) {
-        return SluiceClient.builder().baseUrl(gateway.baseUrl()).apiKey(key).clock(time).sleeper(time).build();
+        return SluiceClient.builder().baseUrl(gateway.baseUrl()).apiKey(key).clock(time).sleeper(time::sleep).build();
     }
 
     static Map<String, Object> chat(String model) {
@@ -144,7 +145,7 @@ class AgainstGatewayTest {
     @Test
     void aGatewayFaultIsAnInternalServerErrorRetriedTwice() {
         FakeTime time = new FakeTime();
-        try (SluiceClient c = SluiceClient.builder().baseUrl(gateway.baseUrl()).apiKey(KEY).clock(time).sleeper(time)
+        try (SluiceClient c = SluiceClient.builder().baseUrl(gateway.baseUrl()).apiKey(KEY).clock(time).sleeper(time::sleep)
                 .header("x-test-fault", "1").build()) {
             InternalServerException e = catchThrowableOfType(InternalServerException.class,
                     () -> c.chat().completions().create(chat("sim-mini")));
@@ -160,7 +161,7 @@ class AgainstGatewayTest {
             "malformed,502,bad_gateway"})
     void upstreamFailuresThroughTheGatewayAreRetriedServerErrors(String directive, int status, String code) {
         FakeTime time = new FakeTime();
-        try (SluiceClient c = SluiceClient.builder().baseUrl(gateway.baseUrl()).apiKey(KEY).clock(time).sleeper(time)
+        try (SluiceClient c = SluiceClient.builder().baseUrl(gateway.baseUrl()).apiKey(KEY).clock(time).sleeper(time::sleep)
                 .header("x-sluice-sim", directive).build()) {
             InternalServerException e = catchThrowableOfType(InternalServerException.class,
                     () -> c.chat().completions().create(chat("sim-mini")));
@@ -177,7 +178,7 @@ class AgainstGatewayTest {
             "429,RateLimitException", "401,AuthenticationException", "400,BadRequestException"})
     void eachStatusClassFromARealServer(int status, String exceptionClass) {
         FakeTime time = new FakeTime();
-        try (SluiceClient c = SluiceClient.builder().baseUrl(sim.baseUrl()).apiKey(KEY).clock(time).sleeper(time)
+        try (SluiceClient c = SluiceClient.builder().baseUrl(sim.baseUrl()).apiKey(KEY).clock(time).sleeper(time::sleep)
                 .maxRetries(0).header("x-sluice-sim", "status=" + status).build()) {
             assertThatThrownBy(() -> c.chat().completions().create(chat("sim-mini")))
                     .satisfies(t -> assertThat(t.getClass().getSimpleName()).isEqualTo(exceptionClass))
@@ -189,7 +190,7 @@ class AgainstGatewayTest {
     @Test
     void aRateLimitFromARealServerIsRetriedAfterItsRetryAfter() {
         FakeTime time = new FakeTime();
-        try (SluiceClient c = SluiceClient.builder().baseUrl(sim.baseUrl()).apiKey(KEY).clock(time).sleeper(time)
+        try (SluiceClient c = SluiceClient.builder().baseUrl(sim.baseUrl()).apiKey(KEY).clock(time).sleeper(time::sleep)
                 .header("x-sluice-sim", "status=429;fail_times=1").build()) {
             ChatCompletion r = c.chat().completions().create(chat("sim-mini"));
             assertThat(r.choices()).isNotEmpty();

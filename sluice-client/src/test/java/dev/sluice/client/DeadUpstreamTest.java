@@ -1,6 +1,8 @@
 package dev.sluice.client;
 
-import dev.sluice.client.ScriptedServer.Reply;
+import dev.sluice.testing.ScriptedServer;
+import dev.sluice.testing.FakeTime;
+import dev.sluice.testing.ScriptedServer.Reply;
 import dev.sluice.gateway.Gateway;
 import dev.sluice.gateway.config.ConfigLoader;
 import dev.sluice.gateway.config.SluiceConfig;
@@ -86,7 +88,7 @@ class DeadUpstreamTest {
 
     static SluiceClient officialLike(FakeTime time) {
         return SluiceClient.builder().baseUrl(gateway.baseUrl()).apiKey(KEY).maxRetries(2)
-                .timeout(Duration.ofSeconds(2)).clock(time).sleeper(time).build();
+                .timeout(Duration.ofSeconds(2)).clock(time).sleeper(time::sleep).build();
     }
 
     static Map<String, Object> chat(String model) {

@@ -1,5 +1,6 @@
 package dev.sluice.gateway;
 
+import dev.sluice.testing.FakeTime;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.sim.SimulatorOptions;
 import dev.sluice.sim.SimulatorServer;
@@ -34,7 +35,7 @@ class FailoverAndCircuitBreakerTest {
     static Vertx vertx;
     static SimulatorServer live;
     static int deadPort;
-    static FakeClock clock = FakeClock.startingNow();
+    static FakeTime clock = FakeTime.startingNow();
     static TestGateway gw;
 
     @BeforeAll

@@ -1,5 +1,6 @@
 package dev.sluice.gateway;
 
+import dev.sluice.testing.FakeTime;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,7 +35,7 @@ class RetryProtectionTest {
 
     @TempDir
     static Path dir;
-    static FakeClock clock = FakeClock.startingNow();
+    static FakeTime clock = FakeTime.startingNow();
     static LoopbackUpstream dead;
     static LoopbackUpstream deadWithHint;
     static LoopbackUpstream breakerDead;
@@ -138,7 +139,7 @@ class RetryProtectionTest {
                   open_ms: 30000
                 models:
                 %s""".formatted(model("m-breaker", dep("b", breakerDead)));
-        FakeClock own = FakeClock.startingNow();
+        FakeTime own = FakeTime.startingNow();
         try (TestGateway g = TestGateway.builder(dir.resolve("breaker")).config(yaml).clock(own).env(Map.of("UP_KEY", "sk-up-test")).start()) {
             assertError(g.post("/v1/chat/completions", fresh("m-breaker", null)), 502, "server_error",
                     "bad_gateway", null, true);

@@ -1,5 +1,6 @@
 package dev.sluice.gateway;
 
+import dev.sluice.testing.FakeTime;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.gateway.store.AccessStore;
 import dev.sluice.gateway.store.DemoCredentials;
@@ -26,7 +27,7 @@ class UsageApiTest {
     @TempDir
     Path dir;
 
-    private final FakeClock clock = FakeClock.at("2026-03-10T12:00:00Z");
+    private final FakeTime clock = FakeTime.at("2026-03-10T12:00:00Z");
     private final long day0 = Instant.parse("2026-03-10T00:00:00Z").getEpochSecond();
 
     /** Sums per "project|model" of input tokens, output tokens and cost in nano-dollars. */

@@ -1,6 +1,6 @@
 package dev.sluice.client.batch;
 
-import dev.sluice.client.FakeTime;
+import dev.sluice.testing.FakeTime;
 import dev.sluice.client.SluiceClient;
 import dev.sluice.gateway.Gateway;
 import dev.sluice.gateway.config.ConfigLoader;
@@ -64,7 +64,7 @@ class BatchHelperAgainstGatewayTest {
         FakeTime time = new FakeTime();
         List<Batch> progress = new CopyOnWriteArrayList<>();
         try (SluiceClient client = SluiceClient.builder().baseUrl(gateway.baseUrl()).apiKey(KEY)
-                .clock(time).sleeper(time).build()) {
+                .clock(time).sleeper(time::sleep).build()) {
             BatchRun run = new BatchHelper(client).run(requests, BatchHelper.Options.defaults()
                     .pollInterval(Duration.ofSeconds(1)).maxWait(Duration.ofHours(1))
                     .metadata(Map.of("job", "helper-test")), progress::add);

@@ -1,6 +1,6 @@
 package dev.sluice.gateway.upstream;
 
-import dev.sluice.gateway.FakeClock;
+import dev.sluice.testing.FakeTime;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -46,7 +46,7 @@ class RetryPolicyTest {
 
     @Test
     void retryAfterMsWinsOverRetryAfterSeconds() {
-        FakeClock clock = FakeClock.startingNow();
+        FakeTime clock = FakeTime.startingNow();
         assertThat(RetryPolicy.retryAfterMs(Map.of("retry-after-ms", "1250.4", "retry-after", "9")::get, clock))
                 .isEqualTo(1251);
         assertThat(RetryPolicy.retryAfterMs(Map.of("retry-after", "2")::get, clock)).isEqualTo(2000);
@@ -55,7 +55,7 @@ class RetryPolicyTest {
 
     @Test
     void retryAfterMayBeAnHttpDateReadAgainstTheClock() {
-        FakeClock clock = new FakeClock(Instant.parse("2026-11-05T10:00:00Z"));
+        FakeTime clock = new FakeTime(Instant.parse("2026-11-05T10:00:00Z"));
         assertThat(RetryPolicy.retryAfterMs(Map.of("retry-after", "Thu, 05 Nov 2026 10:00:07 GMT")::get, clock))
                 .isEqualTo(7000);
         assertThat(RetryPolicy.retryAfterMs(Map.of("retry-after", "Thu, 05 Nov 2026 09:00:00 GMT")::get, clock))
@@ -64,7 +64,7 @@ class RetryPolicyTest {
 
     @Test
     void missingOrUnreadableRetryAfterIsMinusOne() {
-        FakeClock clock = FakeClock.startingNow();
+        FakeTime clock = FakeTime.startingNow();
         assertThat(RetryPolicy.retryAfterMs(Map.<String, String>of()::get, clock)).isEqualTo(-1);
         assertThat(RetryPolicy.retryAfterMs(Map.of("retry-after", "soon")::get, clock)).isEqualTo(-1);
         assertThat(RetryPolicy.retryAfterMs(Map.of("retry-after-ms", "-5", "retry-after", "x")::get, clock))

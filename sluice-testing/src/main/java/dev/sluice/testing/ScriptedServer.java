@@ -1,4 +1,4 @@
-package dev.sluice.client;
+package dev.sluice.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -9,7 +9,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -60,17 +59,18 @@ public final class ScriptedServer implements AutoCloseable {
         }
     }
 
-    /** A loopback URL where nothing listens (connection refused). */
-    public static String refusedUrl() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return "http://127.0.0.1:" + s.getLocalPort() + "/v1";
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    /** {@code http://127.0.0.1:<port>/v1}. */
+    public String baseUrl() {
+        return origin() + "/v1";
     }
 
-    public String baseUrl() {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+    /** {@code http://127.0.0.1:<port>}, for servers whose paths do not start with {@code /v1}. */
+    public String origin() {
+        return "http://127.0.0.1:" + port();
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
     }
 
     public ScriptedServer enqueue(Reply... replies) {
@@ -116,11 +116,16 @@ public final class ScriptedServer implements AutoCloseable {
                 reply = queue.poll();
             }
             if (reply == null && router != null) reply = router.apply(rec);
+            if (reply != null && reply.drop()) return; // closes the connection with no answer
             if (reply == null) reply = Reply.json(500, "{\"error\":{\"message\":\"no reply scripted\",\"type\":\"server_error\",\"param\":null,\"code\":null}}");
             String id = reply.headers().getOrDefault("x-request-id", RequestIds.next());
-            servedIds.add(id);
-            ex.getResponseHeaders().set("x-request-id", id);
-            reply.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
+            if (!id.isEmpty()) { // empty: the reply carries no x-request-id at all
+                servedIds.add(id);
+                ex.getResponseHeaders().set("x-request-id", id);
+            }
+            reply.headers().forEach((k, v) -> {
+                if (!v.isEmpty()) ex.getResponseHeaders().set(k, v);
+            });
             if (reply.sse() != null) {
                 stream(ex, reply);
                 return;
@@ -178,14 +183,23 @@ public final class ScriptedServer implements AutoCloseable {
         }
     }
 
-    /** One scripted answer: status, headers and body, or an SSE stream (optionally held open). */
-    public record Reply(int status, Map<String, String> headers, String body, List<byte[]> sse, boolean hold) {
+    /**
+     * One scripted answer: status, headers and body, or an SSE stream (optionally held open), or a reset (the
+     * connection closes before any byte of an answer).
+     */
+    public record Reply(int status, Map<String, String> headers, String body, List<byte[]> sse, boolean hold,
+                        boolean drop) {
         public static Reply json(int status, String body) {
-            return new Reply(status, Map.of("content-type", "application/json"), body, null, false);
+            return new Reply(status, Map.of("content-type", "application/json"), body, null, false, false);
         }
 
         public static Reply text(int status, String contentType, String body) {
-            return new Reply(status, Map.of("content-type", contentType), body, null, false);
+            return new Reply(status, Map.of("content-type", contentType), body, null, false, false);
+        }
+
+        /** No answer: the connection closes after the request was read. */
+        public static Reply reset() {
+            return new Reply(0, Map.of(), "", null, false, true);
         }
 
         public static Reply error(int status, String type, String code, String message) {
@@ -196,23 +210,28 @@ public final class ScriptedServer implements AutoCloseable {
         /** Raw SSE events, each written and flushed on its own (include the blank line that ends an event). */
         public static Reply sse(String... events) {
             return new Reply(200, Map.of(), "", java.util.Arrays.stream(events)
-                    .map(e -> e.getBytes(StandardCharsets.UTF_8)).toList(), false);
+                    .map(e -> e.getBytes(StandardCharsets.UTF_8)).toList(), false, false);
         }
 
         /** Raw bytes, each part written and flushed on its own (to split events and characters anywhere). */
         public static Reply sseBytes(List<byte[]> parts) {
-            return new Reply(200, Map.of(), "", List.copyOf(parts), false);
+            return new Reply(200, Map.of(), "", List.copyOf(parts), false, false);
         }
 
         public Reply header(String name, String value) {
             Map<String, String> h = new LinkedHashMap<>(headers);
             h.put(name.toLowerCase(Locale.ROOT), value);
-            return new Reply(status, h, body, sse, hold);
+            return new Reply(status, h, body, sse, hold, drop);
+        }
+
+        /** Without the {@code x-request-id} the server adds to every answer (a provider that names it otherwise). */
+        public Reply withoutRequestId() {
+            return header("x-request-id", "");
         }
 
         /** After the events, keep the stream open until {@link ScriptedServer#release()}. */
         public Reply thenHold() {
-            return new Reply(status, headers, body, sse == null ? new ArrayList<>() : sse, true);
+            return new Reply(status, headers, body, sse == null ? new ArrayList<>() : sse, true, false);
         }
     }
 }
