@@ -1,9 +1,7 @@
 package dev.sluice.client;
 
 import dev.sluice.testing.FakeTime;
-import dev.sluice.gateway.Gateway;
-import dev.sluice.gateway.config.ConfigLoader;
-import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.gateway.TestGateway;
 import dev.sluice.protocol.wire.ChatCompletion;
 import dev.sluice.protocol.wire.ChatCompletionChunk;
 import dev.sluice.sim.SimulatorOptions;
@@ -16,9 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -36,20 +32,15 @@ class AgainstGatewayTest {
     static final String KEY = "sk-proj-clientTest0123456789abcdefghijklmnopqr";
     @TempDir
     static Path dir;
-    static Gateway gateway;
+    static TestGateway gateway;
     static Vertx simVertx;
     static SimulatorServer sim;
 
     @BeforeAll
     static void start() throws Exception {
-        Path cfg = dir.resolve("sluice.yaml");
-        Files.writeString(cfg, "port: 0\nadmin_port: 0\ndata_dir: " + dir.resolve("data") + "\n"
-                + "simulator:\n  tokens_per_second: 0\nupstream_timeouts:\n  first_byte_ms: 1000\n");
-        Map<String, String> env = Map.of("SLUICE_DEMO_KEY", KEY);
-        SluiceConfig c = ConfigLoader.load(new ConfigLoader.Flags(cfg, null, null, null), env);
-        gateway = Gateway.start(c, env, new Gateway.Options(Clock.systemUTC(), ex -> {
-            if (ex.header("x-test-fault") != null) throw new IllegalStateException("test fault");
-        }, new dev.sluice.gateway.usage.InMemoryUsageSink()));
+        // a request with TestGateway.FAULT_HEADER (x-test-fault) fails inside the gateway: a 500
+        gateway = TestGateway.builder(dir).demoKey(KEY)
+                .config("simulator:\n  tokens_per_second: 0\nupstream_timeouts:\n  first_byte_ms: 1000\n").start();
         simVertx = Vertx.vertx();
         sim = SimulatorServer.start(simVertx, SimulatorOptions.defaults().withTokensPerSecond(0))
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);

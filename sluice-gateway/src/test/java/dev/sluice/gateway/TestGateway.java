@@ -245,5 +245,6 @@ public final class TestGateway implements AutoCloseable, HttpTarget {
     @Override
     public void close() {
         gateway.close();
+        http.shutdownNow(); // its selector thread ends too (client tests fail on leaked HttpClient threads)
     }
 }
