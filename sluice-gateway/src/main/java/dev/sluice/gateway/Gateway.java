@@ -114,19 +114,19 @@ public final class Gateway implements AutoCloseable {
 
     private Gateway(GatewayAssembly parts) {
         this.parts = parts;
-        this.vertx = parts.runtime.vertx();
+        this.vertx = parts.platform.vertx();
     }
 
     public static Gateway start(SluiceConfig cfg, Map<String, String> env, Options options) {
-        GatewayAssembly.Runtime runtime = GatewayAssembly.Runtime.create(cfg);
+        GatewayAssembly.Platform platform = GatewayAssembly.Platform.create(cfg);
         Deque<AutoCloseable> openedSoFar = new ArrayDeque<>();
         Gateway gateway;
         try {
-            GatewayAssembly.Opened opened = open(cfg, env, options, runtime.vertx(), openedSoFar);
-            gateway = new Gateway(new GatewayAssembly(cfg, env, options, runtime, opened, openedSoFar::push));
+            GatewayAssembly.Opened opened = open(cfg, env, options, platform.vertx(), openedSoFar);
+            gateway = new Gateway(new GatewayAssembly(cfg, env, options, platform, opened, openedSoFar::push));
         } catch (RuntimeException e) {
             while (!openedSoFar.isEmpty()) closeQuietly(openedSoFar.pop());
-            runtime.vertx().close();
+            platform.vertx().close();
             throw e;
         }
         try {

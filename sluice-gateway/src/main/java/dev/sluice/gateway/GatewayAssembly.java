@@ -100,23 +100,23 @@ final class GatewayAssembly {
                   TrafficControl.Stores trafficStores) {}
 
     /** The process-wide runtime the gateway runs on: Vert.x and its meter registries. */
-    record Runtime(Vertx vertx, PrometheusMeterRegistry prometheus, MeterRegistry metrics) {
-        static Runtime create(SluiceConfig cfg) {
+    record Platform(Vertx vertx, PrometheusMeterRegistry prometheus, MeterRegistry metrics) {
+        static Platform create(SluiceConfig cfg) {
             PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(
                     io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
             // the scrape registry, plus OTLP push when observability.otlp_endpoint is set
             MeterRegistry metrics = Observability.registry(cfg.observability(), prometheus);
-            int cores = java.lang.Runtime.getRuntime().availableProcessors();
+            int cores = Runtime.getRuntime().availableProcessors();
             Vertx vertx = Observability.vertx(cfg.observability(), metrics,
                     new io.vertx.core.VertxOptions().setEventLoopPoolSize(Math.max(2 * cores,
                             PublicListeners.loops(cfg.server().eventLoops()) + 1)));
-            return new Runtime(vertx, prometheus, metrics);
+            return new Platform(vertx, prometheus, metrics);
         }
     }
 
     final SluiceConfig cfg;
     final Map<String, String> env;
-    final Runtime runtime;
+    final Platform platform;
     final Opened opened;
     final Observability observability;
     final ConfigReloader reloader;
@@ -139,19 +139,19 @@ final class GatewayAssembly {
      * Builds the gateway. {@code built} receives each part that must be closed as soon as it exists, so a failure
      * half-way closes what was built.
      */
-    GatewayAssembly(SluiceConfig cfg, Map<String, String> env, Gateway.Options options, Runtime runtime,
+    GatewayAssembly(SluiceConfig cfg, Map<String, String> env, Gateway.Options options, Platform platform,
                     Opened opened, java.util.function.Consumer<AutoCloseable> built) {
         this.cfg = cfg;
         this.env = env;
-        this.runtime = runtime;
+        this.platform = platform;
         this.opened = opened;
-        Vertx vertx = runtime.vertx();
-        MeterRegistry metrics = runtime.metrics();
+        Vertx vertx = platform.vertx();
+        MeterRegistry metrics = platform.metrics();
         Clock clock = options.clock();
         Database db = opened.db();
         observability = Observability.start(cfg.observability(), metrics, vertx, options.spans());
         built.accept(observability);
-        observability.metrics().alsoFor(runtime.prometheus());
+        observability.metrics().alsoFor(platform.prometheus());
         // Hot reload: every stage reads the catalogue in force through this view (one snapshot per request).
         reloader = new ConfigReloader(cfg, Gateway::catalog, metrics, clock);
         ModelCatalog catalog = reloader.catalog();
@@ -228,7 +228,7 @@ final class GatewayAssembly {
         String metricsTokenEnv = cfg.server().metricsTokenEnv();
         String metricsToken = metricsTokenEnv == null || env.get(metricsTokenEnv) == null
                 || env.get(metricsTokenEnv).isBlank() ? null : env.get(metricsTokenEnv).strip();
-        adminApi = new AdminApi(vertx, runtime.prometheus(), opened.token().value(),
+        adminApi = new AdminApi(vertx, platform.prometheus(), opened.token().value(),
                 adminRoutes(new AdminContext(opened.store(), keyLookup, policyCache, catalog, clock), traffic,
                         new ConfigRoutes(reloader), console), inFlight::draining, metricsToken);
         boolean simRunning = opened.simulator() != null;
@@ -266,7 +266,7 @@ final class GatewayAssembly {
         ConnectionGuard guard = new ConnectionGuard(port, new ConnectionGuard.Limits(s.headerTimeoutMs(),
                 s.idleTimeoutMs(), s.minBodyBytesPerSecond(), s.bodyRateGraceMs(), s.maxConnections(),
                 s.maxConnectionsPerAddress(), s.maxUrlBytes(), s.maxHeaderBytes()), mistakes, System::nanoTime);
-        runtime.metrics().gauge("sluice_open_connections", List.of(Tag.of("port", port)), guard,
+        platform.metrics().gauge("sluice_open_connections", List.of(Tag.of("port", port)), guard,
                 ConnectionGuard::openConnections);
         return guard;
     }
