@@ -1,7 +1,9 @@
 package dev.sluice.gateway;
 
 import dev.sluice.gateway.access.AccessBootstrap;
+import dev.sluice.gateway.access.CountryTable;
 import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.gateway.files.FileStorage;
 import dev.sluice.gateway.http.PublicListeners;
 import dev.sluice.gateway.lifecycle.ConfigReloader;
 import dev.sluice.gateway.lifecycle.InFlightRequests;
@@ -143,8 +145,8 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * The start-up I/O before assembly, in order: open the database, apply the access bootstrap, seed the demo key,
-     * read or create the admin token, start the embedded simulator, connect the traffic stores (Redis). Each thing
-     * opened goes on {@code opened} so a failed start closes it.
+     * read or create the admin token, start the embedded simulator, connect the traffic stores (Redis), create the
+     * files directory, read the country table. Each thing opened goes on {@code opened} so a failed start closes it.
      */
     private static GatewayAssembly.Opened open(SluiceConfig cfg, Map<String, String> env, Options options,
                                                Vertx vertx, Deque<AutoCloseable> opened) {
@@ -165,7 +167,10 @@ public final class Gateway implements AutoCloseable {
         }
         TrafficControl.Stores stores = TrafficControl.connect(cfg, vertx, db);
         opened.push(stores);
-        return new GatewayAssembly.Opened(db, store, demo, token, sim, stores);
+        FileStorage files = new FileStorage(dataDir); // creates <data_dir>/files
+        CountryTable countries = cfg.region() == null || cfg.region().countryTable() == null ? CountryTable.empty()
+                : CountryTable.load(Path.of(cfg.region().countryTable()));
+        return new GatewayAssembly.Opened(db, store, demo, token, sim, stores, files, countries);
     }
 
     private void listenPublic() {

@@ -75,7 +75,6 @@ import io.vertx.core.http.PoolOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -89,15 +88,16 @@ import java.util.function.Function;
 /**
  * The one place that assembles a gateway: every object of a running gateway is built here, from the config and what
  * the start-up I/O before it opened ({@link Opened}: the database, the admin token, the simulator, the traffic
- * stores). Construction only: nothing here reads the database, connects, probes or listens; {@link Gateway#start}
- * does that I/O in order, before and after this.
+ * stores, the files directory, the country table). Construction only: nothing here reads the database or files,
+ * connects, probes or listens ({@link Gateway#start} does that I/O in order, before and after this); the only side
+ * effects are timers, gauges and the usage ledger's writer thread.
  */
 final class GatewayAssembly {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
     /** What the start-up I/O before assembly opened (each closed by the gateway, or on a failed start). */
     record Opened(Database db, AccessStore store, DemoCredentials demo, AdminToken token, SimulatorServer simulator,
-                  TrafficControl.Stores trafficStores) {}
+                  TrafficControl.Stores trafficStores, FileStorage files, CountryTable countryTable) {}
 
     /** The process-wide runtime the gateway runs on: Vert.x and its meter registries. */
     record Platform(Vertx vertx, PrometheusMeterRegistry prometheus, MeterRegistry metrics) {
@@ -184,8 +184,7 @@ final class GatewayAssembly {
         PolicyCache policyCache = new PolicyCache(opened.store(), PolicyCache.DEFAULT_MAX_STALENESS, cacheTicker,
                 workers);
         CountryLookup countries = new CountryLookup(cfg.region() == null ? null : cfg.region().countryHeader(),
-                cfg.region() == null || cfg.region().countryTable() == null ? CountryTable.empty()
-                        : CountryTable.load(Path.of(cfg.region().countryTable())));
+                opened.countryTable());
         traffic = new TrafficControl(cfg, vertx, db, reloader.pricingCatalog(), clock, metrics,
                 opened.trafficStores());
         built.accept(traffic);
@@ -195,7 +194,7 @@ final class GatewayAssembly {
             ledger.record(r);
             observer.record(r);
         };
-        FileStorage fileStorage = new FileStorage(Path.of(cfg.dataDir()));
+        FileStorage fileStorage = opened.files();
         LiveTraffic live = new LiveTraffic();
         batches = new BatchService(vertx, db, clock, fileStorage, catalog, cfg.batch(),
                 cfg.upstreamTimeouts().totalMs() + 30_000, live);
