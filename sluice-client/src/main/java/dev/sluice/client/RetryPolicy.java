@@ -2,6 +2,7 @@ package dev.sluice.client;
 
 import dev.sluice.client.internal.RetryAfter;
 import dev.sluice.protocol.Headers;
+import dev.sluice.protocol.retry.Backoff;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -30,6 +31,7 @@ public final class RetryPolicy {
     public static final Duration MAX_DELAY = Duration.ofSeconds(8);
     /** The longest server-requested wait the client honours; beyond it the request is not retried. */
     public static final Duration MAX_RETRY_AFTER = Duration.ofSeconds(60);
+    private static final Backoff BACKOFF = new Backoff(INITIAL_DELAY.toMillis(), MAX_DELAY.toMillis());
 
     private final int maxRetries;
     private final DoubleSupplier random;
@@ -115,9 +117,9 @@ public final class RetryPolicy {
 
     /** {@code min(0.5 s × 2^attempt, 8 s) × uniform(0.75, 1.0)}. */
     public Duration backoff(int attempt) {
-        double base = Math.min(INITIAL_DELAY.toMillis() * Math.pow(2, Math.min(attempt, 30)), MAX_DELAY.toMillis());
-        double jitter = 1.0 - 0.25 * random.getAsDouble();
-        return Duration.ofNanos(Math.round(base * jitter * 1_000_000));
+        // a draw of 0 waits the whole step (Explainer prints the maxima with it), as this policy always has
+        double ms = BACKOFF.millis(attempt, 1.0 - random.getAsDouble());
+        return Duration.ofNanos(Math.round(ms * 1_000_000));
     }
 
     /** The status rule alone: 408, 409, 429 and ≥ 500 (quota is excluded before this is asked). */

@@ -24,6 +24,7 @@ import dev.sluice.gateway.upstream.Provider;
 import dev.sluice.gateway.usage.UsageSink;
 import dev.sluice.protocol.ErrorKind;
 import dev.sluice.protocol.time.Ticker;
+import dev.sluice.protocol.time.Timers;
 import dev.sluice.sim.SimulatorOptions;
 import dev.sluice.sim.SimulatorServer;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
@@ -42,6 +43,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
 
 /**
  * A running gateway: storage, the embedded simulator (when enabled), the public API port and the admin port. Built
@@ -58,38 +60,55 @@ public final class Gateway implements AutoCloseable {
     /**
      * How this process runs the gateway besides its config, with named settings; production uses {@link #defaults()}.
      *
-     * @param clock     wall time of limits, windows, keys, batches, breakers
-     * @param ticker    drives the key and policy caches ({@link #withClock} sets it to {@link Ticker#of} the clock,
-     *                  so a test that moves a fake clock also ages the caches)
-     * @param testFault sees every request before its pipeline (tests throw from it to prove the failure handler)
-     * @param usage     also told every usage record (the ledger persists them either way)
-     * @param spans     also sent every finished span, null for none (tests: an in-memory exporter)
+     * @param clock          wall time of limits, windows, keys, batches, breakers
+     * @param ticker         drives the key and policy caches ({@link #withClock} sets it to {@link Ticker#of} the
+     *                       clock, so a test that moves a fake clock also ages the caches)
+     * @param testFault      sees every request before its pipeline (tests throw from it to prove the failure handler)
+     * @param usage          also told every usage record (the ledger persists them either way)
+     * @param spans          also sent every finished span, null for none (tests: an in-memory exporter)
+     * @param random         jitters upstream backoff and draws weighted deployments
+     * @param upstreamTicker times upstream calls, null for the system ticker
+     * @param upstreamTimers schedules upstream timeouts, backoff and retry-after waits, null for Vert.x timers
      */
     public record Options(Clock clock, Ticker ticker, Consumer<Exchange> testFault, UsageSink usage,
-                          SpanExporter spans) {
+                          SpanExporter spans, RandomGenerator random, Ticker upstreamTicker, Timers upstreamTimers) {
         public static Options defaults() {
-            return new Options(Clock.systemUTC(), Ticker.system(), ex -> { }, record -> { }, null);
+            return new Options(Clock.systemUTC(), Ticker.system(), ex -> { }, record -> { }, null,
+                    new java.util.Random(), null, null);
         }
 
         /** Runs on {@code clock}, and the caches age by {@link Ticker#of}{@code (clock)}. */
         public Options withClock(Clock c) {
-            return new Options(c, Ticker.of(c), testFault, usage, spans);
+            return new Options(c, Ticker.of(c), testFault, usage, spans, random, upstreamTicker, upstreamTimers);
         }
 
         public Options withTicker(Ticker t) {
-            return new Options(clock, t, testFault, usage, spans);
+            return new Options(clock, t, testFault, usage, spans, random, upstreamTicker, upstreamTimers);
         }
 
         public Options withTestFault(Consumer<Exchange> f) {
-            return new Options(clock, ticker, f, usage, spans);
+            return new Options(clock, ticker, f, usage, spans, random, upstreamTicker, upstreamTimers);
         }
 
         public Options withUsage(UsageSink u) {
-            return new Options(clock, ticker, testFault, u, spans);
+            return new Options(clock, ticker, testFault, u, spans, random, upstreamTicker, upstreamTimers);
         }
 
         public Options withSpans(SpanExporter exporter) {
-            return new Options(clock, ticker, testFault, usage, exporter);
+            return new Options(clock, ticker, testFault, usage, exporter, random, upstreamTicker, upstreamTimers);
+        }
+
+        /** Draws upstream jitter and weighted deployment order from {@code r} (tests: a fixed source). */
+        public Options withRandom(RandomGenerator r) {
+            return new Options(clock, ticker, testFault, usage, spans, r, upstreamTicker, upstreamTimers);
+        }
+
+        /**
+         * Times upstream calls (timeouts, backoff, retry-after waits) by {@code t} and {@code timers} instead of the
+         * system (tests: a {@code FakeTime}, whose tasks are re-posted to the event loop that scheduled them).
+         */
+        public Options withUpstreamTime(Ticker t, Timers timers) {
+            return new Options(clock, ticker, testFault, usage, spans, random, t, timers);
         }
     }
 

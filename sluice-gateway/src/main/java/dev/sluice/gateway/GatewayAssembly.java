@@ -54,6 +54,8 @@ import dev.sluice.gateway.store.CachingKeyLookup;
 import dev.sluice.gateway.store.Database;
 import dev.sluice.gateway.store.DemoCredentials;
 import dev.sluice.gateway.store.FileRecords;
+import dev.sluice.gateway.time.CaffeineTickers;
+import dev.sluice.gateway.time.VertxTimers;
 import dev.sluice.gateway.traffic.TrafficControl;
 import dev.sluice.gateway.upstream.DetailAdapter;
 import dev.sluice.gateway.upstream.RetryPolicy;
@@ -62,6 +64,7 @@ import dev.sluice.gateway.upstream.UpstreamCall;
 import dev.sluice.gateway.upstream.UpstreamClients;
 import dev.sluice.gateway.usage.RequestObserver;
 import dev.sluice.gateway.usage.UsageSink;
+import dev.sluice.protocol.time.Ticker;
 import dev.sluice.sim.SimulatorServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
@@ -162,9 +165,12 @@ final class GatewayAssembly {
         baseUrls = d -> d.baseUrl() != null ? stripSlash(d.baseUrl()) : simBase;
         upstreamClients = new UpstreamClients(vertx, cfg.upstreamPool(), cfg.upstreamTimeouts().connectMs(), metrics,
                 PublicListeners.loops(cfg.server().eventLoops()));
-        call = new UpstreamCall(vertx, upstreamClients, new UpstreamCall.Settings(cfg.upstreamTimeouts(),
+        call = new UpstreamCall(upstreamClients, new UpstreamCall.Settings(cfg.upstreamTimeouts(),
                 RetryPolicy.of(cfg.upstreamRetries()), cfg.circuitBreaker(), baseUrls, env, clock,
-                new java.util.Random()), RetryProtection.of(cfg))
+                options.random(), options.upstreamTicker() != null ? options.upstreamTicker() : Ticker.system(),
+                options.upstreamTimers() != null ? VertxTimers.onCallingContext(options.upstreamTimers())
+                        : new VertxTimers(vertx)),
+                RetryProtection.of(cfg))
                 .observe(observability.upstream());
         observability.metrics().breakers(() -> {
             Map<String, String> states = new TreeMap<>();
@@ -298,7 +304,7 @@ final class GatewayAssembly {
         SluiceConfig.Idempotency c = cfg.idempotency();
         Duration ttl = Duration.ofMillis(c.ttlMs());
         if ("redis".equals(c.backend())) return new RedisIdempotencyStore(vertx, c.redisUrl(), c.keyPrefix(), ttl);
-        return new MemoryIdempotencyStore(ttl, c.maxBytes(), MemoryIdempotencyStore.tickerOf(clock));
+        return new MemoryIdempotencyStore(ttl, c.maxBytes(), CaffeineTickers.of(clock));
     }
 
     /** A reload may not bring what this process cannot serve: sim deployments need the simulator it started with. */

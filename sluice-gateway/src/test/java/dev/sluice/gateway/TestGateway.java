@@ -52,6 +52,7 @@ public final class TestGateway implements AutoCloseable, HttpTarget {
         private Clock clock = Clock.systemUTC();
         private java.util.function.Consumer<dev.sluice.gateway.pipeline.Exchange> fault = ex -> { };
         private io.opentelemetry.sdk.trace.export.SpanExporter spans;
+        private java.util.function.UnaryOperator<Gateway.Options> options = o -> o;
         private String demoKey = DEMO_KEY;
         private int port;
         private int adminPort;
@@ -100,6 +101,12 @@ public final class TestGateway implements AutoCloseable, HttpTarget {
             return this;
         }
 
+        /** Adjusts the gateway's other options (e.g. a fixed random source, upstream time moved by hand). */
+        public Builder options(java.util.function.UnaryOperator<Gateway.Options> adjust) {
+            this.options = adjust;
+            return this;
+        }
+
         /** The demo key seeded at first start ({@code SLUICE_DEMO_KEY}); null for no demo key. */
         public Builder demoKey(String key) {
             this.demoKey = key;
@@ -130,13 +137,13 @@ public final class TestGateway implements AutoCloseable, HttpTarget {
             env.putAll(b.env);
             SluiceConfig cfg = ConfigLoader.load(new ConfigLoader.Flags(cfgFile, null, null, null), env);
             java.util.function.Consumer<dev.sluice.gateway.pipeline.Exchange> fault = b.fault;
-            gateway = Gateway.start(cfg, env, Gateway.Options.defaults().withClock(b.clock).withUsage(usage)
-                    .withSpans(b.spans).withTestFault(ex -> {
+            gateway = Gateway.start(cfg, env, b.options.apply(Gateway.Options.defaults().withClock(b.clock)
+                    .withUsage(usage).withSpans(b.spans).withTestFault(ex -> {
                         if (ex.header(FAULT_HEADER) != null) {
                             throw new IllegalStateException("boom at dev.sluice.Secret(Secret.java:42) " + DEMO_KEY);
                         }
                         fault.accept(ex);
-                    }));
+                    })));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

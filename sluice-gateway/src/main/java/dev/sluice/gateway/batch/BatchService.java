@@ -96,7 +96,7 @@ public final class BatchService implements AutoCloseable {
         keys.secret("warm-up"); // creates the server secret outside any request's transaction
         String target = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
         LoopbackClient client = new LoopbackClient(vertx, target, port, Math.max(8, settings.concurrency() * 2),
-                requestTimeoutMs);
+                requestTimeoutMs, clock);
         context = new Context(db, records, storage, clock, settings, keys, validator, client, runnerId, live,
                 lineOutcomes);
         if (db.kind() == StorageSettings.Kind.SQLITE) records.releaseAllClaims();

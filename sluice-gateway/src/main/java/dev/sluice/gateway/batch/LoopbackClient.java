@@ -2,6 +2,8 @@ package dev.sluice.gateway.batch;
 
 import dev.sluice.protocol.ErrorBodies;
 import dev.sluice.protocol.Headers;
+import dev.sluice.protocol.retry.Backoff;
+import dev.sluice.protocol.retry.RetryAfter;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -14,6 +16,8 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 
@@ -38,14 +42,19 @@ final class LoopbackClient implements AutoCloseable {
     private static final Set<String> THROTTLE_CODES = Set.of("rate_limit_exceeded", "server_overloaded", "slow_down",
             "server_shutting_down"); // a drain cut the line: not a result, the next start sends it again
     static final long MAX_THROTTLE_WAIT_MS = 60_000;
+    /** Without a retry-after: 1 s, doubling (no jitter: the draw is fixed at the whole step). */
+    private static final Backoff THROTTLE_BACKOFF = new Backoff(1000, 64_000);
 
     private final Vertx vertx;
     private final io.vertx.core.Context context;
     private final HttpClient http;
     private final long timeoutMs;
+    private final Clock clock;
 
-    LoopbackClient(Vertx vertx, String host, int port, int connections, long timeoutMs) {
+    /** @param clock what a {@code retry-after} HTTP date is measured against */
+    LoopbackClient(Vertx vertx, String host, int port, int connections, long timeoutMs, Clock clock) {
         this.vertx = vertx;
+        this.clock = clock;
         this.context = vertx.getOrCreateContext();
         this.timeoutMs = timeoutMs;
         this.http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(host).setDefaultPort(port)
@@ -83,7 +92,7 @@ final class LoopbackClient implements AutoCloseable {
         http.request(ro)
                 .compose(req -> req.send(line.body()))
                 .compose(resp -> resp.body().map(b -> {
-                    long wait = throttleWaitMs(resp.statusCode(), resp.headers(), b, throttles);
+                    long wait = throttleWaitMs(resp.statusCode(), resp.headers(), b, throttles, clock.instant());
                     return new Received(new Answer(resp.statusCode(), resp.getHeader(Headers.REQUEST_ID),
                             resp.getHeader("content-type"), b, wait >= 0), wait);
                 }))
@@ -106,25 +115,18 @@ final class LoopbackClient implements AutoCloseable {
     /**
      * How long to wait before sending a line again, or -1 when the answer is final: only a 429
      * {@code rate_limit_exceeded} or a 503 {@code server_overloaded} / {@code slow_down} that says
-     * {@code x-should-retry: true} is worth waiting for. The wait is {@code retry-after-ms}, else {@code retry-after}
-     * seconds, else an exponential backoff from 1 s; never more than a minute.
+     * {@code x-should-retry: true} is worth waiting for. The wait is the answer's retry-after (the shared
+     * {@link RetryAfter}: {@code retry-after-ms}, else {@code retry-after} seconds or an HTTP date against
+     * {@code now}), else an exponential backoff from 1 s without jitter; never more than a minute.
      */
-    static long throttleWaitMs(int status, MultiMap headers, Buffer body, int throttlesSoFar) {
+    static long throttleWaitMs(int status, MultiMap headers, Buffer body, int throttlesSoFar, Instant now) {
         if (status != 429 && status != 503) return -1;
         if (!"true".equalsIgnoreCase(headers.get(Headers.SHOULD_RETRY))) return -1;
         String code = body == null ? null : ErrorBodies.parse(body.toString(StandardCharsets.UTF_8))
                 .map(e -> e.code()).orElse(null);
         if (code == null || !THROTTLE_CODES.contains(code)) return -1;
-        long wait = -1;
-        try {
-            String ms = headers.get(Headers.RETRY_AFTER_MS);
-            String s = headers.get(Headers.RETRY_AFTER);
-            if (ms != null) wait = (long) Math.ceil(Double.parseDouble(ms.trim()));
-            else if (s != null) wait = (long) Math.ceil(Double.parseDouble(s.trim()) * 1000);
-        } catch (NumberFormatException ignored) {
-            // an HTTP date or garbage: back off instead
-        }
-        if (wait < 0) wait = 1000L << Math.min(throttlesSoFar, 6);
+        long wait = RetryAfter.millis(headers::get, now);
+        if (wait < 0) wait = Math.round(THROTTLE_BACKOFF.millis(throttlesSoFar, 1.0));
         return Math.min(wait, MAX_THROTTLE_WAIT_MS);
     }
 

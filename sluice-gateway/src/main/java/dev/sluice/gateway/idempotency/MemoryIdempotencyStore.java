@@ -74,12 +74,4 @@ public final class MemoryIdempotencyStore implements IdempotencyStore {
     private static boolean ours(Entry e, String requestId) {
         return e.record() instanceof IdempotencyRecord.InFlight f && f.requestId().equals(requestId);
     }
-
-    /** A Caffeine ticker reading {@code clock}, so the gateway's one injected clock drives expiry too. */
-    public static Ticker tickerOf(java.time.Clock clock) {
-        return () -> {
-            java.time.Instant i = clock.instant();
-            return i.getEpochSecond() * 1_000_000_000L + i.getNano();
-        };
-    }
 }

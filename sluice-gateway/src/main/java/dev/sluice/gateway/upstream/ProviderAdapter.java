@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import dev.sluice.protocol.retry.RetryAfter;
 
 /**
  * What differs between kinds of upstream ({@code provider:} in config), in the order an attempt meets it:
@@ -149,7 +150,7 @@ public interface ProviderAdapter {
      */
     default Failure failure(Target t, Exchange ex, int status, MultiMap headers, String body) {
         ApiException mapped = error(status, body, ex.modelId(), t.deployment().name());
-        return Failure.ofStatus(status, mapped, RetryPolicy.retryAfterMs(headers::get, t.clock()));
+        return Failure.ofStatus(status, mapped, RetryAfter.millis(headers::get, t.clock().instant()));
     }
 
     /** Maps a non-2xx answer into the catalogue, never passing the body through raw. */

@@ -1,14 +1,12 @@
 package dev.sluice.gateway.upstream;
 
-import dev.sluice.testing.FakeTime;
 import org.junit.jupiter.api.Test;
 
-import java.time.Instant;
-import java.util.Map;
 import java.util.random.RandomGenerator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+/** The gateway's backoff on the shared {@code Backoff}; retry-after parsing is tested in sluice-protocol (RetryAfterTest). */
 class RetryPolicyTest {
     private final RetryPolicy policy = new RetryPolicy(4, 200, 1000, 10_000);
 
@@ -42,32 +40,5 @@ class RetryPolicyTest {
         assertThat(policy.backoffMs(0, fixed(0.0))).isEqualTo(150);
         assertThat(policy.backoffMs(1, fixed(0.5))).isEqualTo(350);
         assertThat(policy.backoffMs(3, fixed(0.0))).isEqualTo(750);
-    }
-
-    @Test
-    void retryAfterMsWinsOverRetryAfterSeconds() {
-        FakeTime clock = FakeTime.startingNow();
-        assertThat(RetryPolicy.retryAfterMs(Map.of("retry-after-ms", "1250.4", "retry-after", "9")::get, clock))
-                .isEqualTo(1251);
-        assertThat(RetryPolicy.retryAfterMs(Map.of("retry-after", "2")::get, clock)).isEqualTo(2000);
-        assertThat(RetryPolicy.retryAfterMs(Map.of("retry-after", "0.5")::get, clock)).isEqualTo(500);
-    }
-
-    @Test
-    void retryAfterMayBeAnHttpDateReadAgainstTheClock() {
-        FakeTime clock = new FakeTime(Instant.parse("2026-11-05T10:00:00Z"));
-        assertThat(RetryPolicy.retryAfterMs(Map.of("retry-after", "Thu, 05 Nov 2026 10:00:07 GMT")::get, clock))
-                .isEqualTo(7000);
-        assertThat(RetryPolicy.retryAfterMs(Map.of("retry-after", "Thu, 05 Nov 2026 09:00:00 GMT")::get, clock))
-                .isZero();
-    }
-
-    @Test
-    void missingOrUnreadableRetryAfterIsMinusOne() {
-        FakeTime clock = FakeTime.startingNow();
-        assertThat(RetryPolicy.retryAfterMs(Map.<String, String>of()::get, clock)).isEqualTo(-1);
-        assertThat(RetryPolicy.retryAfterMs(Map.of("retry-after", "soon")::get, clock)).isEqualTo(-1);
-        assertThat(RetryPolicy.retryAfterMs(Map.of("retry-after-ms", "-5", "retry-after", "x")::get, clock))
-                .isEqualTo(-1);
     }
 }

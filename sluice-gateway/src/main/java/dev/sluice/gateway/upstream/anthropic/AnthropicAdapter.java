@@ -12,7 +12,6 @@ import dev.sluice.gateway.upstream.Failure;
 import dev.sluice.gateway.upstream.Provider;
 import dev.sluice.gateway.upstream.ProviderAdapter;
 import dev.sluice.gateway.upstream.ProviderLimits;
-import dev.sluice.gateway.upstream.RetryPolicy;
 import dev.sluice.gateway.upstream.StreamTranslator;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -20,6 +19,7 @@ import io.vertx.core.buffer.Buffer;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.Map;
+import dev.sluice.protocol.retry.RetryAfter;
 
 /**
  * {@code provider: anthropic} — the Messages API ({@code POST {base_url}/v1/messages}) behind
@@ -125,7 +125,7 @@ public final class AnthropicAdapter implements ProviderAdapter {
         AnthropicError row = AnthropicError.of(status, error);
         String message = error == null ? null : error.path("message").asText(null);
         return row.failure(message, new Blame.Context(name(), t.deployment().name(), model, row.type(), false),
-                RetryPolicy.retryAfterMs(headers::get, t.clock()));
+                RetryAfter.millis(headers::get, t.clock().instant()));
     }
 
     @Override

@@ -10,7 +10,6 @@ import dev.sluice.gateway.upstream.Credentials;
 import dev.sluice.gateway.upstream.Failure;
 import dev.sluice.gateway.upstream.Provider;
 import dev.sluice.gateway.upstream.ProviderAdapter;
-import dev.sluice.gateway.upstream.RetryPolicy;
 import dev.sluice.gateway.upstream.SseRelay;
 import dev.sluice.gateway.upstream.StreamTranslator;
 import dev.sluice.gateway.upstream.UpstreamErrors;
@@ -27,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import dev.sluice.protocol.retry.RetryAfter;
 
 /**
  * {@code provider: azure} — Azure OpenAI: {@code POST {base_url}/openai/deployments/{model}/chat/completions|embeddings
@@ -121,7 +121,7 @@ public final class AzureAdapter implements ProviderAdapter {
                 error == null ? "status " + status : error.path("code").asText("status " + status),
                 row == AzureError.UNAVAILABLE);
         String message = error == null ? null : error.path("message").asText(null);
-        long retryAfter = RetryPolicy.retryAfterMs(headers::get, t.clock());
+        long retryAfter = RetryAfter.millis(headers::get, t.clock().instant());
         return switch (row) {
             case OPENAI_SHAPED -> {
                 ApiException e = UpstreamErrors.fromStatus(status, body, model, t.deployment().name());

@@ -13,7 +13,6 @@ import dev.sluice.gateway.upstream.Failure;
 import dev.sluice.gateway.upstream.Provider;
 import dev.sluice.gateway.upstream.ProviderAdapter;
 import dev.sluice.gateway.upstream.ProviderLimits;
-import dev.sluice.gateway.upstream.RetryPolicy;
 import dev.sluice.gateway.upstream.StreamTranslator;
 import dev.sluice.protocol.ErrorKind;
 import dev.sluice.protocol.aws.SigV4;
@@ -28,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import dev.sluice.protocol.retry.RetryAfter;
 
 /**
  * {@code provider: bedrock} — AWS Bedrock runtime ({@code {base_url}/model/{modelId}/converse},
@@ -175,7 +175,7 @@ public final class BedrockAdapter implements ProviderAdapter {
         }
         BedrockError row = BedrockError.of(status, type, message);
         return row.failure(message, new Blame.Context(name(), t.deployment().name(), model, row.type(), false),
-                RetryPolicy.retryAfterMs(headers::get, t.clock()));
+                RetryAfter.millis(headers::get, t.clock().instant()));
     }
 
     @Override

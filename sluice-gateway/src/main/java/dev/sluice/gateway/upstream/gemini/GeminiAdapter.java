@@ -13,7 +13,6 @@ import dev.sluice.gateway.upstream.Failure;
 import dev.sluice.gateway.upstream.Provider;
 import dev.sluice.gateway.upstream.ProviderAdapter;
 import dev.sluice.gateway.upstream.ProviderLimits;
-import dev.sluice.gateway.upstream.RetryPolicy;
 import dev.sluice.gateway.upstream.StreamTranslator;
 import dev.sluice.protocol.Headers;
 import io.vertx.core.MultiMap;
@@ -21,6 +20,7 @@ import io.vertx.core.buffer.Buffer;
 
 import java.time.Clock;
 import java.util.Map;
+import dev.sluice.protocol.retry.RetryAfter;
 
 /**
  * {@code provider: gemini} — the Gemini API ({@code {base_url}/{api_version}/models/{model}:generateContent},
@@ -122,7 +122,7 @@ public final class GeminiAdapter implements ProviderAdapter {
         }
         GeminiError row = GeminiError.of(status, error);
         long wait = GeminiError.retryDelayMs(error);
-        if (wait < 0) wait = RetryPolicy.retryAfterMs(headers::get, t.clock());
+        if (wait < 0) wait = RetryAfter.millis(headers::get, t.clock().instant());
         return row.failure(error == null ? null : error.path("message").asText(null), context(t, model, row), wait);
     }
 

@@ -1,0 +1,241 @@
+package dev.sluice.gateway.upstream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.gateway.pipeline.ApiException;
+import dev.sluice.gateway.pipeline.Exchange;
+import dev.sluice.protocol.ErrorKind;
+import dev.sluice.protocol.Headers;
+import dev.sluice.protocol.time.Timers;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+
+import java.net.ConnectException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One upstream HTTP exchange on one deployment, with its two timers (first byte, then idle between stream chunks):
+ * builds the provider's request, sends it, and reports what happened to its {@link Listener} — a failure before
+ * anything reached the caller, a whole JSON answer, or a stream relayed through the request's {@link StreamRelay}
+ * that completed or broke. It never writes an error to the caller itself, and tells the deployment's circuit breaker
+ * what it showed, once.
+ */
+final class UpstreamAttempt implements StreamRelay.Upstream {
+
+    /** Where an attempt reports; every method is called at most once per attempt, and only one of them. */
+    interface Listener {
+        /** Failed before anything reached the caller: the request may retry or fail over. */
+        void failed(UpstreamAttempt a, Failure f);
+
+        /** A whole 2xx JSON answer, already translated to the OpenAI shape. */
+        void answered(UpstreamAttempt a, Buffer body, JsonNode root);
+
+        /** The relayed stream ended with its terminator. */
+        void streamCompleted(UpstreamAttempt a);
+
+        /** The relayed stream broke after its first event reached the caller. */
+        void brokenMidStream(UpstreamAttempt a, ApiException e);
+    }
+
+    /** What every attempt of the gateway shares, built once. */
+    record Context(UpstreamClients http, Timers timers, SluiceConfig.Timeouts timeouts, UpstreamObserver observer,
+                   UpstreamCall.Settings settings) {}
+
+    private final Context cx;
+    private final Exchange ex;
+    private final DeploymentState deployment;
+    private final int number;
+    private final StreamRelay relay;
+    private final Listener listener;
+    private final ProviderAdapter adapter;
+    private final ProviderAdapter.Target target;
+    private HttpClientRequest request;
+    private Timers.Timer firstByteTimer, idleTimer;
+    private StreamRelay.Pipe pipe;
+    private boolean over, judged;
+    private UpstreamObserver.AttemptEnd end = UpstreamObserver.AttemptEnd.NONE;
+
+    /** @param number 1 for the request's first attempt */
+    UpstreamAttempt(Context cx, Exchange ex, DeploymentState deployment, int number, StreamRelay relay,
+                    Listener listener) {
+        this.cx = cx;
+        this.ex = ex;
+        this.deployment = deployment;
+        this.number = number;
+        this.relay = relay;
+        this.listener = listener;
+        this.adapter = ProviderAdapters.of(deployment.deployment().provider());
+        this.target = new ProviderAdapter.Target(deployment.deployment(),
+                cx.settings().baseUrls().apply(deployment.deployment()), cx.settings().env(), cx.settings().clock());
+    }
+
+    DeploymentState deployment() {
+        return deployment;
+    }
+
+    void start() {
+        ProviderAdapter.Request r;
+        try {
+            r = adapter.request(target, ex);
+        } catch (ApiException cannotServe) {
+            fail(Failure.otherDeployment(cannotServe, Failure.Health.NEUTRAL));
+            return;
+        }
+        // The wait for a pooled connection has its own bound (upstream_pool.wait_ms); first_byte_ms starts after it.
+        RequestOptions ro = new RequestOptions().setMethod(HttpMethod.valueOf(r.method())).setAbsoluteURI(r.url())
+                .setConnectTimeout(cx.http().acquireTimeoutMs());
+        r.headers().forEach(ro::putHeader);
+        var d = deployment.deployment();
+        HttpClient client = cx.http().of(d, target.baseUrl(), d.baseUrl() == null && "sim".equals(d.provider()));
+        end = cx.observer().attempt(ex, d, r.url(), number, ro::putHeader);
+        client.request(ro).onComplete(ar -> {
+            if (over) {
+                if (ar.succeeded()) ar.result().reset();
+                return;
+            }
+            if (ar.failed()) {
+                if (UpstreamClients.poolExhausted(ar.cause())) { // a local limit: another deployment may have room
+                    fail(Failure.otherDeployment(cx.http().refused(ex.modelId(), d), Failure.Health.NEUTRAL));
+                } else {
+                    fail(Failure.transport(connectFailure(ar.cause())));
+                }
+                return;
+            }
+            request = ar.result();
+            long firstByteMs = cx.timeouts().firstByteMs();
+            firstByteTimer = cx.timers().schedule(firstByteMs,
+                    () -> fail(Failure.silent(UpstreamErrors.timeout(firstByteMs))));
+            request.send(r.body()).onComplete(resp -> {
+                cancel(firstByteTimer);
+                if (over) return;
+                if (resp.failed()) fail(Failure.transport(connectFailure(resp.cause())));
+                else onResponse(resp.result());
+            });
+        });
+    }
+
+    /** Tells the breaker what this attempt showed, once; faults the caller asked for show nothing. */
+    void verdict(Failure.Health health) {
+        if (judged) return;
+        judged = true;
+        Failure.Health h = adapter.healthSignal(ex) ? health : Failure.Health.NEUTRAL;
+        CircuitBreaker breaker = deployment.breaker();
+        switch (h) {
+            case FAILURE -> breaker.onFailure();
+            case ALIVE -> breaker.onSuccess();
+            case NEUTRAL -> breaker.onNeutral();
+            case TRIPPED -> breaker.trip();
+        }
+    }
+
+    /** Reports the attempt's end once (metrics, span); {@code code} null on success. */
+    void ended(boolean ok, String code) {
+        UpstreamObserver.AttemptEnd e = end;
+        end = UpstreamObserver.AttemptEnd.NONE;
+        e.ended(ok, code);
+    }
+
+    /** The request no longer wants this attempt (caller gone, total timeout): stop it and say nothing of health. */
+    void abandon() {
+        ended(false, "cancelled");
+        stop();
+        verdict(Failure.Health.NEUTRAL);
+    }
+
+    private void stop() {
+        over = true;
+        cancel(firstByteTimer);
+        cancel(idleTimer);
+        if (pipe != null) pipe.close();
+        if (request != null) request.reset();
+    }
+
+    private void fail(Failure f) {
+        if (over) return;
+        ended(false, f.error().error().code() != null ? f.error().error().code() : f.error().error().type());
+        stop();
+        listener.failed(this, f);
+    }
+
+    private static void cancel(Timers.Timer t) {
+        if (t != null) t.cancel();
+    }
+
+    private void onResponse(HttpClientResponse resp) {
+        String upstreamId = adapter.requestId(resp.headers());
+        if (upstreamId != null) {
+            ex.responseHeaders().set(Headers.UPSTREAM_REQUEST_ID, upstreamId);
+            ex.upstreamRequestId(upstreamId);
+        }
+        adapter.limits(resp.headers(), cx.settings().clock()).applyTighter(ex.responseHeaders());
+        int status = resp.statusCode();
+        if (status != 200 || !ex.stream()) {
+            resp.body().onComplete(b -> {
+                if (over) return;
+                if (b.failed()) {
+                    fail(Failure.transport(ApiException.of(ErrorKind.BAD_GATEWAY)));
+                } else if (status >= 200 && status < 300) {
+                    answered(b.result());
+                } else {
+                    fail(adapter.failure(target, ex, status, resp.headers(),
+                            b.result().toString(StandardCharsets.UTF_8)));
+                }
+            });
+            return;
+        }
+        pipe = relay.pipe(resp, adapter.streamTranslator(target, ex), this);
+    }
+
+    private void answered(Buffer body) {
+        switch (adapter.translateResponse(target, ex, body)) {
+            case ProviderAdapter.Answer.Failed f -> fail(f.failure());
+            case ProviderAdapter.Answer.Ok ok -> {
+                over = true;
+                listener.answered(this, ok.body(), ok.root());
+            }
+        }
+    }
+
+    @Override
+    public void activity() {
+        if (over) return;
+        cancel(idleTimer);
+        long idleMs = cx.timeouts().idleMs();
+        idleTimer = cx.timers().schedule(idleMs, () -> broken(Failure.silent(UpstreamErrors.timeout(idleMs))));
+    }
+
+    /** The stream failed: before its first event the request may retry; after it, the caller gets it in-band. */
+    @Override
+    public void broken(Failure f) {
+        if (over) return;
+        if (!relay.started()) {
+            fail(f);
+            return;
+        }
+        ended(false, f.error().error().code());
+        stop();
+        listener.brokenMidStream(this, f.error());
+    }
+
+    @Override
+    public void completed() {
+        if (over) return;
+        over = true;
+        cancel(idleTimer);
+        ended(true, null); // before the answer ends: the access line reads what it recorded
+        listener.streamCompleted(this);
+    }
+
+    private ApiException connectFailure(Throwable t) {
+        if (t instanceof ConnectException || t.getCause() instanceof ConnectException) {
+            return UpstreamErrors.unreachable(ex.modelId());
+        }
+        String name = t.getClass().getSimpleName();
+        if (name.contains("Timeout")) return UpstreamErrors.timeout(cx.timeouts().connectMs());
+        return ApiException.of(ErrorKind.BAD_GATEWAY);
+    }
+}
