@@ -211,11 +211,12 @@ final class GatewayAssembly {
         TrafficSeries series = new TrafficSeries(clock);
         BodyBudget bodies = new BodyBudget(cfg.server().maxBodyBytesInFlight(), cfg.server().maxBodyBytesInFlightPerKey());
         metrics.gauge("sluice_body_bytes_in_flight", bodies, BodyBudget::inFlight);
-        publicApi = new PublicApi(vertx, Pipelines.build(keys, new CachedPolicyResolver(vertx, policyCache),
-                countries, options.clock(), catalog, new TokenCounter(), idempotency, traffic.stages(),
-                new RequestBody(bodies, cfg.maxBodyBytes()),
-                live.meter(call), filesApi, batchesApi),
-                cfg.maxBodyBytes(), options.testFault(), metrics, usage, TrustedProxies.parse(cfg.trustedProxies()),
+        publicApi = new PublicApi(vertx, Pipelines.build(new Pipelines.Parts(keys,
+                new CachedPolicyResolver(vertx, policyCache), countries, options.clock(), catalog,
+                new TokenCounter(), idempotency, traffic.stages(),
+                new RequestBody(bodies, cfg.maxBodyBytes()), usage, live, call,
+                filesApi, batchesApi)),
+                cfg.maxBodyBytes(), options.testFault(), metrics, TrustedProxies.parse(cfg.trustedProxies()),
                 inFlight, RequestObserver.all(series, observability.metrics()))
                 .tracing(observability.tracing())
                 .accessLogSampling(cfg.observability().accessLogSuccessSampleRatio(), null);

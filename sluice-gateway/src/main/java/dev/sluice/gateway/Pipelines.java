@@ -1,6 +1,8 @@
 package dev.sluice.gateway;
 
 import dev.sluice.gateway.access.CountryLookup;
+import dev.sluice.gateway.batch.LiveTraffic;
+import dev.sluice.gateway.batch.LiveTrafficMetering;
 import dev.sluice.gateway.models.ModelCatalog;
 import dev.sluice.gateway.models.TokenCounter;
 import dev.sluice.gateway.pipeline.Endpoint;
@@ -20,53 +22,66 @@ import dev.sluice.gateway.stages.PolicyResolver;
 import dev.sluice.gateway.stages.RegionPolicy;
 import dev.sluice.gateway.stages.RequestHeadersMatch;
 import dev.sluice.gateway.stages.RequestValidation;
+import dev.sluice.gateway.stages.UsageRecording;
 import dev.sluice.gateway.traffic.TrafficStages;
+import dev.sluice.gateway.usage.UsageSink;
 
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
-/** The request path of every public route, as one ordered list per kind of route. Read this file first. */
+/**
+ * The request path of every public route, as one ordered list per kind of route: every concern that runs per request
+ * is listed here, in order, including the ones that act once the request has ended (usage recording, limit
+ * corrections, the admission slot, live-traffic metering). Read this file first.
+ */
 final class Pipelines {
     private Pipelines() {}
 
-    static Map<Endpoint, Pipeline> build(KeyResolver keys, PolicyResolver policies, CountryLookup countries,
-                                         Clock clock, ModelCatalog catalog, TokenCounter tokens, Stage idempotency,
-                                         Stage requestBody, Stage upstreamCall, Stage filesApi, Stage batchesApi) {
-        return build(keys, policies, countries, clock, catalog, tokens, idempotency, TrafficStages.passThrough(),
-                requestBody, upstreamCall, filesApi, batchesApi);
-    }
+    /**
+     * What the pipelines are built from.
+     *
+     * @param idempotency  the Idempotency-Key stage (its store is chosen by configuration)
+     * @param traffic      quota, rate limits, slow-down guard and admission control ({@link TrafficStages#passThrough})
+     * @param requestBody  reads JSON bodies after the access checks
+     * @param usage        where each model request's usage record goes once it has ended
+     * @param liveTraffic  what batch runners read to yield to live requests
+     * @param upstreamCall the terminal stage of model requests
+     */
+    record Parts(KeyResolver keys, PolicyResolver policies, CountryLookup countries, Clock clock, ModelCatalog catalog,
+                 TokenCounter tokens, Stage idempotency, TrafficStages traffic, Stage requestBody, UsageSink usage,
+                 LiveTraffic liveTraffic, Stage upstreamCall, Stage filesApi, Stage batchesApi) {}
 
-    static Map<Endpoint, Pipeline> build(KeyResolver keys, PolicyResolver policies, CountryLookup countries,
-                                         Clock clock, ModelCatalog catalog, TokenCounter tokens, Stage idempotency,
-                                         TrafficStages traffic, Stage requestBody, Stage upstreamCall,
-                                         Stage filesApi, Stage batchesApi) {
+    static Map<Endpoint, Pipeline> build(Parts p) {
         // Who may call at all: the same checks, in the same order, in front of every route.
         List<Stage> access = List.of(
-                new ApiKeyAuthentication(keys, clock),
+                new ApiKeyAuthentication(p.keys(), p.clock()),
                 new OrganizationMembership(),
                 new RequestHeadersMatch(),
                 new KeyScope(),
-                new IpAllowlist(policies),
-                new RegionPolicy(policies, countries));
+                new IpAllowlist(p.policies()),
+                new RegionPolicy(p.policies(), p.countries()));
         // JSON bodies are read only after the access checks: a stranger's body is never buffered.
         Pipeline modelRequest = new Pipeline(then(access,
-                requestBody,
+                new UsageRecording(p.usage(), p.clock()),
+                p.requestBody(),
                 new RequestValidation(),
-                new ModelResolution(catalog),
-                new ModelAccess(policies),
-                new ContextWindow(tokens, catalog),
-                idempotency,
-                traffic.quotaCheck(),
-                traffic.rateLimits(),
-                traffic.slowDownGuard(),
-                traffic.admissionControl(),
-                new ModelFallback(catalog, traffic.rateLimits()),
-                upstreamCall));
-        Pipeline modelCatalog = new Pipeline(then(access, new ModelListing(catalog, policies)));
-        Pipeline files = new Pipeline(then(access, filesApi));
-        Pipeline batches = new Pipeline(then(access, requestBody, batchesApi));
+                new ModelResolution(p.catalog()),
+                new ModelAccess(p.policies()),
+                new ContextWindow(p.tokens(), p.catalog()),
+                p.idempotency(),
+                p.traffic().quotaCheck(),
+                p.traffic().rateLimits(),
+                p.traffic().slowDownGuard(),
+                p.traffic().admissionControl(),
+                new ModelFallback(p.catalog(), p.traffic().rateLimits()),
+                new LiveTrafficMetering(p.liveTraffic()),
+                p.upstreamCall()));
+        Pipeline modelCatalog = new Pipeline(then(access, new ModelListing(p.catalog(), p.policies())));
+        Pipeline files = new Pipeline(then(access, p.filesApi()));
+        Pipeline batches = new Pipeline(then(access, p.requestBody(), p.batchesApi()));
         Map<Endpoint, Pipeline> byEndpoint = new EnumMap<>(Endpoint.class);
         for (Endpoint e : Endpoint.values()) byEndpoint.put(e, e.modelRequest() ? modelRequest : modelCatalog);
         for (Endpoint e : List.of(Endpoint.FILES_UPLOAD, Endpoint.FILES_LIST, Endpoint.FILES_GET,
@@ -77,7 +92,7 @@ final class Pipelines {
     }
 
     private static List<Stage> then(List<Stage> first, Stage... rest) {
-        List<Stage> all = new java.util.ArrayList<>(first);
+        List<Stage> all = new ArrayList<>(first);
         all.addAll(List.of(rest));
         return all;
     }

@@ -3,6 +3,7 @@ package dev.sluice.gateway;
 import dev.sluice.gateway.config.ConfigException;
 import dev.sluice.gateway.config.ConfigLoader;
 import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Pipeline;
 import dev.sluice.gateway.pipeline.Stage;
@@ -25,7 +26,7 @@ class ConfigAndPipelineTest {
 
     record Named(StageOrder order) implements Stage {
         @Override
-        public Future<Void> apply(Exchange ex, Chain next) {
+        public Future<Answer> apply(Exchange ex, Chain next) {
             return next.proceed(ex);
         }
     }
@@ -46,10 +47,12 @@ class ConfigAndPipelineTest {
     @Test
     void theShippedPipelinesAreInOrder() {
         SluiceConfig cfg = ConfigLoader.load(ConfigLoader.Flags.none(), Map.of());
-        assertThat(Pipelines.build(s -> null, dev.sluice.gateway.stages.PolicyResolver.open(),
+        assertThat(Pipelines.build(new Pipelines.Parts(s -> null, dev.sluice.gateway.stages.PolicyResolver.open(),
                 dev.sluice.gateway.access.CountryLookup.none(), java.time.Clock.systemUTC(), Gateway.catalog(cfg),
                 new dev.sluice.gateway.models.TokenCounter(), new Named(StageOrder.IDEMPOTENCY),
-                new Named(StageOrder.REQUEST_BODY), new Named(StageOrder.TERMINAL), new Named(StageOrder.TERMINAL), new Named(StageOrder.TERMINAL)))
+                dev.sluice.gateway.traffic.TrafficStages.passThrough(), new Named(StageOrder.REQUEST_BODY),
+                r -> {}, new dev.sluice.gateway.batch.LiveTraffic(), new Named(StageOrder.TERMINAL),
+                new Named(StageOrder.TERMINAL), new Named(StageOrder.TERMINAL))))
                 .hasSize(dev.sluice.gateway.pipeline.Endpoint.values().length);
     }
 

@@ -108,6 +108,15 @@ class UpstreamTimeByHandTest {
         }
     }
 
+    /** Until the simulator has received {@code n} requests since {@code before} (a liveness guard). */
+    static void awaitReceived(long before, long n) {
+        long guard = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (sim.requestsReceived() - before < n) {
+            if (System.nanoTime() > guard) throw new AssertionError("the simulator never got request " + n);
+            Thread.onSpinWait();
+        }
+    }
+
     @Test
     void aRateLimitedAttemptIsRetriedExactlyWhenItsRetryAfterHasPassed() throws Exception {
         long before = sim.requestsReceived();
@@ -126,8 +135,11 @@ class UpstreamTimeByHandTest {
 
     @Test
     void aSilentUpstreamIs504WhenTheTestMovesTimePastTheFirstByteTimeout() throws Exception {
+        long before = sim.requestsReceived();
         CompletableFuture<HttpResponse<String>> r = postAsync("hang");
         awaitScheduled(FIRST_BYTE_MS);
+        // the first-byte timer starts once the request is on its way; let it reach the simulator before timing out
+        awaitReceived(before, 1);
         int waiting = time.pending();
         time.advance(Duration.ofMillis(FIRST_BYTE_MS - 1));
         assertThat(time.pending()).as("the first-byte timer has not fired").isEqualTo(waiting);
@@ -139,5 +151,41 @@ class UpstreamTimeByHandTest {
         await(sim.whenIdle()); // the timed-out attempt was reset
         assertThat(sim.inFlight()).isZero();
         assertThat(time.pending()).as("every timer of the call was cancelled").isZero();
+    }
+
+    @Test
+    void aStreamThatGoesQuietIsCutInBandWhenTheTestMovesTimePastTheIdleTimeout() throws Exception {
+        String body = "{\"model\":\"m-one\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\""
+                + UUID.randomUUID() + "\"}]}";
+        HttpRequest req = HttpRequest.newBuilder(URI.create(gw.url("/v1/chat/completions")))
+                .timeout(Duration.ofSeconds(20)).header("authorization", "Bearer " + TestGateway.DEMO_KEY)
+                .header("content-type", "application/json").header("x-sluice-sim", "tokens=400;tps=2")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        HttpResponse<java.io.InputStream> r = gw.http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(r.statusCode()).isEqualTo(200);
+        try (java.io.BufferedReader in = new java.io.BufferedReader(
+                new java.io.InputStreamReader(r.body(), java.nio.charset.StandardCharsets.UTF_8))) {
+            assertThat(in.readLine()).as("the first event reached the caller").startsWith("data: ");
+            awaitScheduled(1000); // the idle timer, re-armed on the fake clock with every chunk
+            CompletableFuture<List<String>> rest = CompletableFuture.supplyAsync(
+                    () -> in.lines().filter(l -> l.startsWith("data: ")).map(l -> l.substring(6)).toList());
+            // A chunk that lands just as the timer falls due re-arms it, so move time until the stream ends.
+            for (int moves = 0; !rest.isDone(); moves++) {
+                assertThat(moves).as("the idle timeout cut the stream").isLessThan(50);
+                time.advance(Duration.ofMillis(1000));
+                try {
+                    rest.get(200, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException stillStreaming) {
+                    // move time again
+                }
+            }
+            List<String> data = rest.join();
+            assertThat(data).doesNotContain("[DONE]");
+            JsonNode err = TestGateway.JSON.readTree(data.getLast()).get("error");
+            assertThat(err.get("code").asText()).isEqualTo("upstream_timeout");
+            assertThat(err.get("message").asText()).startsWith("The upstream provider did not respond within 1s.");
+        }
+        await(sim.whenIdle()); // the quiet upstream stream was reset
+        assertThat(sim.inFlight()).isZero();
     }
 }

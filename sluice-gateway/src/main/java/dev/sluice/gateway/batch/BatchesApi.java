@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.gateway.files.ListParams;
 import dev.sluice.gateway.files.WireJson;
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Caller;
 import dev.sluice.gateway.pipeline.Exchange;
@@ -45,28 +46,28 @@ public final class BatchesApi implements Stage {
     }
 
     @Override
-    public Future<Void> apply(Exchange ex, Chain next) {
+    public Future<Answer> apply(Exchange ex, Chain next) {
         Caller caller = ex.caller();
         return switch (ex.endpoint()) {
             case BATCHES_CREATE -> {
                 BatchService.CreateRequest req = parse(ex);
-                yield ex.blocking(() -> service.create(caller, req)).compose(b -> WireJson.ok(ex, write(b)));
+                yield ex.blocking(() -> service.create(caller, req)).compose(b -> WireJson.ok(write(b)));
             }
             case BATCHES_LIST -> {
                 ListParams p = ListParams.of(ex.request().params(), 20, 100);
                 yield ex.blocking(() -> service.records().list(caller.projectId(), p.after(), p.limit()))
-                        .compose(page -> WireJson.ok(ex, WireJson.list(page.items(), page.hasMore(),
+                        .compose(page -> WireJson.ok(WireJson.list(page.items(), page.hasMore(),
                                 BatchesApi::write, BatchRecord::id)));
             }
             case BATCHES_GET -> {
                 String id = id(ex);
                 yield ex.blocking(() -> service.records().find(caller.projectId(), id)
                                 .orElseThrow(() -> BatchService.notFound(id)))
-                        .compose(b -> WireJson.ok(ex, write(b)));
+                        .compose(b -> WireJson.ok(write(b)));
             }
             case BATCHES_CANCEL -> {
                 String id = id(ex);
-                yield ex.blocking(() -> service.cancel(caller, id)).compose(b -> WireJson.ok(ex, write(b)));
+                yield ex.blocking(() -> service.cancel(caller, id)).compose(b -> WireJson.ok(write(b)));
             }
             default -> throw new IllegalStateException("not a batches route: " + ex.endpoint());
         };

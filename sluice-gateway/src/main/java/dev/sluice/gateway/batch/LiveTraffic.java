@@ -1,11 +1,5 @@
 package dev.sluice.gateway.batch;
 
-import dev.sluice.gateway.pipeline.Exchange;
-import dev.sluice.gateway.pipeline.Stage;
-import dev.sluice.gateway.pipeline.StageOrder;
-import dev.sluice.protocol.Headers;
-import io.vertx.core.Future;
-
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -25,44 +19,15 @@ public final class LiveTraffic {
         return inFlight.get() > 0 || System.nanoTime() - lastSeen < TimeUnit.MILLISECONDS.toNanos(QUIET_MS);
     }
 
-    /** Wraps the terminal upstream stage so live requests are counted while it runs. */
-    public Stage meter(Stage upstream) {
-        return new Meter(upstream);
+    /** A live request has reached the upstream call. */
+    void started() {
+        inFlight.incrementAndGet();
+        lastSeen = System.nanoTime();
     }
 
-    /** The upstream call, counted when it is live traffic. */
-    private final class Meter implements Stage {
-        private final Stage upstream;
-
-        Meter(Stage upstream) {
-            this.upstream = upstream;
-        }
-
-        @Override
-        public StageOrder order() {
-            return upstream.order();
-        }
-
-        @Override
-        public Future<Void> apply(Exchange ex, Chain next) {
-            if (LoopbackClient.PRIORITY_VALUE.equals(ex.header(Headers.SLUICE_PRIORITY))) {
-                return upstream.apply(ex, next);
-            }
-            inFlight.incrementAndGet();
-            lastSeen = System.nanoTime();
-            Future<Void> f;
-            try {
-                f = upstream.apply(ex, next);
-            } catch (RuntimeException e) {
-                ended();
-                throw e;
-            }
-            return f.onComplete(ar -> ended());
-        }
-
-        private void ended() {
-            lastSeen = System.nanoTime();
-            inFlight.decrementAndGet();
-        }
+    /** That request has ended. */
+    void ended() {
+        lastSeen = System.nanoTime();
+        inFlight.decrementAndGet();
     }
 }

@@ -1,6 +1,7 @@
 package dev.sluice.gateway.files;
 
 import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Caller;
 import dev.sluice.gateway.pipeline.Exchange;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Answers {@code /v1/files}: upload ({@code purpose=batch}, JSONL, streamed to disk within the configured size and
@@ -46,7 +48,7 @@ public final class FilesApi implements Stage {
     }
 
     @Override
-    public Future<Void> apply(Exchange ex, Chain next) {
+    public Future<Answer> apply(Exchange ex, Chain next) {
         Caller caller = ex.caller();
         return switch (ex.endpoint()) {
             case FILES_UPLOAD -> upload(ex, caller);
@@ -54,10 +56,10 @@ public final class FilesApi implements Stage {
                 ListParams p = ListParams.of(ex.request().params(), 10_000, 10_000);
                 String purpose = ListParams.blankToNull(ex.request().getParam("purpose"));
                 yield ex.blocking(() -> records.list(caller.projectId(), purpose, p.after(), p.limit(), p.ascending()))
-                        .compose(page -> WireJson.ok(ex, WireJson.list(page.items(), page.hasMore(), WireJson::file,
+                        .compose(page -> WireJson.ok(WireJson.list(page.items(), page.hasMore(), WireJson::file,
                                 FileRecord::id)));
             }
-            case FILES_GET -> find(ex, caller).compose(f -> WireJson.ok(ex, WireJson.file(f)));
+            case FILES_GET -> find(ex, caller).compose(f -> WireJson.ok(WireJson.file(f)));
             case FILES_DELETE -> {
                 String id = id(ex);
                 yield ex.blocking(() -> {
@@ -65,25 +67,26 @@ public final class FilesApi implements Stage {
                     if (!records.delete(caller.projectId(), id)) throw notFound(id);
                     storage.delete(f.storageName());
                     return f;
-                }).compose(f -> WireJson.ok(ex, WireJson.deleted(f.id(), "file")));
+                }).compose(f -> WireJson.ok(WireJson.deleted(f.id(), "file")));
             }
             case FILES_CONTENT -> find(ex, caller).compose(f -> {
                 Path p = storage.path(f.storageName());
                 return ex.blocking(() -> Files.isRegularFile(p)).compose(exists -> {
                     if (!exists) return Future.failedFuture(notFound(f.id()));
-                    ex.response().setStatusCode(200).putHeader("content-type", "application/octet-stream")
-                            .putHeader("content-disposition", "attachment; filename=\""
-                                    + f.filename().replaceAll("[^A-Za-z0-9._ -]", "_") + "\"");
-                    return ex.response().sendFile(p.toString());
+                    return Future.succeededFuture(Answer.file(p.toString(), Map.of(
+                            "content-type", "application/octet-stream",
+                            "content-disposition", "attachment; filename=\""
+                                    + f.filename().replaceAll("[^A-Za-z0-9._ -]", "_") + "\"")));
                 });
             });
             default -> throw new IllegalStateException("not a files route: " + ex.endpoint());
         };
     }
 
-    private Future<Void> upload(Exchange ex, Caller caller) {
+    private Future<Answer> upload(Exchange ex, Caller caller) {
         Path temp = storage.newTemp();
-        return MultipartUpload.read(vertx, ex.request(), temp, limits.maxBytes(), limits.maxLines(), ex::onCallerGone)
+        return MultipartUpload.read(vertx, ex.request(), temp, limits.maxBytes(), limits.maxLines(),
+                        gone -> ex.cancelled().onSuccess(v -> gone.run()))
                 .compose(r -> {
                     ApiException bad = check(r);
                     if (bad != null) {
@@ -104,7 +107,7 @@ public final class FilesApi implements Stage {
                         return f;
                     });
                 })
-                .compose(f -> WireJson.ok(ex, WireJson.file(f)));
+                .compose(f -> WireJson.ok(WireJson.file(f)));
     }
 
     /** The form's rules: a purpose of {@code batch} and a {@code .jsonl} file. Null when the upload is fine. */

@@ -3,7 +3,7 @@ package dev.sluice.gateway.files;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sluice.gateway.pipeline.Exchange;
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.store.FileRecord;
 import io.vertx.core.Future;
 
@@ -69,8 +69,7 @@ public final class WireJson {
     }
 
     /** Answers 200 with the object as JSON. */
-    public static Future<Void> ok(Exchange ex, ObjectNode body) {
-        ex.response().setStatusCode(200).putHeader("content-type", "application/json");
-        return ex.response().end(body.toString());
+    public static Future<Answer> ok(ObjectNode body) {
+        return Future.succeededFuture(Answer.json(200, body.toString()));
     }
 }

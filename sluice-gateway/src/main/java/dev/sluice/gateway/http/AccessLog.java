@@ -26,7 +26,7 @@ final class AccessLog {
         f.put("route", s.route != null ? s.route : path);
         f.put("status", status);
         Exchange ex = s.exchange;
-        String code = s.errorCode != null ? s.errorCode : ex != null ? ex.errorCode() : null;
+        String code = s.errorCode != null ? s.errorCode : s.answerCode;
         f.put("error_code", code);
         f.put("latency_ms", (System.nanoTime() - s.startNanos) / 1_000_000);
         f.put("client_ip", clientIp);

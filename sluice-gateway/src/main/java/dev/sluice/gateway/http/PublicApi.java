@@ -1,13 +1,25 @@
 package dev.sluice.gateway.http;
 
+import dev.sluice.gateway.access.TrustedProxies;
+import dev.sluice.gateway.lifecycle.InFlightRequests;
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Endpoint;
 import dev.sluice.gateway.pipeline.Exchange;
+import dev.sluice.gateway.pipeline.Ending;
 import dev.sluice.gateway.pipeline.Pipeline;
+import dev.sluice.gateway.pipeline.StreamSink;
+import dev.sluice.gateway.pipeline.StreamSource;
+import dev.sluice.gateway.usage.Outcome;
+import dev.sluice.gateway.usage.RequestObserver;
 import dev.sluice.protocol.ErrorKind;
 import dev.sluice.protocol.Headers;
 import dev.sluice.protocol.RequestIds;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -18,6 +30,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -35,33 +48,29 @@ public final class PublicApi {
     private final Map<Endpoint, Pipeline> pipelines;
     private final long maxBodyBytes;
     private final Consumer<Exchange> testFault;
-    private final io.micrometer.core.instrument.MeterRegistry metrics;
-    private final dev.sluice.gateway.usage.UsageSink usage;
-    private final dev.sluice.gateway.access.TrustedProxies trustedProxies;
-    private final dev.sluice.gateway.lifecycle.InFlightRequests inFlight;
-    private final dev.sluice.gateway.usage.RequestObserver observer;
+    private final MeterRegistry metrics;
+    private final TrustedProxies trustedProxies;
+    private final InFlightRequests inFlight;
+    private final RequestObserver observer;
     private final ClientMistakes mistakes;
 
     /**
      * @param testFault      called before each pipeline runs; tests use it to throw and prove the failure handler
      *                       leaks nothing. Production passes a no-op.
      * @param trustedProxies whose {@code X-Forwarded-For} names the client (config {@code trusted_proxies})
-     * @param inFlight       counts requests until their usage is recorded, for the graceful drain
-     * @param observer       told about every finished request (the admin console's traffic series)
+     * @param inFlight       counts requests until their end-of-request work is done, for the graceful drain
+     * @param observer       told about every finished request (the admin console's traffic series, metrics)
      */
     public PublicApi(Vertx vertx, Map<Endpoint, Pipeline> pipelines, long maxBodyBytes, Consumer<Exchange> testFault,
-                     io.micrometer.core.instrument.MeterRegistry metrics, dev.sluice.gateway.usage.UsageSink usage,
-                     dev.sluice.gateway.access.TrustedProxies trustedProxies,
-                     dev.sluice.gateway.lifecycle.InFlightRequests inFlight,
-                     dev.sluice.gateway.usage.RequestObserver observer) {
+                     MeterRegistry metrics, TrustedProxies trustedProxies, InFlightRequests inFlight,
+                     RequestObserver observer) {
         this.observer = observer;
         this.inFlight = inFlight;
         this.trustedProxies = trustedProxies;
         this.mistakes = new ClientMistakes(metrics, 10, System::nanoTime);
-        this.usage = usage;
         this.vertx = vertx;
         this.metrics = metrics;
-        io.micrometer.core.instrument.FunctionCounter.builder("sluice_access_log_dropped", AccessLogWriter.class,
+        FunctionCounter.builder("sluice_access_log_dropped", AccessLogWriter.class,
                 c -> AccessLogWriter.dropped()).description("access lines dropped: the log output could not keep up")
                 .register(metrics);
         metrics.gauge("sluice_access_log_pending", AccessLogWriter.class, c -> AccessLogWriter.pending());
@@ -105,13 +114,16 @@ public final class PublicApi {
     }
 
     // Header names and constant values encoded once (no per-response validation or encoding of them).
-    private static final CharSequence H_REQUEST_ID = io.vertx.core.http.HttpHeaders.createOptimized(Headers.REQUEST_ID);
+    private static final CharSequence H_REQUEST_ID = HttpHeaders.createOptimized(Headers.REQUEST_ID);
     private static final CharSequence H_OPENAI_VERSION =
-            io.vertx.core.http.HttpHeaders.createOptimized(Headers.OPENAI_VERSION);
+            HttpHeaders.createOptimized(Headers.OPENAI_VERSION);
     private static final CharSequence V_OPENAI_VERSION =
-            io.vertx.core.http.HttpHeaders.createOptimized(Headers.OPENAI_VERSION_VALUE);
+            HttpHeaders.createOptimized(Headers.OPENAI_VERSION_VALUE);
     private static final CharSequence H_PROCESSING_MS =
-            io.vertx.core.http.HttpHeaders.createOptimized(Headers.PROCESSING_MS);
+            HttpHeaders.createOptimized(Headers.PROCESSING_MS);
+    private static final CharSequence EVENT_STREAM =
+            HttpHeaders.createOptimized("text/event-stream; charset=utf-8");
+    private static final CharSequence NO_CACHE = HttpHeaders.createOptimized("no-cache");
 
     private void begin(RoutingContext ctx) {
         RequestScope scope = new RequestScope(RequestIds.next(), System.nanoTime());
@@ -133,70 +145,98 @@ public final class PublicApi {
                 scope.exchange.responseHeaders().forEach(h -> res.headers().set(h.getKey(), h.getValue()));
             }
         });
-        String method = req.method().name();
-        String path = req.path();
-        if (tracing != null) scope.trace = tracing.serverSpan(req.headers(), method, path);
+        scope.method = req.method().name();
+        scope.path = req.path();
+        if (tracing != null) scope.trace = tracing.serverSpan(req.headers(), scope.method, scope.path);
         scope.client = trustedProxies.resolve(clientIp(req), req.headers().getAll("x-forwarded-for"));
-        String ip = scope.client.display();
+        scope.ip = scope.client.display();
         // Vert.x calls the end handler also when the connection closes first; 499 marks a caller that left.
-        res.endHandler(v -> finished(scope, method, path, res.ended() ? res.getStatusCode() : gone(scope, req), ip));
+        res.endHandler(v -> {
+            if (res.ended()) socketEnded(scope, res.getStatusCode(), false);
+            else socketEnded(scope, gone(scope, req), true);
+        });
         res.closeHandler(v -> {
-            if (!res.ended()) finished(scope, method, path, gone(scope, req), ip);
+            if (!res.ended()) socketEnded(scope, gone(scope, req), true);
         });
         ctx.next();
     }
 
     /** 499 for a caller that left, or what the connection guard answered before closing (a timeout, a bad chunk). */
     private static int gone(RequestScope scope, HttpServerRequest req) {
-        dev.sluice.gateway.pipeline.ApiException sent = ConnectionGuard.answered(req);
+        ApiException sent = ConnectionGuard.answered(req);
         if (sent == null) return 499;
-        if (scope.exchange != null) scope.exchange.callerGone();
         scope.errorCode = sent.error().code() != null ? sent.error().code() : sent.error().type();
         return sent.status();
     }
 
-    /** Once per request, however it ended: the access line, the metric and the usage record. */
-    private void finished(RequestScope scope, String method, String path, int status, String ip) {
-        if (scope.finished) return;
-        scope.finished = true;
-        if (status == 499 && scope.exchange != null) scope.exchange.callerGone();
-        boolean streamFailed = scope.exchange != null && scope.exchange.stream() && status < 400
-                && scope.exchange.outcome() == dev.sluice.gateway.usage.Outcome.FAILED;
+    /**
+     * The response has ended, or the connection closed first (then the caller is gone: work still running for it is
+     * cancelled). The request is settled once its pipeline's answer is known too.
+     */
+    private void socketEnded(RequestScope scope, int status, boolean callerGone) {
+        if (scope.socketEnded) return;
+        scope.socketEnded = true;
+        scope.status = status;
+        if (callerGone) scope.cancel.tryComplete();
+        settle(scope);
+    }
+
+    /**
+     * Once per request, when both its answer and its end on the socket are known: the access line, the metrics and
+     * the trace, then the stages' end-of-request work (innermost first; the usage record is one of them), then the
+     * request leaves the in-flight count.
+     */
+    private void settle(RequestScope scope) {
+        if (scope.settled || !scope.socketEnded || scope.exchange != null && scope.answer == null) return;
+        scope.settled = true;
+        int status = scope.status;
+        Exchange ex = scope.exchange;
+        Ending ending = ending(scope, status);
+        boolean streamFailed = ex != null && ex.stream() && status < 400 && ending.outcome() == Outcome.FAILED;
         if (status >= 400 || streamFailed || successSampleRatio >= 1.0
-                || successSampleRatio > 0 && (sampling == null ? java.util.concurrent.ThreadLocalRandom.current()
+                || successSampleRatio > 0 && (sampling == null ? ThreadLocalRandom.current()
                 : sampling).nextDouble() < successSampleRatio) {
-            AccessLog.write(scope, method, path, status, ip);
+            AccessLog.write(scope, scope.method, scope.path, status, scope.ip);
         }
         metrics.counter("sluice_requests", "route", scope.route == null ? "unmatched" : scope.route,
                 "status", String.valueOf(status)).increment();
-        Exchange ex = scope.exchange;
-        observe(scope, method, status);
-        if (ex == null || ex.caller() == null || !ex.endpoint().modelRequest() || ex.modelId() == null
-                || ex.replay()) { // a replay: the original request already has its record
-            scope.ticket.leave();
-            return;
-        }
-        dev.sluice.gateway.usage.Outcome outcome = ex.outcome() != null ? ex.outcome()
-                : status == 499 ? dev.sluice.gateway.usage.Outcome.CANCELLED
-                : status < 400 ? dev.sluice.gateway.usage.Outcome.COMPLETED : dev.sluice.gateway.usage.Outcome.FAILED;
-        String code = ex.errorCode() != null ? ex.errorCode() : scope.errorCode;
-        dev.sluice.gateway.usage.UsageRecord record = new dev.sluice.gateway.usage.UsageRecord(ex.requestId(),
-                java.time.Instant.now(), ex.caller().orgId(), ex.caller().projectId(), ex.caller().keyId(),
-                ex.modelId(), ex.endpoint().route(), ex.promptTokens(), ex.completionTokens(), outcome, code, status,
-                ex.upstreamRequestId(), ex.attempts(), ex.stream());
-        // Stages' end-of-request work (limit corrections, admission release) first, then the ledger.
-        ex.finished(record).onComplete(ar -> {
-            try {
-                usage.record(record);
-            } finally {
-                scope.ticket.leave();
-            }
-        });
+        observe(scope, scope.method, status, ending);
+        Future<Void> afterwards = scope.answer == null ? Future.succeededFuture() : scope.answer.ended(ending);
+        afterwards.onComplete(ar -> scope.ticket.leave());
     }
 
-    private void observe(RequestScope scope, String method, int status) {
+    /**
+     * How the request ended: the status on the socket; the outcome the answer states (a stream's own, the caller
+     * gone before an answer) or else what the status says; the answer's error code, else the one written.
+     */
+    private static Ending ending(RequestScope scope, int status) {
+        Outcome byStatus = status == 499 ? Outcome.CANCELLED : status < 400 ? Outcome.COMPLETED : Outcome.FAILED;
+        Outcome outcome = byStatus;
+        String code = null;
+        switch (scope.answer) {
+            case Answer.Whole w -> outcome = w.status() < 400 ? Outcome.COMPLETED : Outcome.FAILED;
+            case Answer.Download d -> outcome = Outcome.COMPLETED;
+            case Answer.Stream s -> {
+                StreamSource.Result r = s.source().outcome().result();
+                if (r != null) {
+                    outcome = r.outcome();
+                    code = r.errorCode();
+                }
+            }
+            case Answer.Gone g -> {
+                outcome = Outcome.CANCELLED;
+                code = g.errorCode();
+            }
+            case Answer.Failed f -> { }
+            case null -> { }
+        }
+        scope.answerCode = code;
+        return new Ending(status, outcome, code != null ? code : scope.errorCode);
+    }
+
+    private void observe(RequestScope scope, String method, int status, Ending ending) {
         Exchange ex = scope.exchange;
-        String code = ex != null && ex.errorCode() != null ? ex.errorCode() : scope.errorCode;
+        String code = ending.errorCode();
         boolean stream = ex != null && ex.stream();
         dev.sluice.gateway.usage.FinishedRequest r = new dev.sluice.gateway.usage.FinishedRequest(method,
                 scope.route == null ? "unmatched" : scope.route, ex == null ? null : ex.endpoint().name(),
@@ -204,7 +244,7 @@ public final class PublicApi {
                 System.nanoTime() - scope.startNanos, stream && status < 400 ? scope.headersNanos : -1,
                 ex == null ? 0 : ex.promptTokens(), ex == null ? 0 : ex.completionTokens(),
                 ex == null ? 0 : ex.attempts(), stream,
-                stream && status < 400 && ex.outcome() == dev.sluice.gateway.usage.Outcome.FAILED,
+                stream && status < 400 && ending.outcome() == Outcome.FAILED,
                 ex == null || ex.model() == null ? null : ex.modelId(), ex == null ? null : ex.provider(),
                 ex == null ? null : ex.deployment(), ex == null ? null : ex.responseModel(),
                 ex == null || ex.caller() == null ? null : ex.caller().projectId(),
@@ -249,24 +289,79 @@ public final class PublicApi {
             span.setAttribute(dev.sluice.gateway.observability.Tracing.ROUTE, scope.route);
         }
         Exchange ex = new Exchange(scope.requestId, scope.startNanos, endpoint, req.method().name(), req.path(),
-                req.headers(), ctx.body() == null ? null : ctx.body().buffer(), scope.client.display(),
-                work -> vertx.executeBlocking(work, false));
+                req.headers(), ctx.body() == null ? null : ctx.body().buffer(), scope.client.display(), req,
+                work -> vertx.executeBlocking(work, false), scope.cancel.future());
         ex.clientAddress(scope.client);
         if (scope.trace != null) ex.trace(scope.trace);
-        ex.response(ctx.response());
-        ex.request(req);
         scope.exchange = ex;
         scope.ticket.exchange(ex);
         try {
             testFault.accept(ex);
         } catch (RuntimeException fault) {
-            ctx.fail(fault);
+            answered(ctx, scope, Answer.failed(fault));
             return;
         }
-        pipelines.get(endpoint).run(ex).onFailure(err -> {
-            if (ctx.response().ended()) return;
-            ctx.fail(err);
-        });
+        pipelines.get(endpoint).run(ex).onComplete(ar -> answered(ctx, scope,
+                ar.succeeded() ? ar.result() : Answer.failed(ar.cause())));
+    }
+
+    /**
+     * Writes the pipeline's answer: the one place where a public answer reaches the socket. An error answer goes
+     * through the failure handler ({@link ErrorResponses}); nothing is written to a caller that has gone.
+     */
+    private void answered(RoutingContext ctx, RequestScope scope, Answer answer) {
+        scope.answer = answer;
+        HttpServerResponse res = ctx.response();
+        if (scope.socketEnded || res.ended()) {
+            settle(scope);
+            return;
+        }
+        switch (answer) {
+            case Answer.Whole w -> {
+                res.setStatusCode(w.status());
+                if (w.contentType() != null) res.putHeader(HttpHeaders.CONTENT_TYPE, w.contentType());
+                res.end(w.body());
+            }
+            case Answer.Download d -> {
+                res.setStatusCode(200);
+                d.headers().forEach(res::putHeader);
+                res.sendFile(d.path()).onFailure(err -> {
+                    if (!res.ended() && !res.headWritten()) ctx.fail(err);
+                });
+            }
+            case Answer.Stream s -> {
+                res.setStatusCode(200).setChunked(true)
+                        .putHeader(HttpHeaders.CONTENT_TYPE, EVENT_STREAM)
+                        .putHeader(HttpHeaders.CACHE_CONTROL, NO_CACHE);
+                s.source().start(new SocketSink(res));
+            }
+            case Answer.Failed f -> ctx.fail(f.error());
+            case Answer.Gone g -> ctx.fail(new IllegalStateException("no answer for a caller that is still here"));
+        }
+    }
+
+    /** A stream answer's events on the caller's socket, with its back-pressure. */
+    private record SocketSink(HttpServerResponse res) implements StreamSink {
+        @Override
+        public void write(String event) {
+            res.write(event);
+        }
+
+        @Override
+        public boolean full() {
+            return res.writeQueueFull();
+        }
+
+        @Override
+        public void onDrain(Runnable r) {
+            res.drainHandler(v -> r.run());
+        }
+
+        @Override
+        public void end(String last) {
+            if (last == null) res.end();
+            else res.end(last);
+        }
     }
 
     private void unknownRoute(RoutingContext ctx) {

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.limits;
 
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Caller;
 import dev.sluice.gateway.pipeline.Endpoint;
@@ -45,7 +46,7 @@ public final class RateLimits implements Stage {
     }
 
     @Override
-    public Future<Void> apply(Exchange ex, Chain next) {
+    public Future<Answer> apply(Exchange ex, Chain next) {
         Caller c = ex.caller();
         if (c == null || ex.model() == null) return next.proceed(ex);
         long images = ex.endpoint() == Endpoint.IMAGES ? Math.max(1, ex.json().path("n").asInt(1)) : 0;
@@ -70,7 +71,9 @@ public final class RateLimits implements Stage {
             if (!d.checks().isEmpty()) {
                 // a model fallback that served instead is charged by its own decision; this one is then refunded
                 var decidedFor = ex.model();
-                ex.onFinished(record -> limiter.correct(d, ex.model() == decidedFor ? Billing.billedTokens(record) : 0));
+                return next.proceed(ex).map(answer -> answer.whenDoneAsync(ending -> limiter.correct(d,
+                        ex.model() == decidedFor ? Billing.billedTokens(ex.attempts(), ending.outcome(),
+                                ex.promptTokens(), ex.completionTokens()) : 0)));
             }
             return next.proceed(ex);
         });

@@ -7,12 +7,13 @@ import com.netflix.concurrency.limits.limit.Gradient2Limit;
 import com.netflix.concurrency.limits.limit.VegasLimit;
 import com.netflix.concurrency.limits.limiter.SimpleLimiter;
 import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
+import dev.sluice.gateway.pipeline.Ending;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
 import dev.sluice.gateway.usage.Outcome;
-import dev.sluice.gateway.usage.UsageRecord;
 import dev.sluice.protocol.ErrorKind;
 import dev.sluice.protocol.Headers;
 import io.micrometer.core.instrument.Counter;
@@ -84,7 +85,7 @@ public final class AdmissionControl implements Stage {
     }
 
     @Override
-    public Future<Void> apply(Exchange ex, Chain next) {
+    public Future<Answer> apply(Exchange ex, Chain next) {
         Optional<Limiter.Listener> slot = tryAcquire();
         if (slot.isPresent()) return admitted(ex, slot.get(), next);
         Waiter w = new Waiter();
@@ -105,6 +106,17 @@ public final class AdmissionControl implements Stage {
                 w.promise.tryFail(overloaded());
             }
         });
+        // A caller that leaves while queued gives its place up at once; its request never reaches the upstream.
+        ex.cancelled().onSuccess(v -> {
+            boolean removed;
+            synchronized (queue) {
+                removed = queue.remove(w);
+            }
+            if (removed) {
+                vertx.cancelTimer(w.timer);
+                w.promise.tryFail(overloaded());
+            }
+        });
         // A slot may have freed between the failed acquire and joining the queue.
         admitWaiting();
         return w.promise.future().compose(listener -> admitted(ex, listener, next));
@@ -120,8 +132,8 @@ public final class AdmissionControl implements Stage {
         return tryAcquire();
     }
 
-    static void releaseForTest(Limiter.Listener listener, UsageRecord r) {
-        release(listener, r);
+    static void releaseForTest(Limiter.Listener listener, Ending ending, boolean stream) {
+        release(listener, ending, stream);
     }
 
     private Optional<Limiter.Listener> tryAcquire() {
@@ -132,15 +144,12 @@ public final class AdmissionControl implements Stage {
         }
     }
 
-    private Future<Void> admitted(Exchange ex, Limiter.Listener listener, Chain next) {
-        ex.onFinished(record -> {
-            release(listener, record);
+    /** Holds the slot until the request has ended (a caller that left while queued gets no further stage). */
+    private Future<Answer> admitted(Exchange ex, Limiter.Listener listener, Chain next) {
+        return next.proceed(ex).map(answer -> answer.whenDone(ending -> {
+            release(listener, ending, ex.stream());
             admitWaiting();
-            return Future.succeededFuture();
-        });
-        // A caller that left while queued has been released above already; nothing to send upstream.
-        if (ex.hasFinished()) return Future.succeededFuture();
-        return next.proceed(ex);
+        }));
     }
 
     /**
@@ -148,9 +157,9 @@ public final class AdmissionControl implements Stage {
      * overload is a drop (the limit shrinks); anything else (client errors, streams whose length the client decides,
      * cancellations) teaches nothing.
      */
-    private static void release(Limiter.Listener listener, UsageRecord r) {
+    private static void release(Limiter.Listener listener, Ending r, boolean stream) {
         if (r.status() == 504 || r.status() == 503) listener.onDropped();
-        else if (r.outcome() == Outcome.COMPLETED && !r.stream()) listener.onSuccess();
+        else if (r.outcome() == Outcome.COMPLETED && !stream) listener.onSuccess();
         else listener.onIgnore();
     }
 

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.overload;
 
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Stage;
@@ -48,7 +49,7 @@ public final class SlowDownGuard implements Stage {
     }
 
     @Override
-    public Future<Void> apply(Exchange ex, Chain next) {
+    public Future<Answer> apply(Exchange ex, Chain next) {
         // Batch lines are self-paced background work: they neither trip nor feed a project's Slow Down baseline.
         if (ex.caller() == null || ex.caller().batch()) return next.proceed(ex);
         return rates.admit(ex.caller().projectId(), clock.millis(), rule).recover(err -> {

@@ -1,33 +1,41 @@
 package dev.sluice.gateway.pipeline;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.gateway.access.ClientAddress;
 import dev.sluice.gateway.models.ModelSpec;
+import io.opentelemetry.context.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpServerRequest;
 
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
  * The per-request state that travels through the pipeline: the request as received, what stages learned about it
- * (caller, parsed body, model, token counts) and the headers every answer will carry. Configuration never lives here.
+ * (caller, parsed body, model, token counts) and the headers every answer will carry. Configuration never lives here,
+ * and neither does the answer: a stage returns it ({@link Answer}), and only the HTTP adapter writes it.
  */
 public final class Exchange {
+    // The request as received.
     private final String requestId;
     private final long startNanos;
     private final Endpoint endpoint;
     private final String method;
     private final String path;
     private final MultiMap requestHeaders;
-    private Buffer body;
     private final String clientIp;
-    private final MultiMap responseHeaders = MultiMap.caseInsensitiveMultiMap();
+    private final HttpServerRequest request;
     private final Function<Callable<?>, Future<?>> blockingRunner;
-    private HttpServerResponse response;
-    private io.vertx.core.http.HttpServerRequest request;
+    private final Future<Void> cancelled;
+    private final MultiMap responseHeaders = MultiMap.caseInsensitiveMultiMap();
+    private ClientAddress clientAddress;
+    private Context trace = Context.root();
+    private Buffer body;
 
+    // What the stages learned about it.
     private Caller caller;
     private ObjectNode json;
     private String modelId;
@@ -35,21 +43,30 @@ public final class Exchange {
     private boolean stream;
     private int promptTokens;
     private int maxOutputTokens;
-    private String errorCode;
+    private boolean replay;
+
+    // What the upstream call reports (the access log, metrics, traces and the usage record read it).
     private int attempts;
     private int completionTokens;
-    private dev.sluice.gateway.usage.Outcome outcome;
     private String upstreamRequestId;
-    private final java.util.List<Runnable> callerGoneListeners = new java.util.ArrayList<>(1);
-    private boolean callerGone;
-    private dev.sluice.gateway.access.ClientAddress clientAddress;
-    private final java.util.List<java.util.function.Function<dev.sluice.gateway.usage.UsageRecord, Future<?>>>
-            finishListeners = new java.util.ArrayList<>(3);
-    private dev.sluice.gateway.usage.UsageRecord finishedRecord;
+    private String deployment;
+    private String provider;
+    private String responseModel;
+    private long upstreamNanos = -1;
+    private String refusedBy;
 
+    // The drain deadline's early end (Gateway.drain through InFlightRequests).
+    private Consumer<ApiException> abortListener;
+    private ApiException pendingAbort;
+
+    /**
+     * @param request   the live HTTP request, for terminal stages that read it themselves (uploads, query strings);
+     *                  null in stage unit tests
+     * @param cancelled completed by the HTTP adapter when the caller goes away before its answer has ended
+     */
     public Exchange(String requestId, long startNanos, Endpoint endpoint, String method, String path,
-                    MultiMap requestHeaders, Buffer body, String clientIp,
-                    Function<Callable<?>, Future<?>> blockingRunner) {
+                    MultiMap requestHeaders, Buffer body, String clientIp, HttpServerRequest request,
+                    Function<Callable<?>, Future<?>> blockingRunner, Future<Void> cancelled) {
         this.requestId = requestId;
         this.startNanos = startNanos;
         this.endpoint = endpoint;
@@ -58,7 +75,9 @@ public final class Exchange {
         this.requestHeaders = requestHeaders;
         this.body = body;
         this.clientIp = clientIp;
+        this.request = request;
         this.blockingRunner = blockingRunner;
+        this.cancelled = cancelled;
     }
 
     /** Runs blocking work (JDBC, large token counts) off the event loop. */
@@ -79,16 +98,27 @@ public final class Exchange {
      * replaced when a model fallback renames the model in it. */
     public void body(Buffer b) { this.body = b; }
     public String clientIp() { return clientIp; }
+    /** The live HTTP request (bodies, uploads, query strings); null in unit tests. Never used to answer (an interim
+     * 100 Continue aside). */
+    public HttpServerRequest request() { return request; }
     /** Headers added to whatever answer this request gets (success, error or stream). */
     public MultiMap responseHeaders() { return responseHeaders; }
 
-    /** The live HTTP request, for terminal stages that read it themselves (uploads, query strings); null in unit tests. */
-    public io.vertx.core.http.HttpServerRequest request() { return request; }
-    public void request(io.vertx.core.http.HttpServerRequest r) { this.request = r; }
+    /**
+     * Completes when the caller has gone before its answer ended: work in progress for it (an upstream attempt, an
+     * upload) stops, and the request's {@link Ending} then says so. The pipeline runs no further stage after it.
+     */
+    public Future<Void> cancelled() { return cancelled; }
 
-    /** The live HTTP response, for the terminal stage that writes the answer (null in stage unit tests). */
-    public HttpServerResponse response() { return response; }
-    public void response(HttpServerResponse r) { this.response = r; }
+    /** The socket peer and the client behind trusted proxies; derived from {@link #clientIp()} when not set. */
+    public ClientAddress clientAddress() {
+        if (clientAddress == null) clientAddress = ClientAddress.direct(clientIp);
+        return clientAddress;
+    }
+    public void clientAddress(ClientAddress a) { this.clientAddress = a; }
+    /** The trace context of this request (its server span); upstream attempts are its children. */
+    public Context trace() { return trace; }
+    public void trace(Context c) { this.trace = c; }
 
     public Caller caller() { return caller; }
     public void caller(Caller c) { this.caller = c; }
@@ -104,129 +134,17 @@ public final class Exchange {
     public void promptTokens(int n) { this.promptTokens = n; }
     public int maxOutputTokens() { return maxOutputTokens; }
     public void maxOutputTokens(int n) { this.maxOutputTokens = n; }
-    /** The catalogue code of the outcome, for the access log (null on success). */
-    public String errorCode() { return errorCode; }
-    public void errorCode(String c) { this.errorCode = c; }
+    /** True when the answer is a stored Idempotency-Key replay: nothing ran, so no usage record is written. */
+    public boolean replay() { return replay; }
+    public void replay(boolean r) { this.replay = r; }
+
     public int attempts() { return attempts; }
     public void attempts(int n) { this.attempts = n; }
     /** Output tokens actually delivered to the caller (from the upstream's usage, or counted from the stream). */
     public int completionTokens() { return completionTokens; }
     public void completionTokens(int n) { this.completionTokens = n; }
-    /** How the request ended; null until the terminal stage decides (then the HTTP status decides). */
-    public dev.sluice.gateway.usage.Outcome outcome() { return outcome; }
-    public void outcome(dev.sluice.gateway.usage.Outcome o) { this.outcome = o; }
-    /** Runs {@code r} when the caller disconnects before the answer is complete (cancel upstream work). */
-    public void onCallerGone(Runnable r) { callerGoneListeners.add(r); }
-
-    /** Called once by the HTTP adapter when the caller's connection closed before the response ended. */
-    public void callerGone() {
-        if (callerGone) return;
-        callerGone = true;
-        for (Runnable r : callerGoneListeners) r.run();
-    }
-
-    /** The socket peer and the client behind trusted proxies; derived from {@link #clientIp()} when not set. */
-    public dev.sluice.gateway.access.ClientAddress clientAddress() {
-        if (clientAddress == null) clientAddress = dev.sluice.gateway.access.ClientAddress.direct(clientIp);
-        return clientAddress;
-    }
-    public void clientAddress(dev.sluice.gateway.access.ClientAddress a) { this.clientAddress = a; }
-    /**
-     * Runs {@code listener} once the request has ended, with its usage record, before the record goes to the usage
-     * sink (token-limit corrections, admission release). The record waits for the listener's future.
-     */
-    public void onFinished(java.util.function.Function<dev.sluice.gateway.usage.UsageRecord, Future<?>> listener) {
-        // The caller may have gone while a stage was waiting (a queue, a store): then run it at once.
-        if (finishedRecord != null) listener.apply(finishedRecord);
-        else finishListeners.add(listener);
-    }
-
-    /** True once the request has ended (answered, or the caller went away), even if a stage is still running. */
-    public boolean hasFinished() {
-        return finishedRecord != null;
-    }
-
-    /** Called once by the HTTP adapter when the request has ended; completes when every listener has. */
-    public Future<Void> finished(dev.sluice.gateway.usage.UsageRecord record) {
-        finishedRecord = record;
-        if (finishListeners.isEmpty()) return Future.succeededFuture();
-        java.util.List<Future<?>> all = new java.util.ArrayList<>(finishListeners.size());
-        for (var l : finishListeners) {
-            try {
-                all.add(l.apply(record));
-            } catch (RuntimeException e) {
-                all.add(Future.failedFuture(e));
-            }
-        }
-        return Future.join(all).mapEmpty();
-    }
-
     public String upstreamRequestId() { return upstreamRequestId; }
     public void upstreamRequestId(String id) { this.upstreamRequestId = id; }
-
-    private Buffer answerBody;
-    private boolean replay;
-    private Function<Exchange, Future<Void>> beforeAnswer;
-
-    /** The whole JSON answer sent to the caller (non-streaming success), kept for Idempotency-Key replays. */
-    public Buffer answerBody() { return answerBody; }
-    public void answerBody(Buffer b) { this.answerBody = b; }
-
-    /** Work that must be done before a whole answer is written (storing it for Idempotency-Key replays). */
-    public void beforeAnswer(Function<Exchange, Future<Void>> hook) { this.beforeAnswer = hook; }
-
-    /**
-     * Called by the terminal stage once {@link #answerBody} and the response status are set, before it writes the
-     * answer; completes when the hook is done (a failing hook does not stop the answer).
-     */
-    public Future<Void> answerReady() {
-        if (beforeAnswer == null) return Future.succeededFuture();
-        try {
-            return beforeAnswer.apply(this).recover(err -> Future.succeededFuture());
-        } catch (RuntimeException e) {
-            return Future.succeededFuture();
-        }
-    }
-    /** True when the answer is a stored Idempotency-Key replay: nothing ran, so no usage record is written. */
-    public boolean replay() { return replay; }
-    public void replay(boolean r) { this.replay = r; }
-
-    private java.util.function.Consumer<ApiException> abortListener;
-    private ApiException pendingAbort;
-
-    /**
-     * Registers how the stage that owns the answer ends it early when the gateway must stop (drain deadline):
-     * before the first byte an ordinary error answer, after it the in-band error event. If the request was asked to
-     * stop before such a stage began (it was still queued), the listener is told at once.
-     */
-    public void onAbort(java.util.function.Consumer<ApiException> listener) {
-        this.abortListener = listener;
-        ApiException pending = pendingAbort;
-        if (pending != null) {
-            pendingAbort = null;
-            listener.accept(pending);
-        }
-    }
-
-    /**
-     * Asks the stage that owns the answer to end it now with {@code error}; false when no stage can yet (then the
-     * next stage that registers with {@link #onAbort} is told).
-     */
-    public boolean abort(ApiException error) {
-        java.util.function.Consumer<ApiException> l = abortListener;
-        if (l == null) {
-            pendingAbort = error;
-            return false;
-        }
-        l.accept(error);
-        return true;
-    }
-
-    // Observability: what the metrics, the trace and the access line report about this request.
-    private String deployment, provider, responseModel, refusedBy;
-    private long upstreamNanos = -1;
-    private io.opentelemetry.context.Context trace = io.opentelemetry.context.Context.root();
-
     /** The deployment the last upstream attempt went to (null before any). */
     public String deployment() { return deployment; }
     /** The provider of that deployment. */
@@ -245,7 +163,32 @@ public final class Exchange {
     /** The rate limit that refused the request ({@code rpm/project}), null when none did. */
     public String refusedBy() { return refusedBy; }
     public void refusedBy(String limit) { this.refusedBy = limit; }
-    /** The trace context of this request (its server span); upstream attempts are its children. */
-    public io.opentelemetry.context.Context trace() { return trace; }
-    public void trace(io.opentelemetry.context.Context c) { this.trace = c; }
+
+    /**
+     * Registers how the stage that owns the answer ends it early when the gateway must stop (drain deadline):
+     * before the first byte an ordinary error answer, after it the in-band error event. If the request was asked to
+     * stop before such a stage began (it was still queued), the listener is told at once.
+     */
+    public void onAbort(Consumer<ApiException> listener) {
+        this.abortListener = listener;
+        ApiException pending = pendingAbort;
+        if (pending != null) {
+            pendingAbort = null;
+            listener.accept(pending);
+        }
+    }
+
+    /**
+     * Asks the stage that owns the answer to end it now with {@code error}; false when no stage can yet (then the
+     * next stage that registers with {@link #onAbort} is told).
+     */
+    public boolean abort(ApiException error) {
+        Consumer<ApiException> l = abortListener;
+        if (l == null) {
+            pendingAbort = error;
+            return false;
+        }
+        l.accept(error);
+        return true;
+    }
 }

@@ -29,17 +29,26 @@ public final class Pipeline {
         return stages;
     }
 
-    public Future<Void> run(Exchange ex) {
+    /**
+     * Runs the stages in order and gives back the request's answer; the future always succeeds: a stage's failure is
+     * an {@link Answer.Failed}, still carrying the end-of-request work the stages after it attached to theirs. Once
+     * the caller has gone, no further stage starts: the answer is {@link Answer.Gone}.
+     */
+    public Future<Answer> run(Exchange ex) {
         return step(0, ex);
     }
 
-    private Future<Void> step(int i, Exchange ex) {
-        if (i >= stages.size()) return Future.succeededFuture();
+    private Future<Answer> step(int i, Exchange ex) {
+        if (ex.cancelled().isComplete()) return Future.succeededFuture(Answer.gone(null));
+        if (i >= stages.size()) return Future.succeededFuture(Answer.failed(new IllegalStateException("no answer")));
+        Answer[] inner = {null};
+        Future<Answer> result;
         try {
-            return stages.get(i).apply(ex, next -> step(i + 1, next));
+            result = stages.get(i).apply(ex, next -> step(i + 1, next).onSuccess(a -> inner[0] = a));
         } catch (RuntimeException e) {
-            return Future.failedFuture(e);
+            result = Future.failedFuture(e);
         }
+        return result.recover(err -> Future.succeededFuture(Answer.failed(err).inherit(inner[0])));
     }
 
     private static String names(List<Stage> stages) {

@@ -4,17 +4,22 @@ import io.vertx.core.Future;
 
 /**
  * One concern of the request path (authentication, validation, limits, the upstream call...). A stage either passes
- * the exchange on with {@code next.proceed(ex)}, answers itself, or fails with an {@link ApiException}. Stages never
- * block: blocking work goes to a worker through {@link Exchange#blocking}.
+ * the exchange on with {@code next.proceed(ex)} and gets back the answer of the stages after it, answers itself, or
+ * fails with an {@link ApiException} (the pipeline makes that an {@link Answer.Failed}). What a stage must do once the
+ * request has ended (release, correct, record) it attaches to the answer right after {@code proceed}:
+ * <pre>{@code return next.proceed(ex).map(a -> a.whenDone(ending -> release()));}</pre>
+ * Stages never write to the socket (only the HTTP adapter does) and never block: blocking work goes to a worker
+ * through {@link Exchange#blocking}.
  */
 public interface Stage {
     /** Where the stage must sit; {@link Pipeline} checks the order at start-up. */
     StageOrder order();
 
-    Future<Void> apply(Exchange ex, Chain next);
+    Future<Answer> apply(Exchange ex, Chain next);
 
     /** The remainder of the pipeline after a stage. */
     interface Chain {
-        Future<Void> proceed(Exchange ex);
+        /** Runs the stages after this one; the future always succeeds (an error is an {@link Answer.Failed}). */
+        Future<Answer> proceed(Exchange ex);
     }
 }

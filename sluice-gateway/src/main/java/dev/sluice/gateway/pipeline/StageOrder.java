@@ -11,6 +11,8 @@ public enum StageOrder {
     KEY_SCOPE,
     IP_ALLOWLIST,
     REGION_POLICY,
+    /** Around everything that can end a model request once its model is known: sees every such answer. */
+    USAGE_RECORDING,
     REQUEST_BODY,
     REQUEST_VALIDATION,
     MODEL_RESOLUTION,
@@ -21,7 +23,8 @@ public enum StageOrder {
     RATE_LIMITS,
     SLOW_DOWN_GUARD,
     ADMISSION_CONTROL,
-    USAGE_RECORDING,
     MODEL_FALLBACK,
+    /** Right around the upstream call: each call, fallbacks included, counts as live traffic while it runs. */
+    LIVE_TRAFFIC_METERING,
     TERMINAL
 }

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.quota;
 
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Caller;
 import dev.sluice.gateway.pipeline.Exchange;
@@ -33,7 +34,7 @@ public final class QuotaCheck implements Stage {
     }
 
     @Override
-    public Future<Void> apply(Exchange ex, Chain next) {
+    public Future<Answer> apply(Exchange ex, Chain next) {
         Caller c = ex.caller();
         if (c == null || ex.model() == null) return next.proceed(ex);
         Owner org = Owner.org(c.orgId());
@@ -43,12 +44,9 @@ public final class QuotaCheck implements Stage {
             metrics.counter("sluice_quota_refused").increment();
             return Future.failedFuture(ApiException.of(ErrorKind.INSUFFICIENT_QUOTA));
         }
-        // The ledger ends the reservation when it records the request; if that already happened (the caller left
-        // while an earlier stage waited), nobody else will.
-        if (ex.hasFinished()) {
-            book.release(ex.requestId());
-            return Future.succeededFuture();
-        }
+        // Settled by the request's usage record (UsageRecording, around this stage, records every request that gets
+        // here once it has ended: the ledger turns the reservation into spend in one step). A caller that left
+        // before this stage ran never gets here: the pipeline starts no stage for a request that is over.
         return next.proceed(ex);
     }
 }

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.stages;
 
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Stage;
@@ -30,7 +31,7 @@ public final class ApiKeyAuthentication implements Stage {
     }
 
     @Override
-    public Future<Void> apply(Exchange ex, Chain next) {
+    public Future<Answer> apply(Exchange ex, Chain next) {
         String secret = bearer(ex.header("authorization"));
         if (secret == null) return Future.failedFuture(ApiException.of(ErrorKind.MISSING_API_KEY));
         return keys.resolve(secret).compose(r -> {

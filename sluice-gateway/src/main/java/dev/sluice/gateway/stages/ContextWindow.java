@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.gateway.models.ModelCatalog;
 import dev.sluice.gateway.models.ModelSpec;
 import dev.sluice.gateway.models.TokenCounter;
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Stage;
@@ -34,7 +35,7 @@ public final class ContextWindow implements Stage {
     }
 
     @Override
-    public Future<Void> apply(Exchange ex, Chain next) {
+    public Future<Answer> apply(Exchange ex, Chain next) {
         if (ex.model() == null) return next.proceed(ex);
         if (ex.body().length() > INLINE_COUNT_LIMIT) {
             return ex.<Integer>blocking(() -> count(ex)).compose(n -> check(ex, n, next));
@@ -55,7 +56,7 @@ public final class ContextWindow implements Stage {
         };
     }
 
-    private Future<Void> check(Exchange ex, int prompt, Chain next) {
+    private Future<Answer> check(Exchange ex, int prompt, Chain next) {
         ModelSpec m = ex.model();
         ex.promptTokens(prompt);
         String outParam = outputParam(ex.json());

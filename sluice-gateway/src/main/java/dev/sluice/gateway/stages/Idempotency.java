@@ -2,6 +2,7 @@ package dev.sluice.gateway.stages;
 
 import dev.sluice.gateway.idempotency.IdempotencyRecord;
 import dev.sluice.gateway.idempotency.IdempotencyStore;
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Stage;
@@ -10,7 +11,6 @@ import dev.sluice.protocol.ErrorKind;
 import dev.sluice.protocol.Headers;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServerResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,7 +59,7 @@ public final class Idempotency implements Stage {
     }
 
     @Override
-    public Future<Void> apply(Exchange ex, Chain next) {
+    public Future<Answer> apply(Exchange ex, Chain next) {
         String key = ex.header(Headers.IDEMPOTENCY_KEY);
         if (key == null || !"POST".equals(ex.method()) || ex.caller() == null) return next.proceed(ex);
         if (key.isEmpty() || key.length() > MAX_KEY_LENGTH || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
@@ -78,69 +78,64 @@ public final class Idempotency implements Stage {
                 });
     }
 
-    private Future<Void> decide(Exchange ex, Chain next, String storeKey, String fingerprint,
-                                Optional<IdempotencyRecord> existing) {
+    private Future<Answer> decide(Exchange ex, Chain next, String storeKey, String fingerprint,
+                                  Optional<IdempotencyRecord> existing) {
         if (existing.isEmpty()) return run(ex, next, storeKey, fingerprint);
         IdempotencyRecord r = existing.get();
         if (!r.fingerprint().equals(fingerprint)) {
             return Future.failedFuture(ApiException.of(ErrorKind.IDEMPOTENCY_KEY_REUSED));
         }
-        if (r instanceof IdempotencyRecord.Completed done) return replay(ex, done);
+        if (r instanceof IdempotencyRecord.Completed done) return Future.succeededFuture(replay(ex, done));
         return Future.failedFuture(ApiException.of(ErrorKind.IDEMPOTENCY_KEY_IN_USE));
     }
 
     /**
-     * Runs the request holding the key. A whole 200 answer is stored before it is written to the caller (so a retry
-     * the moment it arrives is a replay, and a caller that left still finds it); anything else releases the key.
+     * Runs the request holding the key. A whole 200 answer is stored before the adapter writes it (so a retry the
+     * moment it arrives is a replay, and a caller that left still finds it); an error releases the key before it is
+     * written, and a stream once it has ended.
      */
-    private Future<Void> run(Exchange ex, Chain next, String storeKey, String fingerprint) {
-        boolean[] stored = {false};
-        ex.beforeAnswer(e -> {
-            HttpServerResponse out = e.response();
-            Buffer answer = e.answerBody();
-            if (e.stream() || answer == null || out == null || out.getStatusCode() != 200) {
-                return Future.succeededFuture();
+    private Future<Answer> run(Exchange ex, Chain next, String storeKey, String fingerprint) {
+        return next.proceed(ex).compose(answer -> {
+            if (answer instanceof Answer.Whole whole && whole.status() == 200 && !ex.stream()) {
+                return store.complete(storeKey, new IdempotencyRecord.Completed(fingerprint, ex.requestId(), 200,
+                        keptHeaders(ex, whole), whole.body().getBytes())).transform(stored -> {
+                            if (stored.failed()) {
+                                LOG.warn("idempotency record not saved request_id={}: {}", ex.requestId(),
+                                        stored.cause().toString());
+                                store.release(storeKey, ex.requestId());
+                            }
+                            return Future.succeededFuture(answer);
+                        });
             }
-            stored[0] = true;
-            return store.complete(storeKey, new IdempotencyRecord.Completed(fingerprint, e.requestId(), 200,
-                    keptHeaders(e, out), answer.getBytes())).onFailure(err -> {
-                        LOG.warn("idempotency record not saved request_id={}: {}", e.requestId(), err.toString());
-                        store.release(storeKey, e.requestId());
-                    });
-        });
-        Future<Void> result;
-        try {
-            result = next.proceed(ex);
-        } catch (RuntimeException e) {
-            result = Future.failedFuture(e);
-        }
-        return result.andThen(ar -> {
-            if (stored[0]) return;
-            store.release(storeKey, ex.requestId()).onFailure(err -> LOG.warn(
-                    "idempotency key not released request_id={}: {}", ex.requestId(), err.toString()));
+            if (answer instanceof Answer.Stream) return Future.succeededFuture(answer.whenDone(e -> release(ex, storeKey)));
+            release(ex, storeKey);
+            return Future.succeededFuture(answer);
         });
     }
 
-    private static Map<String, String> keptHeaders(Exchange ex, HttpServerResponse out) {
+    private void release(Exchange ex, String storeKey) {
+        store.release(storeKey, ex.requestId()).onFailure(err -> LOG.warn(
+                "idempotency key not released request_id={}: {}", ex.requestId(), err.toString()));
+    }
+
+    private static Map<String, String> keptHeaders(Exchange ex, Answer.Whole answer) {
         Map<String, String> h = new LinkedHashMap<>();
         for (String name : KEPT) {
             String v = ex.responseHeaders().get(name);
-            if (v == null) v = out.headers().get(name);
+            if (v == null && "content-type".equals(name)) v = answer.contentType();
             if (v != null) h.put(name, v);
         }
         return h;
     }
 
     /** The stored answer, as it was, under the original request id; nothing else runs and nothing is billed. */
-    private static Future<Void> replay(Exchange ex, IdempotencyRecord.Completed done) {
+    private static Answer replay(Exchange ex, IdempotencyRecord.Completed done) {
         ex.replay(true);
         ex.attempts(0);
         done.headers().forEach((k, v) -> ex.responseHeaders().set(k, v));
         ex.responseHeaders().set(Headers.REQUEST_ID, done.requestId());
         ex.responseHeaders().set(REPLAY_HEADER, "true");
-        HttpServerResponse out = ex.response();
-        out.setStatusCode(done.status());
-        return out.end(Buffer.buffer(done.body()));
+        return Answer.whole(done.status(), null, Buffer.buffer(done.body()));
     }
 
     /** The route and the exact body bytes: the same key with anything else is a different request. */

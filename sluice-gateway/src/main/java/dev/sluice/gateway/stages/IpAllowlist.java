@@ -1,6 +1,7 @@
 package dev.sluice.gateway.stages;
 
 import dev.sluice.gateway.access.ClientAddress;
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Stage;
@@ -26,7 +27,7 @@ public final class IpAllowlist implements Stage {
     }
 
     @Override
-    public Future<Void> apply(Exchange ex, Chain next) {
+    public Future<Answer> apply(Exchange ex, Chain next) {
         return policies.policy(ex.caller()).compose(p -> {
             ClientAddress client = ex.clientAddress();
             if (!p.admits(client.address())) {

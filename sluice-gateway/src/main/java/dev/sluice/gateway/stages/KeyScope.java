@@ -1,6 +1,7 @@
 package dev.sluice.gateway.stages;
 
 import dev.sluice.gateway.access.Scopes;
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Stage;
@@ -19,7 +20,7 @@ public final class KeyScope implements Stage {
     }
 
     @Override
-    public Future<Void> apply(Exchange ex, Chain next) {
+    public Future<Answer> apply(Exchange ex, Chain next) {
         if (!Scopes.allows(ex.caller().scopes(), ex.endpoint(), ex.method())) {
             return Future.failedFuture(ApiException.of(ErrorKind.INSUFFICIENT_PERMISSIONS, "scope",
                     Scopes.required(ex.endpoint(), ex.method())));

@@ -3,6 +3,7 @@ package dev.sluice.gateway.stages;
 import dev.sluice.gateway.access.AccessPolicy;
 import dev.sluice.gateway.models.Modality;
 import dev.sluice.gateway.models.ModelSpec;
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Endpoint;
 import dev.sluice.gateway.pipeline.Exchange;
@@ -29,7 +30,7 @@ public final class ModelAccess implements Stage {
     }
 
     @Override
-    public Future<Void> apply(Exchange ex, Chain next) {
+    public Future<Answer> apply(Exchange ex, Chain next) {
         ModelSpec model = ex.model();
         if (model == null) return next.proceed(ex);
         return policies.policy(ex.caller()).compose(p -> {

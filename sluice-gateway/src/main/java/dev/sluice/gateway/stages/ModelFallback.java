@@ -3,6 +3,7 @@ package dev.sluice.gateway.stages;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.gateway.models.ModelCatalog;
 import dev.sluice.gateway.models.ModelSpec;
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Stage;
@@ -47,35 +48,37 @@ public final class ModelFallback implements Stage {
     }
 
     @Override
-    public Future<Void> apply(Exchange ex, Chain next) {
+    public Future<Answer> apply(Exchange ex, Chain next) {
         if (ex.model() == null) return next.proceed(ex);
         return attempt(ex, next, ex.model(), 0, 0, false);
     }
 
     /** Runs the call on the current model; on a fallback-worthy failure, moves to the next candidate. */
-    private Future<Void> attempt(Exchange ex, Chain next, ModelSpec primary, int fallbackIndex, int contextIndex,
+    private Future<Answer> attempt(Exchange ex, Chain next, ModelSpec primary, int fallbackIndex, int contextIndex,
                                  boolean switched) {
-        Future<Void> run = switched ? rateLimits.apply(ex, next) : next.proceed(ex);
-        return run.recover(err -> {
-            if (!(err instanceof ApiException e) || ex.response() != null && ex.response().headWritten()) {
-                return Future.failedFuture(err);
+        Future<Answer> run = (switched ? rateLimits.apply(ex, next) : next.proceed(ex))
+                .recover(err -> Future.succeededFuture(Answer.failed(err)));
+        // Only an error answer can move to another model: a stream has started, a whole body is an answer.
+        return run.compose(answer -> {
+            if (!(answer instanceof Answer.Failed failed) || !(failed.error() instanceof ApiException e)) {
+                return Future.succeededFuture(answer);
             }
             if (UNAVAILABLE.contains(e.kind())) {
                 Optional<ModelSpec> fb = candidate(primary.fallbacks(), fallbackIndex, ex);
                 if (fb.isPresent()) {
                     switchTo(ex, fb.get());
                     return attempt(ex, next, primary, primary.fallbacks().indexOf(fb.get().id()) + 1, contextIndex,
-                            true);
+                            true).map(a -> a.inherit(answer));
                 }
             } else if (e.kind() == ErrorKind.CONTEXT_LENGTH_EXCEEDED) {
                 Optional<ModelSpec> fb = candidate(primary.contextWindowFallbacks(), contextIndex, ex);
                 if (fb.isPresent()) {
                     switchTo(ex, fb.get());
                     return attempt(ex, next, primary, fallbackIndex,
-                            primary.contextWindowFallbacks().indexOf(fb.get().id()) + 1, true);
+                            primary.contextWindowFallbacks().indexOf(fb.get().id()) + 1, true).map(a -> a.inherit(answer));
                 }
             }
-            return Future.failedFuture(err);
+            return Future.succeededFuture(answer);
         });
     }
 
@@ -115,7 +118,6 @@ public final class ModelFallback implements Stage {
             ex.json(copy);
             ex.body(Buffer.buffer(copy.toString()));
         }
-        ex.errorCode(null);
         ex.responseHeaders().set(HEADER, model.id());
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.sluice.gateway.access.AccessPolicy;
 import dev.sluice.gateway.models.ModelCatalog;
 import dev.sluice.gateway.models.ModelSpec;
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Endpoint;
 import dev.sluice.gateway.pipeline.Exchange;
@@ -39,7 +40,7 @@ public final class ModelListing implements Stage {
     }
 
     @Override
-    public Future<Void> apply(Exchange ex, Chain next) {
+    public Future<Answer> apply(Exchange ex, Chain next) {
         return policies.policy(ex.caller()).compose(policy -> {
             String body;
             if (ex.endpoint() == Endpoint.MODELS_GET) {
@@ -52,8 +53,7 @@ public final class ModelListing implements Stage {
             } else {
                 body = write(catalog.all().stream().filter(s -> usable(policy, s)).toList(), true);
             }
-            ex.response().putHeader("content-type", "application/json").setStatusCode(200);
-            return ex.response().end(body);
+            return Future.succeededFuture(Answer.json(200, body));
         });
     }
 

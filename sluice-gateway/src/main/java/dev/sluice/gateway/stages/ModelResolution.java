@@ -2,6 +2,7 @@ package dev.sluice.gateway.stages;
 
 import dev.sluice.gateway.models.ModelCatalog;
 import dev.sluice.gateway.models.ModelSpec;
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Stage;
@@ -26,7 +27,7 @@ public final class ModelResolution implements Stage {
     }
 
     @Override
-    public Future<Void> apply(Exchange ex, Chain next) {
+    public Future<Answer> apply(Exchange ex, Chain next) {
         if (!ex.endpoint().modelRequest()) return next.proceed(ex);
         ModelSpec model = catalog.find(ex.modelId())
                 .orElseThrow(() -> ApiException.at(ErrorKind.MODEL_NOT_FOUND, "model", "model", ex.modelId()));

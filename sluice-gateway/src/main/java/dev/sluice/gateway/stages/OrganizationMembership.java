@@ -1,5 +1,6 @@
 package dev.sluice.gateway.stages;
 
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Stage;
@@ -18,7 +19,7 @@ public final class OrganizationMembership implements Stage {
     }
 
     @Override
-    public Future<Void> apply(Exchange ex, Chain next) {
+    public Future<Answer> apply(Exchange ex, Chain next) {
         if (!ex.caller().ownerIsMember()) return Future.failedFuture(ApiException.of(ErrorKind.NO_ORGANIZATION));
         return next.proceed(ex);
     }

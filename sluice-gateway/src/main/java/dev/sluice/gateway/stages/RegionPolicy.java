@@ -1,6 +1,7 @@
 package dev.sluice.gateway.stages;
 
 import dev.sluice.gateway.access.CountryLookup;
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Stage;
@@ -28,7 +29,7 @@ public final class RegionPolicy implements Stage {
     }
 
     @Override
-    public Future<Void> apply(Exchange ex, Chain next) {
+    public Future<Answer> apply(Exchange ex, Chain next) {
         return policies.policy(ex.caller()).compose(p -> {
             if (p.unsupportedCountries().isEmpty()) return next.proceed(ex);
             String country = countries.country(ex.clientAddress(), ex::header);

@@ -1,6 +1,7 @@
 package dev.sluice.gateway.stages;
 
 import dev.sluice.gateway.http.ConnectionGuard;
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Stage;
@@ -32,7 +33,7 @@ public final class RequestBody implements Stage {
     }
 
     @Override
-    public Future<Void> apply(Exchange ex, Chain next) {
+    public Future<Answer> apply(Exchange ex, Chain next) {
         if (ex.body() != null || ex.request() == null || !"POST".equals(ex.method())) return next.proceed(ex);
         if (ex.request().isEnded()) {
             ex.body(Buffer.buffer());

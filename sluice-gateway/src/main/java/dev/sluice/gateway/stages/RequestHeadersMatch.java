@@ -1,5 +1,6 @@
 package dev.sluice.gateway.stages;
 
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Stage;
@@ -22,7 +23,7 @@ public final class RequestHeadersMatch implements Stage {
     }
 
     @Override
-    public Future<Void> apply(Exchange ex, Chain next) {
+    public Future<Answer> apply(Exchange ex, Chain next) {
         String org = trimmed(ex.header(Headers.REQUEST_ORGANIZATION));
         if (org != null && !org.equals(ex.caller().orgId())) {
             return Future.failedFuture(ApiException.of(ErrorKind.INVALID_ORGANIZATION, "org", echo(org)));

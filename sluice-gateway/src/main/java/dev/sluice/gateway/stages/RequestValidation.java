@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Stage;
@@ -36,7 +37,7 @@ public final class RequestValidation implements Stage {
     }
 
     @Override
-    public Future<Void> apply(Exchange ex, Chain next) {
+    public Future<Answer> apply(Exchange ex, Chain next) {
         if (!ex.endpoint().modelRequest()) return next.proceed(ex);
         ObjectNode body = parse(ex);
         JsonNode model = body.get("model");

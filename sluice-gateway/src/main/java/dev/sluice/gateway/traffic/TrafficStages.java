@@ -1,5 +1,6 @@
 package dev.sluice.gateway.traffic;
 
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
@@ -17,7 +18,7 @@ public record TrafficStages(Stage quotaCheck, Stage rateLimits, Stage slowDownGu
     /** A disabled concern: keeps its place in the order and passes the request on. */
     record PassThrough(StageOrder order) implements Stage {
         @Override
-        public Future<Void> apply(Exchange ex, Chain next) {
+        public Future<Answer> apply(Exchange ex, Chain next) {
             return next.proceed(ex);
         }
     }

@@ -3,33 +3,61 @@ package dev.sluice.gateway.upstream;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Endpoint;
 import dev.sluice.gateway.pipeline.Exchange;
+import dev.sluice.gateway.pipeline.StreamSink;
+import dev.sluice.gateway.pipeline.StreamSource;
+import dev.sluice.gateway.usage.Outcome;
 import dev.sluice.protocol.ApiError;
 import dev.sluice.protocol.ErrorKind;
 import dev.sluice.protocol.SseEvent;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpServerResponse;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Relays an upstream SSE stream to the caller: translated events in order, the stream headers with the first one,
- * back-pressure (the upstream is paused while the caller's socket is full), the token count, and the end — the
- * terminator the upstream sent, or the in-band error event of {@link StreamErrors} when it broke after the first
- * byte. One per request; each attempt that streams gets a {@link Pipe}, which it closes when it stops.
+ * Relays an upstream SSE stream to the caller, as the source of the request's stream answer: translated events in
+ * order, back-pressure (the upstream is paused while the caller's socket is full, and until the HTTP adapter has
+ * written the head), the token count, and the end — the terminator the upstream sent, or the in-band error event of
+ * {@link StreamErrors} when it broke after the first byte — with its outcome. One per request; each attempt that
+ * streams gets a {@link Pipe}, which it closes when it stops.
  */
-final class StreamRelay {
+final class StreamRelay implements StreamSource {
     private final Exchange ex;
-    private final HttpServerResponse out;
     private final TokenCount tokens;
     private final Runnable onFirstEvent;
+    private final Promise<Result> outcome = Promise.promise();
+    private final List<String> pending = new ArrayList<>(2);
+    private StreamSink sink;
+    private Runnable drained;
     private boolean started;
+    private boolean endPending;
+    private String endLast;
     private int sequence;
 
-    /** @param onFirstEvent runs once, just before the first event is written */
+    /** @param onFirstEvent runs once, just before the first event is written (the stream answer is then known) */
     StreamRelay(Exchange ex, TokenCount tokens, Runnable onFirstEvent) {
         this.ex = ex;
-        this.out = ex.response();
         this.tokens = tokens;
         this.onFirstEvent = onFirstEvent;
+    }
+
+    /** The adapter has written the head: events relayed before go out first. */
+    @Override
+    public void start(StreamSink s) {
+        sink = s;
+        for (String event : pending) s.write(event);
+        pending.clear();
+        if (endPending) s.end(endLast);
+        Runnable d = drained;
+        drained = null;
+        if (d != null) d.run();
+    }
+
+    @Override
+    public Future<Result> outcome() {
+        return outcome.future();
     }
 
     /** Whether anything reached the caller (from then on errors go in-band and no retry is possible). */
@@ -72,9 +100,9 @@ final class StreamRelay {
                 upstream.activity();
                 for (StreamTranslator.Item item : translator.feed(buf)) {
                     if (closed || !relay(item)) return;
-                    if (out.writeQueueFull()) {
+                    if (full()) {
                         resp.pause();
-                        out.drainHandler(v -> resp.resume());
+                        onDrain(resp::resume);
                     }
                 }
             });
@@ -131,26 +159,50 @@ final class StreamRelay {
         if (!started) {
             started = true;
             onFirstEvent.run();
-            out.setStatusCode(200).setChunked(true)
-                    .putHeader("content-type", "text/event-stream; charset=utf-8")
-                    .putHeader("cache-control", "no-cache");
         }
         if (ex.endpoint() == Endpoint.RESPONSES) sequence++;
-        out.write(ev.encode());
+        String event = ev.encode();
+        if (sink == null) pending.add(event);
+        else sink.write(event);
         tokens.delivered(ev);
     }
 
+    /** True while the upstream must wait: the caller's socket is full, or the answer is not being written yet. */
+    private boolean full() {
+        return sink == null || sink.full();
+    }
+
+    private void onDrain(Runnable r) {
+        if (sink == null) drained = r;
+        else sink.onDrain(r);
+    }
+
+    private void finish(Result result, String last) {
+        outcome.tryComplete(result);
+        if (sink != null) {
+            sink.end(last);
+        } else {
+            endPending = true;
+            endLast = last;
+        }
+    }
+
     /** The stream ended properly (its terminator was relayed). */
-    Future<Void> end() {
-        return out.end();
+    void end() {
+        finish(new Result(Outcome.COMPLETED, null), null);
     }
 
     /** After the first byte: the error goes in-band, then the stream closes without its terminator. */
-    Future<Void> endInBand(ApiException e) {
+    void endInBand(ApiException e) {
         ApiError err = e.error().withRequestId(ex.requestId());
         String event = ex.endpoint() == Endpoint.RESPONSES
                 ? StreamErrors.responses(err, sequence, "resp_" + ex.requestId().substring(4), ex.modelId())
                 : StreamErrors.chat(err);
-        return out.end(event);
+        finish(new Result(Outcome.FAILED, e.error().code()), event);
+    }
+
+    /** The caller went away mid-stream: nothing more is written. */
+    void cancelled() {
+        outcome.tryComplete(new Result(Outcome.CANCELLED, "cancelled"));
     }
 }

@@ -3,19 +3,17 @@ package dev.sluice.gateway.upstream;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.gateway.config.SluiceConfig;
 import dev.sluice.gateway.models.Deployment;
+import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
-import dev.sluice.gateway.usage.Outcome;
 import dev.sluice.protocol.Headers;
 import dev.sluice.protocol.time.Ticker;
 import dev.sluice.protocol.time.Timers;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpServerResponse;
 
 import java.time.Clock;
 import java.util.ArrayList;
@@ -33,7 +31,6 @@ import java.util.random.RandomGenerator;
  * cancels the upstream request.
  */
 public final class UpstreamCall implements Stage {
-    private static final CharSequence JSON_TYPE = HttpHeaders.createOptimized("application/json");
 
     /**
      * Everything the stage needs, built once at start.
@@ -89,19 +86,19 @@ public final class UpstreamCall implements Stage {
     }
 
     @Override
-    public Future<Void> apply(Exchange ex, Chain next) {
+    public Future<Answer> apply(Exchange ex, Chain next) {
         return new Call(ex, attempts).start();
     }
 
     /**
      * One client request: asks the planner for each attempt, waits, runs it, and turns the last outcome into the
-     * answer. Everything runs on the request's event loop.
+     * answer, known at the first byte: a whole JSON body, an error, or the stream its relay then feeds. Everything
+     * runs on the request's event loop.
      */
     private final class Call implements UpstreamAttempt.Listener {
         private final Exchange ex;
         private final UpstreamAttempt.Context cx;
-        private final HttpServerResponse out;
-        private final Promise<Void> done = Promise.promise();
+        private final Promise<Answer> answer = Promise.promise();
         private final List<DeploymentState> plan;
         private final TokenCount tokens;
         private final StreamRelay relay;
@@ -119,7 +116,6 @@ public final class UpstreamCall implements Stage {
         Call(Exchange ex, UpstreamAttempt.Context cx) {
             this.ex = ex;
             this.cx = cx;
-            this.out = ex.response();
             List<Deployment> order = selector.order(ex.model().deployments());
             this.plan = new ArrayList<>(order.size());
             for (Deployment d : order) {
@@ -129,15 +125,15 @@ public final class UpstreamCall implements Stage {
             this.relay = new StreamRelay(ex, tokens, this::streamStarted);
         }
 
-        Future<Void> start() {
+        Future<Answer> start() {
             ex.attempts(0);
             ex.responseHeaders().set(Headers.SLUICE_ATTEMPTS, "0");
             totalMs = deadline.totalMs(settings.timeouts().totalMs(), ex::header);
             totalTimer = timers.schedule(totalMs, this::totalTimeout);
-            ex.onCallerGone(this::cancelledByCaller);
+            ex.cancelled().onSuccess(v -> cancelledByCaller());
             ex.onAbort(this::aborted);
             next();
-            return done.future();
+            return answer.future();
         }
 
         private long elapsedMs() {
@@ -218,8 +214,7 @@ public final class UpstreamCall implements Stage {
                 return;
             }
             finish();
-            ex.errorCode(e.error().code());
-            done.tryFail(hint.applyTo(e, lastFailure == null ? -1 : lastFailure.retryAfterMs(), circuitWaitMs()));
+            answer.tryFail(hint.applyTo(e, lastFailure == null ? -1 : lastFailure.retryAfterMs(), circuitWaitMs()));
         }
 
         @Override
@@ -229,11 +224,7 @@ public final class UpstreamCall implements Stage {
             finish();
             tokens.answered(root);
             a.ended(true, null); // with the tokens, before the answer ends (the access line reads what it recorded)
-            ex.outcome(Outcome.COMPLETED);
-            ex.answerBody(body);
-            out.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, JSON_TYPE);
-            // e.g. the Idempotency-Key record is stored first, so a retry right after this answer finds it
-            ex.answerReady().onComplete(r -> out.end(body).onComplete(v -> done.tryComplete()));
+            answer.tryComplete(Answer.json(200, body));
         }
 
         @Override
@@ -241,8 +232,7 @@ public final class UpstreamCall implements Stage {
             if (finished) return;
             a.verdict(Failure.Health.ALIVE);
             finish();
-            ex.outcome(Outcome.COMPLETED);
-            relay.end().onComplete(x -> done.tryComplete());
+            relay.end();
         }
 
         @Override
@@ -257,6 +247,7 @@ public final class UpstreamCall implements Stage {
          */
         private void streamStarted() {
             cx.observer().streamStarted(ex);
+            answer.tryComplete(Answer.stream(relay));
             long configured = settings.timeouts().totalMs();
             if (totalMs >= configured) return;
             if (totalTimer != null) totalTimer.cancel();
@@ -268,9 +259,7 @@ public final class UpstreamCall implements Stage {
         private void inBand(ApiException e) {
             if (finished) return;
             finish();
-            ex.errorCode(e.error().code());
-            ex.outcome(Outcome.FAILED);
-            relay.endInBand(e).onComplete(v -> done.tryComplete());
+            relay.endInBand(e);
         }
 
         private void totalTimeout() {
@@ -284,9 +273,8 @@ public final class UpstreamCall implements Stage {
             if (finished) return;
             finish();
             if (current != null) current.abandon();
-            ex.errorCode("cancelled");
-            ex.outcome(Outcome.CANCELLED);
-            done.tryComplete();
+            if (relay.started()) relay.cancelled();
+            else answer.tryComplete(Answer.gone("cancelled"));
         }
 
         /** The gateway is stopping and its drain deadline came: an HTTP error, or in-band once streaming. */

@@ -24,7 +24,13 @@ public final class Billing {
 
     /** Tokens the request counts for token rate limits once it has ended. */
     public static long billedTokens(UsageRecord r) {
-        return billedPromptTokens(r) + billedCompletionTokens(r);
+        return billedTokens(r.attempts(), r.outcome(), r.promptTokens(), r.completionTokens());
+    }
+
+    /** As {@link #billedTokens(UsageRecord)}, from the request's facts before its record is made. */
+    public static long billedTokens(int attempts, Outcome outcome, int promptTokens, int completionTokens) {
+        boolean answered = attempts > 0 && (outcome == Outcome.COMPLETED || completionTokens > 0);
+        return (answered ? Math.max(0, promptTokens) : 0) + (attempts > 0 ? Math.max(0, completionTokens) : 0);
     }
 
     /** Cost in nano-dollars: tokens x price per 1M tokens x 1000. */

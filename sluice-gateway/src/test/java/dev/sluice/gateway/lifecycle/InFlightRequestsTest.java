@@ -16,7 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class InFlightRequestsTest {
     static Exchange exchange() {
         return new Exchange("req_1", 0, Endpoint.values()[0], "POST", "/v1/chat/completions", null, null,
-                "127.0.0.1", work -> null);
+                "127.0.0.1", null, work -> null,
+                io.vertx.core.Promise.<Void>promise().future());
     }
 
     @Test

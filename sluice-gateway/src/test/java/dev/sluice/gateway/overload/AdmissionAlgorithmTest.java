@@ -2,8 +2,8 @@ package dev.sluice.gateway.overload;
 
 import com.netflix.concurrency.limits.Limiter;
 import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.gateway.pipeline.Ending;
 import dev.sluice.gateway.usage.Outcome;
-import dev.sluice.gateway.usage.UsageRecord;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterAll;
@@ -11,7 +11,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -67,15 +66,14 @@ class AdmissionAlgorithmTest {
             // the algorithms read the in-flight count at each completion: complete while the slots are still full
             java.util.Collections.reverse(held);
             for (Limiter.Listener l : held) {
-                AdmissionControl.releaseForTest(l, completed());
+                AdmissionControl.releaseForTest(l, completed(), false);
                 lowest = Math.min(lowest, admission.currentLimit());
             }
         }
         return lowest;
     }
 
-    private static UsageRecord completed() {
-        return new UsageRecord("req_x", Instant.EPOCH, "org_a", "proj_a", "key_a", "m", "/v1/chat/completions", 10, 5,
-                Outcome.COMPLETED, null, 200, null, 1, false);
+    private static Ending completed() {
+        return new Ending(200, Outcome.COMPLETED, null);
     }
 }

@@ -1,0 +1,33 @@
+package dev.sluice.gateway.batch;
+
+import dev.sluice.gateway.pipeline.Answer;
+import dev.sluice.gateway.pipeline.Exchange;
+import dev.sluice.gateway.pipeline.Stage;
+import dev.sluice.gateway.pipeline.StageOrder;
+import dev.sluice.protocol.Headers;
+import io.vertx.core.Future;
+
+/**
+ * Counts a live (non-batch) model request in {@link LiveTraffic} from the moment it reaches the upstream call until
+ * it has ended, so batch runners yield to it. Requests sent by a batch runner ({@code x-sluice-priority: batch}) are
+ * not counted.
+ */
+public final class LiveTrafficMetering implements Stage {
+    private final LiveTraffic live;
+
+    public LiveTrafficMetering(LiveTraffic live) {
+        this.live = live;
+    }
+
+    @Override
+    public StageOrder order() {
+        return StageOrder.LIVE_TRAFFIC_METERING;
+    }
+
+    @Override
+    public Future<Answer> apply(Exchange ex, Chain next) {
+        if (LoopbackClient.PRIORITY_VALUE.equals(ex.header(Headers.SLUICE_PRIORITY))) return next.proceed(ex);
+        live.started();
+        return next.proceed(ex).map(answer -> answer.whenDone(ending -> live.ended()));
+    }
+}

@@ -1,0 +1,19 @@
+package dev.sluice.gateway.pipeline;
+
+/**
+ * Where a stream answer's events go: the caller's connection, behind the HTTP adapter. The source writes, and pauses
+ * its own upstream while {@link #full()} until {@link #onDrain} runs (back-pressure).
+ */
+public interface StreamSink {
+    /** Writes one encoded event. */
+    void write(String event);
+
+    /** True while the caller's socket does not take more; wait for {@link #onDrain}. */
+    boolean full();
+
+    /** Runs {@code r} once when the socket takes more again. */
+    void onDrain(Runnable r);
+
+    /** Writes {@code last} (null for nothing: a stream already terminated in-band) and ends the answer. */
+    void end(String last);
+}

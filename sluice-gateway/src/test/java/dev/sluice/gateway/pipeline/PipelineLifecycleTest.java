@@ -1,0 +1,132 @@
+package dev.sluice.gateway.pipeline;
+
+import dev.sluice.gateway.usage.Outcome;
+import dev.sluice.protocol.ErrorKind;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiFunction;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The lifecycle rule: a stage sees its own answer, and its end-of-request work runs once the request has ended. */
+class PipelineLifecycleTest {
+    private final List<String> log = new ArrayList<>();
+    private final Promise<Void> cancel = Promise.promise();
+
+    private Exchange exchange() {
+        return new Exchange("req_1", 0, Endpoint.CHAT_COMPLETIONS, "POST", "/v1/chat/completions",
+                MultiMap.caseInsensitiveMultiMap(), null, "127.0.0.1", null, work -> null, cancel.future());
+    }
+
+    /** A stage at {@code order} that logs before proceeding and attaches end-of-request work to the answer. */
+    private Stage around(StageOrder order, String name) {
+        return stage(order, (ex, next) -> {
+            log.add(name + " before");
+            return next.proceed(ex).map(a -> a.whenDone(e -> log.add(name + " after " + e.outcome())));
+        });
+    }
+
+    private static Stage stage(StageOrder order, BiFunction<Exchange, Stage.Chain, Future<Answer>> body) {
+        return new Stage() {
+            @Override
+            public StageOrder order() {
+                return order;
+            }
+
+            @Override
+            public Future<Answer> apply(Exchange ex, Chain next) {
+                return body.apply(ex, next);
+            }
+        };
+    }
+
+    @Test
+    void endOfRequestWorkRunsInnermostFirstOnlyWhenTheRequestHasEnded() {
+        Pipeline p = new Pipeline(List.of(around(StageOrder.USAGE_RECORDING, "usage"),
+                around(StageOrder.ADMISSION_CONTROL, "admission"),
+                stage(StageOrder.TERMINAL, (ex, next) -> Future.succeededFuture(Answer.json(200, "{}")))));
+
+        Answer answer = p.run(exchange()).result();
+
+        assertThat(answer).isInstanceOf(Answer.Whole.class);
+        assertThat(log).containsExactly("usage before", "admission before");
+        answer.ended(new Ending(200, Outcome.COMPLETED, null));
+        assertThat(log).containsExactly("usage before", "admission before", "admission after COMPLETED",
+                "usage after COMPLETED");
+    }
+
+    @Test
+    void aFailingStageBecomesAnErrorAnswerAndKeepsTheWorkOfTheStagesAfterIt() {
+        ApiException refused = ApiException.of(ErrorKind.SERVER_OVERLOADED);
+        Pipeline p = new Pipeline(List.of(around(StageOrder.USAGE_RECORDING, "usage"),
+                stage(StageOrder.RATE_LIMITS, (ex, next) -> next.proceed(ex).compose(a -> Future.failedFuture(refused))),
+                around(StageOrder.ADMISSION_CONTROL, "admission"),
+                stage(StageOrder.TERMINAL, (ex, next) -> Future.succeededFuture(Answer.json(200, "{}")))));
+
+        Answer answer = p.run(exchange()).result();
+
+        assertThat(answer).isInstanceOf(Answer.Failed.class);
+        assertThat(((Answer.Failed) answer).apiError()).isSameAs(refused);
+        answer.ended(new Ending(503, Outcome.FAILED, "server_overloaded"));
+        assertThat(log).containsExactly("usage before", "admission before", "admission after FAILED",
+                "usage after FAILED");
+    }
+
+    @Test
+    void aThrownApiExceptionIsAnErrorAnswerToo() {
+        Pipeline p = new Pipeline(List.of(around(StageOrder.USAGE_RECORDING, "usage"),
+                stage(StageOrder.TERMINAL, (ex, next) -> {
+                    throw ApiException.of(ErrorKind.INSUFFICIENT_QUOTA);
+                })));
+
+        Answer answer = p.run(exchange()).result();
+
+        assertThat(((Answer.Failed) answer).apiError().kind()).isEqualTo(ErrorKind.INSUFFICIENT_QUOTA);
+        answer.ended(new Ending(429, Outcome.FAILED, "insufficient_quota"));
+        assertThat(log).containsExactly("usage before", "usage after FAILED");
+    }
+
+    @Test
+    void noStageStartsOnceTheCallerHasGoneAndTheStagesBeforeStillSeeTheEnding() {
+        Promise<Void> queue = Promise.promise();
+        Pipeline p = new Pipeline(List.of(around(StageOrder.USAGE_RECORDING, "usage"),
+                stage(StageOrder.ADMISSION_CONTROL, (ex, next) -> queue.future().compose(v -> next.proceed(ex))
+                        .map(a -> a.whenDone(e -> log.add("slot released " + e.outcome())))),
+                stage(StageOrder.TERMINAL, (ex, next) -> {
+                    log.add("upstream called");
+                    return Future.succeededFuture(Answer.json(200, "{}"));
+                })));
+
+        Future<Answer> run = p.run(exchange());
+        cancel.complete(); // the caller leaves while the request waits in the queue
+        queue.complete();
+
+        Answer answer = run.result();
+        assertThat(answer).isInstanceOf(Answer.Gone.class);
+        answer.ended(new Ending(499, Outcome.CANCELLED, null));
+        assertThat(log).containsExactly("usage before", "slot released CANCELLED", "usage after CANCELLED");
+    }
+
+    @Test
+    void asyncEndOfRequestWorkHoldsBackTheStagesAroundIt() {
+        Promise<Void> correction = Promise.promise();
+        Pipeline p = new Pipeline(List.of(around(StageOrder.USAGE_RECORDING, "usage"),
+                stage(StageOrder.RATE_LIMITS, (ex, next) -> next.proceed(ex)
+                        .map(a -> a.whenDoneAsync(e -> correction.future()))),
+                stage(StageOrder.TERMINAL, (ex, next) -> Future.succeededFuture(Answer.json(200, Buffer.buffer("{}"))))));
+
+        Future<Void> ended = p.run(exchange()).result().ended(new Ending(200, Outcome.COMPLETED, null));
+
+        assertThat(log).containsExactly("usage before");
+        assertThat(ended.isComplete()).isFalse();
+        correction.complete();
+        assertThat(log).containsExactly("usage before", "usage after COMPLETED");
+        assertThat(ended.succeeded()).isTrue();
+    }
+}
