@@ -74,6 +74,7 @@ class TrafficConfigTest {
         refused("limits:\n  store: redis\nredis:\n  url: http://x\n", "redis.url");
         refused("quotas:\n  project_monthly_budget_usd: -5\n", "quotas.project_monthly_budget_usd");
         refused("quotas:\n  ledger_batch_size: 0\n", "quotas.ledger_batch_size");
+        refused("quotas:\n  ledger_batch_size: 600\n  ledger_queue_capacity: 500\n", "quotas.ledger_queue_capacity");
         refused("overload:\n  algorithm: aimd\n", "overload.algorithm");
         refused("overload:\n  min_limit: 10\n  max_limit: 5\n", "overload.max_limit");
         refused("overload:\n  queue_timeout_ms: 0\n", "overload.queue_timeout_ms");

@@ -8,11 +8,11 @@ import java.util.Locale;
 import java.util.Optional;
 
 /** What the numbers were measured on: cores, memory, CPU, JDK, load average, tool versions. */
-final class Machine {
+public final class Machine {
     private Machine() {
     }
 
-    static String describe(Optional<String> wrkVersion, Optional<String> nginxVersion) {
+    public static String describe(Optional<String> wrkVersion, Optional<String> nginxVersion) {
         StringBuilder s = new StringBuilder();
         s.append(Runtime.getRuntime().availableProcessors()).append(" CPUs");
         cpuModel().ifPresent(m -> s.append(" (").append(m).append(')'));
@@ -24,7 +24,7 @@ final class Machine {
         return s.toString();
     }
 
-    static String loadAverage() {
+    public static String loadAverage() {
         try {
             String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
             return f[0] + " " + f[1] + " " + f[2];

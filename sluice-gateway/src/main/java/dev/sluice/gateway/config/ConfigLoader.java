@@ -304,6 +304,8 @@ public final class ConfigLoader {
         usd("quotas.project_credits_usd", q.projectCreditsUsd());
         require(q.ledgerFlushMs() >= 1 && q.ledgerFlushMs() <= 600_000, "quotas.ledger_flush_ms", "must be between 1 and 600000");
         require(q.ledgerBatchSize() >= 1 && q.ledgerBatchSize() <= 100_000, "quotas.ledger_batch_size", "must be between 1 and 100000");
+        require(q.ledgerQueueCapacity() >= q.ledgerBatchSize() && q.ledgerQueueCapacity() <= 10_000_000,
+                "quotas.ledger_queue_capacity", "must be at least quotas.ledger_batch_size and at most 10000000");
         require(q.refreshMs() >= 100 && q.refreshMs() <= 600_000, "quotas.refresh_ms", "must be between 100 and 600000");
         SluiceConfig.Overload o = c.overload();
         require(o != null, "overload", "is required");

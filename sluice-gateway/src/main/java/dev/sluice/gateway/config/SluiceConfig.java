@@ -163,10 +163,12 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
 
     /**
      * Budgets and credits given to every organization/project that has none of its own (null = none), and how the
-     * usage ledger is written: every {@code ledgerFlushMs} or {@code ledgerBatchSize} records, whichever comes first.
+     * usage ledger is written: every {@code ledgerFlushMs} or {@code ledgerBatchSize} records, whichever comes first,
+     * with at most {@code ledgerQueueCapacity} records waiting.
      */
     public record Quotas(Double orgMonthlyBudgetUsd, Double projectMonthlyBudgetUsd, Double orgCreditsUsd,
-                         Double projectCreditsUsd, long ledgerFlushMs, int ledgerBatchSize, long refreshMs) {}
+                         Double projectCreditsUsd, long ledgerFlushMs, int ledgerBatchSize, long refreshMs,
+                         int ledgerQueueCapacity) {}
 
     /** Admission control: an adaptive concurrency limit ({@code gradient2}, {@code vegas} or {@code fixed}) and a short queue. */
     public record Overload(boolean enabled, String algorithm, int initialLimit, int minLimit, int maxLimit,

@@ -3,12 +3,12 @@ package dev.sluice.gateway.idempotency;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.gateway.limits.PipelinedRedis;
+import dev.sluice.gateway.limits.RedisScript;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
-import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 
 import java.io.IOException;
@@ -16,13 +16,15 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * The scale-out store: one Redis string per key, so every gateway sees the same reservations. A reservation is an
  * atomic SET NX with a TTL (in a script that also returns what is already there); completing and releasing check
- * that the reservation is still this request's, so a late request never overwrites another's answer.
+ * that the reservation is still this request's, so a late request never overwrites another's answer. Only requests
+ * with an {@code Idempotency-Key} reach it: one call to reserve, one to complete or release.
  */
 public final class RedisIdempotencyStore implements IdempotencyStore {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,11 +46,20 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
             return 0""";
 
     private final Redis redis;
+    private final RedisScript reserve;
+    private final RedisScript complete;
+    private final RedisScript release;
     private final String prefix;
     private final Duration retention;
 
     public RedisIdempotencyStore(Vertx vertx, String url, String prefix, Duration retention) {
-        this.redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(url).setMaxPoolWaiting(1024));
+        RedisOptions options = new RedisOptions().setConnectionString(url).setMaxPoolWaiting(1024);
+        this.redis = Redis.createClient(vertx, options);
+        // Scripts run by their hash (EVALSHA; loaded on the first NOSCRIPT), on the calling loop's connection.
+        PipelinedRedis pipe = new PipelinedRedis(redis, options.getMaxPoolSize() / 2);
+        this.reserve = new RedisScript(pipe, RESERVE);
+        this.complete = new RedisScript(pipe, COMPLETE);
+        this.release = new RedisScript(pipe, RELEASE);
         this.prefix = prefix;
         this.retention = retention;
     }
@@ -56,19 +67,19 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
     @Override
     public Future<Optional<IdempotencyRecord>> reserve(String key, String fingerprint, String requestId,
                                                        Duration inFlightTtl) {
-        return eval(RESERVE, prefix + key, inFlight(requestId, fingerprint), String.valueOf(inFlightTtl.toMillis()))
+        return eval(reserve, prefix + key, inFlight(requestId, fingerprint), String.valueOf(inFlightTtl.toMillis()))
                 .map(r -> r == null ? Optional.<IdempotencyRecord>empty() : Optional.of(decode(r.toString())));
     }
 
     @Override
     public Future<Void> complete(String key, IdempotencyRecord.Completed answer) {
-        return eval(COMPLETE, prefix + key, inFlight(answer.requestId(), answer.fingerprint()), encode(answer),
+        return eval(complete, prefix + key, inFlight(answer.requestId(), answer.fingerprint()), encode(answer),
                 String.valueOf(retention.toMillis())).mapEmpty();
     }
 
     @Override
     public Future<Void> release(String key, String requestId) {
-        return eval(RELEASE, prefix + key, "F|" + requestId + "|").mapEmpty();
+        return eval(release, prefix + key, "F|" + requestId + "|").mapEmpty();
     }
 
     @Override
@@ -76,10 +87,8 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
         redis.close();
     }
 
-    private Future<Response> eval(String script, String key, String... args) {
-        Request r = Request.cmd(Command.EVAL).arg(script).arg(1).arg(key);
-        for (String a : args) r.arg(a);
-        return redis.send(r);
+    private static Future<Response> eval(RedisScript script, String key, String... args) {
+        return script.run(List.of(key), List.of(args));
     }
 
     private static String inFlight(String requestId, String fingerprint) {

@@ -1,62 +1,244 @@
 package dev.sluice.gateway.limits;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Response;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The scale-out store: every decision is one {@code EVALSHA} of {@code acquire.lua}, which drains, checks and takes
- * from all of a request's buckets inside Redis, so any number of gateways enforce one limit exactly (no local copy
- * that drifts). The time comes from the calling gateway's clock as an argument; a bucket's stamp never moves
- * backwards, so clock skew between gateways can only delay a refill, never grant it twice.
+ * The scale-out store: decisions and corrections run inside Redis in {@code acquire.lua}, which drains, checks and
+ * takes from all of a request's buckets (every scope and kind) atomically, so any number of gateways enforce one
+ * limit exactly (no local copy that drifts). The time comes from the calling gateway's clock as an argument; a
+ * bucket's stamp never moves backwards, so clock skew between gateways can only delay a refill, never grant it twice.
+ *
+ * <p>Work is sent in rounds: one {@code EVALSHA} is in flight per store (plus, at most, one carrying only
+ * corrections); what arrives meanwhile (decisions in arrival order, corrections merged per bucket with their deltas
+ * summed) goes in the next call, sent as soon as the previous one returns. An idle gateway therefore sends each
+ * request's decision at once (one round trip, as before); a busy one sends one script call per round trip for many
+ * requests, and a bucket that those requests share is read and written once per call instead of once per request.
+ * Each decision is still all-or-nothing and decided in order against the state the previous ones left. A
+ * correction's future completes when Redis has applied it.
  */
 public final class RedisLimitStore implements LimitStore {
-    private final RedisScript acquire;
-    private final RedisScript adjust;
+    /** Decisions per script call; more waiting go in the next call. */
+    static final int MAX_DECISIONS_PER_CALL = 256;
 
-    private RedisLimitStore(RedisScript acquire, RedisScript adjust) {
-        this.acquire = acquire;
-        this.adjust = adjust;
+    private final RedisScript script;
+    private final PipelinedRedis pipe;
+    private final boolean ownsPipe;
+    private final Rounds rounds = new Rounds();
+
+    private RedisLimitStore(RedisScript script, PipelinedRedis pipe, boolean ownsPipe) {
+        this.script = script;
+        this.pipe = pipe;
+        this.ownsPipe = ownsPipe;
     }
 
-    /** Loads both scripts; the future fails when Redis is unreachable. */
+    /** Loads the script; commands go through the client's pool. The future fails when Redis is unreachable. */
     public static Future<RedisLimitStore> start(Redis redis) {
-        RedisScript acq = new RedisScript(redis, RedisLimitStore.class, "acquire.lua");
-        RedisScript adj = new RedisScript(redis, RedisLimitStore.class, "adjust.lua");
-        return acq.load().compose(v -> adj.load()).map(v -> new RedisLimitStore(acq, adj));
+        return start(new PipelinedRedis(redis, 0), true);
+    }
+
+    /** Loads the script; commands go through {@code pipe}. The future fails when Redis is unreachable. */
+    public static Future<RedisLimitStore> start(PipelinedRedis pipe) {
+        return start(pipe, false);
+    }
+
+    private static Future<RedisLimitStore> start(PipelinedRedis pipe, boolean owns) {
+        RedisScript s = new RedisScript(pipe, RedisLimitStore.class, "acquire.lua");
+        return s.load().map(v -> new RedisLimitStore(s, pipe, owns));
     }
 
     @Override
     public Future<Levels> acquire(List<Check> checks, long nowMs) {
-        return acquire.run(keys(checks), args(checks, nowMs)).map(r -> {
-            long[] before = new long[checks.size()];
-            for (int i = 0; i < before.length; i++) before[i] = Long.parseLong(r.get(i + 1).toString());
-            return new Levels(r.get(0).toInteger() == 1, before);
-        });
+        Promise<Levels> promise = promiseOnCaller();
+        rounds.add(new Decision(checks, nowMs, promise), null, 0);
+        return promise.future();
     }
 
     @Override
     public Future<Void> adjust(List<Check> checks, long nowMs) {
         if (checks.isEmpty()) return Future.succeededFuture();
-        return adjust.run(keys(checks), args(checks, nowMs)).mapEmpty();
+        Promise<Void> promise = promiseOnCaller();
+        rounds.add(null, new Correction(checks, promise), nowMs);
+        return promise.future();
     }
 
-    private static List<String> keys(List<Check> checks) {
-        List<String> keys = new ArrayList<>(checks.size());
-        for (Check c : checks) keys.add(c.key());
-        return keys;
+    @Override
+    public void close() {
+        if (ownsPipe) pipe.close();
     }
 
-    private static List<String> args(List<Check> checks, long nowMs) {
-        List<String> args = new ArrayList<>(1 + 3 * checks.size());
-        args.add(Long.toString(nowMs));
-        for (Check c : checks) {
-            args.add(Long.toString(c.capacity()));
-            args.add(Long.toString(c.windowMs()));
-            args.add(Long.toString(c.cost()));
+    private record Decision(List<Check> checks, long nowMs, Promise<Levels> promise) {}
+
+    private record Correction(List<Check> checks, Promise<Void> promise) {}
+
+    /** One bucket's merged correction: the latest limit and time, and the sum of the deltas (may be negative). */
+    private static final class Pending {
+        final long windowMs;
+        long capacity;
+        long delta;
+        long nowMs = Long.MIN_VALUE;
+
+        Pending(Check c) {
+            this.windowMs = c.windowMs();
         }
-        return args;
+
+        void add(Check c, long now) {
+            capacity = c.capacity();
+            delta += c.cost();
+            nowMs = Math.max(nowMs, now);
+        }
+    }
+
+    /** What one script call carries, and who waits for it. */
+    private record Round(List<Decision> decisions, Map<String, Pending> corrections, List<Promise<Void>> corrected) {}
+
+    /**
+     * The work not yet sent. One round is in flight at a time, and the next takes what arrived meanwhile; the one
+     * exception is a decision arriving while only corrections are out: it goes at once (with any corrections
+     * waiting) rather than wait a round trip behind them, so a lone request never waits for its predecessor's
+     * correction.
+     */
+    private final class Rounds {
+        private List<Decision> decisions = new ArrayList<>();
+        private Map<String, Pending> corrections = new LinkedHashMap<>();
+        private List<Promise<Void>> corrected = new ArrayList<>();
+        private int inFlight;
+        private boolean decisionsInFlight;
+
+        void add(Decision decision, Correction correction, long correctionNowMs) {
+            Round round;
+            synchronized (this) {
+                if (decision != null) decisions.add(decision);
+                if (correction != null) {
+                    for (Check c : correction.checks()) {
+                        corrections.computeIfAbsent(c.key(), k -> new Pending(c)).add(c, correctionNowMs);
+                    }
+                    corrected.add(correction.promise());
+                }
+                round = next();
+            }
+            if (round != null) send(round);
+        }
+
+        /**
+         * Under the lock: the round to send now, or null when the rounds in flight will take the waiting work when
+         * they return (a returning round always calls this again).
+         */
+        private Round next() {
+            if (decisions.isEmpty() && corrected.isEmpty()) return null;
+            boolean go = inFlight == 0 || !decisions.isEmpty() && !decisionsInFlight;
+            if (!go) return null;
+            Round r = take();
+            inFlight++;
+            if (!r.decisions().isEmpty()) decisionsInFlight = true;
+            return r;
+        }
+
+        /** Takes the waiting work (under the lock); decisions beyond one call's share wait for the next round. */
+        private Round take() {
+            List<Decision> d;
+            if (decisions.size() <= MAX_DECISIONS_PER_CALL) {
+                d = decisions;
+                decisions = new ArrayList<>();
+            } else {
+                d = new ArrayList<>(decisions.subList(0, MAX_DECISIONS_PER_CALL));
+                decisions = new ArrayList<>(decisions.subList(MAX_DECISIONS_PER_CALL, decisions.size()));
+            }
+            Round r = new Round(d, corrections, corrected);
+            corrections = new LinkedHashMap<>();
+            corrected = new ArrayList<>();
+            return r;
+        }
+
+        private void send(Round round) {
+            Future<Response> call;
+            try {
+                call = call(round);
+            } catch (RuntimeException e) {
+                call = Future.failedFuture(e);
+            }
+            call.onComplete(ar -> {
+                try {
+                    if (ar.succeeded()) answer(round, ar.result());
+                    else fail(round, ar.cause());
+                } catch (RuntimeException e) {
+                    fail(round, e);
+                }
+                Round next;
+                synchronized (this) {
+                    inFlight--;
+                    if (!round.decisions().isEmpty()) decisionsInFlight = false;
+                    next = next();
+                }
+                if (next != null) send(next);
+            });
+        }
+
+        private Future<Response> call(Round round) {
+            Map<String, Integer> index = new LinkedHashMap<>();
+            List<String> args = new ArrayList<>(2 + 5 * round.corrections().size() + 18 * round.decisions().size());
+            args.add(Integer.toString(round.corrections().size()));
+            for (Map.Entry<String, Pending> e : round.corrections().entrySet()) {
+                Pending p = e.getValue();
+                args.add(Integer.toString(indexOf(index, e.getKey())));
+                args.add(Long.toString(p.capacity));
+                args.add(Long.toString(p.windowMs));
+                args.add(Long.toString(p.delta));
+                args.add(Long.toString(p.nowMs));
+            }
+            args.add(Integer.toString(round.decisions().size()));
+            for (Decision d : round.decisions()) {
+                args.add(Long.toString(d.nowMs()));
+                args.add(Integer.toString(d.checks().size()));
+                for (Check c : d.checks()) {
+                    args.add(Integer.toString(indexOf(index, c.key())));
+                    args.add(Long.toString(c.capacity()));
+                    args.add(Long.toString(c.windowMs()));
+                    args.add(Long.toString(c.cost()));
+                }
+            }
+            return script.run(new ArrayList<>(index.keySet()), args);
+        }
+
+        private static int indexOf(Map<String, Integer> index, String key) {
+            Integer i = index.get(key);
+            if (i == null) {
+                i = index.size() + 1; // Lua's KEYS start at 1
+                index.put(key, i);
+            }
+            return i;
+        }
+
+        private static void answer(Round round, Response r) {
+            for (Promise<Void> p : round.corrected()) p.tryComplete();
+            int at = 0;
+            for (Decision d : round.decisions()) {
+                boolean admitted = r.get(at++).toInteger() == 1;
+                long[] before = new long[d.checks().size()];
+                for (int i = 0; i < before.length; i++) before[i] = Long.parseLong(r.get(at++).toString());
+                d.promise().tryComplete(new Levels(admitted, before));
+            }
+        }
+
+        private static void fail(Round round, Throwable cause) {
+            for (Promise<Void> p : round.corrected()) p.tryFail(cause);
+            for (Decision d : round.decisions()) d.promise().tryFail(cause);
+        }
+    }
+
+    /** A promise whose listeners run on the caller's context (its event loop), as a Redis reply's would. */
+    private static <T> Promise<T> promiseOnCaller() {
+        Context ctx = Vertx.currentContext();
+        return ctx instanceof ContextInternal ci ? ci.promise() : Promise.promise();
     }
 }

@@ -13,41 +13,61 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A Lua script run by its SHA ({@code EVALSHA}): loaded once at start, and loaded again only if Redis answers
- * NOSCRIPT (it restarted or its script cache was flushed), so every call sends the hash, not the source.
+ * NOSCRIPT (it restarted or its script cache was flushed, or the script was never loaded), so every call sends the
+ * hash, not the source. Calls go through a {@link PipelinedRedis} (the calling event loop's connection).
  */
 public final class RedisScript {
     /** How long a script call may take before it counts as failed. */
     public static final long TIMEOUT_MS = 2_000;
-    private final Redis redis;
+    /** How long loading the script may take (at start, or after a NOSCRIPT): a busy host may stall that long. */
+    static final long LOAD_TIMEOUT_MS = 10_000;
+    private final PipelinedRedis redis;
     private final String source;
     private final String sha;
 
+    /** A script read from a resource next to {@code owner}, sent through the pool (no pinned connections). */
     public RedisScript(Redis redis, Class<?> owner, String resource) {
+        this(new PipelinedRedis(redis, 0), owner, resource);
+    }
+
+    /** A script read from a resource next to {@code owner}. */
+    public RedisScript(PipelinedRedis redis, Class<?> owner, String resource) {
+        this(redis, read(owner, resource));
+    }
+
+    /** A script given as source. */
+    public RedisScript(PipelinedRedis redis, String source) {
         this.redis = redis;
+        this.source = source;
+        this.sha = sha1(source);
+    }
+
+    private static String read(Class<?> owner, String resource) {
         try (InputStream in = owner.getResourceAsStream(resource)) {
             if (in == null) throw new IllegalStateException("missing script " + resource);
-            this.source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new IllegalStateException("cannot read script " + resource, e);
         }
-        this.sha = sha1(source);
     }
 
     /** Loads the script into Redis; fails when Redis is unreachable. */
     public Future<Void> load() {
-        return redis.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(source)).map(r -> {
+        return redis.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(source), LOAD_TIMEOUT_MS).map(r -> {
             if (!sha.equalsIgnoreCase(r.toString())) throw new IllegalStateException("Redis returned another script hash");
             return null;
         });
     }
 
-    /** Runs the script; fails when Redis does not answer within {@link #TIMEOUT_MS} (a hung server must not hang requests). */
+    /**
+     * Runs the script; fails when Redis does not answer within {@link #TIMEOUT_MS} (a hung server must not hang
+     * requests; after a NOSCRIPT, the reload has {@link #LOAD_TIMEOUT_MS} and the second call this time again).
+     */
     public Future<Response> run(List<String> keys, List<String> args) {
-        return sendOrLoad(keys, args).timeout(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        return sendOrLoad(keys, args);
     }
 
     private Future<Response> sendOrLoad(List<String> keys, List<String> args) {
@@ -62,7 +82,7 @@ public final class RedisScript {
         Request r = Request.cmd(Command.EVALSHA).arg(sha).arg(keys.size());
         for (String k : keys) r.arg(k);
         for (String a : args) r.arg(a);
-        return redis.send(r);
+        return redis.send(r, TIMEOUT_MS);
     }
 
     private static String sha1(String s) {

@@ -2,28 +2,66 @@ package dev.sluice.gateway.quota;
 
 import dev.sluice.gateway.limits.LimitScope;
 import dev.sluice.gateway.store.Database;
+import dev.sluice.gateway.store.StorageSettings;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.sql.ResultSet;
 import java.sql.Types;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Writes ledger rows and the running spend totals in one transaction, and reads the totals back. A row whose
  * request id is already present is ignored (and adds nothing to the totals), so re-delivery never counts twice.
  * Blocking JDBC: the ledger writer's thread calls it.
+ *
+ * <p>A batch is written in request-id order, in one transaction with its spend sums (computed once). On SQLite the rows
+ * go in as one JDBC batch of a single-row {@code INSERT … ON CONFLICT (request_id) DO NOTHING} (the driver steps the
+ * one compiled statement per row; a multi-row statement measured slower there), whose per-row counts tell which rows
+ * were new. On PostgreSQL they go in as multi-row {@code INSERT … VALUES (…), (…)} statements of {@value #CHUNK} rows
+ * or fewer (a power of two, so a connection prepares at most eight distinct statements): when the database reports
+ * as many new rows as sent — the normal case — the sums are added to {@code spend_totals} in the same transaction;
+ * when fewer (a request id it already had: a re-delivered record), that transaction is rolled back and the batch is
+ * written again as one JDBC batch whose per-row counts tell which rows were new, so only those are added.
  */
 public final class LedgerStore {
-    private static final String INSERT = "INSERT INTO usage_ledger (request_id, created_at, org_id, project_id, "
+    /** The most rows one INSERT statement carries (16 parameters a row; both databases accept 2,048 parameters). */
+    static final int CHUNK = 128;
+    private static final String COLUMNS = "INSERT INTO usage_ledger (request_id, created_at, org_id, project_id, "
             + "key_id, model, endpoint, prompt_tokens, completion_tokens, cost_nanos, status, outcome, error_code, "
-            + "upstream_request_id, attempts, stream) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            + "ON CONFLICT (request_id) DO NOTHING";
+            + "upstream_request_id, attempts, stream) VALUES ";
+    private static final String ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String ON_CONFLICT = " ON CONFLICT (request_id) DO NOTHING";
+    private static final String INSERT = COLUMNS + ROW + ON_CONFLICT;
+    /** {@code INSERT_ROWS[k]}: the statement for {@code 2^k} rows. */
+    private static final String[] INSERT_ROWS = new String[Integer.numberOfTrailingZeros(CHUNK) + 1];
     private static final String ADD_TOTAL = "INSERT INTO spend_totals (scope, owner_id, period, cost_nanos) "
             + "VALUES (?, ?, ?, ?) ON CONFLICT (scope, owner_id, period) "
             + "DO UPDATE SET cost_nanos = spend_totals.cost_nanos + excluded.cost_nanos";
+
+    static {
+        for (int k = 0; k < INSERT_ROWS.length; k++) {
+            StringBuilder sql = new StringBuilder(COLUMNS);
+            for (int i = 0; i < 1 << k; i++) sql.append(i == 0 ? "" : ", ").append(ROW);
+            INSERT_ROWS[k] = sql.append(ON_CONFLICT).toString();
+        }
+    }
+
+    /** What a batch did: how many rows were new, and the spend sums of every row of the batch (new or not). */
+    public record Written(int inserted, Map<SpendBook.Key, Long> sums) {}
+
+    /** Thrown inside the fast path's transaction to roll it back when a row was already present. */
+    private static final class KnownRow extends RuntimeException {
+        KnownRow() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static final java.util.Comparator<LedgerRow> BY_ID = java.util.Comparator.comparing(LedgerRow::requestId);
 
     private final Database db;
 
@@ -37,68 +75,138 @@ public final class LedgerStore {
 
     /** Inserts the rows (ignoring known request ids) and adds the inserted ones to the totals; returns how many were new. */
     public int insert(List<LedgerRow> rows) {
+        return write(rows).inserted();
+    }
+
+    /**
+     * Inserts the rows (ignoring known request ids) and adds the inserted ones to the totals, in one transaction;
+     * returns how many were new and the sums of all of them (what the spend book counts as committed).
+     */
+    public Written write(List<LedgerRow> batch) {
+        // In request-id order: SQLite inserts into the primary-key index with better locality, and two gateways
+        // inserting the same ids into PostgreSQL's unique index wait on each other in the same order.
+        List<LedgerRow> rows = new ArrayList<>(batch);
+        rows.sort(BY_ID);
+        Map<SpendBook.Key, Long> all = sums(rows);
+        if (rows.isEmpty()) return new Written(0, all);
+        if (db.kind() == StorageSettings.Kind.SQLITE) return new Written(insertOneByOne(rows, all), all);
+        try {
+            int inserted = db.transaction(c -> {
+                if (insertRows(c, rows) != rows.size()) throw new KnownRow();
+                addTotals(c, all);
+                return rows.size();
+            });
+            return new Written(inserted, all);
+        } catch (KnownRow e) {
+            return new Written(insertOneByOne(rows, all), all);
+        }
+    }
+
+    /** The multi-row statements; returns how many rows the database reported new. */
+    private int insertRows(Connection c, List<LedgerRow> rows) throws SQLException {
+        int inserted = 0;
+        int at = 0;
+        while (at < rows.size()) {
+            int k = 31 - Integer.numberOfLeadingZeros(Math.min(CHUNK, rows.size() - at)); // 2^k rows
+            int n = 1 << k;
+            try (PreparedStatement ps = db.prepare(c, INSERT_ROWS[k])) {
+                int p = 1;
+                for (int i = at; i < at + n; i++) p = bind(ps, p, rows.get(i));
+                inserted += ps.executeUpdate();
+            }
+            at += n;
+        }
+        return inserted;
+    }
+
+    /**
+     * One JDBC batch whose per-row counts tell which rows were new; only those are added to the totals
+     * ({@code sums}, the sums of all rows, when all were new).
+     */
+    private int insertOneByOne(List<LedgerRow> rows, Map<SpendBook.Key, Long> sums) {
         return db.transaction(c -> {
             int[] counts;
             try (PreparedStatement ps = db.prepare(c, INSERT)) {
                 for (LedgerRow r : rows) {
-                    ps.setString(1, r.requestId());
-                    ps.setLong(2, r.createdAtMillis());
-                    ps.setString(3, r.orgId());
-                    ps.setString(4, r.projectId());
-                    setNullable(ps, 5, r.keyId());
-                    ps.setString(6, r.model());
-                    ps.setString(7, r.endpoint());
-                    ps.setLong(8, r.promptTokens());
-                    ps.setLong(9, r.completionTokens());
-                    ps.setLong(10, r.costNanos());
-                    ps.setInt(11, r.status());
-                    ps.setString(12, r.outcome());
-                    setNullable(ps, 13, r.errorCode());
-                    setNullable(ps, 14, r.upstreamRequestId());
-                    ps.setInt(15, r.attempts());
-                    ps.setInt(16, r.stream() ? 1 : 0);
+                    bind(ps, 1, r);
                     ps.addBatch();
                 }
                 counts = ps.executeBatch();
             }
-            // Sorted, so two gateways adding to the same totals lock their rows in the same order.
-            Map<SpendBook.Key, Long> sums = new TreeMap<>(LedgerStore::compare);
-            int inserted = 0;
+            List<LedgerRow> fresh = new ArrayList<>();
             for (int i = 0; i < rows.size(); i++) {
-                if (counts[i] == 0) continue; // a known request id: ignored, adds nothing
-                inserted++;
-                LedgerRow r = rows.get(i);
-                if (r.costNanos() == 0) continue;
-                addTo(sums, r);
+                if (counts[i] != 0) fresh.add(rows.get(i)); // 0: a known request id, ignored, adds nothing
             }
-            if (!sums.isEmpty()) {
-                try (PreparedStatement ps = db.prepare(c, ADD_TOTAL)) {
-                    for (Map.Entry<SpendBook.Key, Long> e : sums.entrySet()) {
-                        ps.setString(1, e.getKey().owner().scope().value());
-                        ps.setString(2, e.getKey().owner().id());
-                        ps.setString(3, e.getKey().period());
-                        ps.setLong(4, e.getValue());
-                        ps.addBatch();
-                    }
-                    ps.executeBatch();
-                }
-            }
-            return inserted;
+            addTotals(c, fresh.size() == rows.size() ? sums : sums(fresh));
+            return fresh.size();
         });
+    }
+
+    private static int bind(PreparedStatement ps, int p, LedgerRow r) throws SQLException {
+        ps.setString(p, r.requestId());
+        ps.setLong(p + 1, r.createdAtMillis());
+        ps.setString(p + 2, r.orgId());
+        ps.setString(p + 3, r.projectId());
+        setNullable(ps, p + 4, r.keyId());
+        ps.setString(p + 5, r.model());
+        ps.setString(p + 6, r.endpoint());
+        ps.setLong(p + 7, r.promptTokens());
+        ps.setLong(p + 8, r.completionTokens());
+        ps.setLong(p + 9, r.costNanos());
+        ps.setInt(p + 10, r.status());
+        ps.setString(p + 11, r.outcome());
+        setNullable(ps, p + 12, r.errorCode());
+        setNullable(ps, p + 13, r.upstreamRequestId());
+        ps.setInt(p + 14, r.attempts());
+        ps.setInt(p + 15, r.stream() ? 1 : 0);
+        return p + 16;
+    }
+
+    /** Adds the sums to {@code spend_totals}, in key order so two gateways lock the same rows in the same order. */
+    private void addTotals(Connection c, Map<SpendBook.Key, Long> sums) throws SQLException {
+        if (sums.isEmpty()) return;
+        List<Map.Entry<SpendBook.Key, Long>> sorted = new ArrayList<>(sums.entrySet());
+        sorted.sort(Map.Entry.comparingByKey(LedgerStore::compare));
+        try (PreparedStatement ps = db.prepare(c, ADD_TOTAL)) {
+            for (Map.Entry<SpendBook.Key, Long> e : sorted) {
+                ps.setString(1, e.getKey().owner().scope().value());
+                ps.setString(2, e.getKey().owner().id());
+                ps.setString(3, e.getKey().period());
+                ps.setLong(4, e.getValue());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
     }
 
     /** The spend sums of a set of rows, per owner and period (lifetime and month). */
     public static Map<SpendBook.Key, Long> sums(List<LedgerRow> rows) {
         Map<SpendBook.Key, Long> sums = new HashMap<>();
-        for (LedgerRow r : rows) if (r.costNanos() != 0) addTo(sums, r);
+        Months months = new Months();
+        for (LedgerRow r : rows) {
+            if (r.costNanos() == 0) continue;
+            String month = months.of(r.createdAtMillis());
+            for (Owner o : new Owner[] {Owner.org(r.orgId()), Owner.project(r.projectId())}) {
+                sums.merge(new SpendBook.Key(o, SpendBook.ALL), r.costNanos(), Long::sum);
+                sums.merge(new SpendBook.Key(o, month), r.costNanos(), Long::sum);
+            }
+        }
         return sums;
     }
 
-    private static void addTo(Map<SpendBook.Key, Long> sums, LedgerRow r) {
-        String month = SpendBook.month(r.createdAtMillis());
-        for (Owner o : new Owner[] {Owner.org(r.orgId()), Owner.project(r.projectId())}) {
-            sums.merge(new SpendBook.Key(o, SpendBook.ALL), r.costNanos(), Long::sum);
-            sums.merge(new SpendBook.Key(o, month), r.costNanos(), Long::sum);
+    /** {@link SpendBook#month} of a run of timestamps, recomputed only when one falls outside the last month seen. */
+    private static final class Months {
+        private long from = 1, until = 0;
+        private String month;
+
+        String of(long epochMillis) {
+            if (epochMillis < from || epochMillis >= until) {
+                month = SpendBook.month(epochMillis);
+                java.time.YearMonth ym = java.time.YearMonth.parse(month);
+                from = ym.atDay(1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli();
+                until = ym.plusMonths(1).atDay(1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli();
+            }
+            return month;
         }
     }
 
@@ -127,7 +235,7 @@ public final class LedgerStore {
         return c != 0 ? c : a.period().compareTo(b.period());
     }
 
-    private static void setNullable(PreparedStatement ps, int i, String v) throws java.sql.SQLException {
+    private static void setNullable(PreparedStatement ps, int i, String v) throws SQLException {
         if (v == null) ps.setNull(i, Types.VARCHAR);
         else ps.setString(i, v);
     }

@@ -25,9 +25,13 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The persistent usage sink. {@link #record} (on the event loop) prices the request, adds the cost to the in-memory
  * spend and ends its quota reservation at once, then queues the row; a worker thread writes queued rows in one
- * transaction every {@code flushMs} or as soon as {@code batchSize} are waiting. {@link #close} writes everything
- * still queued. A request id is written once: a duplicate still queued is dropped here, one already written is
- * ignored by the database.
+ * transaction every {@code flushMs} or as soon as {@code batchSize} are waiting (how, and what that costs
+ * per row: {@link LedgerStore}, docs/benchmarks.md#ledger). {@link #close} writes everything still queued. A request id is written once: a duplicate
+ * still queued is dropped here, one already written is ignored by the database.
+ *
+ * <p>The queue is bounded ({@code capacity} rows): {@link #record} never blocks, so when the database has been
+ * unreachable long enough to fill it, further rows are not kept (their spend still counts in this process) and are
+ * counted in {@code sluice_ledger_dropped_total}. How far behind the writer is shows as {@code sluice_ledger_lag_seconds}.
  */
 public final class UsageLedger implements UsageSink {
     private static final Logger LOG = LoggerFactory.getLogger(UsageLedger.class);
@@ -37,6 +41,7 @@ public final class UsageLedger implements UsageSink {
     private final Clock clock;
     private final long flushNanos;
     private final int batchSize;
+    private final int capacity;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
     private final ArrayDeque<LedgerRow> queue = new ArrayDeque<>();
@@ -44,20 +49,33 @@ public final class UsageLedger implements UsageSink {
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong rows = new AtomicLong();
     private final Counter writeFailures;
+    private final Counter dropped;
     private final Thread worker;
     private volatile boolean closing;
     /** When the oldest row of the batch being written was recorded; -1 when none is being written. */
     private volatile long writingSinceMs = -1;
 
+    /** The default queue bound ({@code quotas.ledger_queue_capacity}): 10 s of 10,000 requests/s. */
+    public static final int DEFAULT_CAPACITY = 100_000;
+
     public UsageLedger(LedgerStore store, SpendBook book, ModelCatalog catalog, Clock clock, long flushMs,
                        int batchSize, MeterRegistry metrics) {
+        this(store, book, catalog, clock, flushMs, batchSize, Math.max(DEFAULT_CAPACITY, batchSize), metrics);
+    }
+
+    /** @param capacity the most rows queued at once (at least {@code batchSize}); beyond it rows are dropped and counted */
+    public UsageLedger(LedgerStore store, SpendBook book, ModelCatalog catalog, Clock clock, long flushMs,
+                       int batchSize, int capacity, MeterRegistry metrics) {
+        if (capacity < batchSize) throw new IllegalArgumentException("capacity " + capacity + " < batch size " + batchSize);
         this.store = store;
         this.book = book;
         this.catalog = catalog;
         this.clock = clock;
         this.flushNanos = TimeUnit.MILLISECONDS.toNanos(flushMs);
         this.batchSize = batchSize;
+        this.capacity = capacity;
         this.writeFailures = metrics.counter("sluice_ledger_write_failures");
+        this.dropped = metrics.counter("sluice_ledger_dropped");
         metrics.gauge("sluice_ledger_queued", queue, q -> queuedIds.size());
         metrics.gauge("sluice_ledger_rows_written", rows, AtomicLong::get);
         metrics.gauge("sluice_ledger_lag_seconds", this, UsageLedger::lagSeconds);
@@ -80,19 +98,33 @@ public final class UsageLedger implements UsageSink {
                 r.endpoint(), prompt, completion, cost, r.status(), r.outcome().name().toLowerCase(Locale.ROOT),
                 r.errorCode(), r.upstreamRequestId(), r.attempts(), r.stream());
         book.recorded(r.requestId(), Owner.org(r.orgId()), Owner.project(r.projectId()), cost, at);
+        boolean full;
         lock.lock();
         try {
             if (closing && !worker.isAlive()) LOG.warn("usage record {} arrived after the ledger closed", r.requestId());
-            queue.add(row);
-            if (queue.size() >= batchSize) wake.signal();
+            full = queue.size() >= capacity;
+            if (!full) {
+                queue.add(row);
+                if (queue.size() == batchSize) wake.signal();
+            }
         } finally {
             lock.unlock();
+        }
+        if (full) {
+            queuedIds.remove(r.requestId());
+            dropped.increment();
+            long n = (long) dropped.count();
+            if (n == 1 || n % 10_000 == 0) {
+                LOG.error("usage ledger queue full ({} rows waiting for the database): {} record(s) dropped so far, "
+                        + "latest {}", capacity, n, r.requestId());
+            }
         }
     }
 
     private void run() {
+        List<LedgerRow> batch = new ArrayList<>(batchSize);
         while (true) {
-            List<LedgerRow> batch = new ArrayList<>();
+            batch.clear();
             lock.lock();
             try {
                 long deadline = System.nanoTime() + flushNanos;
@@ -147,8 +179,8 @@ public final class UsageLedger implements UsageSink {
     private void writeOnce(List<LedgerRow> batch) {
         for (int attempt = 1; ; attempt++) {
             try {
-                store.insert(batch);
-                book.committed(LedgerStore.sums(batch));
+                LedgerStore.Written written = store.write(batch);
+                book.committed(written.sums());
                 batches.incrementAndGet();
                 rows.addAndGet(batch.size());
                 for (LedgerRow r : batch) queuedIds.remove(r.requestId());
@@ -173,6 +205,21 @@ public final class UsageLedger implements UsageSink {
     /** Batches written so far. */
     public long batchesWritten() {
         return batches.get();
+    }
+
+    /** Records queued and not yet taken by the writer (a batch being written is no longer counted). */
+    public int waiting() {
+        lock.lock();
+        try {
+            return queue.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Records dropped because the queue was full. */
+    public long droppedRecords() {
+        return (long) dropped.count();
     }
 
     /** Rows written so far (duplicates the database ignored included). */

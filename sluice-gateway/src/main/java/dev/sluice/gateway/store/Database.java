@@ -84,6 +84,14 @@ public final class Database implements AutoCloseable {
             cfg.addDataSourceProperty("synchronous", "NORMAL");
             cfg.addDataSourceProperty("foreign_keys", "true");
             cfg.addDataSourceProperty("busy_timeout", "10000");
+            // A 16 MiB page cache per connection (the default is 2 MiB): the usage ledger inserts random request ids
+            // into its primary-key index, and a cache that holds more of that index costs fewer reads per row.
+            cfg.addDataSourceProperty("cache_size", "-16384");
+            // Checkpoint the WAL every 10,000 pages (40 MiB; the default is 1,000): a page the ledger dirties again
+            // before the checkpoint is copied back once. Durability is unchanged (that is journal_mode + synchronous);
+            // a WAL left larger by a long reader is cut back to 64 MiB after the next checkpoint.
+            cfg.addDataSourceProperty("wal_autocheckpoint", "10000");
+            cfg.addDataSourceProperty("journal_size_limit", String.valueOf(64L << 20));
             // Write transactions take the write lock at BEGIN, so two writers wait on busy_timeout instead of
             // failing with SQLITE_BUSY when a read lock cannot be upgraded.
             cfg.addDataSourceProperty("transaction_mode", "IMMEDIATE");

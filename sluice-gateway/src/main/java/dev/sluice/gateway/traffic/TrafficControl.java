@@ -6,6 +6,7 @@ import dev.sluice.gateway.config.SluiceConfig;
 import dev.sluice.gateway.limits.LimitRules;
 import dev.sluice.gateway.limits.LimitStore;
 import dev.sluice.gateway.limits.MemoryLimitStore;
+import dev.sluice.gateway.limits.PipelinedRedis;
 import dev.sluice.gateway.limits.RateLimitOverrides;
 import dev.sluice.gateway.limits.RateLimitRoutes;
 import dev.sluice.gateway.limits.RateLimiter;
@@ -94,7 +95,7 @@ public final class TrafficControl implements AutoCloseable {
         this.spend = new SpendBook(clock);
         this.ledgerStore = new LedgerStore(db);
         this.ledger = new UsageLedger(ledgerStore, spend, catalog, clock, cfg.quotas().ledgerFlushMs(),
-                cfg.quotas().ledgerBatchSize(), metrics);
+                cfg.quotas().ledgerBatchSize(), cfg.quotas().ledgerQueueCapacity(), metrics);
         Stage slowDown = cfg.slowDown().enabled()
                 ? new SlowDownGuard(stores.rates(), SlowDownRule.of(cfg.slowDown()), clock, metrics)
                 : new TrafficStages.PassThrough(StageOrder.SLOW_DOWN_GUARD);
@@ -131,9 +132,11 @@ public final class TrafficControl implements AutoCloseable {
         if ("redis".equals(cfg.limits().store())) {
             Redis redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(cfg.redis().url())
                     .setMaxPoolSize(cfg.redis().poolSize()).setMaxPoolWaiting(100_000));
+            // Half the pool may be pinned to event loops (one pipelined connection per loop); the rest stays pooled.
+            PipelinedRedis pipe = new PipelinedRedis(redis, cfg.redis().poolSize() / 2);
             try {
-                return new Stores(redis, await(RedisLimitStore.start(redis)),
-                        await(RedisRequestRates.start(redis, cfg.redis().keyPrefix())));
+                return new Stores(redis, await(RedisLimitStore.start(pipe)),
+                        await(RedisRequestRates.start(pipe, cfg.redis().keyPrefix())));
             } catch (RuntimeException e) {
                 redis.close();
                 throw new IllegalStateException("cannot use Redis at " + masked(cfg.redis().url())

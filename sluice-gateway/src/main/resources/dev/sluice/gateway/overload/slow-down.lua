@@ -1,31 +1,62 @@
--- Slow Down check-and-count for one project (see SlowDownRule): a hash of 10-second slot -> admitted requests.
--- KEYS[1]: the project's hash. ARGV: now ms, slot ms, floor, multiplier, recent slots (6), all slots (96).
--- Returns {admitted (1|0), last-minute count, trailing count, wait ms}.
-local now = tonumber(ARGV[1])
-local slotMs = tonumber(ARGV[2])
-local floor = tonumber(ARGV[3])
-local mult = tonumber(ARGV[4])
-local recent = tonumber(ARGV[5])
-local slots = tonumber(ARGV[6])
-local cur = math.floor(now / slotMs)
-local fields = {}
-for i = 0, slots - 1 do fields[i + 1] = string.format('%d', cur - i) end
-local vals = redis.call('HMGET', KEYS[1], unpack(fields))
-local last, trailing = 0, 0
-for i = 0, slots - 1 do
-  local v = tonumber(vals[i + 1]) or 0
-  if i < recent then last = last + v else trailing = trailing + v end
-end
-local threshold = math.max(floor, trailing / 15.0 * mult)
-if last + 1 > threshold then
-  return {0, last, trailing, (cur + 1) * slotMs - now}
-end
-local n = redis.call('HINCRBY', KEYS[1], string.format('%d', cur), 1)
-if n == 1 then
-  -- A new slot: drop the ones that left the window, so the hash stays at most `slots` fields.
-  for _, k in ipairs(redis.call('HKEYS', KEYS[1])) do
-    if tonumber(k) <= cur - slots then redis.call('HDEL', KEYS[1], k) end
+-- Slow Down check-and-count (see SlowDownRule) for every request of one round from a gateway, in order: per project a
+-- hash of 10-second slot -> admitted requests.
+-- KEYS: the projects' hashes, once each. ARGV: slot ms, recent slots (6), all slots (96), then n = requests, then per
+-- request: key index, now ms, floor, multiplier.
+-- Returns, per request in order: admitted (1|0), last-minute count, trailing count, wait ms.
+-- The trailing count (the 90 slots before the last minute) cannot change while the current slot lasts (only the
+-- current slot is counted into), so it is summed once per slot and kept in the field 't<slot>': a check reads 7
+-- fields, not 96. A gateway whose clock is more than 50 s behind could still count into one of those 90 slots; the
+-- cached sum then misses those requests until the next slot.
+local slotMs = tonumber(ARGV[1])
+local recent = tonumber(ARGV[2])
+local slots = tonumber(ARGV[3])
+
+local function admit(key, now, floor, mult)
+  local cur = math.floor(now / slotMs)
+  local cached = 't' .. string.format('%d', cur)
+  local fields = {}
+  for i = 0, recent - 1 do fields[i + 1] = string.format('%d', cur - i) end
+  fields[recent + 1] = cached
+  local vals = redis.call('HMGET', key, unpack(fields))
+  local last = 0
+  for i = 1, recent do last = last + (tonumber(vals[i]) or 0) end
+  local trailing = tonumber(vals[recent + 1])
+  if not trailing then
+    local older = {}
+    for i = recent, slots - 1 do older[#older + 1] = string.format('%d', cur - i) end
+    trailing = 0
+    for _, v in ipairs(redis.call('HMGET', key, unpack(older))) do trailing = trailing + (tonumber(v) or 0) end
+    redis.call('HSET', key, cached, string.format('%d', trailing))
+    redis.call('PEXPIRE', key, slots * slotMs)
   end
+  local threshold = math.max(floor, trailing / 15.0 * mult)
+  if last + 1 > threshold then
+    return 0, last, trailing, (cur + 1) * slotMs - now
+  end
+  local n = redis.call('HINCRBY', key, string.format('%d', cur), 1)
+  if n == 1 then
+    -- A new slot: drop the slots that left the window and the cached sums of earlier slots, so the hash stays small.
+    for _, k in ipairs(redis.call('HKEYS', key)) do
+      if string.sub(k, 1, 1) == 't' then
+        if tonumber(string.sub(k, 2)) < cur then redis.call('HDEL', key, k) end
+      elseif tonumber(k) <= cur - slots then
+        redis.call('HDEL', key, k)
+      end
+    end
+  end
+  redis.call('PEXPIRE', key, slots * slotMs)
+  return 1, last + 1, trailing, 0
 end
-redis.call('PEXPIRE', KEYS[1], slots * slotMs)
-return {1, last + 1, trailing, 0}
+
+local out = {}
+local p = 5
+for _ = 1, tonumber(ARGV[4]) do
+  local ok, last, trailing, wait = admit(KEYS[tonumber(ARGV[p])], tonumber(ARGV[p + 1]), tonumber(ARGV[p + 2]),
+      tonumber(ARGV[p + 3]))
+  p = p + 4
+  out[#out + 1] = ok
+  out[#out + 1] = last
+  out[#out + 1] = trailing
+  out[#out + 1] = wait
+end
+return out

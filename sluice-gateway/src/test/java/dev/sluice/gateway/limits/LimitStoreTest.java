@@ -170,6 +170,131 @@ class LimitStoreTest {
         assertThat(admitted).as("both outcomes occur").isBetween(50, 250);
     }
 
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aRefusalByOneScopeReservesNothingInTheOtherScopes(Kind kind) {
+        LimitStore store = open(kind);
+        Check orgRpm = new Check(prefix + "o:rpm", LimitKind.RPM, LimitScope.ORGANIZATION, 100, 1);
+        Check orgTpm = new Check(prefix + "o:tpm", LimitKind.TPM, LimitScope.ORGANIZATION, 100_000, 400);
+        Check projectRpm = check("p:rpm", LimitKind.RPM, 50, 1);
+        Check projectTpm = check("p:tpm", LimitKind.TPM, 1_000, 400);
+        List<Check> all = List.of(orgRpm, orgTpm, projectRpm, projectTpm);
+        assertThat(get(store.acquire(all, 0)).admitted()).isTrue();
+        assertThat(get(store.acquire(all, 0)).admitted()).isTrue();
+        // the project's TPM (1,000) has 200 left: a third request of 400 is refused by that scope alone...
+        LimitStore.Levels refused = get(store.acquire(all, 0));
+        assertThat(refused.admitted()).isFalse();
+        assertThat(refused.before()).containsExactly(2 * 60_000L, 800 * 60_000L, 2 * 60_000L, 800 * 60_000L);
+        // ...and took nothing from the organization's buckets nor from the project's RPM
+        LimitStore.Levels after = get(store.acquire(List.of(orgRpm.withCost(0), orgTpm.withCost(0),
+                projectRpm.withCost(0), projectTpm.withCost(0)), 0));
+        assertThat(after.admitted()).isTrue();
+        assertThat(after.before()).containsExactly(2 * 60_000L, 800 * 60_000L, 2 * 60_000L, 800 * 60_000L);
+    }
+
+    @Test
+    void correctionsSentTogetherAddUpAsIfAppliedOneByOne() throws Exception {
+        LimitStore memory = open(Kind.MEMORY);
+        LimitStore redisStore = open(Kind.REDIS);
+        Check org = new Check(prefix + "o:tpm", LimitKind.TPM, LimitScope.ORGANIZATION, 1_000_000, 0);
+        Check project = check("p:tpm", LimitKind.TPM, 100_000, 0);
+        Check other = check("q:tpm", LimitKind.TPM, 100_000, 0);
+        for (LimitStore s : List.of(memory, redisStore)) {
+            assertThat(get(s.acquire(List.of(org.withCost(90_000), project.withCost(90_000)), 1_000)).admitted()).isTrue();
+        }
+        // 200 corrections from an event loop without waiting: while the first is in flight the others queue and
+        // go together, merged per bucket; each future completes only once its correction is applied.
+        Random random = new Random(7);
+        long[] deltas = new long[200];
+        for (int i = 0; i < deltas.length; i++) deltas[i] = random.nextInt(1_000) - 700;
+        java.util.concurrent.CompletableFuture<List<Future<Void>>> sent = new java.util.concurrent.CompletableFuture<>();
+        vertx.runOnContext(v -> {
+            List<Future<Void>> fs = new ArrayList<>();
+            for (int i = 0; i < deltas.length; i++) {
+                Check third = i % 2 == 0 ? other : project;
+                fs.add(redisStore.adjust(List.of(org.withCost(deltas[i]), third.withCost(deltas[i])), 2_000 + i));
+            }
+            sent.complete(fs);
+        });
+        for (Future<Void> f : sent.get(10, TimeUnit.SECONDS)) get(f);
+        for (int i = 0; i < deltas.length; i++) {
+            Check third = i % 2 == 0 ? other : project;
+            get(memory.adjust(List.of(org.withCost(deltas[i]), third.withCost(deltas[i])), 2_000 + i));
+        }
+        List<Check> read = List.of(org, project, other);
+        long now = 2_000 + deltas.length;
+        LimitStore.Levels m = get(memory.acquire(read, now));
+        LimitStore.Levels r = get(redisStore.acquire(read, now));
+        assertThat(m.before()[0]).as("the corrections moved the organization's bucket").isNotEqualTo(90_000 * 60_000L)
+                .isPositive();
+        assertThat(r.before()).containsExactly(m.before());
+    }
+
+    @Test
+    void decisionsSentTogetherInOneRoundDecideAsIfMadeOneByOne() throws Exception {
+        LimitStore memory = open(Kind.MEMORY);
+        LimitStore redisStore = open(Kind.REDIS);
+        Check orgRpm = new Check(prefix + "o:rpm", LimitKind.RPM, LimitScope.ORGANIZATION, 250, 1);
+        Check orgTpm = new Check(prefix + "o:tpm", LimitKind.TPM, LimitScope.ORGANIZATION, 60_000, 0);
+        Check[] projects = {check("p1:tpm", LimitKind.TPM, 20_000, 0), check("p2:tpm", LimitKind.TPM, 30_000, 0)};
+        Random random = new Random(3);
+        List<List<Check>> requests = new ArrayList<>();
+        long[] times = new long[400];
+        for (int i = 0; i < times.length; i++) {
+            long tokens = random.nextInt(900);
+            requests.add(List.of(orgRpm, orgTpm.withCost(tokens), projects[random.nextInt(2)].withCost(tokens)));
+            times[i] = 10_000 + i * 5L;
+        }
+        // all 400 from one event loop without waiting: the first goes alone, the rest queue and go in rounds
+        var sent = new java.util.concurrent.CompletableFuture<List<Future<LimitStore.Levels>>>();
+        vertx.runOnContext(v -> {
+            List<Future<LimitStore.Levels>> fs = new ArrayList<>();
+            for (int i = 0; i < times.length; i++) fs.add(redisStore.acquire(requests.get(i), times[i]));
+            sent.complete(fs);
+        });
+        List<Future<LimitStore.Levels>> answers = sent.get(10, TimeUnit.SECONDS);
+        int admitted = 0;
+        for (int i = 0; i < times.length; i++) {
+            LimitStore.Levels m = get(memory.acquire(requests.get(i), times[i]));
+            LimitStore.Levels r = get(answers.get(i));
+            assertThat(r.admitted()).as("request %d", i).isEqualTo(m.admitted());
+            assertThat(r.before()).as("request %d", i).containsExactly(m.before());
+            if (m.admitted()) admitted++;
+        }
+        assertThat(admitted).as("some refused by one scope or another").isBetween(100, 300);
+    }
+
+    @Test
+    void commandsFromAnEventLoopShareThatLoopsConnectionAndOtherLoopsUseThePool() throws Exception {
+        PipelinedRedis pipe = new PipelinedRedis(redis, 1);
+        LimitStore store = get(RedisLimitStore.start(pipe));
+        Check rpm = check("lanes", LimitKind.RPM, 150, 1);
+        List<java.util.concurrent.CompletableFuture<List<Future<LimitStore.Levels>>>> loops = new ArrayList<>();
+        var internal = (io.vertx.core.internal.VertxInternal) vertx;
+        var group = internal.nettyEventLoopGroup();
+        io.netty.channel.EventLoop first = group.next();
+        io.netty.channel.EventLoop second = group.next();
+        assertThat(second).as("two event loops").isNotSameAs(first);
+        for (io.netty.channel.EventLoop loop : List.of(first, second)) {
+            var sent = new java.util.concurrent.CompletableFuture<List<Future<LimitStore.Levels>>>();
+            io.vertx.core.Context ctx = internal.contextBuilder().withEventLoop(loop).build();
+            ctx.runOnContext(v -> {
+                List<Future<LimitStore.Levels>> fs = new ArrayList<>();
+                for (int i = 0; i < 100; i++) fs.add(store.acquire(List.of(rpm), 0));
+                sent.complete(fs);
+            });
+            loops.add(sent);
+        }
+        long admitted = 0;
+        for (var sent : loops) for (Future<LimitStore.Levels> f : sent.get(10, TimeUnit.SECONDS)) {
+            if (get(f).admitted()) admitted++;
+        }
+        assertThat(admitted).isEqualTo(150);
+        assertThat(pipe.lanes()).as("one pinned connection (maxLanes 1); the other loop used the pool").isEqualTo(1);
+        pipe.close();
+        assertThat(pipe.lanes()).isZero();
+    }
+
     @Test
     void theMemoryStoreForgetsBucketsThatHaveDrainedEmpty() {
         MemoryLimitStore store = new MemoryLimitStore();

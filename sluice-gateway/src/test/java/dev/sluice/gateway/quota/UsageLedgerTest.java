@@ -187,6 +187,120 @@ class UsageLedgerTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void everyRowIsWrittenExactlyOnceAcrossStatementChunksAndRedeliveries(Backend backend) throws Exception {
+        try (Database db = open(backend)) {
+            SpendBook book = new SpendBook(clock);
+            // 300 a batch: PostgreSQL's multi-row statements split it into 128 + 128 + 32 + 8 + 4 rows.
+            UsageLedger first = ledger(db, book, 600_000, 300);
+            java.util.Map<String, Long> byProject = new java.util.HashMap<>();
+            List<UsageRecord> sent = new java.util.ArrayList<>();
+            for (int i = 0; i < 1000; i++) sent.add(priced("req_a" + i, "proj_" + (i % 3), 10 + i, i % 7));
+            sent.forEach(first::record);
+            first.close();
+            assertThat(first.rowsWritten()).isEqualTo(1000);
+            // A second writer gets 200 of them again, interleaved with 100 new ones: batches that mix known and new ids.
+            UsageLedger second = ledger(db, book, 600_000, 300);
+            List<UsageRecord> again = new java.util.ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                again.add(i % 3 == 2 ? priced("req_b" + i, "proj_" + (i % 3), 5 + i, 3) : sent.get(i * 3));
+            }
+            again.forEach(second::record);
+            second.close();
+            java.util.Set<String> distinct = new java.util.HashSet<>();
+            for (List<UsageRecord> l : List.of(sent, again)) {
+                for (UsageRecord r : l) {
+                    if (!distinct.add(r.requestId())) continue;
+                    long cost = r.promptTokens() * 1_000L + r.completionTokens() * 2_000L;
+                    byProject.merge(r.projectId(), cost, Long::sum);
+                }
+            }
+            assertThat(distinct).hasSize(1100);
+
+            assertThat(ids(db)).containsExactlyInAnyOrderElementsOf(distinct);
+            for (String project : List.of("proj_0", "proj_1", "proj_2")) {
+                assertThat(count(db, "SELECT SUM(cost_nanos) FROM usage_ledger WHERE project_id = '" + project + "'"))
+                        .isEqualTo(byProject.get(project));
+                assertThat(count(db, "SELECT cost_nanos FROM spend_totals WHERE scope = 'project' AND owner_id = '"
+                        + project + "' AND period = '2026-03'")).as(project).isEqualTo(byProject.get(project));
+            }
+            long total = byProject.values().stream().mapToLong(Long::longValue).sum();
+            assertThat(count(db, "SELECT cost_nanos FROM spend_totals WHERE scope = 'organization' AND owner_id = 'org_a' "
+                    + "AND period = 'all'")).isEqualTo(total);
+            // The spend book, refreshed, counts each request once too.
+            book.rebase(new LedgerStore(db).totals(book.currentMonth()), book.takeCommitted());
+            assertThat(book.spent(Owner.org("org_a"), SpendBook.ALL)).isEqualTo(total);
+            assertThat(book.spent(Owner.org("org_a"), "2026-03")).isEqualTo(total);
+        } finally {
+            drop();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void aFullQueueDropsAndCountsRecordsInsteadOfBlockingTheCaller(Backend backend) throws Exception {
+        try (Database db = open(backend)) {
+            SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+            SpendBook book = new SpendBook(clock);
+            UsageLedger ledger = new UsageLedger(new LedgerStore(db), book, CATALOG, clock, 600_000, 5, 5, metrics);
+            try (Connection blocker = lockLedger(backend, db)) {
+                for (int i = 0; i < 5; i++) ledger.record(record("req_" + i, 10, 5));
+                // The writer takes these five (a full batch) and waits for the database, which the blocker holds.
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (ledger.waiting() > 0 && System.nanoTime() < deadline) Thread.onSpinWait();
+                assertThat(ledger.waiting()).isZero();
+                for (int i = 5; i < 12; i++) ledger.record(record("req_" + i, 10, 5)); // returns at once, never blocks
+
+                assertThat(ledger.waiting()).isEqualTo(5);
+                assertThat(ledger.droppedRecords()).isEqualTo(2);
+                assertThat(metrics.get("sluice_ledger_dropped").counter().count()).isEqualTo(2.0);
+                // Spend still counts every request in this process.
+                assertThat(book.spent(Owner.project("proj_a"), SpendBook.ALL)).isEqualTo(12 * 20_000L);
+                blocker.commit();
+            }
+            ledger.close();
+            assertThat(ids(db)).containsExactlyInAnyOrder("req_0", "req_1", "req_2", "req_3", "req_4", "req_5", "req_6",
+                    "req_7", "req_8", "req_9");
+            assertThat(ledger.lagSeconds()).isZero();
+        } finally {
+            drop();
+        }
+    }
+
+    /** A connection holding the write lock of {@code usage_ledger} until it commits. */
+    private Connection lockLedger(Backend backend, Database db) throws Exception {
+        if (backend == Backend.SQLITE) {
+            Connection c = DriverManager.getConnection("jdbc:sqlite:" + tmp.resolve("data").resolve(StorageSettings.SQLITE_FILE));
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.execute("DELETE FROM usage_ledger WHERE request_id = 'none'"); // takes SQLite's write lock
+            }
+            return c;
+        }
+        Connection c = DriverManager.getConnection(PG_URL, "postgres", null);
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            st.execute("LOCK TABLE \"" + schema + "\".usage_ledger IN EXCLUSIVE MODE");
+        }
+        return c;
+    }
+
+    static UsageRecord priced(String id, String project, int prompt, int completion) {
+        return new UsageRecord(id, Instant.EPOCH, "org_a", project, "key_a", "m", "/v1/chat/completions", prompt,
+                completion, Outcome.COMPLETED, null, 200, "up_" + id, 1, false);
+    }
+
+    private static List<String> ids(Database db) throws Exception {
+        List<String> out = new java.util.ArrayList<>();
+        try (Connection c = db.dataSource().getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT request_id FROM usage_ledger");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) out.add(rs.getString(1));
+        }
+        return out;
+    }
+
     private static long count(Database db, String sql) throws Exception {
         try (Connection c = db.dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(sql);
              ResultSet rs = ps.executeQuery()) {

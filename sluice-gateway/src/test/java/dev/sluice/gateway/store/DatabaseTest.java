@@ -129,6 +129,21 @@ class DatabaseTest {
         }
     }
 
+    /** docs/operations.md: WAL with synchronous=NORMAL; the ledger's page cache and checkpoint interval on every connection. */
+    @Test
+    void sqliteKeepsTheDocumentedDurabilityAndTheLedgersCacheAndCheckpointOnEveryConnection() throws SQLException {
+        try (TestDb t = Backend.SQLITE.open(tmp);
+             Connection first = t.db().dataSource().getConnection();
+             Connection second = t.db().dataSource().getConnection()) {
+            for (Connection c : new Connection[] {first, second}) {
+                assertThat(pragma(c, "synchronous")).isEqualTo("1"); // NORMAL
+                assertThat(pragma(c, "cache_size")).isEqualTo("-16384");
+                assertThat(pragma(c, "wal_autocheckpoint")).isEqualTo("10000");
+                assertThat(pragma(c, "journal_size_limit")).isEqualTo(String.valueOf(64L << 20));
+            }
+        }
+    }
+
     private static String pragma(Connection c, String name) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA " + name)) {
             rs.next();

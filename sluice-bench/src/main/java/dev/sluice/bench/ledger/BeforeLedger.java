@@ -1,0 +1,208 @@
+package dev.sluice.bench.ledger;
+
+import dev.sluice.gateway.quota.LedgerRow;
+import dev.sluice.gateway.quota.Owner;
+import dev.sluice.gateway.quota.SpendBook;
+
+import dev.sluice.gateway.models.ModelCatalog;
+import dev.sluice.gateway.models.ModelSpec;
+import dev.sluice.gateway.usage.Billing;
+import dev.sluice.gateway.usage.UsageRecord;
+import dev.sluice.gateway.usage.UsageSink;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A verbatim copy of {@code dev.sluice.gateway.quota.UsageLedger} as it was before the ledger work of issue 13 (main at
+ * aa190bb), kept so {@code ./sluice bench ledger} measures the old writer beside the new one in the same run (only
+ * the class names and the thread name differ).
+ *
+ * <p>The persistent usage sink. {@link #record} (on the event loop) prices the request, adds the cost to the in-memory
+ * spend and ends its quota reservation at once, then queues the row; a worker thread writes queued rows in one
+ * transaction every {@code flushMs} or as soon as {@code batchSize} are waiting. {@link #close} writes everything
+ * still queued. A request id is written once: a duplicate still queued is dropped here, one already written is
+ * ignored by the database.
+ */
+public final class BeforeLedger implements UsageSink {
+    private static final Logger LOG = LoggerFactory.getLogger(BeforeLedger.class);
+    private final BeforeLedgerStore store;
+    private final SpendBook book;
+    private final ModelCatalog catalog;
+    private final Clock clock;
+    private final long flushNanos;
+    private final int batchSize;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wake = lock.newCondition();
+    private final ArrayDeque<LedgerRow> queue = new ArrayDeque<>();
+    private final Set<String> queuedIds = ConcurrentHashMap.newKeySet();
+    private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong rows = new AtomicLong();
+    private final Counter writeFailures;
+    private final Thread worker;
+    private volatile boolean closing;
+    /** When the oldest row of the batch being written was recorded; -1 when none is being written. */
+    private volatile long writingSinceMs = -1;
+
+    public BeforeLedger(BeforeLedgerStore store, SpendBook book, ModelCatalog catalog, Clock clock, long flushMs,
+                       int batchSize, MeterRegistry metrics) {
+        this.store = store;
+        this.book = book;
+        this.catalog = catalog;
+        this.clock = clock;
+        this.flushNanos = TimeUnit.MILLISECONDS.toNanos(flushMs);
+        this.batchSize = batchSize;
+        this.writeFailures = metrics.counter("sluice_ledger_write_failures");
+        metrics.gauge("sluice_ledger_queued", queue, q -> queuedIds.size());
+        metrics.gauge("sluice_ledger_rows_written", rows, AtomicLong::get);
+        metrics.gauge("sluice_ledger_lag_seconds", this, BeforeLedger::lagSeconds);
+        this.worker = Thread.ofPlatform().name("sluice-ledger-before").daemon(true).unstarted(this::run);
+        worker.start();
+    }
+
+    @Override
+    public void record(UsageRecord r) {
+        if (!queuedIds.add(r.requestId())) {
+            book.release(r.requestId());
+            return;
+        }
+        ModelSpec model = catalog.find(r.model()).orElse(null);
+        long prompt = Billing.billedPromptTokens(r);
+        long completion = Billing.billedCompletionTokens(r);
+        long cost = Billing.costNanos(prompt, completion, model);
+        long at = clock.millis();
+        LedgerRow row = new LedgerRow(r.requestId(), at, r.orgId(), r.projectId(), r.keyId(), r.model(),
+                r.endpoint(), prompt, completion, cost, r.status(), r.outcome().name().toLowerCase(Locale.ROOT),
+                r.errorCode(), r.upstreamRequestId(), r.attempts(), r.stream());
+        book.recorded(r.requestId(), Owner.org(r.orgId()), Owner.project(r.projectId()), cost, at);
+        lock.lock();
+        try {
+            if (closing && !worker.isAlive()) LOG.warn("usage record {} arrived after the ledger closed", r.requestId());
+            queue.add(row);
+            if (queue.size() >= batchSize) wake.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void run() {
+        while (true) {
+            List<LedgerRow> batch = new ArrayList<>();
+            lock.lock();
+            try {
+                long deadline = System.nanoTime() + flushNanos;
+                while (!closing && queue.size() < batchSize) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) break;
+                    wake.awaitNanos(left);
+                }
+                if (queue.isEmpty()) {
+                    if (closing) return;
+                    continue;
+                }
+                while (!queue.isEmpty() && batch.size() < batchSize) batch.add(queue.poll());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } finally {
+                lock.unlock();
+            }
+            write(batch);
+        }
+    }
+
+    /**
+     * How far the ledger is behind: the age of the oldest usage record not yet stored (0 when everything is), on the
+     * ledger's clock. Exposed as {@code sluice_ledger_lag_seconds}.
+     */
+    public double lagSeconds() {
+        long oldest;
+        lock.lock();
+        try {
+            LedgerRow head = queue.peek();
+            oldest = head == null ? -1 : head.createdAtMillis();
+        } finally {
+            lock.unlock();
+        }
+        long writing = writingSinceMs;
+        if (writing >= 0 && (oldest < 0 || writing < oldest)) oldest = writing;
+        return oldest < 0 ? 0 : Math.max(0, clock.millis() - oldest) / 1000.0;
+    }
+
+    /** Writes one batch, retrying until it is stored (a few times only once closing). */
+    private void write(List<LedgerRow> batch) {
+        writingSinceMs = batch.getFirst().createdAtMillis();
+        try {
+            writeOnce(batch);
+        } finally {
+            writingSinceMs = -1;
+        }
+    }
+
+    private void writeOnce(List<LedgerRow> batch) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                store.insert(batch);
+                book.committed(BeforeLedgerStore.sums(batch));
+                batches.incrementAndGet();
+                rows.addAndGet(batch.size());
+                for (LedgerRow r : batch) queuedIds.remove(r.requestId());
+                return;
+            } catch (RuntimeException e) {
+                writeFailures.increment();
+                if (closing && attempt >= 3) {
+                    LOG.error("usage ledger: {} rows could not be written at shutdown: {}", batch.size(), e.toString());
+                    return;
+                }
+                LOG.warn("usage ledger write failed (attempt {}), retrying: {}", attempt, e.toString());
+                try {
+                    Thread.sleep(Math.min(5_000, 100L * attempt));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Batches written so far. */
+    public long batchesWritten() {
+        return batches.get();
+    }
+
+    /** Rows written so far (duplicates the database ignored included). */
+    public long rowsWritten() {
+        return rows.get();
+    }
+
+    /** Writes everything queued, then stops the worker. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            closing = true;
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            worker.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (worker.isAlive()) LOG.error("usage ledger did not drain within 30 s");
+    }
+}
