@@ -56,7 +56,8 @@ class GracefulDrainTest {
                 "shutdown: {drain_ms: 5000}",
                 "simulator: {tokens_per_second: 0}",
                 "overload: {enabled: false}",
-                "slow_down: {enabled: false}", ""));
+                "slow_down: {enabled: false}",
+                "server: {warmup: {enabled: false}}", ""));
         try (ServeChild serve = ServeChild.start(config)) {
             Process child = serve.process;
             List<String> output = serve.output;

@@ -157,9 +157,21 @@ class ImageIT {
         HttpClient http = HttpClient.newHttpClient();
         try {
             assertThat(listening.get(90, TimeUnit.SECONDS)).as("started; output: %s", output).isTrue();
-            HttpResponse<String> ready = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort
-                    + "/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(ready.statusCode()).isEqualTo(200);
+            // the image warms up before it is ready (server.warmup, bounded by max_ms): live at once, ready after
+            HttpResponse<String> live = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort
+                    + "/health/live")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(live.statusCode()).isEqualTo(200);
+            HttpResponse<String> ready = null;
+            for (int polls = 0; polls < 600 && (ready == null || ready.statusCode() != 200); polls++) {
+                if (ready != null) {
+                    assertThat(ready.statusCode()).isEqualTo(503);
+                    assertThat(ready.body()).contains("\"status\":\"warming_up\"");
+                    Thread.sleep(100);
+                }
+                ready = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort
+                        + "/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
+            }
+            assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
             HttpResponse<String> chat = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + publicPort
                             + "/v1/chat/completions")).timeout(Duration.ofSeconds(30))
                     .header("authorization", "Bearer " + DEMO_KEY).header("content-type", "application/json")

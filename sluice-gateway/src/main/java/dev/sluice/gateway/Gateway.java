@@ -7,6 +7,7 @@ import dev.sluice.gateway.files.FileStorage;
 import dev.sluice.gateway.http.PublicListeners;
 import dev.sluice.gateway.lifecycle.ConfigReloader;
 import dev.sluice.gateway.lifecycle.InFlightRequests;
+import dev.sluice.gateway.lifecycle.WarmUp;
 import dev.sluice.gateway.models.Deployment;
 import dev.sluice.gateway.models.Modality;
 import dev.sluice.gateway.models.ModelCatalog;
@@ -69,38 +70,46 @@ public final class Gateway implements AutoCloseable {
      * @param random         jitters upstream backoff and draws weighted deployments
      * @param upstreamTicker times upstream calls, null for the system ticker
      * @param upstreamTimers schedules upstream timeouts, backoff and retry-after waits, null for Vert.x timers
+     * @param warmUpGate     the warm-up ({@code server.warmup}) begins once it completes, null for at once
      */
     public record Options(Clock clock, Ticker ticker, Consumer<Exchange> testFault, UsageSink usage,
-                          SpanExporter spans, RandomGenerator random, Ticker upstreamTicker, Timers upstreamTimers) {
+                          SpanExporter spans, RandomGenerator random, Ticker upstreamTicker, Timers upstreamTimers,
+                          Future<Void> warmUpGate) {
         public static Options defaults() {
             return new Options(Clock.systemUTC(), Ticker.system(), ex -> { }, record -> { }, null,
-                    new java.util.Random(), null, null);
+                    new java.util.Random(), null, null, null);
         }
 
         /** Runs on {@code clock}, and the caches age by {@link Ticker#of}{@code (clock)}. */
         public Options withClock(Clock c) {
-            return new Options(c, Ticker.of(c), testFault, usage, spans, random, upstreamTicker, upstreamTimers);
+            return new Options(c, Ticker.of(c), testFault, usage, spans, random, upstreamTicker, upstreamTimers,
+                    warmUpGate);
         }
 
         public Options withTicker(Ticker t) {
-            return new Options(clock, t, testFault, usage, spans, random, upstreamTicker, upstreamTimers);
+            return new Options(clock, t, testFault, usage, spans, random, upstreamTicker, upstreamTimers,
+                    warmUpGate);
         }
 
         public Options withTestFault(Consumer<Exchange> f) {
-            return new Options(clock, ticker, f, usage, spans, random, upstreamTicker, upstreamTimers);
+            return new Options(clock, ticker, f, usage, spans, random, upstreamTicker, upstreamTimers,
+                    warmUpGate);
         }
 
         public Options withUsage(UsageSink u) {
-            return new Options(clock, ticker, testFault, u, spans, random, upstreamTicker, upstreamTimers);
+            return new Options(clock, ticker, testFault, u, spans, random, upstreamTicker, upstreamTimers,
+                    warmUpGate);
         }
 
         public Options withSpans(SpanExporter exporter) {
-            return new Options(clock, ticker, testFault, usage, exporter, random, upstreamTicker, upstreamTimers);
+            return new Options(clock, ticker, testFault, usage, exporter, random, upstreamTicker, upstreamTimers,
+                    warmUpGate);
         }
 
         /** Draws upstream jitter and weighted deployment order from {@code r} (tests: a fixed source). */
         public Options withRandom(RandomGenerator r) {
-            return new Options(clock, ticker, testFault, usage, spans, r, upstreamTicker, upstreamTimers);
+            return new Options(clock, ticker, testFault, usage, spans, r, upstreamTicker, upstreamTimers,
+                    warmUpGate);
         }
 
         /**
@@ -108,7 +117,12 @@ public final class Gateway implements AutoCloseable {
          * system (tests: a {@code FakeTime}, whose tasks are re-posted to the event loop that scheduled them).
          */
         public Options withUpstreamTime(Ticker t, Timers timers) {
-            return new Options(clock, ticker, testFault, usage, spans, random, t, timers);
+            return new Options(clock, ticker, testFault, usage, spans, random, t, timers, warmUpGate);
+        }
+
+        /** The warm-up ({@code server.warmup}) begins only once {@code gate} completes (tests see readiness before). */
+        public Options withWarmUpGate(Future<Void> gate) {
+            return new Options(clock, ticker, testFault, usage, spans, random, upstreamTicker, upstreamTimers, gate);
         }
     }
 
@@ -124,6 +138,10 @@ public final class Gateway implements AutoCloseable {
             new Step("probe upstream context windows", g -> DetailAdapter.checkContextWindows(g.parts.upstream,
                     g.parts.reloader.catalog(), g.parts.baseUrls, g.parts.env)),
             new Step("listen on the public port", Gateway::listenPublic),
+            // Warm before serving: readiness waits for the hot path to have run (private state, internal upstream).
+            new Step("warm up the request path", g -> g.parts.warmUp = WarmUp.start(g.vertx,
+                    g.parts.cfg.server().warmup(), new WarmUpPath(g.vertx, g.parts.cfg, g.parts.reloader.catalog(),
+                    g.parts.options.clock()), g.parts.options.warmUpGate(), System::nanoTime)),
             new Step("listen on the admin port", g -> g.adminServer = await(g.parts.adminServer.listen())),
             new Step("start the batch runners", g -> g.parts.batches.start(g.parts.cfg.host(), g.port())));
 
@@ -275,6 +293,9 @@ public final class Gateway implements AutoCloseable {
 
     /** The hot-reload of this gateway: its snapshot in force, its source (set by the CLI), {@code reload}. */
     public ConfigReloader reloader() { return parts.reloader; }
+
+    /** The warm-up before readiness ({@code server.warmup}). */
+    public WarmUp warmUp() { return parts.warmUp; }
 
     /** The requests the public port is serving now, and whether the gateway is draining. */
     public InFlightRequests inFlight() { return parts.inFlight; }

@@ -37,6 +37,7 @@ import dev.sluice.gateway.idempotency.RedisIdempotencyStore;
 import dev.sluice.gateway.lifecycle.ConfigReloader;
 import dev.sluice.gateway.lifecycle.ConfigRoutes;
 import dev.sluice.gateway.lifecycle.InFlightRequests;
+import dev.sluice.gateway.lifecycle.WarmUp;
 import dev.sluice.gateway.models.Deployment;
 import dev.sluice.gateway.models.ModelCatalog;
 import dev.sluice.gateway.models.TokenCounter;
@@ -118,6 +119,9 @@ final class GatewayAssembly {
     }
 
     final SluiceConfig cfg;
+    final Gateway.Options options;
+    /** Set by the start-up step that starts the warm-up (before the admin port listens). */
+    volatile WarmUp warmUp;
     final Map<String, String> env;
     final Platform platform;
     final Opened opened;
@@ -145,6 +149,7 @@ final class GatewayAssembly {
     GatewayAssembly(SluiceConfig cfg, Map<String, String> env, Gateway.Options options, Platform platform,
                     Opened opened, java.util.function.Consumer<AutoCloseable> built) {
         this.cfg = cfg;
+        this.options = options;
         this.env = env;
         this.platform = platform;
         this.opened = opened;
@@ -236,7 +241,10 @@ final class GatewayAssembly {
                 || env.get(metricsTokenEnv).isBlank() ? null : env.get(metricsTokenEnv).strip();
         adminApi = new AdminApi(vertx, platform.prometheus(), opened.token().value(),
                 adminRoutes(new AdminContext(opened.store(), keyLookup, policyCache, catalog, clock), traffic,
-                        new ConfigRoutes(reloader), console), inFlight::draining, metricsToken);
+                        new ConfigRoutes(reloader), console), inFlight::draining, metricsToken, () -> {
+                    WarmUp w = warmUp;
+                    return w != null && !w.ready() ? w.notReady() : null;
+                });
         boolean simRunning = opened.simulator() != null;
         reloader.check(next -> requireServable(next, simRunning));
         reloader.onApplied((before, after) -> {

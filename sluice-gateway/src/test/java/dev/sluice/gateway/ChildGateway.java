@@ -17,6 +17,7 @@ public final class ChildGateway {
     public static void main(String[] args) throws InterruptedException {
         Map<String, String> env = new HashMap<>(System.getenv());
         env.put("SLUICE_DEMO_KEY", TestGateway.DEMO_KEY);
+        env.putIfAbsent("SLUICE_SERVER_WARMUP_ENABLED", "false");
         SluiceConfig cfg = ConfigLoader.load(new ConfigLoader.Flags(Path.of(args[0]), null, null, null), env);
         Gateway gateway = Gateway.start(cfg, env, Gateway.Options.defaults());
         System.out.println("Sluice listening on http://127.0.0.1:" + gateway.port());

@@ -61,7 +61,8 @@ class HotReloadTest {
     void start() {
         gw = TestGateway.builder(dir).config(config(MINI + LARGE, 1000)).start();
         file = dir.resolve("sluice-test.yaml");
-        Map<String, String> env = Map.of("SLUICE_DEMO_KEY", DEMO_KEY);
+        // the environment the gateway started with (TestGateway's: the warm-up off)
+        Map<String, String> env = Map.of("SLUICE_DEMO_KEY", DEMO_KEY, "SLUICE_SERVER_WARMUP_ENABLED", "false");
         gw.gateway.reloader().source(() -> ConfigLoader.load(new ConfigLoader.Flags(file, null, null, null), env));
     }
 

@@ -41,6 +41,16 @@ class ServerConfigTest {
     }
 
     @Test
+    void theWarmUpIsOnByDefaultAndBounded() throws IOException {
+        SluiceConfig.Warmup w = load("", Map.of()).server().warmup();
+        assertThat(w.enabled()).isTrue();
+        assertThat(w.maxRequests()).isEqualTo(3000);
+        assertThat(w.maxMs()).isEqualTo(10_000);
+        assertThat(w.concurrency()).isEqualTo(8);
+        assertThat(load("", Map.of("SLUICE_SERVER_WARMUP_ENABLED", "false")).server().warmup().enabled()).isFalse();
+    }
+
+    @Test
     void environmentVariablesOverrideTheSection() throws IOException {
         SluiceConfig c = load("", Map.of("SLUICE_ADMIN_HOST", "127.0.0.9", "SLUICE_SERVER_HEADER_TIMEOUT_MS", "2500"));
         assertThat(c.adminHost()).isEqualTo("127.0.0.9");
@@ -54,6 +64,10 @@ class ServerConfigTest {
             "server: {max_body_bytes_in_flight: 100}|server.max_body_bytes_in_flight",
             "server: {max_url_bytes: 10}|server.max_url_bytes",
             "server: {min_body_bytes_per_second: -1}|server.min_body_bytes_per_second",
+            "server: {warmup: {max_ms: 10}}|server.warmup.max_ms",
+            "server: {warmup: {max_requests: 0}}|server.warmup.max_requests",
+            "server: {warmup: {concurrency: 0}}|server.warmup.concurrency",
+            "overload: {max_streams: 0}|overload.max_streams",
             "admin_host: ''|admin_host"})
     void nonsenseIsRefusedNamingTheKey(String yaml, String key) {
         assertThatThrownBy(() -> load(yaml + "\n", Map.of())).isInstanceOf(ConfigException.class)

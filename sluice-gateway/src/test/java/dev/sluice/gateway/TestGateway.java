@@ -134,6 +134,7 @@ public final class TestGateway implements AutoCloseable, HttpTarget {
                     + dataDir.resolve("data") + "\n" + b.yaml);
             Map<String, String> env = new HashMap<>();
             if (b.demoKey != null) env.put("SLUICE_DEMO_KEY", b.demoKey);
+            env.put("SLUICE_SERVER_WARMUP_ENABLED", "false"); // ready at once; WarmUpTest turns it on
             env.putAll(b.env);
             SluiceConfig cfg = ConfigLoader.load(new ConfigLoader.Flags(cfgFile, null, null, null), env);
             java.util.function.Consumer<dev.sluice.gateway.pipeline.Exchange> fault = b.fault;

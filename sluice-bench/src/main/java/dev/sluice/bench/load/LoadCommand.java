@@ -67,6 +67,8 @@ public final class LoadCommand implements Callable<Integer> {
     int coldSeconds;
     @Option(names = "--cold-fraction", defaultValue = "0.5", description = "cold start rate: this fraction of the warm Sluice's c=N throughput (or --rate; 1000 req/s when neither was measured) (default ${DEFAULT-VALUE})")
     double coldFraction;
+    @Option(names = "--cold-from", defaultValue = "ready", description = "cold start: begin the load when /health/ready is 200 (ready: after Sluice's warm-up) or as soon as the public port listens (port: as a load balancer that ignores readiness would) (default ${DEFAULT-VALUE})")
+    String coldFrom;
     @Option(names = "--redis", description = "also measure Sluice with limits and idempotency in Redis (adds sluice-redis to --systems)")
     boolean redis;
     @Option(names = "--redis-url", defaultValue = "redis://127.0.0.1:6379", description = "Redis for sluice-redis (default ${DEFAULT-VALUE}; keys get a random prefix)")
@@ -123,7 +125,7 @@ public final class LoadCommand implements Callable<Integer> {
             }
         }
         if (warmup < 0 || duration < 1 || connections < 1 || streams < 0 || coldSeconds < 0 || rateFraction < 0
-                || (rate != null && rate <= 0) || streamTps < 1 || streamTokens < 1 || streamRetryMs < 0 || wrkThreads < 1 || !(coldFraction > 0)) {
+                || (rate != null && rate <= 0) || !List.of("ready", "port").contains(coldFrom) || streamTps < 1 || streamTokens < 1 || streamRetryMs < 0 || wrkThreads < 1 || !(coldFraction > 0)) {
             System.err.println("sluice bench load: durations, connections, rates and stream settings must be positive");
             return 2;
         }
@@ -317,18 +319,22 @@ public final class LoadCommand implements Callable<Integer> {
                 : warm.map(SystemResult::many).filter(w -> w.requests() > 0)
                         .map(w -> Math.max(1, Math.floor(w.requestsPerSecond() * coldFraction))).orElse(1_000.0);
         long t0 = System.nanoTime();
-        Servers.Server server = servers.sluice(system, "sluice-cold", simPort);
+        Servers.Server server = servers.sluice(system, "sluice-cold", simPort, coldFrom.equals("ready"));
         int port = server.port();
         try {
             long readyMs = (System.nanoTime() - t0) / 1_000_000;
-            log(String.format(Locale.ROOT, "cold start: ready after %d ms; at once %.0f req/s for %d s (open loop)",
-                    readyMs, coldRate, coldSeconds));
+            log(String.format(Locale.ROOT, "cold start: %s after %d ms; at once %.0f req/s for %d s (open loop)",
+                    coldFrom.equals("ready") ? "ready" : "port listening", readyMs, coldRate, coldSeconds));
             RateResult first = ConstantRate.run(vertx, "127.0.0.1", port, simPort, BenchRequest.chat(Servers.DEMO_KEY), coldRate,
                     Duration.ZERO, Duration.ofSeconds(coldSeconds), rateConnections);
-            log(String.format(Locale.ROOT, "cold start: %.0f answered/s, p50 %s, p99 %s, p99.9 %s, %d failed",
+            log(String.format(Locale.ROOT, "cold start: %.0f answered/s, p50 %s, p99 %s, p99.9 %s, max %s, %d failed",
                     first.achievedRate(), Report.micros(first.p50Micros()), Report.micros(first.p99Micros()),
-                    Report.micros(first.p999Micros()), first.failed()));
+                    Report.micros(first.p999Micros()), Report.micros(first.maxMicros()), first.failed()));
             SystemResult.ColdStart cold = new SystemResult.ColdStart(readyMs, first, coldSeconds);
+            if (coldFrom.equals("port")) {
+                notes.add("cold start: the load began as soon as the public port listened (--cold-from port), without"
+                        + " waiting for /health/ready (the warm-up): 'ready after' is the time to the listening port");
+            }
             for (int i = 0; i < results.size(); i++) {
                 if (results.get(i).system().equals(system)) {
                     results.set(i, results.get(i).withCold(cold));

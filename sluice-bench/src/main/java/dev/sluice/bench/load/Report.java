@@ -112,8 +112,8 @@ public record Report(String command, String date, String machine, int connection
         if (cold.isEmpty()) return "";
         StringBuilder s = new StringBuilder();
         s.append("| cold start | ready after | first seconds at a constant rate | answered/s | CO-corrected p50 | p99 | "
-                + "p99.9 | warm constant-rate p99 | failed |\n");
-        s.append("|---|---|---|---|---|---|---|---|---|\n");
+                + "p99.9 | max | warm constant-rate p99 | failed |\n");
+        s.append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (SystemResult r : cold) {
             RateResult w = r.cold().firstSeconds();
             s.append("| ").append(r.system())
@@ -123,6 +123,7 @@ public record Report(String command, String date, String machine, int connection
                     .append(" | ").append(micros(w.p50Micros()))
                     .append(" | ").append(micros(w.p99Micros()))
                     .append(" | ").append(micros(w.p999Micros()))
+                    .append(" | ").append(micros(w.maxMicros()))
                     .append(" | ").append(r.rate() == null ? "—" : micros(r.rate().p99Micros()))
                     .append(" | ").append(w.failed() == 0 ? "0" : count(w.failed()) + " (" + causes(w.failures()) + ")")
                     .append(" |\n");

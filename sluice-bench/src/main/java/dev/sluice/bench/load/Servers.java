@@ -87,6 +87,14 @@ final class Servers {
 
     /** Sluice in the mode {@code system} names (sluice or sluice-redis), ready: {@code /health/ready} answers 200. */
     Server sluice(String system, String name, int simPort) throws Exception {
+        return sluice(system, name, simPort, true);
+    }
+
+    /**
+     * As above; with {@code awaitReady} false it returns as soon as the public port listens, before
+     * {@code /health/ready} is 200 (a load balancer that ignores readiness: the cold start without the warm-up).
+     */
+    Server sluice(String system, String name, int simPort, boolean awaitReady) throws Exception {
         String yaml;
         if (sluice.configTemplate() != null) {
             yaml = SluiceYaml.fromTemplate(Files.readString(sluice.configTemplate()), simPort);
@@ -111,7 +119,7 @@ final class Servers {
         env.put("SLUICE_DEMO_KEY", DEMO_KEY);
         Children.Child child = children.start(name, cmd, env);
         int port = Integer.parseInt(child.await(SLUICE_READY, START_TIMEOUT).group(1));
-        awaitReady(child, admin);
+        if (awaitReady) awaitReady(child, admin);
         return new Server(system, port, child.pid(), child);
     }
 

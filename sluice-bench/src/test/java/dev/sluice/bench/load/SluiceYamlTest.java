@@ -40,6 +40,10 @@ class SluiceYamlTest {
         assertThat(c.limits().store()).isEqualTo("memory");
         assertThat(c.limits().defaults()).containsKey("sim-mini");
         assertThat(c.overload().enabled()).isTrue();
+        // admission control on its product defaults, also for the ten thousand streams
+        assertThat(c.overload().initialLimit()).isEqualTo(200);
+        assertThat(c.overload().maxLimit()).isEqualTo(1000);
+        assertThat(c.overload().maxStreams()).isEqualTo(20_000);
         assertThat(c.slowDown().enabled()).isFalse();
     }
 

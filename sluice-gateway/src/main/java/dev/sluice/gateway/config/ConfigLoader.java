@@ -258,6 +258,11 @@ public final class ConfigLoader {
         require(s.maxUrlBytes() >= 256 && s.maxUrlBytes() <= 65_536, "server.max_url_bytes", "must be 256-65536");
         require(s.maxHeaderBytes() >= 1024 && s.maxHeaderBytes() <= 65_536, "server.max_header_bytes",
                 "must be 1024-65536");
+        SluiceConfig.Warmup w = s.warmup();
+        require(w != null, "server.warmup", "is required");
+        require(w.maxRequests() >= 1, "server.warmup.max_requests", "must be positive");
+        require(w.maxMs() >= 100, "server.warmup.max_ms", "must be at least 100");
+        require(w.concurrency() >= 1 && w.concurrency() <= 256, "server.warmup.concurrency", "must be 1-256");
     }
 
     /** The retry budget, retry hints and caller deadlines (docs/upstreams.md, "Retries that fit the callers"). */
@@ -318,6 +323,7 @@ public final class ConfigLoader {
         require(o.queueSize() >= 0, "overload.queue_size", "must be >= 0");
         require(o.queueTimeoutMs() >= 1 && o.queueTimeoutMs() <= 60_000, "overload.queue_timeout_ms", "must be between 1 and 60000");
         require(o.retryAfterSeconds() >= 1, "overload.retry_after_seconds", "must be >= 1");
+        require(o.maxStreams() >= 1, "overload.max_streams", "must be >= 1");
         SluiceConfig.SlowDown sd = c.slowDown();
         require(sd != null, "slow_down", "is required");
         require(sd.floorRpm() >= 1, "slow_down.floor_rpm", "must be >= 1");

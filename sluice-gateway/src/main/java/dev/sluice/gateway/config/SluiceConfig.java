@@ -170,9 +170,12 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
                          Double projectCreditsUsd, long ledgerFlushMs, int ledgerBatchSize, long refreshMs,
                          int ledgerQueueCapacity) {}
 
-    /** Admission control: an adaptive concurrency limit ({@code gradient2}, {@code vegas} or {@code fixed}) and a short queue. */
+    /**
+     * Admission control: an adaptive concurrency limit ({@code gradient2}, {@code vegas} or {@code fixed}) and a short
+     * queue; a stream holds its slot until its first byte, then counts against {@code maxStreams} open streams.
+     */
     public record Overload(boolean enabled, String algorithm, int initialLimit, int minLimit, int maxLimit,
-                           int queueSize, long queueTimeoutMs, int retryAfterSeconds) {}
+                           int queueSize, long queueTimeoutMs, int retryAfterSeconds, int maxStreams) {}
 
     /** Slow Down per project: refuse when the last minute exceeds {@code floorRpm} and {@code factor} x the 15-minute average. */
     public record SlowDown(boolean enabled, long floorRpm, double factor, double ramp) {}
@@ -220,11 +223,19 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
      * {@code maxBodyBytesInFlightPerKey} per API key; the request line and the headers are limited to
      * {@code maxUrlBytes} and {@code maxHeaderBytes}. {@code metricsTokenEnv} names an environment variable holding
      * a bearer token that {@code /metrics} then requires (unset: open, as before). {@code eventLoops}: the public
-     * port is served by that many servers, one per event loop (0 = one per core).
+     * port is served by that many servers, one per event loop (0 = one per core). {@code warmup}: the request path
+     * is exercised before {@code /health/ready} turns ready.
      */
     public record Server(long headerTimeoutMs, long idleTimeoutMs, long minBodyBytesPerSecond, long bodyRateGraceMs,
                          int maxConnections, int maxConnectionsPerAddress, long maxBodyBytesInFlight,
                          long maxBodyBytesInFlightPerKey, int maxUrlBytes, int maxHeaderBytes,
                          String metricsTokenEnv,
-                         int eventLoops) {}
+                         int eventLoops, Warmup warmup) {}
+
+    /**
+     * Warm-up before readiness ({@code server.warmup}): when {@code enabled}, {@code /health/ready} answers 503 until
+     * {@code maxRequests} requests (chat, plain and streamed) went through a private copy of the request path against
+     * an internal simulator, {@code concurrency} at a time, or {@code maxMs} passed, whichever comes first.
+     */
+    public record Warmup(boolean enabled, int maxRequests, long maxMs, int concurrency) {}
 }

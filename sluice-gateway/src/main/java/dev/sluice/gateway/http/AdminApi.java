@@ -30,6 +30,7 @@ public final class AdminApi {
     private final List<AdminRoutes> groups;
     private final java.util.function.BooleanSupplier draining;
     private final String metricsToken;
+    private final java.util.function.Supplier<io.vertx.core.json.JsonObject> notReady;
 
     /**
      * @param draining     true once the gateway is stopping: {@code /health/ready} then answers 503 "draining"
@@ -37,6 +38,14 @@ public final class AdminApi {
      */
     public AdminApi(Vertx vertx, PrometheusMeterRegistry metrics, String adminToken, List<AdminRoutes> groups,
                     java.util.function.BooleanSupplier draining, String metricsToken) {
+        this(vertx, metrics, adminToken, groups, draining, metricsToken, () -> null);
+    }
+
+    /** @param notReady why the gateway is not ready yet (the warm-up's JSON), or null once it is */
+    public AdminApi(Vertx vertx, PrometheusMeterRegistry metrics, String adminToken, List<AdminRoutes> groups,
+                    java.util.function.BooleanSupplier draining, String metricsToken,
+                    java.util.function.Supplier<io.vertx.core.json.JsonObject> notReady) {
+        this.notReady = notReady;
         this.draining = draining;
         this.metricsToken = metricsToken;
         this.vertx = vertx;
@@ -62,8 +71,11 @@ public final class AdminApi {
                 .end("{\"status\":\"ok\"}"));
         r.get("/health/ready").handler(ctx -> {
             boolean stopping = draining.getAsBoolean();
-            ctx.response().setStatusCode(stopping ? 503 : 200).putHeader("content-type", "application/json")
-                    .end(stopping ? "{\"status\":\"draining\"}" : "{\"status\":\"ready\"}");
+            io.vertx.core.json.JsonObject warming = stopping ? null : notReady.get();
+            ctx.response().setStatusCode(stopping || warming != null ? 503 : 200)
+                    .putHeader("content-type", "application/json")
+                    .end(stopping ? "{\"status\":\"draining\"}" : warming != null ? warming.encode()
+                            : "{\"status\":\"ready\"}");
         });
         if (metricsToken != null) r.get("/metrics").handler(ctx -> checkToken(ctx, metricsToken));
         r.get("/metrics").handler(ctx -> ctx.response()

@@ -96,6 +96,14 @@ public final class PublicApi {
         return this;
     }
 
+    private boolean accessLog = true;
+
+    /** Writes no access lines at all (the private request path of the warm-up, which serves no caller). */
+    public PublicApi withoutAccessLog() {
+        this.accessLog = false;
+        return this;
+    }
+
     public Router router() {
         Router router = Router.router(vertx);
         router.route().handler(this::begin);
@@ -193,9 +201,9 @@ public final class PublicApi {
         Exchange ex = scope.exchange;
         Ending ending = ending(scope, status);
         boolean streamFailed = ex != null && ex.stream() && status < 400 && ending.outcome() == Outcome.FAILED;
-        if (status >= 400 || streamFailed || successSampleRatio >= 1.0
+        if (accessLog && (status >= 400 || streamFailed || successSampleRatio >= 1.0
                 || successSampleRatio > 0 && (sampling == null ? ThreadLocalRandom.current()
-                : sampling).nextDouble() < successSampleRatio) {
+                : sampling).nextDouble() < successSampleRatio)) {
             AccessLog.write(scope, scope.method, scope.path, status, scope.ip);
         }
         metrics.counter("sluice_requests", "route", scope.route == null ? "unmatched" : scope.route,

@@ -33,6 +33,12 @@ import java.util.Optional;
  * until a slot frees or its deadline passes; when the queue is full or the deadline passes it gets 503
  * server_overloaded with retry-after, at once rather than after a pile-up of timeouts. Nothing here blocks: waiters
  * are promises and deadlines are event-loop timers.
+ *
+ * <p>A stream holds its slot only until its first byte (when the upstream call answers with the stream): its time to
+ * first byte is its latency sample (the part of a stream the upstream's load decides; its length is the caller's
+ * choice), and then the slot goes to the next request. Open streams count against a budget of their own,
+ * {@code overload.max_streams}: a stream beyond it gets the same 503 server_overloaded with retry-after at once. So
+ * thousands of long streams neither starve short requests of slots nor teach the limit that the upstream is slow.
  */
 public final class AdmissionControl implements Stage {
     private final Vertx vertx;
@@ -43,6 +49,9 @@ public final class AdmissionControl implements Stage {
     private final ArrayDeque<Waiter> queue = new ArrayDeque<>();
     private final Counter shedFull;
     private final Counter shedDeadline;
+    private final Counter shedStreams;
+    private final int maxStreams;
+    private final java.util.concurrent.atomic.AtomicInteger openStreams = new java.util.concurrent.atomic.AtomicInteger();
 
     private static final class Waiter {
         final Promise<Limiter.Listener> promise = Promise.promise();
@@ -64,6 +73,9 @@ public final class AdmissionControl implements Stage {
         this.retryAfter = Integer.toString(cfg.retryAfterSeconds());
         this.shedFull = metrics.counter("sluice_admission_shed", "reason", "queue_full");
         this.shedDeadline = metrics.counter("sluice_admission_shed", "reason", "queue_timeout");
+        this.shedStreams = metrics.counter("sluice_admission_shed", "reason", "max_streams");
+        this.maxStreams = cfg.maxStreams();
+        metrics.gauge("sluice_admission_open_streams", openStreams);
         metrics.gauge("sluice_admission_limit", limiter, SimpleLimiter::getLimit);
         metrics.gauge("sluice_admission_in_flight", limiter, SimpleLimiter::getInflight);
         metrics.gauge("sluice_admission_queued", queue, q -> queued());
@@ -86,6 +98,25 @@ public final class AdmissionControl implements Stage {
 
     @Override
     public Future<Answer> apply(Exchange ex, Chain next) {
+        if (!ex.stream()) return admit(ex, next);
+        if (openStreams.incrementAndGet() > maxStreams) {
+            openStreams.decrementAndGet();
+            shedStreams.increment();
+            return Future.failedFuture(overloaded());
+        }
+        return admit(ex, next).transform(r -> {
+            if (r.succeeded()) return Future.succeededFuture(r.result().whenDone(e -> openStreams.decrementAndGet()));
+            openStreams.decrementAndGet();
+            return Future.failedFuture(r.cause());
+        });
+    }
+
+    /** Streams admitted and not yet ended. */
+    int openStreams() {
+        return openStreams.get();
+    }
+
+    private Future<Answer> admit(Exchange ex, Chain next) {
         Optional<Limiter.Listener> slot = tryAcquire();
         if (slot.isPresent()) return admitted(ex, slot.get(), next);
         Waiter w = new Waiter();
@@ -144,18 +175,30 @@ public final class AdmissionControl implements Stage {
         }
     }
 
-    /** Holds the slot until the request has ended (a caller that left while queued gets no further stage). */
+    /**
+     * Holds the slot until the request has ended, a stream's only until its first byte (a caller that left while
+     * queued gets no further stage).
+     */
     private Future<Answer> admitted(Exchange ex, Limiter.Listener listener, Chain next) {
-        return next.proceed(ex).map(answer -> answer.whenDone(ending -> {
-            release(listener, ending, ex.stream());
-            admitWaiting();
-        }));
+        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+        return next.proceed(ex).map(answer -> {
+            if (answer instanceof Answer.Stream && released.compareAndSet(false, true)) {
+                listener.onSuccess(); // the first byte: the time to it is the sample
+                admitWaiting();
+            }
+            return answer.whenDone(ending -> {
+                if (!released.compareAndSet(false, true)) return;
+                release(listener, ending, ex.stream());
+                admitWaiting();
+            });
+        });
     }
 
     /**
-     * Feeds the limit algorithm: a completed non-streaming answer is a latency sample; an upstream timeout or
-     * overload is a drop (the limit shrinks); anything else (client errors, streams whose length the client decides,
-     * cancellations) teaches nothing.
+     * Feeds the limit algorithm when a request ends still holding its slot: a completed non-streaming answer is a
+     * latency sample; an upstream timeout or overload is a drop (the limit shrinks); anything else (client errors, a
+     * stream that ended before its first byte, cancellations) teaches nothing. A stream that started was sampled at
+     * its first byte.
      */
     private static void release(Limiter.Listener listener, Ending r, boolean stream) {
         if (r.status() == 504 || r.status() == 503) listener.onDropped();

@@ -41,7 +41,7 @@ class AdmissionAlgorithmTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"gradient2", "vegas"})
     void theLimitRisesWithFastAnswersAndFallsWhenLatencyStepsUp(String algorithm) {
-        SluiceConfig.Overload cfg = new SluiceConfig.Overload(true, algorithm, 20, 5, 1000, 0, 100, 1);
+        SluiceConfig.Overload cfg = new SluiceConfig.Overload(true, algorithm, 20, 5, 1000, 0, 100, 1, 20_000);
         AdmissionControl admission = new AdmissionControl(vertx, cfg, new SimpleMeterRegistry(), () -> now);
         int initial = admission.currentLimit();
         assertThat(initial).isEqualTo(20);

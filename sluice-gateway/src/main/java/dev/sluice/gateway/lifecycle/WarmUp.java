@@ -1,0 +1,195 @@
+package dev.sluice.gateway.lifecycle;
+
+import dev.sluice.gateway.config.SluiceConfig;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Warm before serving: {@code /health/ready} stays 503 until the hot path has run, so a fresh instance behind a load
+ * balancer does not serve its first seconds at JIT-interpreter latency. It sends chat requests, plain and streamed,
+ * {@code server.warmup.concurrency} at a time, over loopback HTTP through a private copy of the request path
+ * ({@link Path}: same classes, private state, an internal simulator upstream) until {@code max_requests} were answered
+ * or {@code max_ms} passed. Whatever happens (the private path fails to open, requests fail), readiness follows at
+ * the bound: the warm-up can delay serving, never prevent it. Liveness is not affected.
+ */
+public final class WarmUp {
+    private static final Logger LOG = LoggerFactory.getLogger(WarmUp.class);
+
+    /** Opens the private request path the warm-up drives. */
+    public interface Path {
+        Future<Target> open();
+    }
+
+    /** A private request path listening on loopback {@code port}, taking only {@code key}, serving {@code models}. */
+    public record Target(int port, String key, List<String> models, Supplier<Future<Void>> close) {}
+
+    private enum State { WAITING, RUNNING, DONE }
+
+    private final Vertx vertx;
+    private final SluiceConfig.Warmup cfg;
+    private final LongSupplier nanos;
+    private final AtomicReference<State> state = new AtomicReference<>(State.WAITING);
+    private final AtomicInteger sent = new AtomicInteger();
+    private final AtomicInteger answered = new AtomicInteger();
+    private final AtomicInteger failed = new AtomicInteger();
+    private final Promise<Void> done = Promise.promise();
+    private volatile long startNanos;
+    private volatile String firstFailure;
+
+    private WarmUp(Vertx vertx, SluiceConfig.Warmup cfg, LongSupplier nanos) {
+        this.vertx = vertx;
+        this.cfg = cfg;
+        this.nanos = nanos;
+    }
+
+    /**
+     * Starts the warm-up once {@code gate} completes (tests hold it to see readiness before; production passes a
+     * completed future). When {@code server.warmup.enabled} is false the gateway is ready at once.
+     */
+    public static WarmUp start(Vertx vertx, SluiceConfig.Warmup cfg, Path path, Future<Void> gate, LongSupplier nanos) {
+        WarmUp w = new WarmUp(vertx, cfg, nanos);
+        if (!cfg.enabled()) {
+            w.finish();
+            return w;
+        }
+        Context context = vertx.getOrCreateContext();
+        (gate == null ? Future.<Void>succeededFuture() : gate).onComplete(g -> context.runOnContext(v -> w.run(path)));
+        return w;
+    }
+
+    /** True once the warm-up has finished (or is off). */
+    public boolean ready() {
+        return state.get() == State.DONE;
+    }
+
+    /** Completes when the warm-up has finished. */
+    public Future<Void> done() {
+        return done.future();
+    }
+
+    /** Why {@code /health/ready} is not ready yet, as its JSON body. */
+    public JsonObject notReady() {
+        long elapsed = state.get() == State.RUNNING ? (nanos.getAsLong() - startNanos) / 1_000_000 : 0;
+        return new JsonObject().put("status", "warming_up")
+                .put("reason", "the request path is being exercised before taking traffic (server.warmup)")
+                .put("warmup", new JsonObject().put("state", state.get().name().toLowerCase(java.util.Locale.ROOT))
+                        .put("answered", answered.get()).put("max_requests", cfg.maxRequests())
+                        .put("elapsed_ms", elapsed).put("max_ms", cfg.maxMs()));
+    }
+
+    private void run(Path path) {
+        startNanos = nanos.getAsLong();
+        state.set(State.RUNNING);
+        long bound = vertx.setTimer(cfg.maxMs(), t -> {
+            if (!ready()) LOG.info("warm-up: max_ms {} reached", cfg.maxMs());
+            finish();
+        });
+        path.open().onComplete(opened -> {
+            if (opened.failed()) {
+                LOG.warn("warm-up: the private request path did not open ({}); ready without warm-up",
+                        opened.cause().toString());
+                vertx.cancelTimer(bound);
+                finish();
+                return;
+            }
+            Target target = opened.result();
+            HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
+                    .setDefaultHost("127.0.0.1").setDefaultPort(target.port()),
+                    new PoolOptions().setHttp1MaxSize(cfg.concurrency()));
+            AtomicInteger workers = new AtomicInteger(cfg.concurrency());
+            Runnable workerDone = () -> {
+                if (workers.decrementAndGet() > 0) return;
+                vertx.cancelTimer(bound);
+                client.close().eventually(() -> target.close().get()).onComplete(c -> finish());
+            };
+            for (int i = 0; i < cfg.concurrency(); i++) next(client, target, workerDone);
+        });
+    }
+
+    /** One worker: sends the next request until the count or the time bound is reached. */
+    private void next(HttpClient client, Target target, Runnable workerDone) {
+        if (ready()) {
+            workerDone.run();
+            return;
+        }
+        int n = sent.getAndIncrement();
+        if (n >= cfg.maxRequests()) {
+            workerDone.run();
+            return;
+        }
+        boolean stream = n % 4 == 3;
+        String model = target.models().get(n % target.models().size());
+        client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/v1/chat/completions")
+                        .putHeader("authorization", "Bearer " + target.key())
+                        .putHeader("content-type", "application/json"))
+                .compose(req -> req.send(body(model, n, stream)))
+                .compose(res -> res.body().map(b -> {
+                    if (res.statusCode() != 200 || stream && !b.toString().contains("[DONE]")) {
+                        failure(res.statusCode() + " " + b.toString().substring(0, Math.min(200, b.length())));
+                    }
+                    return b;
+                }))
+                .onComplete(r -> {
+                    answered.incrementAndGet();
+                    if (r.failed()) failure(r.cause().toString());
+                    next(client, target, workerDone);
+                });
+    }
+
+    private void failure(String what) {
+        failed.incrementAndGet();
+        if (firstFailure == null) firstFailure = what;
+    }
+
+    /** A small chat request whose prompt varies in length and content, as real traffic does. */
+    static Buffer body(String model, int n, boolean stream) {
+        StringBuilder user = new StringBuilder("Summarise request ").append(n).append(": ");
+        for (int i = 0; i < 1 + n % 7; i++) user.append("the quick brown fox jumps over the lazy dog ").append(i).append(". ");
+        return new JsonObject().put("model", model)
+                .put("messages", new io.vertx.core.json.JsonArray()
+                        .add(new JsonObject().put("role", "system").put("content", "You are a helpful assistant."))
+                        .add(new JsonObject().put("role", "user").put("content", user.toString())))
+                .put("max_tokens", 16).put("stream", stream).toBuffer();
+    }
+
+    private void finish() {
+        State before = state.getAndSet(State.DONE);
+        if (before == State.DONE) return;
+        if (cfg.enabled()) {
+            long ms = (nanos.getAsLong() - startNanos) / 1_000_000;
+            if (failed.get() > 0) {
+                LOG.warn("warm-up: {} of {} requests failed (first: {}); ready anyway", failed.get(), answered.get(),
+                        firstFailure);
+            }
+            LOG.info("warm-up: {} requests in {} ms; /health/ready is ready", answered.get(), ms);
+        }
+        done.tryComplete();
+    }
+
+    /** Requests the warm-up sent that did not succeed (a test proves the private path really serves). */
+    public int failedRequests() {
+        return failed.get();
+    }
+
+    /** Requests the warm-up got an answer (or an error) for. */
+    public int answeredRequests() {
+        return answered.get();
+    }
+}

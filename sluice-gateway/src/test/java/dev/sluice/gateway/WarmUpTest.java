@@ -1,0 +1,103 @@
+package dev.sluice.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.Promise;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Warm before serving (server.warmup): readiness waits for the warm-up, liveness does not; the warm-up really runs
+ * requests through the request path, and no tenant's limits, usage ledger, metrics or access log see any of them,
+ * nor does the deployed upstream.
+ */
+class WarmUpTest {
+    @TempDir
+    Path dir;
+
+    private static Map<String, String> warmUp(int requests) {
+        return Map.of("SLUICE_SERVER_WARMUP_ENABLED", "true", "SLUICE_SERVER_WARMUP_MAX_REQUESTS",
+                Integer.toString(requests), "SLUICE_SERVER_WARMUP_CONCURRENCY", "4",
+                // the count ends these warm-ups, never the clock
+                "SLUICE_SERVER_WARMUP_MAX_MS", "600000");
+    }
+
+    @Test
+    void readinessSaysWarmingUpUntilTheWarmUpHasRunWhileLivenessIsLiveThroughout() throws Exception {
+        Promise<Void> gate = Promise.promise();
+        try (TestGateway gw = TestGateway.builder(dir).env(warmUp(40))
+                .options(o -> o.withWarmUpGate(gate.future())).start()) {
+            HttpResponse<String> before = admin(gw, "/health/ready");
+            assertThat(before.statusCode()).isEqualTo(503);
+            assertThat(before.headers().firstValue("content-type")).contains("application/json");
+            JsonNode why = TestGateway.JSON.readTree(before.body());
+            assertThat(why.get("status").asText()).isEqualTo("warming_up");
+            assertThat(why.get("reason").asText()).contains("server.warmup");
+            assertThat(why.at("/warmup/state").asText()).isEqualTo("waiting");
+            assertThat(why.at("/warmup/answered").asInt()).isZero();
+            assertThat(why.at("/warmup/max_requests").asInt()).isEqualTo(40);
+            assertThat(admin(gw, "/health/live").statusCode()).isEqualTo(200);
+            assertThat(gw.gateway.warmUp().ready()).isFalse();
+
+            gate.complete();
+            gw.gateway.warmUp().done().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+
+            HttpResponse<String> after = admin(gw, "/health/ready");
+            assertThat(after.statusCode()).isEqualTo(200);
+            assertThat(TestGateway.JSON.readTree(after.body()).get("status").asText()).isEqualTo("ready");
+            assertThat(admin(gw, "/health/live").statusCode()).isEqualTo(200);
+            // the warm-up served every request, plain and streamed, through the pipeline: not a no-op
+            assertThat(gw.gateway.warmUp().answeredRequests()).isEqualTo(40);
+            assertThat(gw.gateway.warmUp().failedRequests()).isZero();
+        }
+    }
+
+    @Test
+    void theWarmUpCountsTowardNoTenantsLimitsLedgerMetricsOrAccessLogAndCallsNoDeployment() throws Exception {
+        String limits = """
+                limits:
+                  defaults:
+                    sim-mini:
+                      organization: {rpm: 5}
+                      project: {rpm: 5}
+                """;
+        try (CapturedLogs logs = new CapturedLogs();
+             TestGateway gw = TestGateway.builder(dir).config(limits).env(warmUp(60)).start()) {
+            gw.gateway.warmUp().done().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            assertThat(gw.gateway.warmUp().answeredRequests()).isEqualTo(60);
+            assertThat(gw.gateway.warmUp().failedRequests()).isZero();
+
+            assertThat(gw.gateway.simulator().orElseThrow().requestsReceived())
+                    .as("the deployed upstream (here the embedded simulator) saw no warm-up request").isZero();
+            assertThat(gw.usage.records()).as("usage records (the ledger's input)").isEmpty();
+            assertThat(logs.accessLines()).as("access lines").isEmpty();
+            String metrics = admin(gw, "/metrics").body();
+            assertThat(metrics).doesNotContain("sluice_requests_total").doesNotContain("warmup")
+                    .doesNotContain("gen_ai_server_request_duration");
+
+            // the tenant's first request after the warm-up finds its whole limit, and is the first of everything
+            HttpResponse<String> first = gw.post("/v1/chat/completions", TestGateway.chat("sim-mini", null));
+            assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+            assertThat(first.headers().firstValue("x-ratelimit-limit-requests")).contains("5");
+            assertThat(first.headers().firstValue("x-ratelimit-remaining-requests")).contains("4");
+            assertThat(gw.gateway.simulator().orElseThrow().requestsReceived()).isEqualTo(1);
+            TrafficHarness.awaitUsage(gw, first); // the record follows the answer
+            assertThat(gw.usage.records()).hasSize(1);
+            assertThat(logs.accessLines()).hasSize(1);
+            assertThat(admin(gw, "/metrics").body()).contains("sluice_requests_total");
+        }
+    }
+
+    private static HttpResponse<String> admin(TestGateway gw, String path) {
+        return gw.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.gateway.adminPort() + path)).GET()
+                .build());
+    }
+}
