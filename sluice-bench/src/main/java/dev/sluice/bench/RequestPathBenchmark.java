@@ -1,7 +1,7 @@
 package dev.sluice.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.bench.load.Json;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
@@ -64,7 +64,7 @@ public class RequestPathBenchmark {
         @Setup
         public void setup() throws Exception {
             tokens = new TokenCounter();
-            messages = new ObjectMapper().readTree(PROMPT).get("messages");
+            messages = Json.MAPPER.readTree(PROMPT).get("messages");
         }
 
         int count() {
@@ -84,7 +84,7 @@ public class RequestPathBenchmark {
         @Setup
         public void setup() throws Exception {
             encoding = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.O200K_BASE);
-            messages = new ObjectMapper().readTree(PROMPT).get("messages");
+            messages = Json.MAPPER.readTree(PROMPT).get("messages");
             int expected = new TokenCounter().countMessages("o200k_base", messages);
             if (count() != expected) throw new IllegalStateException("jtokkit counts " + count() + ", TokenCounter " + expected);
         }

@@ -1,7 +1,6 @@
 package dev.sluice.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import dev.sluice.client.ApiConnectionException;
 import dev.sluice.client.ApiStatusException;
 import dev.sluice.client.SluiceClient;
@@ -27,7 +26,8 @@ import java.util.concurrent.Callable;
         subcommands = {BatchesCommand.Watch.class, BatchesCommand.ListBatches.class, BatchesCommand.Get.class,
                 BatchesCommand.Cancel.class})
 final class BatchesCommand implements Runnable {
-    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Printing only: the CLI's one mapper ({@link AdminClient#JSON}) with indented output. */
+    static final ObjectWriter PRETTY = AdminClient.JSON.writerWithDefaultPrettyPrinter();
     /** Exit status of {@code watch} when the batch ends failed, expired or cancelled. */
     static final int NOT_COMPLETED = 3;
 
@@ -79,7 +79,7 @@ final class BatchesCommand implements Runnable {
     }
 
     static void printJson(Object value) throws Exception {
-        System.out.println(JSON.writeValueAsString(value));
+        System.out.println(PRETTY.writeValueAsString(value));
     }
 
     @Command(name = "watch", mixinStandardHelpOptions = true,

@@ -45,7 +45,7 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("sluice: " + e.getMessage());
             return 2;
         }
-        String format = LogFormat.resolve(cfg.log().format(), LogFormat.stdoutIsTerminal());
+        String format = LogFormat.resolve(cfg.log().format().configName(), LogFormat.stdoutIsTerminal());
         LogFormat.apply(format);
         Gateway gateway;
         try {

@@ -188,9 +188,9 @@ class KubernetesManifestsTest {
         Map<String, String> env = k.env(c);
         SluiceConfig cfg = k.config(pod, c, env, tmp.resolve("scale-out-2"));
 
-        assertThat(cfg.storage().kind()).isEqualTo("postgres");
-        assertThat(cfg.limits().store()).isEqualTo("redis");
-        assertThat(cfg.idempotency().backend()).isEqualTo("redis");
+        assertThat(cfg.storage().kind().configName()).isEqualTo("postgres");
+        assertThat(cfg.limits().store().configName()).isEqualTo("redis");
+        assertThat(cfg.idempotency().backend().configName()).isEqualTo("redis");
         Map<String, SecretKeySelector> fromSecrets = new HashMap<>();
         for (EnvVar e : c.getEnv()) {
             if (e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null) {

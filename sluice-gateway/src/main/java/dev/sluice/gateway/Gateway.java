@@ -1,6 +1,6 @@
 package dev.sluice.gateway;
 
-import dev.sluice.gateway.access.AccessBootstrap;
+import dev.sluice.gateway.bootstrap.AccessBootstrap;
 import dev.sluice.gateway.access.CountryTable;
 import dev.sluice.gateway.config.SluiceConfig;
 import dev.sluice.gateway.files.FileStorage;
@@ -21,7 +21,9 @@ import dev.sluice.gateway.store.DemoSeed;
 import dev.sluice.gateway.store.StorageSettings;
 import dev.sluice.gateway.traffic.TrafficControl;
 import dev.sluice.gateway.upstream.DetailAdapter;
-import dev.sluice.gateway.upstream.Provider;
+import dev.sluice.gateway.config.choice.Provider;
+import dev.sluice.gateway.config.choice.StorageKind;
+import dev.sluice.gateway.redis.RedisConnection;
 import dev.sluice.gateway.usage.UsageSink;
 import dev.sluice.protocol.ErrorKind;
 import dev.sluice.protocol.time.Ticker;
@@ -192,7 +194,7 @@ public final class Gateway implements AutoCloseable {
         opened.push(db::close);
         AccessStore store = new AccessStore(db, options.clock());
         AccessBootstrap.apply(store, cfg.access(), env);
-        DemoCredentials demo = "sqlite".equals(cfg.storage().kind()) || cfg.secrets().demoKey() != null
+        DemoCredentials demo = cfg.storage().kind() == StorageKind.SQLITE || cfg.secrets().demoKey() != null
                 ? DemoSeed.seedIfEmpty(db, cfg.secrets().demoKey(), options.clock()).orElse(null) : null;
         AdminToken token = AdminToken.resolve(cfg, dataDir);
         SimulatorServer sim = null;
@@ -202,7 +204,9 @@ public final class Gateway implements AutoCloseable {
             SimulatorServer started = sim;
             opened.push(() -> await(started.close()));
         }
-        TrafficControl.Stores stores = TrafficControl.connect(cfg, vertx, db);
+        RedisConnection redis = new RedisConnection(vertx, cfg.redis()); // one for limits and idempotency
+        opened.push(redis::close);
+        TrafficControl.Stores stores = TrafficControl.connect(cfg, vertx, db, redis);
         opened.push(stores);
         FileStorage files = new FileStorage(dataDir); // creates <data_dir>/files
         CountryTable countries = cfg.region() == null || cfg.region().countryTable() == null ? CountryTable.empty()
@@ -226,7 +230,7 @@ public final class Gateway implements AutoCloseable {
 
     private static StorageSettings storageSettings(SluiceConfig cfg, Path dataDir, Map<String, String> env) {
         SluiceConfig.Storage s = cfg.storage();
-        if ("postgres".equals(s.kind())) {
+        if (s.kind() == StorageKind.POSTGRES) {
             String password = s.passwordEnv() == null ? null : env.get(s.passwordEnv());
             return StorageSettings.postgres(s.url(), s.user(), password, s.schema());
         }

@@ -17,6 +17,7 @@ import dev.sluice.gateway.batch.BatchesApi;
 import dev.sluice.gateway.batch.LiveTraffic;
 import dev.sluice.gateway.config.ConfigException;
 import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.gateway.config.choice.StoreBackend;
 import dev.sluice.gateway.console.Console;
 import dev.sluice.gateway.console.ConsoleData;
 import dev.sluice.gateway.console.ConsoleSessions;
@@ -42,6 +43,7 @@ import dev.sluice.gateway.models.Deployment;
 import dev.sluice.gateway.models.ModelCatalog;
 import dev.sluice.gateway.models.TokenCounter;
 import dev.sluice.gateway.observability.Observability;
+import dev.sluice.gateway.redis.RedisConnection;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.stages.BodyBudget;
 import dev.sluice.gateway.stages.CachedKeyResolver;
@@ -182,7 +184,7 @@ final class GatewayAssembly {
             call.breakers().states().forEach((name, state) -> states.put(name, state.name()));
             return states;
         });
-        Stage idempotency = new Idempotency(idempotencyStore(vertx, cfg, clock),
+        Stage idempotency = new Idempotency(idempotencyStore(cfg, clock, opened.trafficStores().redis()),
                 Duration.ofMillis(cfg.upstreamTimeouts().totalMs()).plusMinutes(1), cfg.idempotency().failOpen());
         Executor workers = task -> vertx.executeBlocking(() -> {
             task.run();
@@ -309,10 +311,10 @@ final class GatewayAssembly {
         return groups;
     }
 
-    private static IdempotencyStore idempotencyStore(Vertx vertx, SluiceConfig cfg, Clock clock) {
+    private static IdempotencyStore idempotencyStore(SluiceConfig cfg, Clock clock, RedisConnection redis) {
         SluiceConfig.Idempotency c = cfg.idempotency();
         Duration ttl = Duration.ofMillis(c.ttlMs());
-        if ("redis".equals(c.backend())) return new RedisIdempotencyStore(vertx, c.redisUrl(), c.keyPrefix(), ttl);
+        if (c.backend() == StoreBackend.REDIS) return new RedisIdempotencyStore(redis.pipelined(), c.keyPrefix(), ttl);
         return new MemoryIdempotencyStore(ttl, c.maxBytes(), CaffeineTickers.of(clock));
     }
 

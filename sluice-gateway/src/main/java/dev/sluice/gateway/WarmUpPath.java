@@ -1,5 +1,6 @@
 package dev.sluice.gateway;
 
+import dev.sluice.gateway.config.choice.Http2Mode;
 import dev.sluice.gateway.access.CountryLookup;
 import dev.sluice.gateway.access.CountryTable;
 import dev.sluice.gateway.access.TrustedProxies;
@@ -130,7 +131,7 @@ final class WarmUpPath implements WarmUp.Path {
      */
     private ModelCatalog catalog(String simBase) {
         Set<String> tokenizers = new LinkedHashSet<>();
-        Map<String, String> http2ByProvider = new java.util.LinkedHashMap<>();
+        Map<String, Http2Mode> http2ByProvider = new java.util.LinkedHashMap<>();
         for (ModelSpec m : realCatalog.all()) {
             if (m.modality() != Modality.CHAT) continue;
             tokenizers.add(m.tokenizer());

@@ -267,6 +267,8 @@ class BatchApiTest {
         assertThat(next.get("data").get(0).get("id").asText()).isEqualTo(ids.get(0));
         assertError(gw.request("GET", "/v1/batches?limit=101"), 400, "invalid_request_error", "invalid_value",
                 "limit", false);
+        assertError(gw.request("GET", "/v1/batches?after=batch_nope"), 400, "invalid_request_error", "invalid_value",
+                "after", false);
         for (String id : ids) await(gw, id, terminal(), Duration.ofSeconds(30));
     }
 

@@ -62,7 +62,7 @@ class ConfigAndPipelineTest {
         assertThat(cfg.port()).isEqualTo(8080);
         assertThat(cfg.adminPort()).isEqualTo(8081);
         assertThat(cfg.dataDir()).isEqualTo("./data");
-        assertThat(cfg.storage().kind()).isEqualTo("sqlite");
+        assertThat(cfg.storage().kind().configName()).isEqualTo("sqlite");
         assertThat(cfg.simulator().enabled()).isTrue();
         assertThat(cfg.models()).extracting(SluiceConfig.Model::id)
                 .containsExactly("sim-mini", "sim-large", "sim-embed", "sim-image");

@@ -108,6 +108,12 @@ class FilesApiTest {
     }
 
     @Test
+    void anUnknownAfterCursorIsA400NamingAfter() {
+        assertError(gw.request("GET", "/v1/files?after=file-nope"), 400, "invalid_request_error", "invalid_value",
+                "after", false);
+    }
+
+    @Test
     void deleteRemovesTheFileAndItsBytesAndASecondDeleteIsNotFound() {
         String id = uploadBatchFile(gw, TWO_LINES);
         HttpResponse<String> d = gw.request("DELETE", "/v1/files/" + id);

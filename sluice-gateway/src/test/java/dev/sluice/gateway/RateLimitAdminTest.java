@@ -63,6 +63,12 @@ class RateLimitAdminTest {
     }
 
     @Test
+    void anUnknownAfterCursorIsA400NamingAfter() {
+        assertError(adminGet(gw, "/v1/organization/projects/" + project + "/rate_limits?after=rl-nope"), 400,
+                "invalid_request_error", "invalid_value", "after", false);
+    }
+
+    @Test
     void modifyingSetsTheGivenFieldsAndNullReturnsToTheDefault() {
         String path = "/v1/organization/projects/" + project + "/rate_limits/rl-sim-embed";
         JsonNode set = okJson(adminPost(gw, path, "{\"max_requests_per_1_minute\": 42, \"max_tokens_per_1_day\": 9000, "

@@ -43,11 +43,11 @@ class TrafficConfigTest {
     @Test
     void theDefaultsAreAnEmbeddedGatewayWithRealLimits() throws IOException {
         SluiceConfig c = load("");
-        assertThat(c.limits().store()).isEqualTo("memory");
+        assertThat(c.limits().store().configName()).isEqualTo("memory");
         assertThat(c.limits().defaults().get("sim-mini").project().rpm()).isEqualTo(5000);
         assertThat(c.limits().defaults().get("sim-image").project().ipm()).isEqualTo(50);
         assertThat(c.overload().enabled()).isTrue();
-        assertThat(c.overload().algorithm()).isEqualTo("gradient2");
+        assertThat(c.overload().algorithm().configName()).isEqualTo("gradient2");
         assertThat(c.slowDown().factor()).isEqualTo(4.0);
         assertThat(c.slowDown().ramp()).isEqualTo(0.5);
         assertThat(c.quotas().orgMonthlyBudgetUsd()).isNull();
@@ -62,7 +62,7 @@ class TrafficConfigTest {
         assertThat(c.limits().defaults().get("sim-mini").project().rpm()).isEqualTo(60);
         assertThat(c.limits().defaults().get("sim-mini").project().tpm()).isEqualTo(5_000_000);
         assertThat(c.limits().defaults().get("gpt-x").organization().tpd()).isEqualTo(5);
-        assertThat(c.limits().store()).isEqualTo("redis");
+        assertThat(c.limits().store().configName()).isEqualTo("redis");
         assertThat(c.quotas().orgMonthlyBudgetUsd()).isEqualTo(12.5);
     }
 
@@ -79,6 +79,44 @@ class TrafficConfigTest {
         refused("overload:\n  min_limit: 10\n  max_limit: 5\n", "overload.max_limit");
         refused("overload:\n  queue_timeout_ms: 0\n", "overload.queue_timeout_ms");
         refused("slow_down:\n  factor: 0.5\n", "slow_down.factor");
+    }
+
+    @Test
+    void idempotencyUsesTheRedisSectionAndARedisUrlOfItsOwnMustEqualIt() throws IOException {
+        SluiceConfig c = load("idempotency:\n  backend: redis\nredis:\n  url: redis://127.0.0.1:6379\n");
+        assertThat(c.idempotency().redisUrl()).isNull();
+        assertThat(c.redis().url()).isEqualTo("redis://127.0.0.1:6379");
+        // the legacy key is accepted when it names the same server...
+        assertThat(load("idempotency:\n  backend: redis\n  redis_url: redis://r:6379\nredis:\n  url: redis://r:6379\n")
+                .idempotency().redisUrl()).isEqualTo("redis://r:6379");
+        // ...and refused, naming it, when it would split limits and idempotency over two servers
+        assertThatThrownBy(() -> load("idempotency:\n  backend: redis\n  redis_url: redis://other:6379\n"
+                + "redis:\n  url: redis://r:6379\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'idempotency.redis_url'").hasMessageContaining("redis.url");
+        refused("idempotency:\n  backend: redis\nredis:\n  url: http://x\n", "redis.url");
+    }
+
+    @Test
+    void limitsAndIdempotencyShareOneRedisConnection() throws Exception {
+        try (TcpProxy proxy = new TcpProxy(6379)) {
+            String prefix = TrafficHarness.uniquePrefix();
+            String yaml = "limits:\n  store: redis\nredis:\n  url: redis://127.0.0.1:" + proxy.port()
+                    + "\n  key_prefix: \"" + prefix + "\"\n  pool_size: 1\n"
+                    + "idempotency:\n  backend: redis\n  key_prefix: \"" + prefix + "idem:\"\n"
+                    + TrafficHarness.ONLY_LIMITS;
+            try (TestGateway gw = TestGateway.builder(dir).config(yaml).start()) {
+                HttpResponse<String> first = gw.post("/v1/chat/completions", chat("sim-mini", null),
+                        "Idempotency-Key", "one-connection");
+                HttpResponse<String> replay = gw.post("/v1/chat/completions", chat("sim-mini", null),
+                        "Idempotency-Key", "one-connection");
+                assertThat(first.statusCode()).isEqualTo(200);
+                assertThat(replay.statusCode()).isEqualTo(200);
+                assertThat(replay.body()).isEqualTo(first.body()); // replayed from Redis, through the proxy
+                // one client with a pool of one: the limit scripts and the idempotency records used one connection
+                assertThat(proxy.connections()).isEqualTo(1);
+            }
+        }
     }
 
     @Test
@@ -153,6 +191,11 @@ class TrafficConfigTest {
 
         int port() {
             return server.getLocalPort();
+        }
+
+        /** Client connections accepted so far. */
+        int connections() {
+            return sockets.size() / 2;
         }
 
         private void pipe(Socket from, Socket to) {

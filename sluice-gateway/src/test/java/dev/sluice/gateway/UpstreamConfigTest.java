@@ -34,7 +34,7 @@ class UpstreamConfigTest {
         SluiceConfig c = ConfigLoader.load(ConfigLoader.Flags.none(), Map.of());
         assertThat(c.upstreamRetries()).isEqualTo(new SluiceConfig.Retries(3, 200, 5000, 10_000));
         assertThat(c.circuitBreaker()).isEqualTo(new SluiceConfig.Breaker(5, 30_000));
-        assertThat(c.idempotency().backend()).isEqualTo("memory");
+        assertThat(c.idempotency().backend().configName()).isEqualTo("memory");
         assertThat(c.idempotency().ttlMs()).isEqualTo(86_400_000L);
         assertThat(c.idempotency().failOpen()).isTrue();
     }
@@ -63,7 +63,7 @@ class UpstreamConfigTest {
                 "SLUICE_CIRCUIT_BREAKER_OPEN_MS", "1000", "SLUICE_IDEMPOTENCY_BACKEND", "redis"));
         assertThat(c.upstreamRetries().maxAttempts()).isEqualTo(5);
         assertThat(c.circuitBreaker().openMs()).isEqualTo(1000);
-        assertThat(c.idempotency().backend()).isEqualTo("redis");
+        assertThat(c.idempotency().backend().configName()).isEqualTo("redis");
     }
 
     @Test

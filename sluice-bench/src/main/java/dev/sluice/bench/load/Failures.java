@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** Names a failed request the way the table counts it: by status and error code, or by the kind of I/O failure. */
 public final class Failures {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private Failures() {
     }

@@ -22,7 +22,7 @@ public final class SluiceYaml {
     public static String redis(int simPort, String redisUrl, String prefix) {
         return memory(simPort).replace("limits:\n", "limits:\n  store: redis\n")
                 + "redis: {url: \"" + redisUrl + "\", key_prefix: \"" + prefix + "\"}\n"
-                + "idempotency: {backend: redis, redis_url: \"" + redisUrl + "\", key_prefix: \"" + prefix + "idem:\"}\n";
+                + "idempotency: {backend: redis, key_prefix: \"" + prefix + "idem:\"}\n";
     }
 
     /** A user's template with {@value #SIM_PORT} in place of the simulator's port. */

@@ -37,7 +37,7 @@ class SluiceYamlTest {
                 assertThat(d.baseUrl()).isEqualTo("http://127.0.0.1:45678/v1");
             });
         });
-        assertThat(c.limits().store()).isEqualTo("memory");
+        assertThat(c.limits().store().configName()).isEqualTo("memory");
         assertThat(c.limits().defaults()).containsKey("sim-mini");
         assertThat(c.overload().enabled()).isTrue();
         // admission control on its product defaults, also for the ten thousand streams
@@ -51,10 +51,10 @@ class SluiceYamlTest {
     void theRedisConfigKeepsLimitsAndIdempotencyInRedisUnderItsOwnPrefix() throws IOException {
         SluiceConfig c = load(SluiceYaml.redis(45_678, "redis://127.0.0.1:6379", "sluice-bench-1a2b3c4d:"));
 
-        assertThat(c.limits().store()).isEqualTo("redis");
+        assertThat(c.limits().store().configName()).isEqualTo("redis");
         assertThat(c.redis().url()).isEqualTo("redis://127.0.0.1:6379");
         assertThat(c.redis().keyPrefix()).isEqualTo("sluice-bench-1a2b3c4d:");
-        assertThat(c.idempotency().backend()).isEqualTo("redis");
+        assertThat(c.idempotency().backend().configName()).isEqualTo("redis");
         assertThat(c.idempotency().keyPrefix()).isEqualTo("sluice-bench-1a2b3c4d:idem:");
         assertThat(c.limits().defaults()).containsKey("sim-mini");
     }

@@ -1,8 +1,8 @@
 package dev.sluice.gateway.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.gateway.validation.ListQuery;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.store.Organization;
 import dev.sluice.gateway.store.Project;
@@ -85,40 +85,8 @@ final class AccessAdmin {
      * {@code last_id}, {@code has_more}, after the {@code after} cursor (an id of the list), {@code limit} long.
      */
     static <T> ObjectNode page(RoutingContext ctx, List<T> items, Function<T, String> id, Function<T, JsonNode> json) {
-        int limit = limit(ctx);
-        String after = ctx.request().getParam("after");
-        int start = 0;
-        if (after != null && !after.isBlank()) {
-            int i = 0;
-            while (i < items.size() && !id.apply(items.get(i)).equals(after)) i++;
-            if (i == items.size()) {
-                throw ApiException.at(ErrorKind.INVALID_VALUE, "after", "why",
-                        "no object with id '" + shorten(after) + "' in this list");
-            }
-            start = i + 1;
-        }
-        int end = Math.min(items.size(), start + limit);
-        ObjectNode out = AdminHttp.JSON.createObjectNode();
-        out.put("object", "list");
-        ArrayNode data = out.putArray("data");
-        for (T t : items.subList(start, end)) data.add(json.apply(t));
-        out.put("first_id", start < end ? id.apply(items.get(start)) : null);
-        out.put("last_id", start < end ? id.apply(items.get(end - 1)) : null);
-        out.put("has_more", end < items.size());
-        return out;
-    }
-
-    private static int limit(RoutingContext ctx) {
-        String v = ctx.request().getParam("limit");
-        if (v == null || v.isBlank()) return DEFAULT_LIMIT;
-        try {
-            int n = Integer.parseInt(v.strip());
-            if (n >= 1 && n <= MAX_LIMIT) return n;
-        } catch (NumberFormatException ignored) {
-            // answered below
-        }
-        throw ApiException.at(ErrorKind.INVALID_VALUE, "limit", "why",
-                "expected an integer between 1 and " + MAX_LIMIT + ", but got '" + shorten(v) + "'");
+        ListQuery.Slice<T> page = ListQuery.of(ctx.request().params(), DEFAULT_LIMIT, MAX_LIMIT).slice(items, id);
+        return ListQuery.listObject(page.items(), page.hasMore(), json, id);
     }
 
     static boolean flag(RoutingContext ctx, String name) {
@@ -159,7 +127,6 @@ final class AccessAdmin {
 
     /** User input echoed in a message: bounded and plain. */
     static String shorten(String v) {
-        String s = v.replaceAll("[^A-Za-z0-9_.:@/+-]", "?");
-        return s.length() > 64 ? s.substring(0, 64) + "…" : s;
+        return ListQuery.shorten(v);
     }
 }

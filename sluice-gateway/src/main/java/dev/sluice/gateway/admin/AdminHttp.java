@@ -1,8 +1,8 @@
 package dev.sluice.gateway.admin;
 
+import dev.sluice.gateway.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.validation.JsonType;
@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
  * blocking store work on a worker, and answer JSON. Failures go to the admin router's failure handler.
  */
 public final class AdminHttp {
-    public static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+    public static final ObjectMapper JSON = Json.MAPPER;
 
     private AdminHttp() {}
 

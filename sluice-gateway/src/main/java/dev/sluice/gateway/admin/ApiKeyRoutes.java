@@ -1,7 +1,7 @@
 package dev.sluice.gateway.admin;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sluice.gateway.access.Scopes;
+import dev.sluice.gateway.pipeline.Scopes;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.store.ApiKey;
 import dev.sluice.gateway.store.CreatedKey;

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.batch;
 
+import dev.sluice.protocol.Hashes;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.gateway.files.FileStorage;
 import dev.sluice.gateway.store.BatchRecord;
@@ -19,12 +20,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
@@ -380,22 +378,12 @@ final class BatchRunner {
 
     /** A stable id for the batch's output or error file, so a repeated assembly produces the same file. */
     private String derivedFileId(String which) {
-        try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest((batchId + "/" + which).getBytes(StandardCharsets.UTF_8));
-            return "file-" + HexFormat.of().formatHex(h, 0, 12);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return "file-" + Hashes.sha256Hex(batchId + "/" + which).substring(0, 24);
     }
 
     /** The line's Idempotency-Key: the same on every attempt, across restarts. */
     static String idempotencyKey(String batchId, String customId) {
-        try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(customId.getBytes(StandardCharsets.UTF_8));
-            return batchId + "-" + HexFormat.of().formatHex(h, 0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return batchId + "-" + Hashes.sha256Hex(customId).substring(0, 32);
     }
 
     private static void sleep(long ms) {

@@ -3,7 +3,7 @@ package dev.sluice.gateway.batch;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sluice.gateway.files.ListParams;
+import dev.sluice.gateway.validation.ListQuery;
 import dev.sluice.gateway.files.WireJson;
 import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
@@ -54,8 +54,11 @@ public final class BatchesApi implements Stage {
                 yield ex.blocking(() -> service.create(caller, req)).compose(b -> WireJson.ok(write(b)));
             }
             case BATCHES_LIST -> {
-                ListParams p = ListParams.of(ex.request().params(), 20, 100);
-                yield ex.blocking(() -> service.records().list(caller.projectId(), p.after(), p.limit()))
+                ListQuery p = ListQuery.ordered(ex.request().params(), 20, 100);
+                yield ex.blocking(() -> {
+                            p.requireKnownAfter(id -> service.records().find(caller.projectId(), id).isPresent());
+                            return service.records().list(caller.projectId(), p.after(), p.limit());
+                        })
                         .compose(page -> WireJson.ok(WireJson.list(page.items(), page.hasMore(),
                                 BatchesApi::write, BatchRecord::id)));
             }

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.batch;
 
+import dev.sluice.gateway.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -16,7 +17,7 @@ import java.util.function.Predicate;
  * number and, when it is a JSON object, the parsed object.
  */
 final class InputLines {
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = Json.MAPPER;
 
     /** One non-blank line; {@code json} is null when the line is not a JSON object. */
     record Line(int number, String text, JsonNode json) {

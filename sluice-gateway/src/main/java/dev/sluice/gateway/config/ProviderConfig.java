@@ -1,7 +1,6 @@
 package dev.sluice.gateway.config;
 
-import dev.sluice.gateway.upstream.Provider;
-import dev.sluice.gateway.upstream.ProviderAdapters;
+import dev.sluice.gateway.config.choice.Provider;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,9 +19,9 @@ final class ProviderConfig {
     private ProviderConfig() {}
 
     static void validate(SluiceConfig.ModelDeployment dep, String dk, boolean simulatorEnabled) {
-        Provider p = Provider.parse(dep.provider()).filter(ProviderAdapters::available).orElse(null);
+        Provider p = Provider.parse(dep.provider()).orElse(null);
         require(p != null, dk + ".provider", "must be one of " + Arrays.stream(Provider.values())
-                .filter(ProviderAdapters::available).map(Provider::configName).toList()
+                .map(Provider::configName).toList()
                 + (dep.provider() == null ? "" : ", not '" + dep.provider() + "'"));
         if (dep.baseUrl() != null) {
             require(dep.baseUrl().startsWith("http://") || dep.baseUrl().startsWith("https://"),

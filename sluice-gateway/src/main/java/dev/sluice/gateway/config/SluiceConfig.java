@@ -1,5 +1,10 @@
 package dev.sluice.gateway.config;
 
+import dev.sluice.gateway.config.choice.StorageKind;
+import dev.sluice.gateway.config.choice.AdmissionAlgorithm;
+import dev.sluice.gateway.config.choice.Http2Mode;
+import dev.sluice.gateway.config.choice.LogFormat;
+import dev.sluice.gateway.config.choice.StoreBackend;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 import java.util.List;
@@ -75,7 +80,7 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
                             String expiresAt) {}
 
     /** {@code kind}: sqlite (embedded, file under data_dir) or postgres (url/user, password from an env var). */
-    public record Storage(String kind, String url, String user, String passwordEnv, String schema) {}
+    public record Storage(StorageKind kind, String url, String user, String passwordEnv, String schema) {}
 
     public record Simulator(boolean enabled, boolean faults, int tokensPerSecond, int embeddingDimensions) {}
 
@@ -91,10 +96,11 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
     public record Breaker(int failureThreshold, long openMs) {}
 
     /**
-     * Idempotency-Key records: {@code backend} memory (Caffeine, bounded by {@code maxBytes}) or redis; completed
-     * answers kept {@code ttlMs}; {@code failOpen} serves requests without de-duplication when the store fails.
+     * Idempotency-Key records: {@code backend} memory (Caffeine, bounded by {@code maxBytes}) or redis (the one
+     * {@link Redis} connection); completed answers kept {@code ttlMs}; {@code failOpen} serves requests without
+     * de-duplication when the store fails. {@code redisUrl} is legacy, accepted only when equal to {@code redis.url}.
      */
-    public record Idempotency(String backend, String redisUrl, String keyPrefix, long ttlMs, long maxBytes,
+    public record Idempotency(StoreBackend backend, String redisUrl, String keyPrefix, long ttlMs, long maxBytes,
                               boolean failOpen) {}
 
     /**
@@ -125,7 +131,7 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
                                   Boolean forwardSimHeader,
                                   Integer maxConnections,
                                   Integer maxStreams,
-                                  String http2) {}
+                                  Http2Mode http2) {}
 
     /** Files API uploads: at most {@code maxBytes} bytes and {@code maxLines} lines (JSONL). */
     public record FileLimits(long maxBytes, int maxLines) {}
@@ -150,7 +156,7 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
      * Rate limits: {@code store} memory (one process) or redis (shared by every gateway); {@code defaults} per model
      * family for every organization and every project, overridable per org/project through the admin API.
      */
-    public record Limits(String store, boolean failOpen, long reloadMs, java.util.Map<String, FamilyLimits> defaults) {}
+    public record Limits(StoreBackend store, boolean failOpen, long reloadMs, java.util.Map<String, FamilyLimits> defaults) {}
 
     /** The default limits of one model family at each level; a missing level or value means no limit. */
     public record FamilyLimits(LimitValues organization, LimitValues project) {}
@@ -158,7 +164,10 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
     /** Requests/tokens per minute and per day, images per minute; null = unlimited. */
     public record LimitValues(Long rpm, Long rpd, Long tpm, Long tpd, Long ipm) {}
 
-    /** The Redis server of scale-out mode (limits and slow-down counters); keys start with {@code keyPrefix}. */
+    /**
+     * The one Redis connection of scale-out mode, shared by limits, slow-down counters and idempotency records
+     * ({@code dev.sluice.gateway.redis.RedisConnection}); limit keys start with {@code keyPrefix}.
+     */
     public record Redis(String url, String keyPrefix, int poolSize) {}
 
     /**
@@ -174,7 +183,7 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
      * Admission control: an adaptive concurrency limit ({@code gradient2}, {@code vegas} or {@code fixed}) and a short
      * queue; a stream holds its slot until its first byte, then counts against {@code maxStreams} open streams.
      */
-    public record Overload(boolean enabled, String algorithm, int initialLimit, int minLimit, int maxLimit,
+    public record Overload(boolean enabled, AdmissionAlgorithm algorithm, int initialLimit, int minLimit, int maxLimit,
                            int queueSize, long queueTimeoutMs, int retryAfterSeconds, int maxStreams) {}
 
     /** Slow Down per project: refuse when the last minute exceeds {@code floorRpm} and {@code factor} x the 15-minute average. */
@@ -190,7 +199,7 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
     public record Reload(boolean watch) {}
 
     /** Log lines: {@code auto} (text on a terminal, JSON otherwise), {@code json} or {@code text}. */
-    public record Log(String format) {}
+    public record Log(LogFormat format) {}
 
     /** The admin console: how long a signed-in session lasts, and how long a wrong admin token waits for its answer. */
     public record Console(long sessionTtlMs, long signInDelayMs) {}

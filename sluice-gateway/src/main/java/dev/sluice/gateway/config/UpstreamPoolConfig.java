@@ -1,12 +1,7 @@
 package dev.sluice.gateway.config;
 
-import java.util.Set;
-
 /** Validation of {@code upstream_pool} and of each deployment's {@code max_connections}, {@code max_streams}, {@code http2}. */
 final class UpstreamPoolConfig {
-    /** {@code auto}: HTTP/2 over TLS when the upstream offers it (ALPN), HTTP/1.1 in clear; {@code h2c}: HTTP/2 in clear (prior knowledge); {@code off}: HTTP/1.1. */
-    static final Set<String> HTTP2_MODES = Set.of("auto", "h2c", "off");
-
     private UpstreamPoolConfig() {}
 
     static void validate(SluiceConfig.UpstreamPool p) {
@@ -31,8 +26,6 @@ final class UpstreamPoolConfig {
                 dk + ".max_connections", "must be between 1 and 100000");
         require(d.maxStreams() == null || d.maxStreams() >= 1 && d.maxStreams() <= 100_000,
                 dk + ".max_streams", "must be between 1 and 100000");
-        require(d.http2() == null || HTTP2_MODES.contains(d.http2()), dk + ".http2",
-                "must be one of [auto, h2c, off], not '" + d.http2() + "'");
     }
 
     private static void require(boolean ok, String key, String why) {

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.console;
 
+import dev.sluice.gateway.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Future;
@@ -17,7 +18,7 @@ import io.vertx.core.net.SocketAddress;
  * (same validation, same audit entries, same cache invalidation), and the token never reaches the browser.
  */
 public final class AdminCalls implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = Json.MAPPER;
     private final HttpClient client;
     private final String adminToken;
 

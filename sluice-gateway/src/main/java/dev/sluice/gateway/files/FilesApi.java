@@ -1,5 +1,6 @@
 package dev.sluice.gateway.files;
 
+import dev.sluice.gateway.validation.ListQuery;
 import dev.sluice.gateway.config.SluiceConfig;
 import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
@@ -9,7 +10,6 @@ import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
 import dev.sluice.gateway.store.FileRecord;
 import dev.sluice.gateway.store.FileRecords;
-import dev.sluice.gateway.store.Page;
 import dev.sluice.protocol.ErrorKind;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -53,9 +53,12 @@ public final class FilesApi implements Stage {
         return switch (ex.endpoint()) {
             case FILES_UPLOAD -> upload(ex, caller);
             case FILES_LIST -> {
-                ListParams p = ListParams.of(ex.request().params(), 10_000, 10_000);
-                String purpose = ListParams.blankToNull(ex.request().getParam("purpose"));
-                yield ex.blocking(() -> records.list(caller.projectId(), purpose, p.after(), p.limit(), p.ascending()))
+                ListQuery p = ListQuery.ordered(ex.request().params(), 10_000, 10_000);
+                String purpose = ListQuery.blankToNull(ex.request().getParam("purpose"));
+                yield ex.blocking(() -> {
+                            p.requireKnownAfter(id -> records.find(caller.projectId(), id).isPresent());
+                            return records.list(caller.projectId(), purpose, p.after(), p.limit(), p.ascending());
+                        })
                         .compose(page -> WireJson.ok(WireJson.list(page.items(), page.hasMore(), WireJson::file,
                                 FileRecord::id)));
             }

@@ -1,7 +1,8 @@
 package dev.sluice.gateway.files;
 
+import dev.sluice.gateway.validation.ListQuery;
+import dev.sluice.gateway.json.Json;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.store.FileRecord;
@@ -16,7 +17,7 @@ import java.util.function.Function;
  * unused), times in unix seconds, lists as {@code {object:"list", data, first_id, last_id, has_more}}.
  */
 public final class WireJson {
-    public static final ObjectMapper JSON = new ObjectMapper();
+    public static final ObjectMapper JSON = Json.MAPPER;
 
     private WireJson() {}
 
@@ -44,19 +45,7 @@ public final class WireJson {
 
     public static <T> ObjectNode list(List<T> items, boolean hasMore, Function<T, ObjectNode> write,
                                       Function<T, String> id) {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("object", "list");
-        ArrayNode data = o.putArray("data");
-        for (T t : items) data.add(write.apply(t));
-        if (items.isEmpty()) {
-            o.putNull("first_id");
-            o.putNull("last_id");
-        } else {
-            o.put("first_id", id.apply(items.getFirst()));
-            o.put("last_id", id.apply(items.getLast()));
-        }
-        o.put("has_more", hasMore);
-        return o;
+        return ListQuery.listObject(items, hasMore, write, id);
     }
 
     public static void putSeconds(ObjectNode o, String field, Instant t) {

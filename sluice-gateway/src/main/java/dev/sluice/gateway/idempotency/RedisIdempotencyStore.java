@@ -1,14 +1,12 @@
 package dev.sluice.gateway.idempotency;
 
+import dev.sluice.gateway.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.gateway.limits.PipelinedRedis;
 import dev.sluice.gateway.limits.RedisScript;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Response;
 
 import java.io.IOException;
@@ -27,7 +25,7 @@ import java.util.Optional;
  * with an {@code Idempotency-Key} reach it: one call to reserve, one to complete or release.
  */
 public final class RedisIdempotencyStore implements IdempotencyStore {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final String RESERVE = """
             local v = redis.call('GET', KEYS[1])
             if v then return v end
@@ -45,18 +43,14 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
             if v and string.sub(v, 1, string.len(ARGV[1])) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
             return 0""";
 
-    private final Redis redis;
     private final RedisScript reserve;
     private final RedisScript complete;
     private final RedisScript release;
     private final String prefix;
     private final Duration retention;
 
-    public RedisIdempotencyStore(Vertx vertx, String url, String prefix, Duration retention) {
-        RedisOptions options = new RedisOptions().setConnectionString(url).setMaxPoolWaiting(1024);
-        this.redis = Redis.createClient(vertx, options);
-        // Scripts run by their hash (EVALSHA; loaded on the first NOSCRIPT), on the calling loop's connection.
-        PipelinedRedis pipe = new PipelinedRedis(redis, options.getMaxPoolSize() / 2);
+    /** On the gateway's shared connection ({@code RedisConnection.pipelined()}); {@link #close} leaves it to its owner. */
+    public RedisIdempotencyStore(PipelinedRedis pipe, String prefix, Duration retention) {
         this.reserve = new RedisScript(pipe, RESERVE);
         this.complete = new RedisScript(pipe, COMPLETE);
         this.release = new RedisScript(pipe, RELEASE);
@@ -82,9 +76,9 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
         return eval(release, prefix + key, "F|" + requestId + "|").mapEmpty();
     }
 
+    /** Nothing to release: the client is the gateway's shared connection, closed by its owner. */
     @Override
     public void close() {
-        redis.close();
     }
 
     private static Future<Response> eval(RedisScript script, String key, String... args) {

@@ -1,8 +1,8 @@
 package dev.sluice.gateway.lifecycle;
 
+import dev.sluice.gateway.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.gateway.config.ConfigException;
 import dev.sluice.gateway.config.SluiceConfig;
@@ -36,8 +36,7 @@ import java.util.function.Supplier;
  */
 public final class ConfigReloader {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigReloader.class);
-    private static final ObjectMapper TREE = new ObjectMapper()
-            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+    private static final ObjectMapper TREE = Json.CONFIG;
     /** What a reload applies; everything else in sluice.yaml is read at start only. */
     public static final List<String> RELOADABLE = List.of("models", "limits.defaults",
             "quotas.org_monthly_budget_usd", "quotas.project_monthly_budget_usd", "quotas.org_credits_usd",

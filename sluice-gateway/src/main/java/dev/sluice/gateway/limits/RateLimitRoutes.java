@@ -1,8 +1,8 @@
 package dev.sluice.gateway.limits;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.gateway.validation.ListQuery;
 import dev.sluice.gateway.admin.AdminHttp;
 import dev.sluice.gateway.admin.AdminOwners;
 import dev.sluice.gateway.admin.AdminRoutes;
@@ -14,7 +14,6 @@ import dev.sluice.protocol.ErrorKind;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -68,31 +67,11 @@ public final class RateLimitRoutes implements AdminRoutes {
     }
 
     private void list(RoutingContext ctx, LimitScope scope, String ownerId) {
-        int limit = intParam(ctx, "limit", 100, 1, 100);
-        String after = ctx.request().getParam("after");
+        ListQuery q = ListQuery.of(ctx.request().params(), 100, 100);
         AdminHttp.blocking(ctx, 200, () -> {
             requireOwner(scope, ownerId);
-            List<String> page = new ArrayList<>();
-            boolean started = after == null;
-            boolean more = false;
-            for (String f : families()) {
-                if (!started) {
-                    started = ("rl-" + f).equals(after);
-                    continue;
-                }
-                if (page.size() == limit) {
-                    more = true;
-                    break;
-                }
-                page.add(f);
-            }
-            ObjectNode out = AdminHttp.JSON.createObjectNode().put("object", "list");
-            ArrayNode data = out.putArray("data");
-            for (String f : page) data.add(object(scope, ownerId, f));
-            out.put("first_id", page.isEmpty() ? null : "rl-" + page.getFirst());
-            out.put("last_id", page.isEmpty() ? null : "rl-" + page.getLast());
-            out.put("has_more", more);
-            return out;
+            ListQuery.Slice<String> page = q.slice(families(), f -> "rl-" + f);
+            return ListQuery.listObject(page.items(), page.hasMore(), f -> object(scope, ownerId, f), f -> "rl-" + f);
         });
     }
 
@@ -137,19 +116,6 @@ public final class RateLimitRoutes implements AdminRoutes {
     private void requireOwner(LimitScope scope, String id) {
         if (scope == LimitScope.PROJECT) owners.requireProject(id);
         else owners.requireOrganization(id);
-    }
-
-    static int intParam(RoutingContext ctx, String name, int dflt, int min, int max) {
-        String s = ctx.request().getParam(name);
-        if (s == null || s.isBlank()) return dflt;
-        try {
-            int v = Integer.parseInt(s.trim());
-            if (v >= min && v <= max) return v;
-        } catch (NumberFormatException ignored) {
-            // answered below
-        }
-        throw ApiException.at(ErrorKind.INVALID_VALUE, name, "why", "expected an integer between " + min + " and "
-                + max + ", but got '" + s + "'");
     }
 
     /** The model families of the catalogue in force (it changes on a config reload). */

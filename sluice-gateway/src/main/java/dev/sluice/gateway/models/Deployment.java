@@ -1,5 +1,7 @@
 package dev.sluice.gateway.models;
 
+import dev.sluice.gateway.config.choice.Http2Mode;
+
 /**
  * One place a model can be served from. {@code baseUrl} null for the {@code sim} provider means the embedded
  * simulator. The credential is read from the environment variable {@code apiKeyEnv}, else the file
@@ -13,7 +15,7 @@ package dev.sluice.gateway.models;
  */
 public record Deployment(String name, String provider, String baseUrl, String upstreamModel, String apiKeyEnv,
                          int weight, String apiKeyFile, String region, String apiVersion, String auth,
-                         boolean forwardSimHeader, Integer maxConnections, Integer maxStreams, String http2) {
+                         boolean forwardSimHeader, Integer maxConnections, Integer maxStreams, Http2Mode http2) {
 
     /**
      * A deployment with the provider's defaults for key file, region, API version and auth, and the

@@ -83,10 +83,10 @@ public final class AdmissionControl implements Stage {
 
     static Limit limit(SluiceConfig.Overload cfg) {
         return switch (cfg.algorithm()) {
-            case "fixed" -> FixedLimit.of(cfg.maxLimit());
-            case "vegas" -> VegasLimit.newBuilder().initialLimit(cfg.initialLimit()).maxConcurrency(cfg.maxLimit())
+            case FIXED -> FixedLimit.of(cfg.maxLimit());
+            case VEGAS -> VegasLimit.newBuilder().initialLimit(cfg.initialLimit()).maxConcurrency(cfg.maxLimit())
                     .build();
-            default -> Gradient2Limit.newBuilder().initialLimit(cfg.initialLimit()).minLimit(cfg.minLimit())
+            case GRADIENT2 -> Gradient2Limit.newBuilder().initialLimit(cfg.initialLimit()).minLimit(cfg.minLimit())
                     .maxConcurrency(cfg.maxLimit()).build();
         };
     }

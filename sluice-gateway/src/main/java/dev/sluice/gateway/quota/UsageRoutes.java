@@ -2,6 +2,7 @@ package dev.sluice.gateway.quota;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.gateway.validation.ListQuery;
 import dev.sluice.gateway.admin.AdminHttp;
 import dev.sluice.gateway.admin.AdminRoutes;
 import dev.sluice.gateway.pipeline.ApiException;
@@ -61,7 +62,7 @@ public final class UsageRoutes implements AdminRoutes {
             throw ApiException.at(ErrorKind.INVALID_VALUE, "bucket_width", "why", "costs are bucketed by '1d' only");
         }
         int[] limits = widthMs == 60_000L ? new int[] {60, 1440} : widthMs == 3_600_000L ? new int[] {24, 168} : new int[] {7, 31};
-        int limit = intParam(ctx, "limit", limits[0], 1, limits[1]);
+        int limit = ListQuery.limit(ctx.request().params(), limits[0], limits[1]);
         String startText = ctx.request().getParam("start_time");
         if (startText == null || startText.isBlank()) throw ApiException.at(ErrorKind.MISSING_PARAMETER, "start_time");
         long start = seconds(startText, "start_time");
@@ -193,18 +194,5 @@ public final class UsageRoutes implements AdminRoutes {
             // answered below
         }
         throw ApiException.at(ErrorKind.INVALID_VALUE, param, "why", "expected Unix seconds, but got '" + text + "'");
-    }
-
-    private static int intParam(RoutingContext ctx, String name, int dflt, int min, int max) {
-        String s = ctx.request().getParam(name);
-        if (s == null || s.isBlank()) return dflt;
-        try {
-            int v = Integer.parseInt(s.trim());
-            if (v >= min && v <= max) return v;
-        } catch (NumberFormatException ignored) {
-            // answered below
-        }
-        throw ApiException.at(ErrorKind.INVALID_VALUE, name, "why", "expected an integer between " + min + " and "
-                + max + ", but got '" + s + "'");
     }
 }

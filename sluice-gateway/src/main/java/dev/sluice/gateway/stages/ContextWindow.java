@@ -67,7 +67,7 @@ public final class ContextWindow implements Stage {
         }
         ex.maxOutputTokens(outParam == null ? m.maxOutputTokens() : requested);
         if (prompt + requested > m.contextWindow()
-                && ModelFallback.forContext(catalog, ex, prompt + requested).isPresent()) {
+                && ModelSwitch.forContext(catalog, ex, prompt + requested).isPresent()) {
             return check(ex, prompt, next); // the larger model's limits apply from here on
         }
         if (prompt + requested > m.contextWindow()) {

@@ -8,6 +8,7 @@ import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
 import dev.sluice.protocol.ErrorKind;
+import dev.sluice.protocol.Hashes;
 import dev.sluice.protocol.Headers;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -16,9 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -66,7 +65,7 @@ public final class Idempotency implements Stage {
             throw ApiException.at(ErrorKind.INVALID_VALUE, "Idempotency-Key", "why",
                     "an Idempotency-Key must be 1 to " + MAX_KEY_LENGTH + " visible ASCII characters");
         }
-        String storeKey = ex.caller().projectId() + ":" + sha256(key.getBytes(StandardCharsets.UTF_8));
+        String storeKey = ex.caller().projectId() + ":" + Hashes.sha256Hex(key);
         String fingerprint = fingerprint(ex);
         return store.reserve(storeKey, fingerprint, ex.requestId(), inFlightTtl)
                 .transform(ar -> {
@@ -140,22 +139,10 @@ public final class Idempotency implements Stage {
 
     /** The route and the exact body bytes: the same key with anything else is a different request. */
     private static String fingerprint(Exchange ex) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(ex.endpoint().route().getBytes(StandardCharsets.UTF_8));
-            sha.update((byte) 0);
-            if (ex.body() != null) sha.update(ex.body().getBytes());
-            return HexFormat.of().formatHex(sha.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String sha256(byte[] b) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        MessageDigest sha = Hashes.sha256();
+        sha.update(ex.endpoint().route().getBytes(StandardCharsets.UTF_8));
+        sha.update((byte) 0);
+        if (ex.body() != null) sha.update(ex.body().getBytes());
+        return Hashes.hex(sha.digest());
     }
 }

@@ -1,7 +1,7 @@
 package dev.sluice.gateway.stages;
 
-import dev.sluice.gateway.access.Scopes;
 import dev.sluice.gateway.pipeline.Answer;
+import dev.sluice.gateway.pipeline.Scopes;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Stage;

@@ -1,6 +1,5 @@
 package dev.sluice.gateway.stages;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.gateway.models.ModelCatalog;
 import dev.sluice.gateway.models.ModelSpec;
 import dev.sluice.gateway.pipeline.Answer;
@@ -10,7 +9,6 @@ import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
 import dev.sluice.protocol.ErrorKind;
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
 
 import java.util.List;
 import java.util.Optional;
@@ -24,12 +22,12 @@ import java.util.Set;
  * caller (a started stream ends with its in-band error instead). The answer names the model that served in
  * {@code x-sluice-fallback-model}; the exchange then carries that model, so the one usage record (and its price)
  * is the serving model's; the fallback's family's rate limits are decided again (the requested model's token
- * reservation is refunded when the request ends). Sluice's own context check uses {@link #forContext} before any
+ * reservation is refunded when the request ends). Sluice's own context check uses {@link ModelSwitch#forContext} before any
  * limit is charged.
  */
 public final class ModelFallback implements Stage {
     /** Response header naming the model that served instead of the requested one. */
-    public static final String HEADER = "x-sluice-fallback-model";
+    public static final String HEADER = ModelSwitch.HEADER;
     private static final Set<ErrorKind> UNAVAILABLE =
             Set.of(ErrorKind.BAD_GATEWAY, ErrorKind.UPSTREAM_UNAVAILABLE, ErrorKind.UPSTREAM_TIMEOUT);
 
@@ -66,14 +64,14 @@ public final class ModelFallback implements Stage {
             if (UNAVAILABLE.contains(e.kind())) {
                 Optional<ModelSpec> fb = candidate(primary.fallbacks(), fallbackIndex, ex);
                 if (fb.isPresent()) {
-                    switchTo(ex, fb.get());
+                    ModelSwitch.switchTo(ex, fb.get());
                     return attempt(ex, next, primary, primary.fallbacks().indexOf(fb.get().id()) + 1, contextIndex,
                             true).map(a -> a.inherit(answer));
                 }
             } else if (e.kind() == ErrorKind.CONTEXT_LENGTH_EXCEEDED) {
                 Optional<ModelSpec> fb = candidate(primary.contextWindowFallbacks(), contextIndex, ex);
                 if (fb.isPresent()) {
-                    switchTo(ex, fb.get());
+                    ModelSwitch.switchTo(ex, fb.get());
                     return attempt(ex, next, primary, fallbackIndex,
                             primary.contextWindowFallbacks().indexOf(fb.get().id()) + 1, true).map(a -> a.inherit(answer));
                 }
@@ -89,35 +87,5 @@ public final class ModelFallback implements Stage {
             if (m.isPresent()) return m;
         }
         return Optional.empty();
-    }
-
-    /**
-     * A model of {@code model}'s {@code context_window_fallbacks} whose window holds {@code needed} tokens, when
-     * Sluice's own count says the prompt does not fit {@code model}; switched to at once, so limits and quota are
-     * checked for it.
-     */
-    public static Optional<ModelSpec> forContext(ModelCatalog catalog, Exchange ex, int needed) {
-        for (String id : ex.model().contextWindowFallbacks()) {
-            Optional<ModelSpec> m = catalog.find(id)
-                    .filter(s -> s.modality() == ex.model().modality() && s.contextWindow() >= needed);
-            if (m.isPresent()) {
-                switchTo(ex, m.get());
-                return m;
-            }
-        }
-        return Optional.empty();
-    }
-
-    /** The exchange now asks for {@code model}: its id in the body, the header, and a clean error state. */
-    static void switchTo(Exchange ex, ModelSpec model) {
-        ex.model(model);
-        ex.modelId(model.id());
-        if (ex.json() != null) {
-            ObjectNode copy = ex.json().deepCopy();
-            copy.put("model", model.id());
-            ex.json(copy);
-            ex.body(Buffer.buffer(copy.toString()));
-        }
-        ex.responseHeaders().set(HEADER, model.id());
     }
 }

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.store;
 
+import dev.sluice.protocol.Hashes;
 import dev.sluice.protocol.KeyMask;
 import java.security.SecureRandom;
 import java.sql.Connection;
@@ -70,7 +71,7 @@ public final class ApiKeys {
             String orgId = activeProjectOrg(c, spec.projectId());
             try (PreparedStatement ps = db.prepare(c, INSERT)) {
                 ps.setString(1, id);
-                ps.setString(2, KeyHashing.sha256Hex(secret));
+                ps.setString(2, Hashes.sha256Hex(secret));
                 ps.setString(3, redacted);
                 ps.setString(4, spec.name());
                 ps.setString(5, orgId);
@@ -106,7 +107,7 @@ public final class ApiKeys {
     /** The key this secret belongs to, with what authentication needs; empty for an unknown secret. One query. */
     public Optional<KeyPrincipal> findBySecret(String secret) {
         if (secret == null || secret.isEmpty()) return Optional.empty();
-        return findByHash(KeyHashing.sha256Hex(secret));
+        return findByHash(Hashes.sha256Hex(secret));
     }
 
     /** As {@link #findBySecret}, for callers that already hashed (caches keyed by hash). */

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.store;
 
+import dev.sluice.gateway.json.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.protocol.KeyMask;
@@ -20,7 +21,7 @@ import java.util.regex.Pattern;
  */
 public final class AuditLog {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final Pattern SECRET_LIKE = Pattern.compile("sk-[A-Za-z0-9_-]{8,}");
     private static final String COLUMNS = "id, at, actor, action, target, detail";
 

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.store;
 
+import dev.sluice.gateway.json.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,7 +24,7 @@ import java.util.function.Consumer;
  */
 public final class BatchRecords {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final String COLUMNS = "id, org_id, project_id, batch_key_id, endpoint, input_file_id, input_name,"
             + " completion_window, status, output_file_id, error_file_id, errors, metadata, total, completed, failed,"
             + " created_at, in_progress_at, expires_at, finalizing_at, completed_at, failed_at, expired_at,"

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.store;
 
+import dev.sluice.protocol.Hashes;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import com.github.benmanes.caffeine.cache.Ticker;
@@ -39,7 +40,7 @@ public final class CachingKeyLookup {
     /** The principal for {@code secret}, or empty for an unknown one. */
     public Optional<KeyPrincipal> find(String secret) {
         if (secret == null || secret.isEmpty()) return Optional.empty();
-        return cache.get(KeyHashing.sha256Hex(secret));
+        return cache.get(Hashes.sha256Hex(secret));
     }
 
     /**
@@ -48,7 +49,7 @@ public final class CachingKeyLookup {
      */
     public Optional<KeyPrincipal> peek(String secret) {
         if (secret == null || secret.isEmpty()) return Optional.empty();
-        return cache.getIfPresent(KeyHashing.sha256Hex(secret));
+        return cache.getIfPresent(Hashes.sha256Hex(secret));
     }
 
     /** Forgets a key (after revoking it here), so the next lookup reads the database. */

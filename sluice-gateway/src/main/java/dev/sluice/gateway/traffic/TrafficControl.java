@@ -1,5 +1,7 @@
 package dev.sluice.gateway.traffic;
 
+import dev.sluice.gateway.config.choice.StoreBackend;
+import dev.sluice.gateway.redis.RedisConnection;
 import dev.sluice.gateway.admin.AdminOwners;
 import dev.sluice.gateway.admin.AdminRoutes;
 import dev.sluice.gateway.config.SluiceConfig;
@@ -37,7 +39,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +59,7 @@ public final class TrafficControl implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TrafficControl.class);
 
     private final Vertx vertx;
-    private final Redis redis;
+    private final RedisConnection redis;
     private final LimitStore limitStore;
     private final LimitRules limitRules;
     private final RateLimitOverrides overrides;
@@ -113,33 +114,23 @@ public final class TrafficControl implements AutoCloseable {
     }
 
     /** The limit and request-rate stores the config names: in memory, or on Redis ({@link #connect}). */
-    public record Stores(Redis redis, LimitStore limits, RequestRates rates) implements AutoCloseable {
-        /** Closes the Redis client (the limit store itself is closed by {@link TrafficControl#close}). */
+    public record Stores(RedisConnection redis, LimitStore limits, RequestRates rates) implements AutoCloseable {
+        /** Closes the gateway's shared Redis connection (the limit store itself is closed by {@link #close}). */
         @Override
         public void close() {
-            if (redis != null) {
-                try {
-                    redis.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    LOG.warn("closing Redis: {}", e.toString());
-                }
-            }
+            if (redis != null) redis.close();
         }
     }
 
     /** Start-up I/O: connects the configured stores, failing when Redis is configured and unreachable. */
-    public static Stores connect(SluiceConfig cfg, Vertx vertx, Database db) {
-        if ("redis".equals(cfg.limits().store())) {
-            Redis redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(cfg.redis().url())
-                    .setMaxPoolSize(cfg.redis().poolSize()).setMaxPoolWaiting(100_000));
-            // Half the pool may be pinned to event loops (one pipelined connection per loop); the rest stays pooled.
-            PipelinedRedis pipe = new PipelinedRedis(redis, cfg.redis().poolSize() / 2);
+    public static Stores connect(SluiceConfig cfg, Vertx vertx, Database db, RedisConnection redis) {
+        if (cfg.limits().store() == StoreBackend.REDIS) {
             try {
+                PipelinedRedis pipe = redis.pipelined();
                 return new Stores(redis, await(RedisLimitStore.start(pipe)),
-                        await(RedisRequestRates.start(pipe, cfg.redis().keyPrefix())));
+                        await(RedisRequestRates.start(pipe, redis.keyPrefix())));
             } catch (RuntimeException e) {
-                redis.close();
-                throw new IllegalStateException("cannot use Redis at " + masked(cfg.redis().url())
+                throw new IllegalStateException("cannot use Redis at " + redis.maskedUrl()
                         + " (redis.url, needed by limits.store: redis): " + e.getMessage(), e);
             }
         }
@@ -147,7 +138,7 @@ public final class TrafficControl implements AutoCloseable {
             LOG.warn("limits.store is memory with PostgreSQL storage: each gateway enforces the limits alone; "
                     + "set limits.store: redis to share them");
         }
-        return new Stores(null, new MemoryLimitStore(), new MemoryRequestRates());
+        return new Stores(redis, new MemoryLimitStore(), new MemoryRequestRates());
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.sluice.gateway.upstream;
 
+import dev.sluice.gateway.config.choice.Provider;
+import dev.sluice.gateway.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.gateway.models.Deployment;
@@ -32,7 +34,7 @@ import java.util.function.Function;
  */
 public final class DetailAdapter implements ProviderAdapter {
     private static final Logger LOG = LoggerFactory.getLogger("sluice.upstream");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     @Override
     public Provider provider() {

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.upstream;
 
+import dev.sluice.gateway.config.choice.Provider;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.protocol.ErrorBodies;

@@ -1,5 +1,7 @@
 package dev.sluice.gateway.upstream;
 
+import dev.sluice.gateway.config.choice.Provider;
+import dev.sluice.gateway.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -32,7 +34,7 @@ import dev.sluice.protocol.retry.RetryAfter;
  * Every method has the OpenAI-compatible behaviour as its default, so an adapter overrides only what differs.
  */
 public interface ProviderAdapter {
-    ObjectMapper JSON = new ObjectMapper();
+    ObjectMapper JSON = Json.MAPPER;
 
     /** One attempt's request: method, absolute URL, headers, body. */
     record Request(String method, String url, Map<String, String> headers, Buffer body) {}

@@ -1,10 +1,11 @@
 package dev.sluice.gateway.upstream;
 
+import dev.sluice.gateway.config.choice.Provider;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 
-/** The provider adapters, one per {@link Provider}; a provider without an adapter here is refused at start-up. */
+/** The provider adapters, one per {@link Provider}: a provider without an adapter here fails at class load. */
 public final class ProviderAdapters {
     private static final Map<Provider, ProviderAdapter> BY_PROVIDER = new EnumMap<>(Provider.class);
 
@@ -16,6 +17,10 @@ public final class ProviderAdapters {
         register(new dev.sluice.gateway.upstream.azure.AzureAdapter());
         register(new dev.sluice.gateway.upstream.gemini.GeminiAdapter());
         register(new dev.sluice.gateway.upstream.bedrock.BedrockAdapter());
+        // config accepts every Provider, so every Provider must have its adapter
+        for (Provider p : Provider.values()) {
+            if (!BY_PROVIDER.containsKey(p)) throw new IllegalStateException("no adapter for provider " + p);
+        }
     }
 
     private ProviderAdapters() {}

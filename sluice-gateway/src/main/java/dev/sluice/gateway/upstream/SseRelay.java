@@ -1,5 +1,6 @@
 package dev.sluice.gateway.upstream;
 
+import dev.sluice.gateway.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.protocol.SseEvent;
@@ -14,7 +15,7 @@ import java.util.List;
  * event) is an {@link StreamTranslator.Error} instead.
  */
 public final class SseRelay implements StreamTranslator {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private final SseBytes decoder = new SseBytes();
 
     @Override

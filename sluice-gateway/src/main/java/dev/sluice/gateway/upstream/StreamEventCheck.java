@@ -1,5 +1,6 @@
 package dev.sluice.gateway.upstream;
 
+import dev.sluice.gateway.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.gateway.pipeline.Endpoint;
@@ -15,7 +16,7 @@ import dev.sluice.protocol.SseEvent;
 enum StreamEventCheck {
     RELAY, UPSTREAM_ERROR, SKIP, INVALID;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     static StreamEventCheck of(Endpoint endpoint, SseEvent ev) {
         if ("error".equals(ev.event()) || "response.failed".equals(ev.event())) return UPSTREAM_ERROR;

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.upstream;
 
+import dev.sluice.gateway.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.gateway.pipeline.Exchange;
@@ -11,7 +12,7 @@ import dev.sluice.protocol.SseEvent;
  * relayed, which is what the simulator and OpenAI stream.
  */
 final class TokenCount {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private final Exchange ex;
     private boolean usageSeen;

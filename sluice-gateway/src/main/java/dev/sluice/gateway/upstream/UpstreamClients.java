@@ -1,5 +1,6 @@
 package dev.sluice.gateway.upstream;
 
+import dev.sluice.gateway.config.choice.Http2Mode;
 import dev.sluice.gateway.config.SluiceConfig;
 import dev.sluice.gateway.models.Deployment;
 import dev.sluice.gateway.pipeline.ApiException;
@@ -96,11 +97,11 @@ public final class UpstreamClients implements AutoCloseable {
     Profile profile(Deployment d, String baseUrl, boolean embeddedSim) {
         URI u = URI.create(baseUrl);
         boolean tls = "https".equalsIgnoreCase(u.getScheme());
-        String mode = d.http2() != null ? d.http2() : embeddedSim ? "h2c" : "auto";
+        Http2Mode mode = d.http2() != null ? d.http2() : embeddedSim ? Http2Mode.H2C : Http2Mode.AUTO;
         int maxConnections = d.maxConnections() != null ? d.maxConnections() : pool.maxConnections();
         int maxStreams = d.maxStreams() != null ? d.maxStreams() : pool.maxStreams();
         String origin = u.getScheme() + "://" + u.getHost() + ":" + u.getPort();
-        return new Profile(origin, tls, !tls && "h2c".equals(mode), tls && !"off".equals(mode), maxConnections,
+        return new Profile(origin, tls, !tls && mode == Http2Mode.H2C, tls && mode != Http2Mode.OFF, maxConnections,
                 maxStreams);
     }
 

@@ -1,6 +1,7 @@
 package dev.sluice.gateway.access;
 
 import dev.sluice.gateway.pipeline.Endpoint;
+import dev.sluice.gateway.pipeline.Scopes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

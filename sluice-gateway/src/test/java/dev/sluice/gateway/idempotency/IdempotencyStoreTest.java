@@ -3,7 +3,9 @@ package dev.sluice.gateway.idempotency;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
+import dev.sluice.gateway.limits.PipelinedRedis;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,6 +33,8 @@ class IdempotencyStoreTest {
     static final Duration RETENTION = Duration.ofHours(24);
     static final Duration IN_FLIGHT = Duration.ofMinutes(11);
     static Vertx vertx;
+    /** One client for every Redis store of the class, as the gateway shares one (RedisConnection). */
+    static Redis shared;
     static final String PREFIX = "sluice-test:idem:" + UUID.randomUUID() + ":";
 
     enum Backend { MEMORY, REDIS }
@@ -40,6 +44,8 @@ class IdempotencyStoreTest {
     @BeforeAll
     static void start() {
         vertx = Vertx.vertx();
+        // a wait queue as the gateway's (RedisConnection) allows, so many concurrent reserves queue for connections
+        shared = Redis.createClient(vertx, new RedisOptions().setConnectionString(REDIS_URL).setMaxPoolWaiting(1024));
     }
 
     @AfterAll
@@ -51,6 +57,7 @@ class IdempotencyStoreTest {
             }
         } finally {
             redis.close();
+            shared.close();
             await(vertx.close());
         }
     }
@@ -62,7 +69,7 @@ class IdempotencyStoreTest {
     IdempotencyStore store(Backend b) {
         return switch (b) {
             case MEMORY -> new MemoryIdempotencyStore(RETENTION, 1 << 20, nanos::get);
-            case REDIS -> new RedisIdempotencyStore(vertx, REDIS_URL, PREFIX, RETENTION);
+            case REDIS -> new RedisIdempotencyStore(new PipelinedRedis(shared, 3), PREFIX, RETENTION);
         };
     }
 

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.overload;
 
+import dev.sluice.gateway.config.choice.AdmissionAlgorithm;
 import com.netflix.concurrency.limits.Limiter;
 import dev.sluice.gateway.config.SluiceConfig;
 import dev.sluice.gateway.pipeline.Ending;
@@ -41,7 +42,7 @@ class AdmissionAlgorithmTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"gradient2", "vegas"})
     void theLimitRisesWithFastAnswersAndFallsWhenLatencyStepsUp(String algorithm) {
-        SluiceConfig.Overload cfg = new SluiceConfig.Overload(true, algorithm, 20, 5, 1000, 0, 100, 1, 20_000);
+        SluiceConfig.Overload cfg = new SluiceConfig.Overload(true, AdmissionAlgorithm.of(algorithm), 20, 5, 1000, 0, 100, 1, 20_000);
         AdmissionControl admission = new AdmissionControl(vertx, cfg, new SimpleMeterRegistry(), () -> now);
         int initial = admission.currentLimit();
         assertThat(initial).isEqualTo(20);

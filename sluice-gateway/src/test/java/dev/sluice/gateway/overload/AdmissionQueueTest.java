@@ -1,5 +1,6 @@
 package dev.sluice.gateway.overload;
 
+import dev.sluice.gateway.config.choice.AdmissionAlgorithm;
 import dev.sluice.gateway.config.SluiceConfig;
 import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.Endpoint;
@@ -36,7 +37,7 @@ class AdmissionQueueTest {
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         // one slot, a queue whose deadline never comes during the test
         AdmissionControl admission = new AdmissionControl(vertx,
-                new SluiceConfig.Overload(true, "fixed", 1, 1, 1, 10, 3_600_000, 1, 20_000), metrics, System::nanoTime);
+                new SluiceConfig.Overload(true, AdmissionAlgorithm.FIXED, 1, 1, 1, 10, 3_600_000, 1, 20_000), metrics, System::nanoTime);
         assertThat(admission.acquireForTest()).isPresent(); // another request holds the only slot
         Promise<Void> cancel = Promise.promise();
         Exchange ex = new Exchange("req_1", 0, Endpoint.CHAT_COMPLETIONS, "POST", "/v1/chat/completions",

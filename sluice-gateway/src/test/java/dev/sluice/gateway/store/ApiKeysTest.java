@@ -1,6 +1,7 @@
 package dev.sluice.gateway.store;
 
 import dev.sluice.testing.FakeTime;
+import dev.sluice.protocol.Hashes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -99,7 +100,7 @@ class ApiKeysTest {
             List<String> stored = t.allValues("api_keys");
             for (CreatedKey k : created) {
                 assertThat(stored).noneMatch(v -> v.contains(k.secret()));
-                assertThat(stored).contains(KeyHashing.sha256Hex(k.secret()));
+                assertThat(stored).contains(Hashes.sha256Hex(k.secret()));
                 assertThat(k.toString()).doesNotContain(k.secret());
                 assertThat(k.key().toString()).doesNotContain(k.secret());
             }

@@ -3,7 +3,7 @@ package dev.sluice.gateway.store;
 import dev.sluice.testing.FakeTime;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.gateway.access.AccessBootstrap;
+import dev.sluice.gateway.bootstrap.AccessBootstrap;
 import dev.sluice.gateway.config.ConfigLoader;
 import dev.sluice.gateway.config.SluiceConfig;
 import java.nio.file.Files;

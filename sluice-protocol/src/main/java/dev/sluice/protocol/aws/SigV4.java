@@ -1,15 +1,15 @@
 package dev.sluice.protocol.aws;
 
+import dev.sluice.protocol.Hashes;
+
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -31,7 +31,6 @@ public final class SigV4 {
     public static final String ALGORITHM = "AWS4-HMAC-SHA256";
     private static final DateTimeFormatter AMZ_DATE =
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
-    private static final HexFormat HEX = HexFormat.of();
 
     /** AWS credentials; {@code sessionToken} null for long-term keys. {@link #toString} never shows the secret. */
     public record Credentials(String accessKeyId, String secretAccessKey, String sessionToken) {
@@ -77,14 +76,14 @@ public final class SigV4 {
                 .append(canonicalUri(req.path())).append('\n')
                 .append(canonicalQuery(req.query())).append('\n');
         canonicalHeaders.forEach((k, v) -> cr.append(k).append(':').append(v).append('\n'));
-        cr.append('\n').append(signedHeaders).append('\n').append(hex(sha256(req.body() == null ? new byte[0]
-                : req.body())));
+        cr.append('\n').append(signedHeaders).append('\n').append(Hashes.sha256Hex(req.body() == null ? new byte[0]
+                : req.body()));
         String canonicalRequest = cr.toString();
         String scope = date + "/" + region + "/" + service + "/aws4_request";
         String stringToSign = ALGORITHM + "\n" + amzDate + "\n" + scope + "\n"
-                + hex(sha256(canonicalRequest.getBytes(StandardCharsets.UTF_8)));
+                + Hashes.sha256Hex(canonicalRequest.getBytes(StandardCharsets.UTF_8));
         byte[] key = signingKey(creds.secretAccessKey(), date, region, service);
-        String signature = hex(hmac(key, stringToSign));
+        String signature = Hashes.hex(hmac(key, stringToSign));
         added.put("authorization", ALGORITHM + " Credential=" + creds.accessKeyId() + "/" + scope
                 + ", SignedHeaders=" + signedHeaders + ", Signature=" + signature);
         return new Signature(canonicalRequest, stringToSign, signature, added);
@@ -176,14 +175,6 @@ public final class SigV4 {
         return v == null ? "" : v.strip().replaceAll(" +", " ");
     }
 
-    public static byte[] sha256(byte[] data) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(data);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private static byte[] hmac(byte[] key, String data) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
@@ -192,9 +183,5 @@ public final class SigV4 {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    public static String hex(byte[] bytes) {
-        return HEX.formatHex(bytes);
     }
 }

@@ -1,5 +1,7 @@
 package dev.sluice.protocol.aws;
 
+import dev.sluice.protocol.Hashes;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -67,7 +69,7 @@ class SigV4Test {
 
     @Test
     void signingKeyMatchesTheDocumentationExample() {
-        assertThat(SigV4.hex(SigV4.signingKey("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215", "us-east-1",
+        assertThat(Hashes.hex(SigV4.signingKey("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215", "us-east-1",
                 "iam"))).isEqualTo("f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
     }
 
@@ -78,7 +80,7 @@ class SigV4Test {
                 Map.of("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"), new byte[0]),
                 SUITE, "us-east-1", "iam", SUITE_TIME);
 
-        assertThat(SigV4.hex(SigV4.sha256(s.canonicalRequest().getBytes(StandardCharsets.UTF_8))))
+        assertThat(Hashes.sha256Hex(s.canonicalRequest().getBytes(StandardCharsets.UTF_8)))
                 .isEqualTo("f536975d06c0309214f805bb90ccff089219ecd68b2577efef23edd43b7e1a59");
         assertThat(s.signature()).isEqualTo("5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7");
     }

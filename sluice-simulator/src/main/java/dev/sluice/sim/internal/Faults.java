@@ -1,14 +1,12 @@
 package dev.sluice.sim.internal;
 
+import dev.sluice.protocol.Hashes;
 import dev.sluice.protocol.ApiError;
 import dev.sluice.protocol.ErrorKind;
 import dev.sluice.protocol.Headers;
 import dev.sluice.protocol.KeyMask;
 import io.vertx.core.buffer.Buffer;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -72,13 +70,7 @@ final class Faults {
         String idem = ex.ctx().request().getHeader(Headers.IDEMPOTENCY_KEY);
         if (idem != null && !idem.isBlank()) return "key|" + path + "|" + d.source() + "|" + idem;
         Buffer body = ex.ctx().body().buffer();
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            if (body != null) sha.update(body.getBytes());
-            return "body|" + path + "|" + d.source() + "|" + HexFormat.of().formatHex(sha.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return "body|" + path + "|" + d.source() + "|" + Hashes.sha256Hex(body == null ? new byte[0] : body.getBytes());
     }
 
     /** The OpenAI-shaped error a real upstream sends with this status. */

@@ -1,8 +1,8 @@
 package dev.sluice.sim.internal;
 
+import dev.sluice.protocol.Hashes;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -36,19 +36,15 @@ public final class TextGen {
 
     /** A stable 64-bit seed from the given parts (SHA-256, parts separated so "ab","c" differs from "a","bc"). */
     public static long seed(List<String> parts) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            for (String p : parts) {
-                sha.update(p.getBytes(StandardCharsets.UTF_8));
-                sha.update((byte) 0);
-            }
-            byte[] d = sha.digest();
-            long s = 0;
-            for (int i = 0; i < 8; i++) s = (s << 8) | (d[i] & 0xff);
-            return s;
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+        MessageDigest sha = Hashes.sha256();
+        for (String p : parts) {
+            sha.update(p.getBytes(StandardCharsets.UTF_8));
+            sha.update((byte) 0);
         }
+        byte[] d = sha.digest();
+        long s = 0;
+        for (int i = 0; i < 8; i++) s = (s << 8) | (d[i] & 0xff);
+        return s;
     }
 
     /** The natural answer length of a request with this seed, in [MIN_TOKENS, MAX_TOKENS]. */

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.upstream.anthropic;
 
+import dev.sluice.gateway.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -15,7 +16,7 @@ import java.util.List;
  * into a {@code chat.completion}. Streams are {@link AnthropicStream}'s.
  */
 final class AnthropicMessages {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private AnthropicMessages() {}
 

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.upstream.anthropic;
 
+import dev.sluice.gateway.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -25,7 +26,7 @@ import java.util.List;
  * and JSON formats are refused with a 400 naming the parameter.
  */
 final class AnthropicResponses {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private AnthropicResponses() {}
 

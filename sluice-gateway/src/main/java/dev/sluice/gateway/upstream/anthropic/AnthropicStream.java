@@ -1,5 +1,6 @@
 package dev.sluice.gateway.upstream.anthropic;
 
+import dev.sluice.gateway.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.gateway.upstream.Blame;
@@ -23,7 +24,7 @@ import java.util.Map;
  * {@link AnthropicError}; unknown event types are skipped, as Anthropic asks of its clients.
  */
 final class AnthropicStream implements StreamTranslator {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private final SseBytes sse = new SseBytes();
     private final String model;

@@ -8,7 +8,7 @@ import dev.sluice.gateway.upstream.Blame;
 import dev.sluice.gateway.upstream.ChatRequest;
 import dev.sluice.gateway.upstream.Credentials;
 import dev.sluice.gateway.upstream.Failure;
-import dev.sluice.gateway.upstream.Provider;
+import dev.sluice.gateway.config.choice.Provider;
 import dev.sluice.gateway.upstream.ProviderAdapter;
 import dev.sluice.gateway.upstream.SseRelay;
 import dev.sluice.gateway.upstream.StreamTranslator;

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.upstream.bedrock;
 
+import dev.sluice.gateway.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -19,7 +20,7 @@ import java.util.Set;
  * its cached tokens). Converse takes no image URLs and has no JSON mode: those requests get a 400 naming the field.
  */
 final class BedrockConverse {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final Set<String> IMAGE_FORMATS = Set.of("png", "jpeg", "gif", "webp");
 
     private BedrockConverse() {}

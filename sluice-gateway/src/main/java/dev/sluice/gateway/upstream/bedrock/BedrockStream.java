@@ -1,5 +1,6 @@
 package dev.sluice.gateway.upstream.bedrock;
 
+import dev.sluice.gateway.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -23,7 +24,7 @@ import java.util.Map;
  * {@code [DONE]}. An exception frame is Bedrock's error, mapped by {@link BedrockError}; a corrupt frame is garbage.
  */
 final class BedrockStream implements StreamTranslator {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private final EventStream.Decoder decoder = new EventStream.Decoder();
     private final String id;

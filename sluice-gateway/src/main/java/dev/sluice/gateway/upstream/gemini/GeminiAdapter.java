@@ -10,7 +10,7 @@ import dev.sluice.gateway.upstream.Blame;
 import dev.sluice.gateway.upstream.ChatRequest;
 import dev.sluice.gateway.upstream.Credentials;
 import dev.sluice.gateway.upstream.Failure;
-import dev.sluice.gateway.upstream.Provider;
+import dev.sluice.gateway.config.choice.Provider;
 import dev.sluice.gateway.upstream.ProviderAdapter;
 import dev.sluice.gateway.upstream.ProviderLimits;
 import dev.sluice.gateway.upstream.StreamTranslator;

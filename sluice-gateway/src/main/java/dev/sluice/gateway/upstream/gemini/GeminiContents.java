@@ -1,5 +1,6 @@
 package dev.sluice.gateway.upstream.gemini;
 
+import dev.sluice.gateway.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -25,7 +26,7 @@ import java.util.Set;
  * answers back as {@code chat.completion} with usage ({@code cachedContentTokenCount} → cached tokens).
  */
 final class GeminiContents {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     /** JSON Schema keywords Gemini's {@code parameters} (an OpenAPI subset) refuses; dropped on the way. */
     private static final Set<String> UNSUPPORTED_SCHEMA = Set.of("additionalProperties", "$schema", "strict");
 

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.upstream.gemini;
 
+import dev.sluice.gateway.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.gateway.upstream.Blame;
@@ -22,7 +23,7 @@ import java.util.List;
  * mapped by {@link GeminiError}.
  */
 final class GeminiStream implements StreamTranslator {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private final SseBytes sse = new SseBytes();
     private final String id;

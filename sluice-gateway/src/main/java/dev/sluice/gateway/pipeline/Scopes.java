@@ -1,6 +1,5 @@
-package dev.sluice.gateway.access;
+package dev.sluice.gateway.pipeline;
 
-import dev.sluice.gateway.pipeline.Endpoint;
 
 import java.util.Set;
 

@@ -1,5 +1,6 @@
-package dev.sluice.gateway.access;
+package dev.sluice.gateway.bootstrap;
 
+import dev.sluice.gateway.access.Cidr;
 import dev.sluice.gateway.config.ConfigException;
 import dev.sluice.gateway.config.SluiceConfig;
 import dev.sluice.gateway.store.AccessStore;

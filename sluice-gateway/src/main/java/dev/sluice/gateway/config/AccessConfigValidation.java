@@ -1,7 +1,9 @@
-package dev.sluice.gateway.access;
+package dev.sluice.gateway.config;
 
-import dev.sluice.gateway.config.ConfigException;
-import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.gateway.access.Cidr;
+import dev.sluice.gateway.access.CountryTable;
+import dev.sluice.gateway.pipeline.Caller;
+import dev.sluice.gateway.pipeline.Scopes;
 
 import java.nio.file.Path;
 import java.time.Instant;
@@ -113,8 +115,8 @@ public final class AccessConfigValidation {
                             Set<String> accounts, Map<String, String> env, Map<String, String> secrets) {
         require(key.name() != null && !key.name().isBlank(), k + ".name", "is required");
         require(names.add(key.name()), k + ".name", "declares key '" + key.name() + "' twice in this project");
-        require(!key.name().startsWith(dev.sluice.gateway.pipeline.Caller.BATCH_KEY_NAME_PREFIX), k + ".name",
-                "must not start with '" + dev.sluice.gateway.pipeline.Caller.BATCH_KEY_NAME_PREFIX
+        require(!key.name().startsWith(Caller.BATCH_KEY_NAME_PREFIX), k + ".name",
+                "must not start with '" + Caller.BATCH_KEY_NAME_PREFIX
                         + "' (reserved for the keys the Batch API mints)");
         require(key.secretEnv() != null && !key.secretEnv().isBlank(), k + ".secret_env",
                 "is required: the name of the environment variable that holds the key's secret");
