@@ -3,8 +3,7 @@ package dev.sluice.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.gateway.Gateway;
-import dev.sluice.gateway.config.ConfigLoader;
-import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.gateway.TestGateway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,11 +16,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,6 +32,7 @@ class AdminCommandsTest {
 
     @TempDir
     static Path dir;
+    static TestGateway started;
     static Gateway gw;
     static final HttpClient http = HttpClient.newHttpClient();
 
@@ -42,16 +40,13 @@ class AdminCommandsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Path cfgFile = dir.resolve("sluice.yaml");
-        Files.writeString(cfgFile, "port: 0\nadmin_port: 0\ndata_dir: " + dir.resolve("data") + "\n");
-        Map<String, String> env = Map.of("SLUICE_DEMO_KEY", DEMO_KEY, "SLUICE_SERVER_WARMUP_ENABLED", "false");
-        SluiceConfig cfg = ConfigLoader.load(new ConfigLoader.Flags(cfgFile, null, null, null), env);
-        gw = Gateway.start(cfg, env, Gateway.Options.defaults());
+        started = TestGateway.builder(dir).demoKey(DEMO_KEY).start();
+        gw = started.gateway;
     }
 
     @AfterAll
     static void stop() {
-        gw.close();
+        started.close();
     }
 
     /** Runs {@code sluice <args>} against the gateway's admin port with its token, capturing both streams. */

@@ -3,9 +3,7 @@ package dev.sluice.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.client.SluiceClient;
-import dev.sluice.gateway.Gateway;
-import dev.sluice.gateway.config.ConfigLoader;
-import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.gateway.TestGateway;
 import dev.sluice.protocol.wire.Batch;
 import dev.sluice.protocol.wire.BatchCreateRequest;
 import dev.sluice.protocol.wire.FileObject;
@@ -15,10 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static dev.sluice.cli.CliTest.run;
@@ -29,17 +24,11 @@ class BatchesCommandTest {
     static final String KEY = "sk-proj-cliBatches0123456789abcdefghijklmnopqr";
     @TempDir
     static Path dir;
-    static Gateway gateway;
+    static TestGateway gateway;
 
     @BeforeAll
     static void start() throws Exception {
-        Path cfg = dir.resolve("sluice.yaml");
-        Files.writeString(cfg, "port: 0\nadmin_port: 0\ndata_dir: " + dir.resolve("data") + "\n"
-                + "simulator:\n  tokens_per_second: 0\n");
-        Map<String, String> env = Map.of("SLUICE_DEMO_KEY", KEY, "SLUICE_SERVER_WARMUP_ENABLED", "false");
-        SluiceConfig c = ConfigLoader.load(new ConfigLoader.Flags(cfg, null, null, null), env);
-        gateway = Gateway.start(c, env, new Gateway.Options(Clock.systemUTC(), ex -> { },
-                new dev.sluice.gateway.usage.InMemoryUsageSink()));
+        gateway = TestGateway.builder(dir).demoKey(KEY).config("simulator:\n  tokens_per_second: 0\n").start();
     }
 
     @AfterAll

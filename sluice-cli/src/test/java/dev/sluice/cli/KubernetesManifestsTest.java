@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.sluice.gateway.Gateway;
+import dev.sluice.gateway.TestGateway;
 import dev.sluice.gateway.config.ConfigLoader;
 import dev.sluice.gateway.config.SluiceConfig;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -76,21 +77,19 @@ class KubernetesManifestsTest {
 
     @TempDir
     static Path tmp;
+    static TestGateway started;
     static Gateway gw;
     static final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
     static void startAGatewayWithItsDefaults() {
-        Map<String, String> env = Map.of("SLUICE_HOST", "127.0.0.1");
-        SluiceConfig cfg = ConfigLoader.load(new ConfigLoader.Flags(null, 0, 0, tmp.resolve("gw").toString()), env);
-        gw = Gateway.start(cfg, env, Gateway.Options.defaults());
-        // as a pod behind its readiness probe: the default warm-up runs before /health/ready answers 200
-        gw.warmUp().done().toCompletionStage().toCompletableFuture().join();
+        started = TestGateway.builder(tmp.resolve("gw")).demoKey(null).env("SLUICE_HOST", "127.0.0.1").start();
+        gw = started.gateway;
     }
 
     @AfterAll
     static void stop() {
-        if (gw != null) gw.close();
+        if (started != null) started.close();
     }
 
     @Test

@@ -1,8 +1,7 @@
 package dev.sluice.client;
 
-import dev.sluice.gateway.Gateway;
-import dev.sluice.gateway.config.ConfigLoader;
-import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.testing.FakeTime;
+import dev.sluice.gateway.TestGateway;
 import dev.sluice.protocol.wire.ChatCompletion;
 import dev.sluice.protocol.wire.ChatCompletionChunk;
 import dev.sluice.sim.SimulatorOptions;
@@ -15,9 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -35,20 +32,15 @@ class AgainstGatewayTest {
     static final String KEY = "sk-proj-clientTest0123456789abcdefghijklmnopqr";
     @TempDir
     static Path dir;
-    static Gateway gateway;
+    static TestGateway gateway;
     static Vertx simVertx;
     static SimulatorServer sim;
 
     @BeforeAll
     static void start() throws Exception {
-        Path cfg = dir.resolve("sluice.yaml");
-        Files.writeString(cfg, "port: 0\nadmin_port: 0\ndata_dir: " + dir.resolve("data") + "\n"
-                + "simulator:\n  tokens_per_second: 0\nupstream_timeouts:\n  first_byte_ms: 1000\n");
-        Map<String, String> env = Map.of("SLUICE_DEMO_KEY", KEY, "SLUICE_SERVER_WARMUP_ENABLED", "false");
-        SluiceConfig c = ConfigLoader.load(new ConfigLoader.Flags(cfg, null, null, null), env);
-        gateway = Gateway.start(c, env, new Gateway.Options(Clock.systemUTC(), ex -> {
-            if (ex.header("x-test-fault") != null) throw new IllegalStateException("test fault");
-        }, new dev.sluice.gateway.usage.InMemoryUsageSink()));
+        // a request with TestGateway.FAULT_HEADER (x-test-fault) fails inside the gateway: a 500
+        gateway = TestGateway.builder(dir).demoKey(KEY)
+                .config("simulator:\n  tokens_per_second: 0\nupstream_timeouts:\n  first_byte_ms: 1000\n").start();
         simVertx = Vertx.vertx();
         sim = SimulatorServer.start(simVertx, SimulatorOptions.defaults().withTokensPerSecond(0))
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -61,7 +53,7 @@ class AgainstGatewayTest {
     }
 
     static SluiceClient client(FakeTime time, String key) {
-        return SluiceClient.builder().baseUrl(gateway.baseUrl()).apiKey(key).clock(time).sleeper(time).build();
+        return SluiceClient.builder().baseUrl(gateway.baseUrl()).apiKey(key).clock(time).sleeper(time::sleep).build();
     }
 
     static Map<String, Object> chat(String model) {
@@ -144,7 +136,7 @@ class AgainstGatewayTest {
     @Test
     void aGatewayFaultIsAnInternalServerErrorRetriedTwice() {
         FakeTime time = new FakeTime();
-        try (SluiceClient c = SluiceClient.builder().baseUrl(gateway.baseUrl()).apiKey(KEY).clock(time).sleeper(time)
+        try (SluiceClient c = SluiceClient.builder().baseUrl(gateway.baseUrl()).apiKey(KEY).clock(time).sleeper(time::sleep)
                 .header("x-test-fault", "1").build()) {
             InternalServerException e = catchThrowableOfType(InternalServerException.class,
                     () -> c.chat().completions().create(chat("sim-mini")));
@@ -160,7 +152,7 @@ class AgainstGatewayTest {
             "malformed,502,bad_gateway"})
     void upstreamFailuresThroughTheGatewayAreRetriedServerErrors(String directive, int status, String code) {
         FakeTime time = new FakeTime();
-        try (SluiceClient c = SluiceClient.builder().baseUrl(gateway.baseUrl()).apiKey(KEY).clock(time).sleeper(time)
+        try (SluiceClient c = SluiceClient.builder().baseUrl(gateway.baseUrl()).apiKey(KEY).clock(time).sleeper(time::sleep)
                 .header("x-sluice-sim", directive).build()) {
             InternalServerException e = catchThrowableOfType(InternalServerException.class,
                     () -> c.chat().completions().create(chat("sim-mini")));
@@ -177,7 +169,7 @@ class AgainstGatewayTest {
             "429,RateLimitException", "401,AuthenticationException", "400,BadRequestException"})
     void eachStatusClassFromARealServer(int status, String exceptionClass) {
         FakeTime time = new FakeTime();
-        try (SluiceClient c = SluiceClient.builder().baseUrl(sim.baseUrl()).apiKey(KEY).clock(time).sleeper(time)
+        try (SluiceClient c = SluiceClient.builder().baseUrl(sim.baseUrl()).apiKey(KEY).clock(time).sleeper(time::sleep)
                 .maxRetries(0).header("x-sluice-sim", "status=" + status).build()) {
             assertThatThrownBy(() -> c.chat().completions().create(chat("sim-mini")))
                     .satisfies(t -> assertThat(t.getClass().getSimpleName()).isEqualTo(exceptionClass))
@@ -189,7 +181,7 @@ class AgainstGatewayTest {
     @Test
     void aRateLimitFromARealServerIsRetriedAfterItsRetryAfter() {
         FakeTime time = new FakeTime();
-        try (SluiceClient c = SluiceClient.builder().baseUrl(sim.baseUrl()).apiKey(KEY).clock(time).sleeper(time)
+        try (SluiceClient c = SluiceClient.builder().baseUrl(sim.baseUrl()).apiKey(KEY).clock(time).sleeper(time::sleep)
                 .header("x-sluice-sim", "status=429;fail_times=1").build()) {
             ChatCompletion r = c.chat().completions().create(chat("sim-mini"));
             assertThat(r.choices()).isNotEmpty();

@@ -1,18 +1,16 @@
 package dev.sluice.client;
 
-import dev.sluice.client.ScriptedServer.Reply;
-import dev.sluice.gateway.Gateway;
-import dev.sluice.gateway.config.ConfigLoader;
-import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.testing.ScriptedServer;
+import dev.sluice.testing.FakeTime;
+import dev.sluice.testing.ScriptedServer.Reply;
+import dev.sluice.gateway.TestGateway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +35,7 @@ class DeadUpstreamTest {
     static ScriptedServer dead;
     static ScriptedServer silent;
     static CountDownLatch silenceEnds = new CountDownLatch(1);
-    static Gateway gateway;
+    static TestGateway gateway;
 
     @BeforeAll
     static void start() {
@@ -50,18 +48,9 @@ class DeadUpstreamTest {
             }
             return Reply.error(503, "server_error", null, "too late");
         });
-        try {
-            Path cfg = dir.resolve("sluice.yaml");
-            Files.writeString(cfg, "port: 0\nadmin_port: 0\ndata_dir: " + dir.resolve("data") + "\n"
-                    + "simulator:\n  enabled: false\nmodels:\n" + model("m-dead", dead) + model("m-silent", silent)
-                    + model("m-warm-up", dead));
-            Map<String, String> env = Map.of("SLUICE_DEMO_KEY", KEY, "UP_KEY", "sk-up-test", "SLUICE_SERVER_WARMUP_ENABLED", "false");
-            SluiceConfig c = ConfigLoader.load(new ConfigLoader.Flags(cfg, null, null, null), env);
-            gateway = Gateway.start(c, env, new Gateway.Options(Clock.systemUTC(), ex -> { },
-                    new dev.sluice.gateway.usage.InMemoryUsageSink()));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        gateway = TestGateway.builder(dir).demoKey(KEY).env("UP_KEY", "sk-up-test").withoutSimulator()
+                .config("models:\n" + model("m-dead", dead) + model("m-silent", silent) + model("m-warm-up", dead))
+                .start();
         // the first request loads the tokenizer (seconds on a busy machine): keep it out of the 2 s timeouts below
         try (SluiceClient c = SluiceClient.builder().baseUrl(gateway.baseUrl()).apiKey(KEY).maxRetries(0)
                 .timeout(Duration.ofSeconds(60)).build()) {
@@ -86,7 +75,7 @@ class DeadUpstreamTest {
 
     static SluiceClient officialLike(FakeTime time) {
         return SluiceClient.builder().baseUrl(gateway.baseUrl()).apiKey(KEY).maxRetries(2)
-                .timeout(Duration.ofSeconds(2)).clock(time).sleeper(time).build();
+                .timeout(Duration.ofSeconds(2)).clock(time).sleeper(time::sleep).build();
     }
 
     static Map<String, Object> chat(String model) {

@@ -1,6 +1,8 @@
 package dev.sluice.client;
 
-import dev.sluice.client.ScriptedServer.Reply;
+import dev.sluice.testing.Loopback;
+import dev.sluice.testing.ScriptedServer;
+import dev.sluice.testing.ScriptedServer.Reply;
 import dev.sluice.protocol.wire.ChatCompletionRequest;
 import dev.sluice.protocol.wire.ChatMessage;
 import org.junit.jupiter.api.AfterEach;
@@ -163,7 +165,7 @@ class ExceptionMappingTest {
 
     @Test
     void aRefusedConnectionIsAnApiConnectionExceptionWithoutRequestId() {
-        try (SluiceClient refused = SluiceClient.builder().baseUrl(ScriptedServer.refusedUrl()).maxRetries(0).build()) {
+        try (SluiceClient refused = SluiceClient.builder().baseUrl(Loopback.refusedUrl()).maxRetries(0).build()) {
             ApiConnectionException e = catchThrowableOfType(ApiConnectionException.class,
                     () -> refused.models().list());
             assertThat(e).isNotInstanceOf(ApiTimeoutException.class);

@@ -1,6 +1,8 @@
 package dev.sluice.client;
 
-import dev.sluice.client.ScriptedServer.Reply;
+import dev.sluice.testing.ScriptedServer;
+import dev.sluice.testing.FakeTime;
+import dev.sluice.testing.ScriptedServer.Reply;
 import dev.sluice.client.internal.Pacer;
 import dev.sluice.protocol.wire.ChatCompletionRequest;
 import dev.sluice.protocol.wire.ChatMessage;

@@ -1,8 +1,10 @@
 package dev.sluice.client;
 
+import dev.sluice.testing.Loopback;
+import dev.sluice.testing.ScriptedServer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sluice.client.ScriptedServer.Reply;
+import dev.sluice.testing.ScriptedServer.Reply;
 import dev.sluice.protocol.wire.Batch;
 import dev.sluice.protocol.wire.BatchCreateRequest;
 import dev.sluice.protocol.wire.ChatCompletionRequest;
@@ -201,7 +203,7 @@ class ResourcesTest {
     void sluiceEnvironmentVariablesWinOverOpenAiOnes() {
         server.enqueue(Reply.json(200, "{\"object\":\"list\",\"data\":[]}"));
         Map<String, String> env = Map.of("OPENAI_API_KEY", "sk-openai", "SLUICE_API_KEY", "sk-sluice",
-                "OPENAI_BASE_URL", ScriptedServer.refusedUrl(), "SLUICE_BASE_URL", server.baseUrl(),
+                "OPENAI_BASE_URL", Loopback.refusedUrl(), "SLUICE_BASE_URL", server.baseUrl(),
                 "OPENAI_ORG_ID", "org-env", "OPENAI_PROJECT_ID", "proj_env");
 
         try (SluiceClient c = SluiceClient.builder().env(env).maxRetries(0).build()) {

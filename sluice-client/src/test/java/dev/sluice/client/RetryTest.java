@@ -1,6 +1,9 @@
 package dev.sluice.client;
 
-import dev.sluice.client.ScriptedServer.Reply;
+import dev.sluice.testing.Loopback;
+import dev.sluice.testing.ScriptedServer;
+import dev.sluice.testing.FakeTime;
+import dev.sluice.testing.ScriptedServer.Reply;
 import dev.sluice.protocol.wire.ChatCompletion;
 import dev.sluice.protocol.wire.ChatCompletionRequest;
 import dev.sluice.protocol.wire.ChatMessage;
@@ -44,7 +47,7 @@ class RetryTest {
     }
 
     private SluiceClient client(String url, int retries) {
-        return SluiceClient.builder().apiKey("sk-test").baseUrl(url).maxRetries(retries).clock(time).sleeper(time).build();
+        return SluiceClient.builder().apiKey("sk-test").baseUrl(url).maxRetries(retries).clock(time).sleeper(time::sleep).build();
     }
 
     @AfterEach
@@ -98,7 +101,7 @@ class RetryTest {
 
     @Test
     void aRefusedConnectionIsRetriedThenReportedAsApiConnectionException() {
-        try (SluiceClient refused = client(ScriptedServer.refusedUrl(), 2)) {
+        try (SluiceClient refused = client(Loopback.refusedUrl(), 2)) {
             ApiConnectionException e = catchThrowableOfType(ApiConnectionException.class,
                     () -> refused.chat().completions().create(HELLO));
 

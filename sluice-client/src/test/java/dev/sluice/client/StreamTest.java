@@ -1,6 +1,8 @@
 package dev.sluice.client;
 
-import dev.sluice.client.ScriptedServer.Reply;
+import dev.sluice.testing.ScriptedServer;
+import dev.sluice.testing.FakeTime;
+import dev.sluice.testing.ScriptedServer.Reply;
 import dev.sluice.protocol.NextAction;
 import dev.sluice.protocol.wire.ChatCompletionChunk;
 import dev.sluice.protocol.wire.ChatCompletionRequest;
@@ -40,7 +42,7 @@ class StreamTest {
     void start() {
         server = ScriptedServer.start();
         time = new FakeTime();
-        client = SluiceClient.builder().apiKey("sk-test").baseUrl(server.baseUrl()).clock(time).sleeper(time).build();
+        client = SluiceClient.builder().apiKey("sk-test").baseUrl(server.baseUrl()).clock(time).sleeper(time::sleep).build();
     }
 
     @AfterEach

@@ -81,7 +81,7 @@ class AccessBootstrapTest {
     @Test
     void startingTwiceWithTheSameFileChangesNothing() throws Exception {
         Map<String, List<String>> first;
-        try (TestGateway gw = new TestGateway(dir, YAML, Map.of("BOOT_KEY", SECRET), Clock.systemUTC())) {
+        try (TestGateway gw = TestGateway.builder(dir).config(YAML).env(Map.of("BOOT_KEY", SECRET)).start()) {
             first = snapshot(gw.gateway.database());
             assertThat(first.get("organizations")).anySatisfy(r -> assertThat(r).contains("Boot Org"));
             assertThat(first.get("ip_allowlist")).hasSize(2);
@@ -93,7 +93,7 @@ class AccessBootstrapTest {
                     "x-forwarded-for", "10.0.0.1").statusCode()).as("not a trusted proxy: 127.0.0.1 is not allowed")
                     .isEqualTo(401);
         }
-        try (TestGateway gw = new TestGateway(dir, YAML, Map.of("BOOT_KEY", SECRET), Clock.systemUTC())) {
+        try (TestGateway gw = TestGateway.builder(dir).config(YAML).env(Map.of("BOOT_KEY", SECRET)).start()) {
             assertThat(snapshot(gw.gateway.database())).isEqualTo(first);
             SluiceConfig cfg = ConfigLoader.load(new ConfigLoader.Flags(dir.resolve("sluice-test.yaml"), null, null, null),
                     Map.of("BOOT_KEY", SECRET));
@@ -106,7 +106,7 @@ class AccessBootstrapTest {
     @Test
     void aDeclaredKeyWorksWithItsScopesAndTheProjectsModelPolicy() {
         String yaml = YAML.replace("ip_allowlist: [10.0.0.0/8, \"2001:db8::/32\"]", "ip_allowlist: [127.0.0.1/32]");
-        try (TestGateway gw = new TestGateway(dir, yaml, Map.of("BOOT_KEY", SECRET), Clock.systemUTC())) {
+        try (TestGateway gw = TestGateway.builder(dir).config(yaml).env(Map.of("BOOT_KEY", SECRET)).start()) {
             assertThat(gw.post("/v1/chat/completions", chat("sim-mini", null), "authorization", "Bearer " + SECRET)
                     .statusCode()).isEqualTo(200);
             assertError(gw.post("/v1/embeddings", "{\"model\":\"sim-embed\",\"input\":\"x\"}", "authorization",
@@ -120,12 +120,12 @@ class AccessBootstrapTest {
 
     @Test
     void aListGivenInTheFileReplacesTheStoredOneAndAListLeftOutIsKept() throws Exception {
-        try (TestGateway gw = new TestGateway(dir, YAML, Map.of("BOOT_KEY", SECRET), Clock.systemUTC())) {
+        try (TestGateway gw = TestGateway.builder(dir).config(YAML).env(Map.of("BOOT_KEY", SECRET)).start()) {
             assertThat(snapshot(gw.gateway.database()).get("ip_allowlist")).hasSize(2);
         }
         String changed = YAML.replace("ip_allowlist: [10.0.0.0/8, \"2001:db8::/32\"]", "ip_allowlist: [10.0.0.0/8]")
                 .replace("  unsupported_countries: [KP, IR]\n", "");
-        try (TestGateway gw = new TestGateway(dir, changed, Map.of("BOOT_KEY", SECRET), Clock.systemUTC())) {
+        try (TestGateway gw = TestGateway.builder(dir).config(changed).env(Map.of("BOOT_KEY", SECRET)).start()) {
             Map<String, List<String>> now = snapshot(gw.gateway.database());
             assertThat(now.get("ip_allowlist")).singleElement().satisfies(r -> assertThat(r).contains("10.0.0.0/8"));
             assertThat(now.get("region_policy")).hasSize(2);
@@ -135,11 +135,11 @@ class AccessBootstrapTest {
     @Test
     void aNewSecretForADeclaredKeyRotatesIt() {
         String yaml = YAML.replace("ip_allowlist: [10.0.0.0/8, \"2001:db8::/32\"]", "ip_allowlist: []");
-        try (TestGateway gw = new TestGateway(dir, yaml, Map.of("BOOT_KEY", SECRET), Clock.systemUTC())) {
+        try (TestGateway gw = TestGateway.builder(dir).config(yaml).env(Map.of("BOOT_KEY", SECRET)).start()) {
             assertThat(gw.post("/v1/chat/completions", chat("sim-mini", null), "authorization", "Bearer " + SECRET)
                     .statusCode()).isEqualTo(200);
         }
-        try (TestGateway gw = new TestGateway(dir, yaml, Map.of("BOOT_KEY", OTHER_SECRET), Clock.systemUTC())) {
+        try (TestGateway gw = TestGateway.builder(dir).config(yaml).env(Map.of("BOOT_KEY", OTHER_SECRET)).start()) {
             assertThat(gw.post("/v1/chat/completions", chat("sim-mini", null), "authorization", "Bearer " + OTHER_SECRET)
                     .statusCode()).isEqualTo(200);
             var e = assertError(gw.post("/v1/chat/completions", chat("sim-mini", null), "authorization",
@@ -155,7 +155,7 @@ class AccessBootstrapTest {
             store.organizations().create("Boot Org");
             store.organizations().create("Boot Org");
         }
-        assertThatThrownBy(() -> new TestGateway(dir, YAML, Map.of("BOOT_KEY", SECRET), Clock.systemUTC()))
+        assertThatThrownBy(() -> TestGateway.builder(dir).config(YAML).env(Map.of("BOOT_KEY", SECRET)).start())
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("access.organizations[0].name").hasMessageContaining("2 organizations");
     }

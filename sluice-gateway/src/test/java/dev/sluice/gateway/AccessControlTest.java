@@ -52,7 +52,7 @@ class AccessControlTest {
                 198.51.100.128/25,NZ
                 2001:db8:77::/48,KP
                 """);
-        gw = new TestGateway(dir, """
+        gw = TestGateway.builder(dir).config("""
                 trusted_proxies: [127.0.0.1/32]
                 region:
                   country_header: x-edge-country
@@ -79,8 +79,8 @@ class AccessControlTest {
                           ip_allowlist: [10.0.0.0/8, "2001:db8::/32"]
                           keys:
                             - {name: restricted, secret_env: KEY_RESTRICTED}
-                """.formatted(table), Map.of("KEY_OPEN", OPEN, "KEY_LEAVER", LEAVER, "KEY_READ_ONLY", READ_ONLY,
-                "KEY_REQUEST_ONLY", REQUEST_ONLY, "KEY_RESTRICTED", RESTRICTED), Clock.systemUTC());
+                """.formatted(table)).env(Map.of("KEY_OPEN", OPEN, "KEY_LEAVER", LEAVER, "KEY_READ_ONLY", READ_ONLY,
+                "KEY_REQUEST_ONLY", REQUEST_ONLY, "KEY_RESTRICTED", RESTRICTED)).start();
         untrusted = HttpClient.newBuilder().localAddress(InetAddress.getByName("127.0.0.2"))
                 .connectTimeout(Duration.ofSeconds(5)).build();
     }

@@ -28,7 +28,7 @@ class AccessLogAndUsageTest {
 
     @BeforeAll
     static void start() {
-        gw = new TestGateway(dir, "simulator:\n  tokens_per_second: 20\n");
+        gw = TestGateway.builder(dir).config("simulator:\n  tokens_per_second: 20\n").start();
     }
 
     @AfterAll

@@ -40,7 +40,7 @@ class AdminAccessApiTest {
 
     @BeforeAll
     static void start() throws IOException {
-        gw = new TestGateway(dir, null, Map.of(), Clock.systemUTC());
+        gw = TestGateway.builder(dir).start();
         fromElsewhere = HttpClient.newBuilder().localAddress(InetAddress.getByName("127.0.0.2")).build();
         org = gw.adminOk("POST", "/v1/organizations", "{\"name\":\"Admin Test Org\"}").get("id").asText();
         project = gw.adminOk("POST", "/v1/organization/projects", "{\"name\":\"Main\"}", "openai-organization", org)

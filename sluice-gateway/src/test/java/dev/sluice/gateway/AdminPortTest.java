@@ -22,7 +22,7 @@ class AdminPortTest {
 
     @BeforeAll
     static void start() {
-        gw = new TestGateway(dir, null);
+        gw = TestGateway.builder(dir).start();
     }
 
     @AfterAll

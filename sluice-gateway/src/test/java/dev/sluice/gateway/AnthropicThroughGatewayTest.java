@@ -63,7 +63,7 @@ class AnthropicThroughGatewayTest {
                 UpstreamResilienceTest.model("claude-ha", anthropic + ", " + openai),
                 UpstreamResilienceTest.model("claude-nokey", "{name: nk, provider: anthropic, base_url: \"" + root
                         + "\", model: sim-mini}"));
-        gw = new TestGateway(dir, yaml, java.time.Clock.systemUTC(), Map.of("ANTH_KEY", "sk-ant-secret-0123456789"));
+        gw = TestGateway.builder(dir).config(yaml).env(Map.of("ANTH_KEY", "sk-ant-secret-0123456789")).start();
     }
 
     @AfterAll

@@ -68,7 +68,7 @@ class AzureThroughGatewayTest {
                 UpstreamResilienceTest.model("gpt-nokey", "{name: nk, provider: azure, base_url: \"" + root + "\","
                         + " model: sim-mini}"),
                 root);
-        gw = new TestGateway(dir, yaml, java.time.Clock.systemUTC(), Map.of("AZ_KEY", "az-secret-key-0123456789"));
+        gw = TestGateway.builder(dir).config(yaml).env(Map.of("AZ_KEY", "az-secret-key-0123456789")).start();
     }
 
     @AfterAll

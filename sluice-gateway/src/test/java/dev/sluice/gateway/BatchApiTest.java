@@ -32,7 +32,7 @@ class BatchApiTest {
 
     @BeforeAll
     static void start() {
-        gw = new TestGateway(dir, "simulator:\n  tokens_per_second: 0\nbatch:\n  max_tasks: 3\n");
+        gw = TestGateway.builder(dir).config("simulator:\n  tokens_per_second: 0\nbatch:\n  max_tasks: 3\n").start();
     }
 
     @AfterAll

@@ -1,5 +1,6 @@
 package dev.sluice.gateway;
 
+import dev.sluice.testing.FakeTime;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,8 +31,8 @@ class BatchExpiryAndCancelTest {
 
     @Test
     void linesNotRunByExpiresAtGetBatchExpiredAndTheBatchEndsExpired() {
-        TestClock clock = new TestClock();
-        try (TestGateway gw = new TestGateway(dir, YAML, clock)) {
+        FakeTime clock = FakeTime.startingNow();
+        try (TestGateway gw = TestGateway.builder(dir).config(YAML).clock(clock).start()) {
             String id = createBatch(gw, uploadBatchFile(gw, sixLines()), "/v1/chat/completions").get("id").asText();
             await(gw, id, b -> b.get("request_counts").get("completed").asInt() == 2, Duration.ofSeconds(30));
             clock.advance(Duration.ofHours(25)); // line 3 is in flight for another ~2 s
@@ -58,7 +59,7 @@ class BatchExpiryAndCancelTest {
 
     @Test
     void cancelLetsTheLineInFlightFinishAndEndsCancelledWithPartialFiles() {
-        try (TestGateway gw = new TestGateway(dir, YAML)) {
+        try (TestGateway gw = TestGateway.builder(dir).config(YAML).start()) {
             String id = createBatch(gw, uploadBatchFile(gw, sixLines()), "/v1/chat/completions").get("id").asText();
             await(gw, id, b -> b.get("request_counts").get("completed").asInt() == 2, Duration.ofSeconds(30));
 

@@ -19,11 +19,11 @@ class BatchLatencyTest {
 
     @Test
     void interactiveMedianLatencyStaysWithinOneAndAHalfTimesWhileABatchRuns() {
-        try (TestGateway gw = new TestGateway(dir, "simulator:\n  tokens_per_second: 0\n"
+        try (TestGateway gw = TestGateway.builder(dir).config("simulator:\n  tokens_per_second: 0\n"
                 // A throughput test: limits far above what the batch needs (batch lines obey rate limits).
                 + "limits:\n  defaults:\n    sim-mini:\n      organization: {rpm: 1000000, tpm: 1000000000}\n      project: {rpm: 1000000, tpm: 1000000000}\n"
                 // 900 back-to-back calls from a new project are exactly what Slow Down refuses; not the subject here.
-                + "slow_down:\n  enabled: false\n")) {
+                + "slow_down:\n  enabled: false\n").start()) {
             measure(gw, 600); // warm-up: JIT, connections, key cache
             double without = measure(gw, SAMPLES);
 

@@ -23,8 +23,8 @@ class BatchOnPostgresTest {
     @Test
     void aBatchRunsToCompletionWithPostgresStorage() throws Exception {
         String schema = "sluice_batch_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
-        try (TestGateway gw = new TestGateway(dir, "simulator:\n  tokens_per_second: 0\nstorage:\n  kind: postgres\n"
-                + "  url: " + URL + "\n  user: postgres\n  schema: " + schema + "\n")) {
+        try (TestGateway gw = TestGateway.builder(dir).config("simulator:\n  tokens_per_second: 0\nstorage:\n  kind: postgres\n"
+                + "  url: " + URL + "\n  user: postgres\n  schema: " + schema + "\n").start()) {
             StringBuilder in = new StringBuilder();
             for (int i = 0; i < 200; i++) in.append(chatLine("p" + i, i % 40 == 0 ? "status=400" : "tokens=1"));
             String id = createBatch(gw, uploadBatchFile(gw, in.toString()), "/v1/chat/completions").get("id").asText();

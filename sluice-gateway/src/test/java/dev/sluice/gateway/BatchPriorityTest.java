@@ -18,8 +18,8 @@ class BatchPriorityTest {
 
     @Test
     void aFastBatchNeitherTripsNorFeedsSlowDown() {
-        try (TestGateway gw = new TestGateway(dir, "simulator:\n  tokens_per_second: 0\n"
-                + "slow_down:\n  floor_rpm: 20\n  factor: 2\n")) {
+        try (TestGateway gw = TestGateway.builder(dir).config("simulator:\n  tokens_per_second: 0\n"
+                + "slow_down:\n  floor_rpm: 20\n  factor: 2\n").start()) {
             StringBuilder in = new StringBuilder();
             for (int i = 0; i < 200; i++) in.append(chatLine("c" + i, "tokens=1"));
             String id = createBatch(gw, uploadBatchFile(gw, in.toString()), "/v1/chat/completions").get("id").asText();
@@ -36,7 +36,7 @@ class BatchPriorityTest {
 
     @Test
     void anAdminCannotCreateAKeyThatPassesForABatchKey() {
-        try (TestGateway gw = new TestGateway(dir, null)) {
+        try (TestGateway gw = TestGateway.builder(dir).start()) {
             String project = gw.adminOk("GET", "/v1/organization/projects", null).at("/data/0/id").asText();
             assertError(gw.admin("POST", "/v1/organization/projects/" + project + "/api_keys",
                             "{\"name\":\"batch batch_fake\"}"), 400, "invalid_request_error", "invalid_value", "name",

@@ -30,9 +30,9 @@ class BatchTenThousandTest {
 
     @Test
     void aTenThousandLineBatchCompletesWithEveryCustomIdOnceAndFaultsInTheErrorFile() throws Exception {
-        try (TestGateway gw = new TestGateway(dir, "simulator:\n  tokens_per_second: 0\n"
+        try (TestGateway gw = TestGateway.builder(dir).config("simulator:\n  tokens_per_second: 0\n"
                 // A throughput test: limits far above what the batch needs (batch lines obey rate limits).
-                + "limits:\n  defaults:\n    sim-mini:\n      organization: {rpm: 1000000, tpm: 1000000000}\n      project: {rpm: 1000000, tpm: 1000000000}\n")) {
+                + "limits:\n  defaults:\n    sim-mini:\n      organization: {rpm: 1000000, tpm: 1000000000}\n      project: {rpm: 1000000, tpm: 1000000000}\n").start()) {
             StringBuilder in = new StringBuilder(LINES * 200);
             Set<String> bad400 = new HashSet<>();
             Set<String> bad500 = new HashSet<>();

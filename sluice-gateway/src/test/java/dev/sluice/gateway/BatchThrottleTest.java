@@ -27,7 +27,7 @@ class BatchThrottleTest {
     @Test
     void rateLimitedLinesAreSentAgainAfterRetryAfterInsteadOfFailing() {
         AtomicInteger refusals = new AtomicInteger();
-        try (TestGateway gw = new TestGateway(dir, "simulator:\n  tokens_per_second: 0\n", Clock.systemUTC(), ex -> {
+        try (TestGateway gw = TestGateway.builder(dir).config("simulator:\n  tokens_per_second: 0\n").fault(ex -> {
             // every batch line is refused twice (by Idempotency-Key), like a limiter favouring live traffic
             if ("batch".equals(ex.header("x-sluice-priority")) && ex.endpoint().modelRequest()
                     && Math.floorMod(ex.header("idempotency-key").hashCode(), 3) != 0
@@ -37,7 +37,7 @@ class BatchThrottleTest {
                         "used", "60", "requested", "1", "wait", "20ms")
                         .withHeaders(Map.of("retry-after-ms", "20", "retry-after", "1"));
             }
-        })) {
+        }).start()) {
             StringBuilder in = new StringBuilder();
             for (int i = 0; i < 30; i++) in.append(chatLine("t" + i, i == 5 ? "status=400" : "tokens=1"));
             String id = createBatch(gw, uploadBatchFile(gw, in.toString()), "/v1/chat/completions").get("id").asText();

@@ -74,8 +74,8 @@ class BedrockThroughGatewayTest {
                 "  - {id: bed-embed, family: bed-embed, modality: embeddings, context_window: 8191, max_output_tokens: 0,"
                         + " tokenizer: cl100k_base, price: {input_per_1m: 1, output_per_1m: 0}, deployments: [" + embed
                         + "]}\n");
-        gw = new TestGateway(dir, yaml, java.time.Clock.systemUTC(), Map.of("BEDROCK_TEST_ACCESS_KEY_ID",
-                "AKIDSLUICETEST", "BEDROCK_TEST_SECRET_ACCESS_KEY", SECRET, "BEDROCK_API_KEY", "bedrock-api-key-0123456789"));
+        gw = TestGateway.builder(dir).config(yaml).env(Map.of("BEDROCK_TEST_ACCESS_KEY_ID",
+                "AKIDSLUICETEST", "BEDROCK_TEST_SECRET_ACCESS_KEY", SECRET, "BEDROCK_API_KEY", "bedrock-api-key-0123456789")).start();
     }
 
     @AfterAll

@@ -68,7 +68,7 @@ class ConsoleBrowserTest {
                 .isTrue();
         Files.createDirectories(SHOTS);
         logs = new CapturedLogs();
-        gw = new TestGateway(dir, "simulator:\n  tokens_per_second: 0\nbatch:\n  concurrency: 1\n");
+        gw = TestGateway.builder(dir).config("simulator:\n  tokens_per_second: 0\nbatch:\n  concurrency: 1\n").start();
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
         ChromeOptions o = new ChromeOptions();

@@ -1,5 +1,6 @@
 package dev.sluice.gateway;
 
+import dev.sluice.testing.FakeTime;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,15 +25,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ConsoleSessionTest {
     @TempDir
     static Path dir;
-    static FakeClock clock;
+    static FakeTime clock;
     static TestGateway gw;
     static CapturedLogs logs;
 
     @BeforeAll
     static void start() {
         logs = new CapturedLogs();
-        clock = FakeClock.startingNow();
-        gw = new TestGateway(dir, "", clock);
+        clock = FakeTime.startingNow();
+        gw = TestGateway.builder(dir).config("").clock(clock).start();
     }
 
     @AfterAll

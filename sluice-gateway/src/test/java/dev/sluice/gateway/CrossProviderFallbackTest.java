@@ -52,8 +52,8 @@ class CrossProviderFallbackTest {
                      context_window_fallbacks: [gem-large], deployments: [%2$s]}
                   - {id: gem-large, family: gem-large, context_window: 128000, %1$s, deployments: [%3$s]}
                 """.formatted(common, bedrock, gemini);
-        gw = new TestGateway(dir, yaml, java.time.Clock.systemUTC(), Map.of("BR_ACCESS_KEY_ID", "AKIDFALLBACK",
-                "BR_SECRET_ACCESS_KEY", "secret-fallback-0123456789", "GK", "gemini-key-0123456789"));
+        gw = TestGateway.builder(dir).config(yaml).env(Map.of("BR_ACCESS_KEY_ID", "AKIDFALLBACK",
+                "BR_SECRET_ACCESS_KEY", "secret-fallback-0123456789", "GK", "gemini-key-0123456789")).start();
     }
 
     @AfterAll

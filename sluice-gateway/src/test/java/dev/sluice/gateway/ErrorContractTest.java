@@ -24,7 +24,7 @@ class ErrorContractTest {
 
     @BeforeAll
     static void start() {
-        gw = new TestGateway(dir, "max_body_bytes: 200000\n");
+        gw = TestGateway.builder(dir).config("max_body_bytes: 200000\n").start();
     }
 
     @AfterAll

@@ -1,5 +1,6 @@
 package dev.sluice.gateway;
 
+import dev.sluice.testing.FakeTime;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,13 +27,12 @@ class EventLoopsTest {
     @TempDir
     Path dir;
 
-    private final FakeClock clock = FakeClock.at("2026-03-10T12:00:00Z");
+    private final FakeTime clock = FakeTime.at("2026-03-10T12:00:00Z");
 
     @Test
     void aBurstIsServedByMoreThanOneEventLoop() {
         Set<String> threads = ConcurrentHashMap.newKeySet();
-        try (TestGateway gw = new TestGateway(dir, FOUR_LOOPS + TrafficHarness.ONLY_LIMITS, clock,
-                ex -> threads.add(Thread.currentThread().getName()))) {
+        try (TestGateway gw = TestGateway.builder(dir).config(FOUR_LOOPS + TrafficHarness.ONLY_LIMITS).clock(clock).fault(ex -> threads.add(Thread.currentThread().getName())).start()) {
             assertThat(gw.gateway.publicEventLoops()).isEqualTo(4);
             List<HttpResponse<String>> answers = burst(gw, 40, chat("sim-mini", null), "x-sluice-sim", "delay_ms=200");
             assertThat(answers).allSatisfy(r -> assertThat(r.statusCode()).isEqualTo(200));
@@ -44,7 +44,7 @@ class EventLoopsTest {
     @Test
     void aRateLimitAdmitsExactlyItsCountOfABurstSpreadOverFourLoops() {
         String limits = "limits:\n  defaults:\n    sim-mini:\n      project: {rpm: 25}\n";
-        try (TestGateway gw = new TestGateway(dir, FOUR_LOOPS + limits + TrafficHarness.ONLY_LIMITS, clock)) {
+        try (TestGateway gw = TestGateway.builder(dir).config(FOUR_LOOPS + limits + TrafficHarness.ONLY_LIMITS).clock(clock).start()) {
             List<HttpResponse<String>> answers = burst(gw, 80, chat("sim-mini", null), "x-sluice-sim", "delay_ms=50");
 
             assertThat(answers.stream().filter(r -> r.statusCode() == 200)).hasSize(25);
@@ -58,7 +58,7 @@ class EventLoopsTest {
         String overload = "overload:\n  enabled: true\n  algorithm: fixed\n  initial_limit: 3\n  min_limit: 1\n"
                 + "  max_limit: 3\n  queue_size: 0\n  queue_timeout_ms: 50\n  retry_after_seconds: 1\n"
                 + "slow_down:\n  enabled: false\n";
-        try (TestGateway gw = new TestGateway(dir, FOUR_LOOPS + overload, clock)) {
+        try (TestGateway gw = TestGateway.builder(dir).config(FOUR_LOOPS + overload).clock(clock).start()) {
             List<HttpResponse<String>> answers = burst(gw, 12, chat("sim-mini", null), "x-sluice-sim", "delay_ms=1500");
 
             assertThat(answers.stream().filter(r -> r.statusCode() == 200)).hasSize(3);
@@ -69,7 +69,7 @@ class EventLoopsTest {
 
     @Test
     void oneIdempotencyKeySentOnManyConnectionsReachesTheUpstreamOnce() {
-        try (TestGateway gw = new TestGateway(dir, FOUR_LOOPS + TrafficHarness.ONLY_LIMITS, clock)) {
+        try (TestGateway gw = TestGateway.builder(dir).config(FOUR_LOOPS + TrafficHarness.ONLY_LIMITS).clock(clock).start()) {
             long before = gw.gateway.simulator().orElseThrow().requestsReceived();
             List<HttpResponse<String>> answers = burst(gw, 16, chat("sim-mini", null), "x-sluice-sim", "delay_ms=300",
                     "idempotency-key", "same-key-on-every-loop");

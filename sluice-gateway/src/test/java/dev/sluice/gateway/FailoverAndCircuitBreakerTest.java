@@ -1,5 +1,6 @@
 package dev.sluice.gateway;
 
+import dev.sluice.testing.FakeTime;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.sim.SimulatorOptions;
 import dev.sluice.sim.SimulatorServer;
@@ -34,7 +35,7 @@ class FailoverAndCircuitBreakerTest {
     static Vertx vertx;
     static SimulatorServer live;
     static int deadPort;
-    static FakeClock clock = FakeClock.startingNow();
+    static FakeTime clock = FakeTime.startingNow();
     static TestGateway gw;
 
     @BeforeAll
@@ -66,7 +67,7 @@ class FailoverAndCircuitBreakerTest {
                         + "base_url: \"" + live.baseUrl() + "\"}"),
                 UpstreamResilienceTest.model("m-live", "{name: live, provider: sim, model: sim-mini, base_url: \""
                         + live.baseUrl() + "\"}"));
-        gw = new TestGateway(dir, yaml, clock, Map.of());
+        gw = TestGateway.builder(dir).config(yaml).clock(clock).start();
         // the first request loads the tokenizer; keep that out of the timed tests
         assertThat(ask("m-live").statusCode()).isEqualTo(200);
     }

@@ -28,7 +28,7 @@ class FilesApiTest {
 
     @BeforeAll
     static void start() {
-        gw = new TestGateway(dir, "files:\n  max_bytes: 100000\n  max_lines: 5\n");
+        gw = TestGateway.builder(dir).config("files:\n  max_bytes: 100000\n  max_lines: 5\n").start();
     }
 
     @AfterAll

@@ -73,7 +73,7 @@ class GeminiThroughGatewayTest {
                 "  - {id: gem-embed, family: gem-embed, modality: embeddings, context_window: 8191, max_output_tokens: 0,"
                         + " tokenizer: cl100k_base, price: {input_per_1m: 1, output_per_1m: 0}, deployments: [" + embed
                         + "]}\n");
-        gw = new TestGateway(dir, yaml, java.time.Clock.systemUTC(), Map.of("GEMINI_KEY", KEY));
+        gw = TestGateway.builder(dir).config(yaml).env(Map.of("GEMINI_KEY", KEY)).start();
     }
 
     @AfterAll

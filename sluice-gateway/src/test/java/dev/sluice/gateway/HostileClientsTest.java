@@ -47,13 +47,13 @@ class HostileClientsTest {
 
     @BeforeAll
     static void start() {
-        gw = new TestGateway(dir.resolve("gw"), """
+        gw = TestGateway.builder(dir.resolve("gw")).config("""
                 max_body_bytes: 100000
                 server:
                   max_body_bytes_in_flight: 250000
                   max_body_bytes_in_flight_per_key: 150000
-                """);
-        fast = new TestGateway(dir.resolve("fast"), """
+                """).start();
+        fast = TestGateway.builder(dir.resolve("fast")).config("""
                 admin_host: 127.0.0.2
                 server:
                   header_timeout_ms: 700
@@ -61,12 +61,12 @@ class HostileClientsTest {
                   min_body_bytes_per_second: 1000
                   body_rate_grace_ms: 700
                   metrics_token_env: TEST_METRICS_TOKEN
-                """, Clock.systemUTC(), Map.of("TEST_METRICS_TOKEN", "metrics-secret"));
-        capped = new TestGateway(dir.resolve("capped"), """
+                """).env(Map.of("TEST_METRICS_TOKEN", "metrics-secret")).start();
+        capped = TestGateway.builder(dir.resolve("capped")).config("""
                 server:
                   max_connections: 12
                   max_connections_per_address: 4
-                """);
+                """).start();
     }
 
     @AfterAll

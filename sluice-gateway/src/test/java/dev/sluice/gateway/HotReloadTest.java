@@ -59,7 +59,7 @@ class HotReloadTest {
 
     @BeforeEach
     void start() {
-        gw = new TestGateway(dir, config(MINI + LARGE, 1000));
+        gw = TestGateway.builder(dir).config(config(MINI + LARGE, 1000)).start();
         file = dir.resolve("sluice-test.yaml");
         // the environment the gateway started with (TestGateway's: the warm-up off)
         Map<String, String> env = Map.of("SLUICE_DEMO_KEY", DEMO_KEY, "SLUICE_SERVER_WARMUP_ENABLED", "false");
@@ -225,7 +225,7 @@ class HotReloadTest {
                 "slow_down: {enabled: true, floor_rpm: 3, factor: 1.0, ramp: 0}");
         // Slow Down must be on from the start (turning it on needs a restart): restart with it on, generous.
         gw.close();
-        gw = new TestGateway(dir, strict.replace("floor_rpm: 3", "floor_rpm: 600"));
+        gw = TestGateway.builder(dir).config(strict.replace("floor_rpm: 3", "floor_rpm: 600")).start();
         Map<String, String> env = Map.of("SLUICE_DEMO_KEY", DEMO_KEY);
         gw.gateway.reloader().source(() -> ConfigLoader.load(new ConfigLoader.Flags(file, null, null, null), env));
         for (int i = 0; i < 4; i++) {

@@ -1,5 +1,6 @@
 package dev.sluice.gateway;
 
+import dev.sluice.testing.FakeTime;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.gateway.store.ApiKeys;
 import dev.sluice.gateway.store.KeySpec;
@@ -40,7 +41,7 @@ class IdempotencyKeyTest {
     static Path dir;
     static Vertx vertx;
     static SimulatorServer sim;
-    static final FakeClock clock = FakeClock.startingNow();
+    static final FakeTime clock = FakeTime.startingNow();
     static TestGateway gw;
 
     @BeforeAll
@@ -55,7 +56,7 @@ class IdempotencyKeyTest {
                 models:
                 %s""".formatted(UpstreamResilienceTest.model("m-idem", "{name: s, provider: sim, model: sim-mini,"
                 + " base_url: \"" + sim.baseUrl() + "\"}"));
-        gw = new TestGateway(dir, yaml, clock, Map.of());
+        gw = TestGateway.builder(dir).config(yaml).clock(clock).start();
     }
 
     @AfterAll

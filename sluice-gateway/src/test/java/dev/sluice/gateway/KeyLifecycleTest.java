@@ -1,5 +1,6 @@
 package dev.sluice.gateway;
 
+import dev.sluice.testing.FakeTime;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.gateway.store.ApiKeys;
 import dev.sluice.protocol.KeyMask;
@@ -29,17 +30,17 @@ class KeyLifecycleTest {
 
     @TempDir
     static Path dir;
-    static FakeClock clock;
+    static FakeTime clock;
     static TestGateway gw;
     static String projectId;
 
     @BeforeAll
     static void start() {
-        clock = new FakeClock(START);
+        clock = new FakeTime(START);
         // Background database work (ledger flushes, limit and spend reloads) is pushed far out so the query counter
         // measures only what requests themselves cost.
-        gw = new TestGateway(dir, "limits: {reload_ms: 60000}\nquotas: {ledger_flush_ms: 600000, ledger_batch_size: 100000,"
-                + " refresh_ms: 600000}\n", Map.of(), clock);
+        gw = TestGateway.builder(dir).config("limits: {reload_ms: 60000}\nquotas: {ledger_flush_ms: 600000, ledger_batch_size: 100000,"
+                + " refresh_ms: 600000}\n").clock(clock).start();
         projectId = gw.gateway.demo().orElseThrow().projectId();
     }
 

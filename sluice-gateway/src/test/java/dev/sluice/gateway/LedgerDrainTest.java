@@ -41,7 +41,7 @@ class LedgerDrainTest {
         String yaml = storage + "quotas: {ledger_flush_ms: 600000, ledger_batch_size: 100000, ledger_queue_capacity: 100000}\n";
         try {
             Set<String> ids = new HashSet<>();
-            try (TestGateway gw = new TestGateway(dir, yaml)) {
+            try (TestGateway gw = TestGateway.builder(dir).config(yaml).start()) {
                 for (int i = 0; i < 300; i++) {
                     HttpResponse<String> r = gw.post("/v1/chat/completions", chat("sim-mini", null));
                     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);

@@ -28,7 +28,7 @@ class LooseValidationTest {
 
     @BeforeAll
     static void start() {
-        gw = new TestGateway(dir, "simulator:\n  tokens_per_second: 0\n");
+        gw = TestGateway.builder(dir).config("simulator:\n  tokens_per_second: 0\n").start();
     }
 
     @AfterAll

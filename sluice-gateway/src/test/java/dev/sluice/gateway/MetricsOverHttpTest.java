@@ -68,7 +68,7 @@ class MetricsOverHttpTest {
                   - {id: sim-large, family: sim-large, modality: chat, context_window: 16384, max_output_tokens: 4096, tokenizer: o200k_base, price: {input_per_1m: 1, output_per_1m: 2}, deployments: [{name: sim, provider: sim}]}
                   - {id: m-dead, family: m-dead, modality: chat, context_window: 16384, max_output_tokens: 4096, tokenizer: o200k_base, price: {input_per_1m: 1, output_per_1m: 2}, deployments: [{name: dead, provider: sim, model: sim-mini, base_url: "http://127.0.0.1:%d/v1"}]}
                 """.formatted(deadPort);
-        gw = new TestGateway(dir, yaml);
+        gw = TestGateway.builder(dir).config(yaml).start();
         String otherKey = otherProjectKey(gw);
         adminPost(gw, "/v1/organization/projects/" + otherProject + "/budget", "{\"monthly_budget_usd\": 0}");
 

@@ -66,7 +66,7 @@ class ModelFallbackTest {
                 + model("small", 60, faulty, "context_window_fallbacks: [big]")
                 + model("claude-small", 16384, claude, "context_window_fallbacks: [big], fallbacks: [backup]")
                 + model("alone", 16384, faulty, null);
-        gw = new TestGateway(dir, yaml, java.time.Clock.systemUTC(), Map.of("ANTH_KEY", "sk-ant-test-key"));
+        gw = TestGateway.builder(dir).config(yaml).env(Map.of("ANTH_KEY", "sk-ant-test-key")).start();
     }
 
     @AfterAll

@@ -1,17 +1,17 @@
 package dev.sluice.gateway;
 
-import com.sun.net.httpserver.HttpServer;
+import dev.sluice.testing.ScriptedServer;
+import dev.sluice.testing.ScriptedServer.Reply;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import static dev.sluice.gateway.TestGateway.chat;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,28 +23,22 @@ class OtlpExportTest {
 
     @Test
     void spansAndMetricsArePushedToTheConfiguredCollector() throws IOException {
-        Map<String, List<byte[]>> received = new ConcurrentHashMap<>();
-        HttpServer collector = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        collector.createContext("/", ex -> {
-            byte[] body = ex.getRequestBody().readAllBytes();
-            received.computeIfAbsent(ex.getRequestURI().getPath(), p -> new CopyOnWriteArrayList<>()).add(body);
-            ex.sendResponseHeaders(200, -1);
-            ex.close();
-        });
-        collector.start();
-        try {
-            String yaml = "observability:\n  otlp_endpoint: http://127.0.0.1:" + collector.getAddress().getPort() + "\n";
-            try (TestGateway gw = new TestGateway(dir, yaml)) {
+        try (ScriptedServer collector = ScriptedServer.start()
+                .route(r -> Reply.text(200, "application/x-protobuf", ""))) {
+            String yaml = "observability:\n  otlp_endpoint: " + collector.origin() + "\n";
+            try (TestGateway gw = TestGateway.builder(dir).config(yaml).start()) {
                 assertThat(gw.post("/v1/chat/completions", chat("sim-mini", null)).statusCode()).isEqualTo(200);
             } // closing flushes the span batch and pushes the metrics once more
+            Map<String, List<byte[]>> received = new HashMap<>();
+            for (ScriptedServer.Recorded r : collector.requests()) {
+                received.computeIfAbsent(r.path(), p -> new ArrayList<>()).add(r.body());
+            }
             assertThat(received.get("/v1/traces")).as("spans received").isNotEmpty();
             String traces = new String(received.get("/v1/traces").getFirst(), StandardCharsets.ISO_8859_1);
             assertThat(traces).contains("sluice").contains("POST /v1/chat/completions").contains("chat sim-mini");
             assertThat(received.get("/v1/metrics")).as("metrics received").isNotEmpty();
             String metrics = new String(received.get("/v1/metrics").getLast(), StandardCharsets.ISO_8859_1);
             assertThat(metrics).contains("gen_ai.server.request.duration").contains("sluice_upstream_attempts");
-        } finally {
-            collector.stop(0);
         }
     }
 }

@@ -39,7 +39,7 @@ class OverloadTest {
         String yaml = "overload:\n  algorithm: gradient2\n  initial_limit: 2\n  min_limit: 1\n  max_limit: 2\n"
                 + "  queue_size: 2\n  queue_timeout_ms: 200\n  retry_after_seconds: 2\n"
                 + "slow_down:\n  enabled: false\nupstream_timeouts:\n  first_byte_ms: 30000\n";
-        try (TestGateway gw = new TestGateway(dir, yaml)) {
+        try (TestGateway gw = TestGateway.builder(dir).config(yaml).start()) {
             List<Timed> answers = burst(gw, 8, "delay_ms=2500");
 
             List<Timed> shed = answers.stream().filter(t -> t.response().statusCode() == 503).toList();
@@ -67,7 +67,7 @@ class OverloadTest {
     void aQueuedRequestRunsAsSoonAsASlotFrees() {
         String yaml = "overload:\n  algorithm: fixed\n  initial_limit: 1\n  min_limit: 1\n  max_limit: 1\n"
                 + "  queue_size: 1\n  queue_timeout_ms: 10000\nslow_down:\n  enabled: false\n";
-        try (TestGateway gw = new TestGateway(dir, yaml)) {
+        try (TestGateway gw = TestGateway.builder(dir).config(yaml).start()) {
             long start = System.nanoTime();
             CompletableFuture<HttpResponse<String>> first = gw.http.sendAsync(chatRequest(gw, chat("sim-mini", null),
                     "x-sluice-sim", "delay_ms=500"), HttpResponse.BodyHandlers.ofString());
@@ -85,7 +85,7 @@ class OverloadTest {
     void aCallerThatLeavesWhileQueuedDoesNotKeepItsSlot() throws Exception {
         String yaml = "overload:\n  algorithm: fixed\n  initial_limit: 1\n  min_limit: 1\n  max_limit: 1\n"
                 + "  queue_size: 1\n  queue_timeout_ms: 5000\nslow_down:\n  enabled: false\n";
-        try (TestGateway gw = new TestGateway(dir, yaml)) {
+        try (TestGateway gw = TestGateway.builder(dir).config(yaml).start()) {
             CompletableFuture<HttpResponse<String>> first = gw.http.sendAsync(chatRequest(gw, chat("sim-mini", null),
                     "x-sluice-sim", "delay_ms=800"), HttpResponse.BodyHandlers.ofString());
             RateLimitsTest.awaitInFlight(gw, 1);

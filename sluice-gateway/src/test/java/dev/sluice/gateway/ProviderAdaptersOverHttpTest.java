@@ -1,21 +1,17 @@
 package dev.sluice.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.sluice.testing.ScriptedServer;
+import dev.sluice.testing.ScriptedServer.Reply;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 
 import static dev.sluice.gateway.TestGateway.JSON;
 import static dev.sluice.gateway.TestGateway.assertError;
@@ -30,18 +26,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ProviderAdaptersOverHttpTest {
     @TempDir
     static Path dir;
-    static HttpServer provider;
+    static ScriptedServer provider;
     static TestGateway gw;
     /** The last request each script path received: headers (lower-case names) and body. */
     static final Map<String, Map<String, String>> seen = new ConcurrentHashMap<>();
 
     @BeforeAll
-    static void start() throws IOException {
-        provider = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        provider.setExecutor(Executors.newCachedThreadPool());
-        provider.createContext("/", ProviderAdaptersOverHttpTest::script);
-        provider.start();
-        String base = "http://127.0.0.1:" + provider.getAddress().getPort();
+    static void start() {
+        provider = ScriptedServer.start().route(ProviderAdaptersOverHttpTest::script);
+        String base = provider.origin();
         String yaml = "simulator:\n  enabled: false\nretry_budget:\n  enabled: false\nupstream_retries:\n  base_backoff_ms: 5\n  max_backoff_ms: 10\n"
                 + "models:\n"
                 + model("p-openai", "{name: o, provider: openai, base_url: \"" + base + "/ok-openai/v1\", model: up-o,"
@@ -52,8 +45,7 @@ class ProviderAdaptersOverHttpTest {
                 + model("p-detail422", "{name: d, provider: detail, base_url: \"" + base + "/detail422/v1\"}")
                 + model("p-detail200", "{name: d, provider: detail, base_url: \"" + base + "/detail200/v1\"}")
                 + model("p-openai422", "{name: o, provider: openai, base_url: \"" + base + "/detail422/v1\"}");
-        gw = new TestGateway(dir, yaml, java.time.Clock.systemUTC(),
-                Map.of("OPENAI_TEST_KEY", "sk-upstream-openai-123", "DETAIL_TEST_KEY", "dk-upstream-456"));
+        gw = TestGateway.builder(dir).config(yaml).env(Map.of("OPENAI_TEST_KEY", "sk-upstream-openai-123", "DETAIL_TEST_KEY", "dk-upstream-456")).start();
     }
 
     static String model(String id, String deployment) {
@@ -63,25 +55,23 @@ class ProviderAdaptersOverHttpTest {
     @AfterAll
     static void stop() {
         gw.close();
-        provider.stop(0);
+        provider.close();
     }
 
-    static void script(HttpExchange ex) throws IOException {
-        String path = ex.getRequestURI().getPath();
-        String behaviour = path.split("/")[1];
-        Map<String, String> h = new ConcurrentHashMap<>();
-        ex.getRequestHeaders().forEach((k, v) -> h.put(k.toLowerCase(java.util.Locale.ROOT), v.getFirst()));
-        h.put("@body", new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-        h.put("@path", path);
+    static Reply script(ScriptedServer.Recorded r) {
+        String behaviour = r.path().split("/")[1];
+        Map<String, String> h = new ConcurrentHashMap<>(r.headers());
+        h.put("@body", r.bodyText());
+        h.put("@path", r.path());
         seen.put(behaviour, h);
-        switch (behaviour) {
-            case "ok-openai", "ok-sim" -> reply(ex, 200, "x-request-id", completion());
-            case "ok-detail" -> reply(ex, 200, "request-id", completion());
-            case "detail422" -> reply(ex, 422, "x-request-id", "{\"detail\":[{\"loc\":[\"body\",\"temperature\"],"
+        return switch (behaviour) {
+            case "ok-openai", "ok-sim" -> reply(behaviour, 200, "x-request-id", completion());
+            case "ok-detail" -> reply(behaviour, 200, "request-id", completion()).withoutRequestId();
+            case "detail422" -> reply(behaviour, 422, "x-request-id", "{\"detail\":[{\"loc\":[\"body\",\"temperature\"],"
                     + "\"msg\":\"ensure this value is less than or equal to 2\",\"type\":\"value_error\"}]}");
-            case "detail200" -> reply(ex, 200, "x-request-id", "{\"detail\":\"backend overloaded\"}");
-            default -> reply(ex, 500, "x-request-id", "{}");
-        }
+            case "detail200" -> reply(behaviour, 200, "x-request-id", "{\"detail\":\"backend overloaded\"}");
+            default -> reply(behaviour, 500, "x-request-id", "{}");
+        };
     }
 
     static String completion() {
@@ -90,13 +80,8 @@ class ProviderAdaptersOverHttpTest {
                 + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}";
     }
 
-    static void reply(HttpExchange ex, int status, String idHeader, String body) throws IOException {
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("content-type", "application/json");
-        ex.getResponseHeaders().set(idHeader, "up-" + ex.getRequestURI().getPath().split("/")[1]);
-        ex.sendResponseHeaders(status, b.length);
-        ex.getResponseBody().write(b);
-        ex.close();
+    static Reply reply(String behaviour, int status, String idHeader, String body) {
+        return Reply.json(status, body).header(idHeader, "up-" + behaviour);
     }
 
     @Test

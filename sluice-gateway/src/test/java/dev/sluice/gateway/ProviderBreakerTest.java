@@ -42,7 +42,7 @@ class ProviderBreakerTest {
                 + "\", model: sim-mini, api_key_env: K, forward_sim_header: true}")
                 + UpstreamResilienceTest.model("b-azure", "{name: z, provider: azure, base_url: \"" + root
                 + "\", model: sim-mini, api_key_env: K, forward_sim_header: true}");
-        gw = new TestGateway(dir, yaml, java.time.Clock.systemUTC(), Map.of("K", "provider-key-0123456789"));
+        gw = TestGateway.builder(dir).config(yaml).env(Map.of("K", "provider-key-0123456789")).start();
     }
 
     @AfterAll

@@ -1,5 +1,6 @@
 package dev.sluice.gateway;
 
+import dev.sluice.testing.FakeTime;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,10 +34,10 @@ class QuotaTest {
     @TempDir
     Path dir;
 
-    private final FakeClock clock = FakeClock.at("2026-03-10T12:00:00Z");
+    private final FakeTime clock = FakeTime.at("2026-03-10T12:00:00Z");
 
     private TestGateway gateway(String extra) {
-        return new TestGateway(dir, TrafficHarness.ONLY_LIMITS + extra, clock);
+        return TestGateway.builder(dir).config(TrafficHarness.ONLY_LIMITS + extra).clock(clock).start();
     }
 
     static long nanos(JsonNode usd) {

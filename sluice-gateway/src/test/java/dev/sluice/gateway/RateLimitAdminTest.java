@@ -27,8 +27,8 @@ class RateLimitAdminTest {
 
     @BeforeAll
     static void start() {
-        gw = new TestGateway(dir, "limits:\n  defaults:\n    sim-large:\n      project: {rpm: 77, tpd: 123456}\n"
-                + TrafficHarness.ONLY_LIMITS);
+        gw = TestGateway.builder(dir).config("limits:\n  defaults:\n    sim-large:\n      project: {rpm: 77, tpd: 123456}\n"
+                + TrafficHarness.ONLY_LIMITS).start();
         project = TrafficHarness.projectId(gw);
         org = TrafficHarness.orgId(gw);
     }

@@ -1,5 +1,6 @@
 package dev.sluice.gateway;
 
+import dev.sluice.testing.FakeTime;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.gateway.TrafficHarness.Store;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,10 +31,10 @@ class RateLimitsTest {
     @TempDir
     Path dir;
 
-    private final FakeClock clock = FakeClock.at("2026-03-10T12:00:00Z");
+    private final FakeTime clock = FakeTime.at("2026-03-10T12:00:00Z");
 
     private TestGateway gateway(Store store, String limitsBody) {
-        return new TestGateway(dir, store.yaml(limitsBody) + TrafficHarness.ONLY_LIMITS, clock);
+        return TestGateway.builder(dir).config(store.yaml(limitsBody) + TrafficHarness.ONLY_LIMITS).clock(clock).start();
     }
 
     private static String family(String family, String level, String values) {

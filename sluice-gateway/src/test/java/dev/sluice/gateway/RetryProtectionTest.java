@@ -1,5 +1,8 @@
 package dev.sluice.gateway;
 
+import dev.sluice.testing.ScriptedServer;
+import dev.sluice.testing.ScriptedServer.Reply;
+import dev.sluice.testing.FakeTime;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,19 +37,19 @@ class RetryProtectionTest {
 
     @TempDir
     static Path dir;
-    static FakeClock clock = FakeClock.startingNow();
-    static LoopbackUpstream dead;
-    static LoopbackUpstream deadWithHint;
-    static LoopbackUpstream breakerDead;
-    static LoopbackUpstream hanging;
+    static FakeTime clock = FakeTime.startingNow();
+    static ScriptedServer dead;
+    static ScriptedServer deadWithHint;
+    static ScriptedServer breakerDead;
+    static ScriptedServer hanging;
     static TestGateway gw;
 
     @BeforeAll
     static void start() {
-        dead = new LoopbackUpstream(LoopbackUpstream.status(503, Map.of()));
-        deadWithHint = new LoopbackUpstream(LoopbackUpstream.status(503, Map.of("retry-after-ms", "5000")));
-        breakerDead = new LoopbackUpstream(LoopbackUpstream.status(500, Map.of()));
-        hanging = new LoopbackUpstream(LoopbackUpstream.hang());
+        dead = ScriptedServer.start().route(r -> upstreamError(503));
+        deadWithHint = ScriptedServer.start().route(r -> upstreamError(503).header("retry-after-ms", "5000"));
+        breakerDead = ScriptedServer.start().route(r -> upstreamError(500));
+        hanging = ScriptedServer.start().route(r -> Reply.hang());
         String yaml = """
                 simulator:
                   enabled: false
@@ -77,10 +80,15 @@ class RetryProtectionTest {
                 model("m-dead", dep("d", dead)),
                 model("m-hint", dep("h", deadWithHint)),
                 model("m-hang", dep("g", hanging)));
-        gw = new TestGateway(dir, yaml, clock, Map.of("UP_KEY", "sk-up-test"));
+        gw = TestGateway.builder(dir).config(yaml).clock(clock).env(Map.of("UP_KEY", "sk-up-test")).start();
     }
 
-    static String dep(String name, LoopbackUpstream up) {
+    /** An OpenAI-shaped error with no request id, as the upstreams of these tests answer. */
+    static Reply upstreamError(int status) {
+        return Reply.error(status, "server_error", null, "upstream says " + status).withoutRequestId();
+    }
+
+    static String dep(String name, ScriptedServer up) {
         return "{name: " + name + ", provider: openai, model: up, base_url: \"" + up.baseUrl() + "\", api_key_env: UP_KEY}";
     }
 
@@ -96,7 +104,7 @@ class RetryProtectionTest {
     @Test
     void theRetryBudgetCapsSluicesOwnRetriesUnderAFullyFailingDeployment() {
         clock.advance(Duration.ofMinutes(1)); // a fresh window
-        long before = dead.calls();
+        long before = dead.requests().size();
         int callers = 50;
         try (CapturedLogs logs = new CapturedLogs()) {
             for (int i = 0; i < callers; i++) {
@@ -110,7 +118,7 @@ class RetryProtectionTest {
                     .as("one line per window, not one per refusal").singleElement().asString()
                     .contains("deployment=m-dead/d");
         }
-        long upstream = dead.calls() - before;
+        long upstream = dead.requests().size() - before;
         // without the budget: 3 attempts each = 150; with it: one per caller + 20 % + one retry per 10 s window
         assertThat(upstream).isEqualTo(callers + (long) Math.floor(RATIO * callers + 1));
 
@@ -138,16 +146,16 @@ class RetryProtectionTest {
                   open_ms: 30000
                 models:
                 %s""".formatted(model("m-breaker", dep("b", breakerDead)));
-        FakeClock own = FakeClock.startingNow();
-        try (TestGateway g = new TestGateway(dir.resolve("breaker"), yaml, own, Map.of("UP_KEY", "sk-up-test"))) {
+        FakeTime own = FakeTime.startingNow();
+        try (TestGateway g = TestGateway.builder(dir.resolve("breaker")).config(yaml).clock(own).env(Map.of("UP_KEY", "sk-up-test")).start()) {
             assertError(g.post("/v1/chat/completions", fresh("m-breaker", null)), 502, "server_error",
                     "bad_gateway", null, true);
-            long calls = breakerDead.calls();
+            long calls = breakerDead.requests().size();
             own.advance(Duration.ofSeconds(12));
             HttpResponse<String> r = g.post("/v1/chat/completions", fresh("m-breaker", null));
             JsonNode e = assertError(r, 503, "server_error", "upstream_unavailable", null, true);
             assertThat(e.get("message").asText()).contains("m-breaker").endsWith(idSuffix(r));
-            assertThat(breakerDead.calls()).as("no attempt while the circuit is open").isEqualTo(calls);
+            assertThat(breakerDead.requests().size()).as("no attempt while the circuit is open").isEqualTo(calls);
             assertThat(r.headers().firstValue("retry-after-ms")).contains("18000");
             assertThat(r.headers().firstValue("retry-after")).contains("18");
         }

@@ -1,5 +1,6 @@
 package dev.sluice.gateway;
 
+import dev.sluice.testing.FakeTime;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,10 +44,10 @@ class ScaleOutTest {
                 + "limits:\n  store: redis\n  reload_ms: 200\n"
                 + "redis:\n  url: redis://127.0.0.1:6379\n  key_prefix: \"" + TrafficHarness.uniquePrefix() + "\"\n"
                 + TrafficHarness.ONLY_LIMITS;
-        FakeClock clock = FakeClock.at("2026-03-10T12:00:00Z"); // stands still: no refill during the burst
+        FakeTime clock = FakeTime.at("2026-03-10T12:00:00Z"); // stands still: no refill during the burst
         List<TestGateway> gateways = new ArrayList<>();
         try {
-            for (int i = 0; i < 3; i++) gateways.add(new TestGateway(dir.resolve("gw" + i), yaml, clock));
+            for (int i = 0; i < 3; i++) gateways.add(TestGateway.builder(dir.resolve("gw" + i)).config(yaml).clock(clock).start());
             TestGateway first = gateways.getFirst();
             String project = TrafficHarness.projectId(first);
             String org = TrafficHarness.orgId(first);

@@ -37,14 +37,14 @@ class SecretsNeverLeakTest {
         List<String> secrets = new ArrayList<>();
         List<String> bodies = new ArrayList<>();
         try (CapturedLogs logs = new CapturedLogs();
-             TestGateway gw = new TestGateway(dir, """
+             TestGateway gw = TestGateway.builder(dir).config("""
                      access:
                        organizations:
                          - name: Leaky
                            projects:
                              - name: P
                                keys: [{name: declared, secret_env: DECLARED_KEY}]
-                     """, Map.of("DECLARED_KEY", DECLARED), Clock.systemUTC())) {
+                     """).env(Map.of("DECLARED_KEY", DECLARED)).start()) {
             secrets.add(DECLARED);
             secrets.add(TestGateway.DEMO_KEY);
             secrets.add(gw.gateway.adminToken());

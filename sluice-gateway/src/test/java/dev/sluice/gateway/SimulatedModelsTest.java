@@ -24,8 +24,8 @@ class SimulatedModelsTest {
     @BeforeAll
     static void start() {
         // one attempt: this class checks how single upstream answers map; retries are UpstreamResilienceTest's
-        gw = new TestGateway(dir, "simulator:\n  tokens_per_second: 0\nupstream_timeouts:\n  first_byte_ms: 1500\n"
-                + "  idle_ms: 1500\nupstream_retries:\n  max_attempts: 1\n");
+        gw = TestGateway.builder(dir).config("simulator:\n  tokens_per_second: 0\nupstream_timeouts:\n  first_byte_ms: 1500\n"
+                + "  idle_ms: 1500\nupstream_retries:\n  max_attempts: 1\n").start();
     }
 
     @AfterAll

@@ -1,5 +1,6 @@
 package dev.sluice.gateway;
 
+import dev.sluice.testing.FakeTime;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.gateway.TrafficHarness.Store;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,10 +25,10 @@ class SlowDownTest {
     @TempDir
     Path dir;
 
-    private final FakeClock clock = FakeClock.at("2026-03-10T12:00:00Z");
+    private final FakeTime clock = FakeTime.at("2026-03-10T12:00:00Z");
 
     private TestGateway gateway(Store store, String slowDown) {
-        return new TestGateway(dir, store.yaml() + "overload:\n  enabled: false\nslow_down:\n" + slowDown, clock);
+        return TestGateway.builder(dir).config(store.yaml() + "overload:\n  enabled: false\nslow_down:\n" + slowDown).clock(clock).start();
     }
 
     private int send(TestGateway gw) {

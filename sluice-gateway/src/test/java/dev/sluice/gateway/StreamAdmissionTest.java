@@ -68,7 +68,7 @@ class StreamAdmissionTest {
         // two slots, no queue: before, the third concurrent stream got 503 server_overloaded
         String yaml = "overload: {algorithm: fixed, initial_limit: 2, min_limit: 1, max_limit: 2, queue_size: 0}\n"
                 + "slow_down: {enabled: false}\n";
-        try (TestGateway gw = new TestGateway(dir, yaml)) {
+        try (TestGateway gw = TestGateway.builder(dir).config(yaml).start()) {
             List<Open> streams = new ArrayList<>();
             try {
                 for (int i = 0; i < 6; i++) streams.add(openStream(gw));
@@ -86,7 +86,7 @@ class StreamAdmissionTest {
     @Test
     void streamsBeyondTheOldCapOf200SucceedWithTheDefaults() throws Exception {
         // product defaults: gradient2 starting at 200 with a queue of 100 for 500 ms; before, stream 201 was refused
-        try (TestGateway gw = new TestGateway(dir, "slow_down: {enabled: false}\n")) {
+        try (TestGateway gw = TestGateway.builder(dir).config("slow_down: {enabled: false}\n").start()) {
             List<Open> streams = new ArrayList<>();
             try {
                 for (int i = 0; i < 230; i++) streams.add(openStream(gw));
@@ -101,7 +101,7 @@ class StreamAdmissionTest {
     @Test
     void aStreamOverMaxStreamsGets503ServerOverloadedWithRetryAfter() throws Exception {
         String yaml = "overload: {max_streams: 2, retry_after_seconds: 3}\nslow_down: {enabled: false}\n";
-        try (TestGateway gw = new TestGateway(dir, yaml)) {
+        try (TestGateway gw = TestGateway.builder(dir).config(yaml).start()) {
             List<Open> streams = new ArrayList<>();
             try {
                 streams.add(openStream(gw));

@@ -1,5 +1,7 @@
 package dev.sluice.gateway;
 
+import dev.sluice.testing.ScriptedServer;
+import dev.sluice.testing.ScriptedServer.Reply;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.sim.SimulatorOptions;
 import dev.sluice.sim.SimulatorServer;
@@ -13,7 +15,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 
@@ -38,25 +39,25 @@ class StreamContractTest {
     static Path dir;
     static Vertx vertx;
     static SimulatorServer sim;
-    static LoopbackUpstream junkLater;
-    static LoopbackUpstream notAChunk;
-    static LoopbackUpstream responsesJunk;
-    static LoopbackUpstream keepAlives;
+    static ScriptedServer junkLater;
+    static ScriptedServer notAChunk;
+    static ScriptedServer responsesJunk;
+    static ScriptedServer keepAlives;
     static TestGateway gw;
 
     @BeforeAll
     static void start() throws Exception {
         vertx = Vertx.vertx();
         sim = await(SimulatorServer.start(vertx, SimulatorOptions.defaults().withTokensPerSecond(0)));
-        junkLater = new LoopbackUpstream(LoopbackUpstream.sse("data: " + CHUNK + "\n\ndata: {\"id\":\"c1\",\"choi\n\n"
-                + "data: [DONE]\n\n"));
-        notAChunk = new LoopbackUpstream(LoopbackUpstream.sse("data: [1,2,3]\n\ndata: " + CHUNK + "\n\ndata: [DONE]\n\n"));
-        responsesJunk = new LoopbackUpstream(LoopbackUpstream.sse(
+        junkLater = sse("data: " + CHUNK + "\n\ndata: {\"id\":\"c1\",\"choi\n\n"
+                + "data: [DONE]\n\n");
+        notAChunk = sse("data: [1,2,3]\n\ndata: " + CHUNK + "\n\ndata: [DONE]\n\n");
+        responsesJunk = sse(
                 "event: response.created\ndata: {\"type\":\"response.created\",\"sequence_number\":0}\n\n"
                         + "event: response.output_text.delta\ndata: <html>oops</html>\n\n"
-                        + "event: response.completed\ndata: {\"type\":\"response.completed\"}\n\n"));
-        keepAlives = new LoopbackUpstream(LoopbackUpstream.sse("data: {\"type\":\"ping\"}\n\ndata: \n\ndata: " + CHUNK
-                + "\n\ndata: {}\n\ndata: [DONE]\n\n"));
+                        + "event: response.completed\ndata: {\"type\":\"response.completed\"}\n\n");
+        keepAlives = sse("data: {\"type\":\"ping\"}\n\ndata: \n\ndata: " + CHUNK
+                + "\n\ndata: {}\n\ndata: [DONE]\n\n");
         String yaml = """
                 simulator:
                   enabled: false
@@ -77,12 +78,17 @@ class StreamContractTest {
                 model("m-not-a-chunk", dep("n", "openai", notAChunk.baseUrl())),
                 model("m-responses-junk", dep("r", "openai", responsesJunk.baseUrl())),
                 model("m-keep-alive", dep("k", "openai", keepAlives.baseUrl())));
-        gw = new TestGateway(dir, yaml, Clock.systemUTC(), Map.of("UP_KEY", "sk-up-test"));
+        gw = TestGateway.builder(dir).config(yaml).env(Map.of("UP_KEY", "sk-up-test")).start();
     }
 
     static String dep(String name, String provider, String url) {
         return "{name: " + name + ", provider: " + provider + ", model: sim-mini, base_url: \"" + url + "\""
                 + (provider.equals("openai") ? ", api_key_env: UP_KEY" : "") + "}";
+    }
+
+    /** An upstream that answers every request with this event-stream text (no request id). */
+    static ScriptedServer sse(String text) {
+        return ScriptedServer.start().route(r -> Reply.sse(text).withoutRequestId());
     }
 
     @AfterAll
@@ -111,11 +117,11 @@ class StreamContractTest {
 
     @Test
     void aFirstEventThatIsJsonButNotAChunkIsNeverRelayed() {
-        long before = notAChunk.calls();
+        long before = notAChunk.requests().size();
         HttpResponse<String> r = gw.post("/v1/chat/completions", fresh("m-not-a-chunk", "\"stream\":true"));
         assertError(r, 502, "server_error", "bad_gateway", null, true);
         assertThat(r.body()).doesNotContain("[1,2,3]");
-        assertThat(notAChunk.calls() - before).isEqualTo(3);
+        assertThat(notAChunk.requests().size() - before).isEqualTo(3);
     }
 
     @Test

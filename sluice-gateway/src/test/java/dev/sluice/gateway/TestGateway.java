@@ -19,77 +19,140 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A real gateway on loopback ports for tests, with a fixed demo key and a JDK HTTP client. */
-final class TestGateway implements AutoCloseable, HttpTarget {
-    static final String DEMO_KEY = "sk-proj-testDemoKey0123456789abcdefghijklmnopqrstuv";
+/**
+ * A real gateway on loopback ports for tests, with a fixed demo key and a JDK HTTP client. The one way tests start an
+ * in-process gateway (gateway, client and CLI tests; published in sluice-gateway's test-jar):
+ * {@code TestGateway.builder(dir).config("simulator:\n  tokens_per_second: 0\n").clock(fakeTime).start()}.
+ */
+public final class TestGateway implements AutoCloseable, HttpTarget {
+    public static final String DEMO_KEY = "sk-proj-testDemoKey0123456789abcdefghijklmnopqrstuv";
     static final ObjectMapper JSON = new ObjectMapper();
-    static final String FAULT_HEADER = "x-test-fault";
+    /** A request with this header fails inside the gateway (a 500 that must leak nothing). */
+    public static final String FAULT_HEADER = "x-test-fault";
 
-    final Gateway gateway;
+    public final Gateway gateway;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    final Path dataDir;
-    final dev.sluice.gateway.usage.InMemoryUsageSink usage = new dev.sluice.gateway.usage.InMemoryUsageSink();
+    public final Path dataDir;
+    /** Every usage record the gateway wrote, in order. */
+    public final dev.sluice.gateway.usage.InMemoryUsageSink usage = new dev.sluice.gateway.usage.InMemoryUsageSink();
 
-    TestGateway(Path dataDir, String extraYaml) {
-        this(dataDir, extraYaml, Clock.systemUTC(), Map.of());
+    /** A gateway whose config file, data and admin token live under {@code dir}. */
+    public static Builder builder(Path dir) {
+        return new Builder(dir);
     }
 
-    /** A gateway whose limits, windows, keys and batches run on {@code clock} (a {@link FakeClock} in tests). */
-    TestGateway(Path dataDir, String extraYaml, Clock clock) {
-        this(dataDir, extraYaml, clock, Map.of());
+    /**
+     * Named settings of a test gateway. Defaults: ports 0 (any free port), the embedded simulator on, the system clock,
+     * the demo key {@link #DEMO_KEY}, no extra environment, no fault hook, no span exporter.
+     */
+    public static final class Builder {
+        private final Path dir;
+        private final StringBuilder yaml = new StringBuilder();
+        private final Map<String, String> env = new HashMap<>();
+        private Clock clock = Clock.systemUTC();
+        private java.util.function.Consumer<dev.sluice.gateway.pipeline.Exchange> fault = ex -> { };
+        private io.opentelemetry.sdk.trace.export.SpanExporter spans;
+        private java.util.function.UnaryOperator<Gateway.Options> options = o -> o;
+        private String demoKey = DEMO_KEY;
+        private int port;
+        private int adminPort;
+
+        private Builder(Path dir) {
+            this.dir = dir;
+        }
+
+        /** Config YAML appended to the file (top-level keys; null adds nothing). */
+        public Builder config(String extraYaml) {
+            if (extraYaml != null) yaml.append(extraYaml);
+            return this;
+        }
+
+        /** No embedded simulator (deployments then need a {@code base_url}). */
+        public Builder withoutSimulator() {
+            return config("simulator:\n  enabled: false\n");
+        }
+
+        /** Extra environment variables (declared key secrets, provider keys). */
+        public Builder env(Map<String, String> extra) {
+            env.putAll(extra);
+            return this;
+        }
+
+        public Builder env(String name, String value) {
+            env.put(name, value);
+            return this;
+        }
+
+        /** The clock limits, windows, keys, breakers and batches run on (a {@code FakeTime} in tests). */
+        public Builder clock(Clock c) {
+            this.clock = c;
+            return this;
+        }
+
+        /** Sees every request before its pipeline (it may throw to answer an error). */
+        public Builder fault(java.util.function.Consumer<dev.sluice.gateway.pipeline.Exchange> f) {
+            this.fault = f;
+            return this;
+        }
+
+        /** Every finished trace span also goes to {@code exporter} (an in-memory exporter). */
+        public Builder spans(io.opentelemetry.sdk.trace.export.SpanExporter exporter) {
+            this.spans = exporter;
+            return this;
+        }
+
+        /** Adjusts the gateway's other options (e.g. a fixed random source, upstream time moved by hand). */
+        public Builder options(java.util.function.UnaryOperator<Gateway.Options> adjust) {
+            this.options = adjust;
+            return this;
+        }
+
+        /** The demo key seeded at first start ({@code SLUICE_DEMO_KEY}); null for no demo key. */
+        public Builder demoKey(String key) {
+            this.demoKey = key;
+            return this;
+        }
+
+        /** Fixed ports instead of any free one. */
+        public Builder ports(int publicPort, int adminPort) {
+            this.port = publicPort;
+            this.adminPort = adminPort;
+            return this;
+        }
+
+        public TestGateway start() {
+            return new TestGateway(this);
+        }
     }
 
-    /** With extra environment variables (e.g. declared key secrets) and the clock the gateway runs on. */
-    TestGateway(Path dataDir, String extraYaml, Map<String, String> extraEnv, Clock clock) {
-        this(dataDir, extraYaml, clock, extraEnv);
-    }
-
-    /** A gateway on {@code clock} (breakers, key expiry, idempotency retention) with extra environment variables. */
-    TestGateway(Path dataDir, String extraYaml, Clock clock, Map<String, String> extraEnv) {
-        this(dataDir, extraYaml, clock, extraEnv, ex -> { });
-    }
-
-    /** As above, and {@code fault} sees every request before its pipeline (it may throw to answer an error). */
-    TestGateway(Path dataDir, String extraYaml, Clock clock, java.util.function.Consumer<dev.sluice.gateway.pipeline.Exchange> fault) {
-        this(dataDir, extraYaml, clock, Map.of(), fault);
-    }
-
-    TestGateway(Path dataDir, String extraYaml, Clock clock, Map<String, String> extraEnv,
-                java.util.function.Consumer<dev.sluice.gateway.pipeline.Exchange> fault) {
-        this(dataDir, extraYaml, clock, extraEnv, fault, (io.opentelemetry.sdk.trace.export.SpanExporter) null);
-    }
-
-    /** As above, and every finished trace span also goes to {@code spans} (an in-memory exporter). */
-    TestGateway(Path dataDir, String extraYaml, Clock clock, Map<String, String> extraEnv,
-                java.util.function.Consumer<dev.sluice.gateway.pipeline.Exchange> fault,
-                io.opentelemetry.sdk.trace.export.SpanExporter spans) {
-        this(dataDir, extraYaml, clock, extraEnv, fault, o -> o.withSpans(spans));
-    }
-
-    /** As above, and {@code options} adjusts the gateway's options (e.g. a fixed random source). */
-    TestGateway(Path dataDir, String extraYaml, Clock clock, Map<String, String> extraEnv,
-                java.util.function.Consumer<dev.sluice.gateway.pipeline.Exchange> fault,
-                java.util.function.UnaryOperator<Gateway.Options> options) {
-        this.dataDir = dataDir;
+    private TestGateway(Builder b) {
+        this.dataDir = b.dir;
         try {
             Path cfgFile = dataDir.resolve("sluice-test.yaml");
             Files.createDirectories(dataDir);
-            Files.writeString(cfgFile, "port: 0\nadmin_port: 0\ndata_dir: " + dataDir.resolve("data") + "\n"
-                    + (extraYaml == null ? "" : extraYaml));
+            Files.writeString(cfgFile, "port: " + b.port + "\nadmin_port: " + b.adminPort + "\ndata_dir: "
+                    + dataDir.resolve("data") + "\n" + b.yaml);
             Map<String, String> env = new HashMap<>();
-            env.put("SLUICE_DEMO_KEY", DEMO_KEY);
+            if (b.demoKey != null) env.put("SLUICE_DEMO_KEY", b.demoKey);
             env.put("SLUICE_SERVER_WARMUP_ENABLED", "false"); // ready at once; WarmUpTest turns it on
-            env.putAll(extraEnv);
+            env.putAll(b.env);
             SluiceConfig cfg = ConfigLoader.load(new ConfigLoader.Flags(cfgFile, null, null, null), env);
-            gateway = Gateway.start(cfg, env, options.apply(new Gateway.Options(clock, ex -> {
-                if (ex.header(FAULT_HEADER) != null) {
-                    throw new IllegalStateException("boom at dev.sluice.Secret(Secret.java:42) " + DEMO_KEY);
-                }
-                fault.accept(ex);
-            }, usage)));
+            java.util.function.Consumer<dev.sluice.gateway.pipeline.Exchange> fault = b.fault;
+            gateway = Gateway.start(cfg, env, b.options.apply(Gateway.Options.defaults().withClock(b.clock)
+                    .withUsage(usage).withSpans(b.spans).withTestFault(ex -> {
+                        if (ex.header(FAULT_HEADER) != null) {
+                            throw new IllegalStateException("boom at dev.sluice.Secret(Secret.java:42) " + DEMO_KEY);
+                        }
+                        fault.accept(ex);
+                    })));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The public API's base URL, {@code http://127.0.0.1:<port>/v1}. */
+    public String baseUrl() {
+        return gateway.baseUrl();
     }
 
     @Override
@@ -190,5 +253,6 @@ final class TestGateway implements AutoCloseable, HttpTarget {
     @Override
     public void close() {
         gateway.close();
+        http.shutdownNow(); // its selector thread ends too (client tests fail on leaked HttpClient threads)
     }
 }

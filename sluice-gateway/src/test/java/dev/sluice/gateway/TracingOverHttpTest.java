@@ -51,7 +51,7 @@ class TracingOverHttpTest {
         String yaml = "observability:\n  trace_sample_ratio: 0.0\nupstream_retries:\n  base_backoff_ms: 5\n"
                 + "  max_backoff_ms: 20\n";
         try (CapturedLogs logs = new CapturedLogs();
-             TestGateway gw = new TestGateway(dir, yaml, Clock.systemUTC(), Map.of(), ex -> { }, spans)) {
+             TestGateway gw = TestGateway.builder(dir).config(yaml).fault(ex -> { }).spans(spans).start()) {
             HttpResponse<String> r = gw.post("/v1/chat/completions", chat("sim-mini", null),
                     "traceparent", "00-" + TRACE + "-" + PARENT + "-01", "tracestate", "congo=t61rcWkgMzE",
                     "x-sluice-sim", "status=503;fail_times=1");
@@ -116,7 +116,7 @@ class TracingOverHttpTest {
     void successfulAccessLinesAreSampledAndErrorLinesAlwaysWrittenWithTheRefusingLimit() throws Exception {
         String yaml = "observability:\n  access_log_success_sample_ratio: 0.0\nlimits:\n  defaults:\n"
                 + "    sim-mini:\n      project: {rpm: 1}\n";
-        try (CapturedLogs logs = new CapturedLogs(); TestGateway gw = new TestGateway(dir, yaml)) {
+        try (CapturedLogs logs = new CapturedLogs(); TestGateway gw = TestGateway.builder(dir).config(yaml).start()) {
             HttpResponse<String> ok = gw.post("/v1/chat/completions", chat("sim-mini", null));
             assertThat(ok.statusCode()).isEqualTo(200);
             HttpResponse<String> refused = gw.post("/v1/chat/completions", chat("sim-mini", null));

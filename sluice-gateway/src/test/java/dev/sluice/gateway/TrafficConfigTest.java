@@ -105,7 +105,7 @@ class TrafficConfigTest {
                     + "\n  key_prefix: \"" + prefix + "\"\n  pool_size: 1\n"
                     + "idempotency:\n  backend: redis\n  key_prefix: \"" + prefix + "idem:\"\n"
                     + TrafficHarness.ONLY_LIMITS;
-            try (TestGateway gw = new TestGateway(dir, yaml)) {
+            try (TestGateway gw = TestGateway.builder(dir).config(yaml).start()) {
                 HttpResponse<String> first = gw.post("/v1/chat/completions", chat("sim-mini", null),
                         "Idempotency-Key", "one-connection");
                 HttpResponse<String> replay = gw.post("/v1/chat/completions", chat("sim-mini", null),
@@ -121,7 +121,7 @@ class TrafficConfigTest {
 
     @Test
     void anUnreachableRedisStopsStartUpNamingRedisUrl() {
-        assertThatThrownBy(() -> new TestGateway(dir, "limits:\n  store: redis\nredis:\n  url: redis://127.0.0.1:1\n"))
+        assertThatThrownBy(() -> TestGateway.builder(dir).config("limits:\n  store: redis\nredis:\n  url: redis://127.0.0.1:1\n").start())
                 .hasMessageContaining("redis.url").hasMessageContaining("127.0.0.1:1");
     }
 
@@ -130,9 +130,9 @@ class TrafficConfigTest {
         try (TcpProxy proxy = new TcpProxy(6379)) {
             String yaml = "limits:\n  store: redis\nredis:\n  url: redis://127.0.0.1:" + proxy.port() + "\n  key_prefix: \""
                     + TrafficHarness.uniquePrefix() + "\"\n" + TrafficHarness.ONLY_LIMITS;
-            try (TestGateway closed = new TestGateway(dir.resolve("closed"), yaml);
-                 TestGateway open = new TestGateway(dir.resolve("open"), yaml.replace("store: redis\n",
-                         "store: redis\n  fail_open: true\n"))) {
+            try (TestGateway closed = TestGateway.builder(dir.resolve("closed")).config(yaml).start();
+                 TestGateway open = TestGateway.builder(dir.resolve("open")).config(yaml.replace("store: redis\n",
+                         "store: redis\n  fail_open: true\n")).start()) {
                 assertThat(closed.post("/v1/chat/completions", chat("sim-mini", null)).statusCode()).isEqualTo(200);
                 proxy.stop();
                 HttpResponse<String> r = closed.post("/v1/chat/completions", chat("sim-mini", null));
@@ -153,7 +153,7 @@ class TrafficConfigTest {
         try (TcpProxy proxy = new TcpProxy(6379)) {
             String yaml = "limits:\n  store: redis\nredis:\n  url: redis://127.0.0.1:" + proxy.port() + "\n  key_prefix: \""
                     + TrafficHarness.uniquePrefix() + "\"\n" + TrafficHarness.ONLY_LIMITS;
-            try (TestGateway gw = new TestGateway(dir, yaml)) {
+            try (TestGateway gw = TestGateway.builder(dir).config(yaml).start()) {
                 assertThat(gw.post("/v1/chat/completions", chat("sim-mini", null)).statusCode()).isEqualTo(200);
                 proxy.blackhole();
                 long start = System.nanoTime();

@@ -63,7 +63,7 @@ class UpstreamCapacityTest {
                         + ", max_connections: 1, max_streams: 1, http2: h2c}"),
                 UpstreamResilienceTest.model("m-mux", "{name: one-h2c-conn, provider: sim, model: sim-mini, " + base
                         + ", max_connections: 1, max_streams: 50, http2: h2c}"));
-        gw = new TestGateway(dir, yaml, java.time.Clock.systemUTC(), Map.of());
+        gw = TestGateway.builder(dir).config(yaml).start();
         for (String m : List.of("m-off", "m-h2c", "m-mux")) { // opens each pool's connection (a cold JVM is slow at it)
             assertThat(gw.post("/v1/chat/completions", chat(m, null)).statusCode()).isEqualTo(200);
         }

@@ -1,23 +1,17 @@
 package dev.sluice.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.sluice.testing.Loopback;
+import dev.sluice.testing.ScriptedServer;
+import dev.sluice.testing.ScriptedServer.Reply;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 import static dev.sluice.gateway.TestGateway.JSON;
 import static dev.sluice.gateway.TestGateway.assertError;
@@ -31,29 +25,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 class UpstreamMappingTest {
     @TempDir
     static Path dir;
-    static HttpServer provider;
+    static ScriptedServer provider;
     static TestGateway gw;
-    static final CountDownLatch release = new CountDownLatch(1);
 
     @BeforeAll
-    static void start() throws IOException {
-        provider = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        provider.setExecutor(Executors.newCachedThreadPool());
-        provider.createContext("/", UpstreamMappingTest::script);
-        provider.start();
-        int deadPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            deadPort = s.getLocalPort();
-        }
-        String base = "http://127.0.0.1:" + provider.getAddress().getPort();
+    static void start() {
+        provider = ScriptedServer.start().route(UpstreamMappingTest::script);
+        String base = provider.origin();
         StringBuilder yaml = new StringBuilder("upstream_timeouts:\n  first_byte_ms: 3000\n  idle_ms: 800\n"
                 + "upstream_retries:\n  base_backoff_ms: 10\n  max_backoff_ms: 20\nmodels:\n");
         for (String behaviour : new String[] {"s401", "s403", "detail404", "text400", "error200", "reset", "stall",
                 "s418"}) {
             yaml.append(model("up-" + behaviour, "openai", base + "/" + behaviour + "/v1"));
         }
-        yaml.append(model("up-refused", "openai", "http://127.0.0.1:" + deadPort + "/v1"));
-        gw = new TestGateway(dir, yaml.toString());
+        yaml.append(model("up-refused", "openai", Loopback.refusedUrl()));
+        gw = TestGateway.builder(dir).config(yaml.toString()).start();
     }
 
     static String model(String id, String provider, String url) {
@@ -64,47 +50,28 @@ class UpstreamMappingTest {
 
     @AfterAll
     static void stop() {
-        release.countDown();
         gw.close();
-        provider.stop(0);
+        provider.close(); // releases the stalled stream
     }
 
-    static void script(HttpExchange ex) throws IOException {
-        String behaviour = ex.getRequestURI().getPath().split("/")[1];
-        ex.getRequestBody().readAllBytes();
-        switch (behaviour) {
-            case "s401" -> reply(ex, 401, "{\"error\":{\"message\":\"Incorrect API key provided: sk-prov***\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"invalid_api_key\"}}");
-            case "s403" -> reply(ex, 403, "{\"detail\":\"Forbidden\"}");
-            case "detail404" -> reply(ex, 404, "{\"detail\":\"Model not deployed\"}");
-            case "text400" -> reply(ex, 400, "bad things in your prompt");
-            case "error200" -> reply(ex, 200, "{\"error\":{\"message\":\"quota\",\"type\":\"server_error\"}}");
-            case "s418" -> reply(ex, 418, "<html>teapot</html>");
-            case "reset" -> ex.close();
-            case "stall" -> {
-                ex.getResponseHeaders().set("content-type", "text/event-stream");
-                ex.sendResponseHeaders(200, 0);
-                OutputStream out = ex.getResponseBody();
-                out.write(("data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
-                        + "\"delta\":{\"content\":\"Hi\"}}]}\n\n").getBytes(StandardCharsets.UTF_8));
-                out.flush();
-                try {
-                    release.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                ex.close();
-            }
-            default -> reply(ex, 500, "{}");
-        }
+    static Reply script(ScriptedServer.Recorded r) {
+        return switch (r.path().split("/")[1]) {
+            case "s401" -> reply(401, "{\"error\":{\"message\":\"Incorrect API key provided: sk-prov***\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"invalid_api_key\"}}");
+            case "s403" -> reply(403, "{\"detail\":\"Forbidden\"}");
+            case "detail404" -> reply(404, "{\"detail\":\"Model not deployed\"}");
+            case "text400" -> reply(400, "bad things in your prompt");
+            case "error200" -> reply(200, "{\"error\":{\"message\":\"quota\",\"type\":\"server_error\"}}");
+            case "s418" -> reply(418, "<html>teapot</html>");
+            case "reset" -> Reply.reset();
+            case "stall" -> Reply.sse("data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
+                    + "\"delta\":{\"content\":\"Hi\"}}]}\n\n").withoutRequestId().thenHold();
+            default -> reply(500, "{}");
+        };
     }
 
-    static void reply(HttpExchange ex, int status, String body) throws IOException {
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("content-type", body.startsWith("{") ? "application/json" : "text/plain");
-        ex.getResponseHeaders().set("x-request-id", "req_upstream_1");
-        ex.sendResponseHeaders(status, b.length);
-        ex.getResponseBody().write(b);
-        ex.close();
+    static Reply reply(int status, String body) {
+        return Reply.text(status, body.startsWith("{") ? "application/json" : "text/plain", body)
+                .header("x-request-id", "req_upstream_1");
     }
 
     @Test

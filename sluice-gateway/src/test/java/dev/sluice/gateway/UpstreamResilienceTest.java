@@ -76,8 +76,8 @@ class UpstreamResilienceTest {
         // Every jitter draw is the same, so a deployment that failed earlier is ready earlier: the order of attempts
         // follows from the failures alone (see AttemptPlannerTest for the jitter itself).
         RandomGenerator sameDraw = () -> 0L;
-        gw = new TestGateway(dir, yaml, java.time.Clock.systemUTC(), java.util.Map.of("OA_KEY", "sk-oa-test"), ex -> { },
-                o -> o.withRandom(sameDraw));
+        gw = TestGateway.builder(dir).config(yaml).env(java.util.Map.of("OA_KEY", "sk-oa-test"))
+                .options(o -> o.withRandom(sameDraw)).start();
         // the first request loads the tokenizer; keep that out of the timed tests
         assertThat(gw.post("/v1/chat/completions", fresh("m-one", null)).statusCode()).isEqualTo(200);
     }

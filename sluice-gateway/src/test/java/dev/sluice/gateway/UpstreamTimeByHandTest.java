@@ -17,10 +17,8 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -73,8 +71,7 @@ class UpstreamTimeByHandTest {
             scheduled.add(delayMs);
             return time.schedule(delayMs, task);
         };
-        gw = new TestGateway(dir, yaml, Clock.systemUTC(), Map.of(), ex -> { },
-                o -> o.withUpstreamTime(time, recording));
+        gw = TestGateway.builder(dir).config(yaml).options(o -> o.withUpstreamTime(time, recording)).start();
     }
 
     @AfterAll

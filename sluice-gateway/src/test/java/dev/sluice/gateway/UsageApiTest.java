@@ -1,5 +1,6 @@
 package dev.sluice.gateway;
 
+import dev.sluice.testing.FakeTime;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.gateway.store.AccessStore;
 import dev.sluice.gateway.store.DemoCredentials;
@@ -26,7 +27,7 @@ class UsageApiTest {
     @TempDir
     Path dir;
 
-    private final FakeClock clock = FakeClock.at("2026-03-10T12:00:00Z");
+    private final FakeTime clock = FakeTime.at("2026-03-10T12:00:00Z");
     private final long day0 = Instant.parse("2026-03-10T00:00:00Z").getEpochSecond();
 
     /** Sums per "project|model" of input tokens, output tokens and cost in nano-dollars. */
@@ -52,7 +53,7 @@ class UsageApiTest {
 
     @Test
     void usageAndCostsAreBucketedByDayAndGroupedByProjectAndModel() {
-        try (TestGateway gw = new TestGateway(dir, TrafficHarness.ONLY_LIMITS + "quotas:\n  ledger_flush_ms: 10\n", clock)) {
+        try (TestGateway gw = TestGateway.builder(dir).config(TrafficHarness.ONLY_LIMITS + "quotas:\n  ledger_flush_ms: 10\n").clock(clock).start()) {
             DemoCredentials demo = gw.gateway.demo().orElseThrow();
             AccessStore store = new AccessStore(gw.gateway.database(), clock);
             String other = store.projects().create(demo.orgId(), "Other").id();
@@ -129,7 +130,7 @@ class UsageApiTest {
 
     @Test
     void badQueriesAreAnsweredWithTheParameterNamed() {
-        try (TestGateway gw = new TestGateway(dir, TrafficHarness.ONLY_LIMITS, clock)) {
+        try (TestGateway gw = TestGateway.builder(dir).config(TrafficHarness.ONLY_LIMITS).clock(clock).start()) {
             assertError(adminGet(gw, "/v1/organization/usage/completions"), 400, "invalid_request_error", null,
                     "start_time", false);
             assertError(adminGet(gw, "/v1/organization/usage/completions?start_time=yesterday"), 400,

@@ -9,7 +9,6 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -34,8 +33,8 @@ class WarmUpTest {
     @Test
     void readinessSaysWarmingUpUntilTheWarmUpHasRunWhileLivenessIsLiveThroughout() throws Exception {
         Promise<Void> gate = Promise.promise();
-        try (TestGateway gw = new TestGateway(dir, null, Clock.systemUTC(), warmUp(40), ex -> { },
-                o -> o.withWarmUpGate(gate.future()))) {
+        try (TestGateway gw = TestGateway.builder(dir).env(warmUp(40))
+                .options(o -> o.withWarmUpGate(gate.future())).start()) {
             HttpResponse<String> before = admin(gw, "/health/ready");
             assertThat(before.statusCode()).isEqualTo(503);
             assertThat(before.headers().firstValue("content-type")).contains("application/json");
@@ -71,7 +70,7 @@ class WarmUpTest {
                       project: {rpm: 5}
                 """;
         try (CapturedLogs logs = new CapturedLogs();
-             TestGateway gw = new TestGateway(dir, limits, Clock.systemUTC(), warmUp(60), ex -> { }, o -> o)) {
+             TestGateway gw = TestGateway.builder(dir).config(limits).env(warmUp(60)).start()) {
             gw.gateway.warmUp().done().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
             assertThat(gw.gateway.warmUp().answeredRequests()).isEqualTo(60);
             assertThat(gw.gateway.warmUp().failedRequests()).isZero();

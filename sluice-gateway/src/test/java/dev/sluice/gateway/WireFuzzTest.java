@@ -41,7 +41,7 @@ class WireFuzzTest {
 
     @Test
     void twentyThousandHostileRequestsAllGetTheContractAndLeakNothing() throws Exception {
-        try (TestGateway gw = new TestGateway(dir, """
+        try (TestGateway gw = TestGateway.builder(dir).config("""
                 simulator:
                   faults: false
                   tokens_per_second: 0
@@ -49,7 +49,7 @@ class WireFuzzTest {
                 server:
                   header_timeout_ms: 2000
                   body_rate_grace_ms: 2000
-                """)) {
+                """).start()) {
             // warm up (class loading, pools) before counting descriptors
             for (int i = 0; i < 50; i++) send(gw.gateway.port(), generate(new Random(i), gw));
             int fdsBefore = RawHttp.openDescriptors();

@@ -1,10 +1,8 @@
 package dev.sluice.client.batch;
 
-import dev.sluice.client.FakeTime;
+import dev.sluice.testing.FakeTime;
 import dev.sluice.client.SluiceClient;
-import dev.sluice.gateway.Gateway;
-import dev.sluice.gateway.config.ConfigLoader;
-import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.gateway.TestGateway;
 import dev.sluice.protocol.wire.Batch;
 import dev.sluice.protocol.wire.ChatCompletionRequest;
 import dev.sluice.protocol.wire.ChatMessage;
@@ -13,9 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,17 +29,11 @@ class BatchHelperAgainstGatewayTest {
     static final String URL = "/v1/chat/completions";
     @TempDir
     static Path dir;
-    static Gateway gateway;
+    static TestGateway gateway;
 
     @BeforeAll
     static void start() throws Exception {
-        Path cfg = dir.resolve("sluice.yaml");
-        Files.writeString(cfg, "port: 0\nadmin_port: 0\ndata_dir: " + dir.resolve("data") + "\n"
-                + "simulator:\n  tokens_per_second: 0\n");
-        Map<String, String> env = Map.of("SLUICE_DEMO_KEY", KEY, "SLUICE_SERVER_WARMUP_ENABLED", "false");
-        SluiceConfig c = ConfigLoader.load(new ConfigLoader.Flags(cfg, null, null, null), env);
-        gateway = Gateway.start(c, env, new Gateway.Options(Clock.systemUTC(), ex -> { },
-                new dev.sluice.gateway.usage.InMemoryUsageSink()));
+        gateway = TestGateway.builder(dir).demoKey(KEY).config("simulator:\n  tokens_per_second: 0\n").start();
     }
 
     @AfterAll
@@ -64,7 +54,7 @@ class BatchHelperAgainstGatewayTest {
         FakeTime time = new FakeTime();
         List<Batch> progress = new CopyOnWriteArrayList<>();
         try (SluiceClient client = SluiceClient.builder().baseUrl(gateway.baseUrl()).apiKey(KEY)
-                .clock(time).sleeper(time).build()) {
+                .clock(time).sleeper(time::sleep).build()) {
             BatchRun run = new BatchHelper(client).run(requests, BatchHelper.Options.defaults()
                     .pollInterval(Duration.ofSeconds(1)).maxWait(Duration.ofHours(1))
                     .metadata(Map.of("job", "helper-test")), progress::add);

@@ -2,9 +2,9 @@ package dev.sluice.client.batch;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.client.ApiTimeoutException;
-import dev.sluice.client.FakeTime;
+import dev.sluice.testing.FakeTime;
 import dev.sluice.client.NoLeakedThreads;
-import dev.sluice.client.ScriptedServer;
+import dev.sluice.testing.ScriptedServer;
 import dev.sluice.client.SluiceClient;
 import dev.sluice.protocol.wire.Batch;
 import dev.sluice.protocol.wire.ChatCompletionRequest;
@@ -39,7 +39,7 @@ class BatchHelperTest {
     void start() {
         server = ScriptedServer.start();
         time = new FakeTime();
-        client = SluiceClient.builder().apiKey("sk-test").baseUrl(server.baseUrl()).clock(time).sleeper(time).build();
+        client = SluiceClient.builder().apiKey("sk-test").baseUrl(server.baseUrl()).clock(time).sleeper(time::sleep).build();
     }
 
     @AfterEach

@@ -1,11 +1,12 @@
 package dev.sluice.client.batch;
 
+import dev.sluice.testing.ScriptedServer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.client.Multiparts;
-import dev.sluice.client.ScriptedServer.Recorded;
-import dev.sluice.client.ScriptedServer.Reply;
+import dev.sluice.testing.ScriptedServer.Recorded;
+import dev.sluice.testing.ScriptedServer.Reply;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -32,10 +32,6 @@ public final class AdminApi {
     private final String metricsToken;
     private final java.util.function.Supplier<io.vertx.core.json.JsonObject> notReady;
 
-    public AdminApi(Vertx vertx, PrometheusMeterRegistry metrics, String adminToken, List<AdminRoutes> groups) {
-        this(vertx, metrics, adminToken, groups, () -> false, null);
-    }
-
     /**
      * @param draining     true once the gateway is stopping: {@code /health/ready} then answers 503 "draining"
      * @param metricsToken when set, {@code /metrics} needs {@code Authorization: Bearer <it>}; health stays open

@@ -17,17 +17,13 @@ public record Deployment(String name, String provider, String baseUrl, String up
                          int weight, String apiKeyFile, String region, String apiVersion, String auth,
                          boolean forwardSimHeader, Integer maxConnections, Integer maxStreams, Http2Mode http2) {
 
-    /** A deployment with the {@code upstream_pool} defaults for its connections. */
-    public Deployment(String name, String provider, String baseUrl, String upstreamModel, String apiKeyEnv,
-                      int weight, String apiKeyFile, String region, String apiVersion, String auth,
-                      boolean forwardSimHeader) {
-        this(name, provider, baseUrl, upstreamModel, apiKeyEnv, weight, apiKeyFile, region, apiVersion, auth,
-                forwardSimHeader, null, null, null);
-    }
-
-    /** A deployment with the provider's defaults for key file, region, API version and auth. */
+    /**
+     * A deployment with the provider's defaults for key file, region, API version and auth, and the
+     * {@code upstream_pool} defaults for its connections (the adapters' probe targets use it).
+     */
     public Deployment(String name, String provider, String baseUrl, String upstreamModel, String apiKeyEnv,
                       int weight) {
-        this(name, provider, baseUrl, upstreamModel, apiKeyEnv, weight, null, null, null, null, false);
+        this(name, provider, baseUrl, upstreamModel, apiKeyEnv, weight, null, null, null, null, false, null, null,
+                null);
     }
 }

@@ -49,8 +49,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Builds quotas, rate limits, Slow Down and admission control from the config, on the memory or Redis store the
- * config names, with their settings loaded from the database at start and re-read every {@code limits.reload_ms}
+ * Quotas, rate limits, Slow Down and admission control from the config, on the memory or Redis store the
+ * config names ({@link #connect}), with their settings loaded from the database at start ({@link #load}) and re-read
+ * every {@code limits.reload_ms}
  * (so another gateway's admin change applies here within that time) and spend re-read every
  * {@code quotas.refresh_ms}. Owns the usage ledger; {@link #close} drains it.
  */
@@ -70,15 +71,23 @@ public final class TrafficControl implements AutoCloseable {
     private final TrafficStages stages;
     private final List<AdminRoutes> adminRoutes;
     private RateLimiter rateLimiter;
-    private final long[] timers;
+    private final SluiceConfig cfg;
+    private final Clock clock;
+    private long[] timers = {};
     private final AtomicBoolean reloading = new AtomicBoolean();
     private final AtomicBoolean refreshing = new AtomicBoolean();
 
-    private TrafficControl(SluiceConfig cfg, Vertx vertx, Database db, ModelCatalog catalog, Clock clock,
-                           MeterRegistry metrics, RedisConnection redis, LimitStore limitStore, RequestRates rates) {
+    /**
+     * Construction only: builds the stages, the ledger and the admin routes on {@code stores}. {@link #load} then
+     * reads the settings from the database and starts the periodic re-reads.
+     */
+    public TrafficControl(SluiceConfig cfg, Vertx vertx, Database db, ModelCatalog catalog, Clock clock,
+                          MeterRegistry metrics, Stores stores) {
         this.vertx = vertx;
-        this.redis = redis;
-        this.limitStore = limitStore;
+        this.cfg = cfg;
+        this.clock = clock;
+        this.redis = stores.redis();
+        this.limitStore = stores.limits();
         String prefix = cfg.redis() == null ? "" : cfg.redis().keyPrefix();
         this.limitRules = new LimitRules(cfg.limits().defaults(), prefix);
         this.overrides = new RateLimitOverrides(db, clock);
@@ -86,12 +95,10 @@ public final class TrafficControl implements AutoCloseable {
         this.quotaSettings = new QuotaSettings(db, clock);
         this.spend = new SpendBook(clock);
         this.ledgerStore = new LedgerStore(db);
-        reloadSettings();
-        refreshSpend();
         this.ledger = new UsageLedger(ledgerStore, spend, catalog, clock, cfg.quotas().ledgerFlushMs(),
                 cfg.quotas().ledgerBatchSize(), cfg.quotas().ledgerQueueCapacity(), metrics);
         Stage slowDown = cfg.slowDown().enabled()
-                ? new SlowDownGuard(rates, SlowDownRule.of(cfg.slowDown()), clock, metrics)
+                ? new SlowDownGuard(stores.rates(), SlowDownRule.of(cfg.slowDown()), clock, metrics)
                 : new TrafficStages.PassThrough(StageOrder.SLOW_DOWN_GUARD);
         Stage admission = cfg.overload().enabled()
                 ? new AdmissionControl(vertx, cfg.overload(), metrics)
@@ -104,46 +111,49 @@ public final class TrafficControl implements AutoCloseable {
                 new RateLimitRoutes(owners, catalog, limitRules, overrides, this::reloadSettings),
                 new QuotaRoutes(owners, quotaRules, quotaSettings, spend, this::reloadSettings),
                 new UsageRoutes(new UsageQueries(db), clock));
+    }
+
+    /** The limit and request-rate stores the config names: in memory, or on Redis ({@link #connect}). */
+    public record Stores(RedisConnection redis, LimitStore limits, RequestRates rates) implements AutoCloseable {
+        /** Closes the gateway's shared Redis connection (the limit store itself is closed by {@link #close}). */
+        @Override
+        public void close() {
+            if (redis != null) redis.close();
+        }
+    }
+
+    /** Start-up I/O: connects the configured stores, failing when Redis is configured and unreachable. */
+    public static Stores connect(SluiceConfig cfg, Vertx vertx, Database db, RedisConnection redis) {
+        if (cfg.limits().store() == StoreBackend.REDIS) {
+            try {
+                PipelinedRedis pipe = redis.pipelined();
+                return new Stores(redis, await(RedisLimitStore.start(pipe)),
+                        await(RedisRequestRates.start(pipe, redis.keyPrefix())));
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("cannot use Redis at " + redis.maskedUrl()
+                        + " (redis.url, needed by limits.store: redis): " + e.getMessage(), e);
+            }
+        }
+        if (db.kind() == StorageSettings.Kind.POSTGRES) {
+            LOG.warn("limits.store is memory with PostgreSQL storage: each gateway enforces the limits alone; "
+                    + "set limits.store: redis to share them");
+        }
+        return new Stores(redis, new MemoryLimitStore(), new MemoryRequestRates());
+    }
+
+    /**
+     * Start-up I/O: loads the rate-limit overrides, budgets and spend from the database, then re-reads them every
+     * {@code limits.reload_ms} and {@code quotas.refresh_ms}.
+     */
+    public void load() {
+        reloadSettings();
+        refreshSpend();
         long sweep = limitStore instanceof MemoryLimitStore m
                 ? vertx.setPeriodic(60_000, t -> m.sweep(clock.millis())) : -1;
         this.timers = new long[] {
                 vertx.setPeriodic(cfg.limits().reloadMs(), t -> inBackground(reloading, this::reloadSettings)),
                 vertx.setPeriodic(cfg.quotas().refreshMs(), t -> inBackground(refreshing, this::refreshSpend)),
                 sweep};
-    }
-
-    /**
-     * Connects the configured stores (failing when Redis is configured and unreachable) and loads the settings.
-     * {@code redis} is the gateway's shared connection; this closes it on {@link #close} (traffic stops last).
-     */
-    public static TrafficControl start(SluiceConfig cfg, Vertx vertx, Database db, ModelCatalog catalog, Clock clock,
-                                       MeterRegistry metrics, RedisConnection redis) {
-        LimitStore store;
-        RequestRates rates;
-        if (cfg.limits().store() == StoreBackend.REDIS) {
-            try {
-                PipelinedRedis pipe = redis.pipelined();
-                store = await(RedisLimitStore.start(pipe));
-                rates = await(RedisRequestRates.start(pipe, redis.keyPrefix()));
-            } catch (RuntimeException e) {
-                redis.close();
-                throw new IllegalStateException("cannot use Redis at " + redis.maskedUrl()
-                        + " (redis.url, needed by limits.store: redis): " + e.getMessage(), e);
-            }
-        } else {
-            store = new MemoryLimitStore();
-            rates = new MemoryRequestRates();
-            if (db.kind() == StorageSettings.Kind.POSTGRES) {
-                LOG.warn("limits.store is memory with PostgreSQL storage: each gateway enforces the limits alone; "
-                        + "set limits.store: redis to share them");
-            }
-        }
-        try {
-            return new TrafficControl(cfg, vertx, db, catalog, clock, metrics, redis, store, rates);
-        } catch (RuntimeException e) {
-            redis.close();
-            throw e;
-        }
     }
 
     public TrafficStages stages() { return stages; }
@@ -202,13 +212,17 @@ public final class TrafficControl implements AutoCloseable {
         });
     }
 
-    /** Stops the timers, writes every queued ledger row and closes the shared Redis connection. */
+    /** Stops the timers, writes every queued ledger row and closes the stores and the Redis client. */
     @Override
     public void close() {
         for (long t : timers) if (t >= 0) vertx.cancelTimer(t);
         ledger.close();
         limitStore.close();
-        redis.close();
+        new Stores(redis, limitStore, null).close();
+    }
+
+    private static String masked(String url) {
+        return url == null ? "" : url.replaceAll("//[^@/]*@", "//***@");
     }
 
     private static <T> T await(Future<T> f) {

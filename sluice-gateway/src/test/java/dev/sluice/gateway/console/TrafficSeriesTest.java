@@ -1,6 +1,6 @@
 package dev.sluice.gateway.console;
 
-import dev.sluice.gateway.FakeClock;
+import dev.sluice.testing.FakeTime;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -11,7 +11,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class TrafficSeriesTest {
-    final FakeClock clock = FakeClock.at("2026-11-28T10:00:00Z");
+    final FakeTime clock = FakeTime.at("2026-11-28T10:00:00Z");
     final TrafficSeries series = new TrafficSeries(clock);
 
     @Test

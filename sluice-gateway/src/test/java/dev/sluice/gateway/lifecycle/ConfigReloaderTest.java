@@ -1,6 +1,6 @@
 package dev.sluice.gateway.lifecycle;
 
-import dev.sluice.gateway.FakeClock;
+import dev.sluice.testing.FakeTime;
 import dev.sluice.gateway.config.ConfigLoader;
 import dev.sluice.gateway.config.SluiceConfig;
 import dev.sluice.gateway.models.Deployment;
@@ -29,7 +29,7 @@ class ConfigReloaderTest {
 
     @Test
     void breakersOfUnchangedDeploymentsKeepTheirStateAndChangedOrRemovedOnesStartClosed() {
-        FakeClock clock = new FakeClock(Instant.parse("2026-01-01T00:00:00Z"));
+        FakeTime clock = new FakeTime(Instant.parse("2026-01-01T00:00:00Z"));
         CircuitBreakers breakers = new CircuitBreakers(new SluiceConfig.Breaker(1, 60_000), clock);
         ModelCatalog before = new ModelCatalog(List.of(
                 model("a", dep("one", "http://a1/v1"), dep("two", "http://a2/v1")),

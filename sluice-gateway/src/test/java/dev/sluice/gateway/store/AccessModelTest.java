@@ -1,5 +1,6 @@
 package dev.sluice.gateway.store;
 
+import dev.sluice.testing.FakeTime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
@@ -17,7 +18,7 @@ class AccessModelTest {
     @TempDir
     Path tmp;
 
-    private final MutableClock clock = MutableClock.at("2026-03-01T10:00:00Z");
+    private final FakeTime clock = FakeTime.at("2026-03-01T10:00:00Z");
 
     private static void assertReason(Runnable action, StoreException.Reason reason) {
         assertThatThrownBy(action::run).isInstanceOfSatisfying(StoreException.class,

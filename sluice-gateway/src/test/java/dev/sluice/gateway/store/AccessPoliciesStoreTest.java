@@ -1,5 +1,6 @@
 package dev.sluice.gateway.store;
 
+import dev.sluice.testing.FakeTime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,7 +14,7 @@ class AccessPoliciesStoreTest {
     @TempDir
     Path tmp;
 
-    private final MutableClock clock = MutableClock.at("2026-03-01T10:00:00Z");
+    private final FakeTime clock = FakeTime.at("2026-03-01T10:00:00Z");
 
     private StoreException.Reason reason(Runnable r) {
         try {

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.store;
 
+import dev.sluice.testing.FakeTime;
 import dev.sluice.protocol.Hashes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -17,7 +18,7 @@ class ApiKeysTest {
     @TempDir
     Path tmp;
 
-    private final MutableClock clock = MutableClock.at("2026-03-01T10:00:00.123Z");
+    private final FakeTime clock = FakeTime.at("2026-03-01T10:00:00.123Z");
 
     /** An organization with one member who owns keys in one project. */
     private record World(AccessStore store, Organization org, User owner, Project project) {

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.store;
 
+import dev.sluice.testing.FakeTime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -16,7 +17,7 @@ class BatchRecordsTest {
     @TempDir
     Path tmp;
 
-    private final MutableClock clock = MutableClock.at("2026-03-01T10:00:00Z");
+    private final FakeTime clock = FakeTime.at("2026-03-01T10:00:00Z");
 
     private record World(Database db, Project project, BatchRecords batches, FileRecords files) {}
 

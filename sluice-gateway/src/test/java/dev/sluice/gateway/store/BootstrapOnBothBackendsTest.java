@@ -1,5 +1,6 @@
 package dev.sluice.gateway.store;
 
+import dev.sluice.testing.FakeTime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.gateway.bootstrap.AccessBootstrap;
@@ -17,7 +18,7 @@ class BootstrapOnBothBackendsTest {
     @TempDir
     Path tmp;
 
-    private final MutableClock clock = MutableClock.at("2026-03-01T10:00:00Z");
+    private final FakeTime clock = FakeTime.at("2026-03-01T10:00:00Z");
 
     @BothBackends
     void applyingTheAccessSectionTwiceChangesNothing(Backend backend) throws Exception {

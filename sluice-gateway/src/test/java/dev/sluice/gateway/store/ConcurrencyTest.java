@@ -1,5 +1,6 @@
 package dev.sluice.gateway.store;
 
+import dev.sluice.testing.FakeTime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -21,7 +22,7 @@ class ConcurrencyTest {
     @TempDir
     Path tmp;
 
-    private final Clock clock = MutableClock.at("2026-03-01T10:00:00Z");
+    private final Clock clock = FakeTime.at("2026-03-01T10:00:00Z");
 
     /** Runs {@code task} on {@link #THREADS} threads released together and returns their results. */
     private static <T> List<T> together(Callable<T> task) throws Exception {

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.store;
 
+import dev.sluice.testing.FakeTime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -25,7 +26,7 @@ class DatabaseTest {
     @TempDir
     Path tmp;
 
-    private final Clock clock = MutableClock.at("2026-03-01T10:00:00Z");
+    private final Clock clock = FakeTime.at("2026-03-01T10:00:00Z");
 
     @BothBackends
     void migrationsApplyOnceAndReopeningTheSameDatabaseAppliesNothing(Backend backend) throws SQLException {

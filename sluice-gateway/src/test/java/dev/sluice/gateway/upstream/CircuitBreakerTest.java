@@ -1,6 +1,6 @@
 package dev.sluice.gateway.upstream;
 
-import dev.sluice.gateway.FakeClock;
+import dev.sluice.testing.FakeTime;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -11,7 +11,7 @@ import static dev.sluice.gateway.upstream.CircuitBreaker.State.OPEN;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class CircuitBreakerTest {
-    private final FakeClock clock = FakeClock.startingNow();
+    private final FakeTime clock = FakeTime.startingNow();
     private final CircuitBreaker breaker = new CircuitBreaker("m/d", 3, Duration.ofSeconds(30), clock);
 
     private void fail(int n) {

@@ -1,5 +1,7 @@
 package dev.sluice.gateway.upstream;
 
+import dev.sluice.testing.ScriptedServer;
+import dev.sluice.testing.ScriptedServer.Reply;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.gateway.models.Deployment;
 import dev.sluice.gateway.models.Modality;
@@ -9,16 +11,12 @@ import dev.sluice.gateway.pipeline.ApiException;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
-import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.Test;
 
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -84,21 +82,13 @@ class DetailAdapterTest {
 
     @Test
     void warnsAtStartWhenTheConfiguredContextWindowIsLargerThanTheProviders() throws Exception {
-        AtomicReference<String> auth = new AtomicReference<>();
-        HttpServer provider = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        provider.createContext("/v1/models", ex -> {
-            auth.set(ex.getRequestHeaders().getFirst("authorization"));
-            byte[] b = "{\"object\":\"list\",\"data\":[{\"id\":\"up-small\",\"max_sequence_length\":4096}]}"
-                    .getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(200, b.length);
-            ex.getResponseBody().write(b);
-            ex.close();
-        });
-        provider.start();
+        ScriptedServer provider = ScriptedServer.start().route(r -> r.path().equals("/v1/models")
+                ? Reply.json(200, "{\"object\":\"list\",\"data\":[{\"id\":\"up-small\",\"max_sequence_length\":4096}]}")
+                : Reply.error(404, "invalid_request_error", null, "no route"));
         Vertx vertx = Vertx.vertx();
         try {
             HttpClient http = vertx.createHttpClient();
-            String base = "http://127.0.0.1:" + provider.getAddress().getPort() + "/v1";
+            String base = provider.baseUrl();
             ModelCatalog catalog = new ModelCatalog(List.of(
                     model("too-big", 8192, new Deployment("d1", "detail", base, "up-small", "D_KEY", 0)),
                     model("fits", 4096, new Deployment("d2", "detail", base, "up-small", null, 0)),
@@ -107,10 +97,11 @@ class DetailAdapterTest {
                     Map.of("D_KEY", "dk-secret")).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             assertThat(warnings).singleElement().asString().contains("too-big").contains("8192").contains("4096")
                     .doesNotContain("dk-secret");
-            assertThat(auth.get()).isIn("Bearer dk-secret", null);
+            assertThat(provider.requests()).allSatisfy(r -> assertThat(r.header("authorization"))
+                    .isIn("Bearer dk-secret", null));
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            provider.stop(0);
+            provider.close();
         }
     }
 

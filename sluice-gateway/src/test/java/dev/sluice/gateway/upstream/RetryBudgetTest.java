@@ -1,6 +1,6 @@
 package dev.sluice.gateway.upstream;
 
-import dev.sluice.gateway.FakeClock;
+import dev.sluice.testing.FakeTime;
 import dev.sluice.gateway.config.SluiceConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The retry budget and the caller deadline as pure decisions on a hand-moved clock. */
 class RetryBudgetTest {
-    final FakeClock clock = FakeClock.at("2026-05-01T00:00:00Z");
+    final FakeTime clock = FakeTime.at("2026-05-01T00:00:00Z");
 
     RetryBudget budget(double ratio, double minPerSecond) {
         return new RetryBudget(new SluiceConfig.RetryBudget(true, ratio, minPerSecond, 10_000), clock);

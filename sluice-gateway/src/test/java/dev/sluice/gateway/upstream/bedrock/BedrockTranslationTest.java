@@ -138,7 +138,7 @@ class BedrockTranslationTest {
         Path file = Files.createTempFile("aws", ".ini");
         Files.writeString(file, "[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = fromfile\n");
         Deployment fromFile = new Deployment("b", "bedrock", null, "m", null, 0, file.toString(), "us-east-1", null,
-                null, false);
+                null, false, null, null, null);
         assertThat(AwsKeys.of(fromFile, Map.of()).orElseThrow().accessKeyId()).isEqualTo("AKIDFILE");
         Files.delete(file);
     }

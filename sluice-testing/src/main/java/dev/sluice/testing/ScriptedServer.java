@@ -1,4 +1,4 @@
-package dev.sluice.client;
+package dev.sluice.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -9,7 +9,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -29,7 +28,8 @@ import java.util.function.Function;
 /**
  * A real HTTP server on loopback port 0 that answers with scripted replies (in order, or from a routing function)
  * and records every request. Each answer carries a fresh {@code x-request-id} unless the reply sets one; the ids
- * served are recorded too. Replies can stream SSE events, and can hold the stream open until the client goes away.
+ * served are recorded too. Replies can stream SSE events, hold the stream open until the client goes away, reset the
+ * connection, or hang without a byte. The test support of every module (client, gateway, CLI) uses this one server.
  */
 public final class ScriptedServer implements AutoCloseable {
     private final HttpServer server;
@@ -60,17 +60,18 @@ public final class ScriptedServer implements AutoCloseable {
         }
     }
 
-    /** A loopback URL where nothing listens (connection refused). */
-    public static String refusedUrl() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return "http://127.0.0.1:" + s.getLocalPort() + "/v1";
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    /** {@code http://127.0.0.1:<port>/v1}. */
+    public String baseUrl() {
+        return origin() + "/v1";
     }
 
-    public String baseUrl() {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+    /** {@code http://127.0.0.1:<port>}, for servers whose paths do not start with {@code /v1}. */
+    public String origin() {
+        return "http://127.0.0.1:" + port();
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
     }
 
     public ScriptedServer enqueue(Reply... replies) {
@@ -116,11 +117,20 @@ public final class ScriptedServer implements AutoCloseable {
                 reply = queue.poll();
             }
             if (reply == null && router != null) reply = router.apply(rec);
+            if (reply != null && reply.end() == End.RESET) return; // closes the connection with no answer
+            if (reply != null && reply.end() == End.HANG) {
+                hang();
+                return;
+            }
             if (reply == null) reply = Reply.json(500, "{\"error\":{\"message\":\"no reply scripted\",\"type\":\"server_error\",\"param\":null,\"code\":null}}");
             String id = reply.headers().getOrDefault("x-request-id", RequestIds.next());
-            servedIds.add(id);
-            ex.getResponseHeaders().set("x-request-id", id);
-            reply.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
+            if (!id.isEmpty()) { // empty: the reply carries no x-request-id at all
+                servedIds.add(id);
+                ex.getResponseHeaders().set("x-request-id", id);
+            }
+            reply.headers().forEach((k, v) -> {
+                if (!v.isEmpty()) ex.getResponseHeaders().set(k, v);
+            });
             if (reply.sse() != null) {
                 stream(ex, reply);
                 return;
@@ -128,6 +138,14 @@ public final class ScriptedServer implements AutoCloseable {
             byte[] out = reply.body().getBytes(StandardCharsets.UTF_8);
             ex.sendResponseHeaders(reply.status(), out.length == 0 ? -1 : out.length);
             if (out.length > 0) ex.getResponseBody().write(out);
+        }
+    }
+
+    private void hang() {
+        try {
+            release.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -139,7 +157,7 @@ public final class ScriptedServer implements AutoCloseable {
             os.write(part);
             os.flush();
         }
-        if (!reply.hold()) return;
+        if (reply.end() != End.HOLD) return;
         try {
             release.await(20, TimeUnit.SECONDS);
             byte[] filler = (": keep-alive" + " ".repeat(65_000) + "\n\n").getBytes(StandardCharsets.UTF_8);
@@ -178,14 +196,36 @@ public final class ScriptedServer implements AutoCloseable {
         }
     }
 
-    /** One scripted answer: status, headers and body, or an SSE stream (optionally held open). */
-    public record Reply(int status, Map<String, String> headers, String body, List<byte[]> sse, boolean hold) {
+    /** How an answer ends. */
+    public enum End {
+        /** Complete: the body or every SSE part is written, then the exchange closes. */
+        COMPLETE,
+        /** After the SSE parts, the stream stays open until {@link #release()} (then writes until the client left). */
+        HOLD,
+        /** No answer: the connection closes after the request was read. */
+        RESET,
+        /** No byte of an answer until {@link #release()} or {@link #close()}, then the connection closes. */
+        HANG
+    }
+
+    /** One scripted answer: status, headers and body, or an SSE stream, and how it ends. */
+    public record Reply(int status, Map<String, String> headers, String body, List<byte[]> sse, End end) {
         public static Reply json(int status, String body) {
-            return new Reply(status, Map.of("content-type", "application/json"), body, null, false);
+            return new Reply(status, Map.of("content-type", "application/json"), body, null, End.COMPLETE);
         }
 
         public static Reply text(int status, String contentType, String body) {
-            return new Reply(status, Map.of("content-type", contentType), body, null, false);
+            return new Reply(status, Map.of("content-type", contentType), body, null, End.COMPLETE);
+        }
+
+        /** No answer: the connection closes after the request was read. */
+        public static Reply reset() {
+            return new Reply(0, Map.of(), "", null, End.RESET);
+        }
+
+        /** No byte of an answer until {@link ScriptedServer#release()} or {@link ScriptedServer#close()}. */
+        public static Reply hang() {
+            return new Reply(0, Map.of(), "", null, End.HANG);
         }
 
         public static Reply error(int status, String type, String code, String message) {
@@ -196,23 +236,28 @@ public final class ScriptedServer implements AutoCloseable {
         /** Raw SSE events, each written and flushed on its own (include the blank line that ends an event). */
         public static Reply sse(String... events) {
             return new Reply(200, Map.of(), "", java.util.Arrays.stream(events)
-                    .map(e -> e.getBytes(StandardCharsets.UTF_8)).toList(), false);
+                    .map(e -> e.getBytes(StandardCharsets.UTF_8)).toList(), End.COMPLETE);
         }
 
         /** Raw bytes, each part written and flushed on its own (to split events and characters anywhere). */
         public static Reply sseBytes(List<byte[]> parts) {
-            return new Reply(200, Map.of(), "", List.copyOf(parts), false);
+            return new Reply(200, Map.of(), "", List.copyOf(parts), End.COMPLETE);
         }
 
         public Reply header(String name, String value) {
             Map<String, String> h = new LinkedHashMap<>(headers);
             h.put(name.toLowerCase(Locale.ROOT), value);
-            return new Reply(status, h, body, sse, hold);
+            return new Reply(status, h, body, sse, end);
+        }
+
+        /** Without the {@code x-request-id} the server adds to every answer (a provider that names it otherwise). */
+        public Reply withoutRequestId() {
+            return header("x-request-id", "");
         }
 
         /** After the events, keep the stream open until {@link ScriptedServer#release()}. */
         public Reply thenHold() {
-            return new Reply(status, headers, body, sse == null ? new ArrayList<>() : sse, true);
+            return new Reply(status, headers, body, sse == null ? new ArrayList<>() : sse, End.HOLD);
         }
     }
 }
