@@ -33,15 +33,15 @@ public final class Signals {
      * @param exit called with the exit status once the drain is over (the CLI flushes its logs, then exits)
      * @return false when this JVM does not let us handle signals (then the JVM's default stop applies)
      */
-    public static boolean install(Handlers gateway, IntConsumer exit) {
+    public static boolean install(Handlers handlers, IntConsumer exit) {
         AtomicInteger stops = new AtomicInteger();
         try {
             for (String name : new String[] {"TERM", "INT"}) {
-                Signal.handle(new Signal(name), s -> stop(gateway, exit, stops.incrementAndGet(), s.getName()));
+                Signal.handle(new Signal(name), s -> stop(handlers, exit, stops.incrementAndGet(), s.getName()));
             }
             Signal.handle(new Signal("HUP"), s -> Thread.ofVirtual().name("sluice-reload").start(() -> {
                 try {
-                    gateway.reload().run();
+                    handlers.reload().run();
                 } catch (ConfigException refused) {
                     // logged and counted by the reloader; the running config stays
                 }
@@ -53,13 +53,13 @@ public final class Signals {
         }
     }
 
-    private static void stop(Handlers gateway, IntConsumer exit, int count, String signal) {
+    private static void stop(Handlers handlers, IntConsumer exit, int count, String signal) {
         switch (count) {
             case 1 -> Thread.ofPlatform().name("sluice-drain").start(() -> {
                 LOG.info("SIG{}: stopping (send it again to stop at once)", signal);
                 int status = 0;
                 try {
-                    gateway.drain().run();
+                    handlers.drain().run();
                 } catch (RuntimeException e) {
                     LOG.error("drain failed: {}", e.toString());
                     status = 1;
@@ -68,7 +68,7 @@ public final class Signals {
             });
             case 2 -> {
                 LOG.warn("SIG{} again: ending the drain now", signal);
-                gateway.endDrain().run();
+                handlers.endDrain().run();
             }
             default -> Runtime.getRuntime().halt(1);
         }
