@@ -77,7 +77,7 @@ final class ServeCommand implements Callable<Integer> {
         banner.flush();
         ConfigWatcher w = watcher;
         CountDownLatch stopped = new CountDownLatch(1);
-        boolean signals = Signals.install(gateway, status -> {
+        boolean signals = Signals.install(gateway.signalHandlers(), status -> {
             if (w != null) w.close();
             LogFormat.flush();
             System.out.flush();

@@ -13,7 +13,7 @@ import java.util.Base64;
  * data dir, else one generated at this start and written there ({@code generated}: the CLI prints it once).
  * {@link #toString} never shows the value.
  */
-public record AdminToken(String value, boolean generated) {
+record AdminToken(String value, boolean generated) {
 
     /** Start-up I/O: reads or writes {@code <data_dir>/admin-token} unless the config gives the token. */
     static AdminToken resolve(SluiceConfig cfg, Path dataDir) {

@@ -7,6 +7,7 @@ import dev.sluice.gateway.files.FileStorage;
 import dev.sluice.gateway.http.PublicListeners;
 import dev.sluice.gateway.lifecycle.ConfigReloader;
 import dev.sluice.gateway.lifecycle.InFlightRequests;
+import dev.sluice.gateway.lifecycle.Signals;
 import dev.sluice.gateway.lifecycle.WarmUp;
 import dev.sluice.gateway.models.Deployment;
 import dev.sluice.gateway.models.Modality;
@@ -306,6 +307,11 @@ public final class Gateway implements AutoCloseable {
 
     /** The requests the public port is serving now, and whether the gateway is draining. */
     public InFlightRequests inFlight() { return parts.inFlight; }
+
+    /** What SIGTERM/SIGINT (drain, then end the drain at once) and SIGHUP (reload) do to this gateway. */
+    public Signals.Handlers signalHandlers() {
+        return new Signals.Handlers(this::drain, () -> parts.inFlight.cutNow(), () -> parts.reloader.reload("SIGHUP"));
+    }
 
     /** Graceful stop with the configured {@code shutdown.drain_ms}; see {@link #drain(java.time.Duration)}. */
     public boolean drain() {

@@ -65,6 +65,7 @@ import dev.sluice.gateway.upstream.RetryPolicy;
 import dev.sluice.gateway.upstream.RetryProtection;
 import dev.sluice.gateway.upstream.UpstreamCall;
 import dev.sluice.gateway.upstream.UpstreamClients;
+import dev.sluice.gateway.upstream.providers.ProviderAdapters;
 import dev.sluice.gateway.usage.RequestObserver;
 import dev.sluice.gateway.usage.UsageSink;
 import dev.sluice.protocol.time.Ticker;
@@ -176,7 +177,7 @@ final class GatewayAssembly {
                 RetryPolicy.of(cfg.upstreamRetries()), cfg.circuitBreaker(), baseUrls, env, clock,
                 options.random(), options.upstreamTicker() != null ? options.upstreamTicker() : Ticker.system(),
                 options.upstreamTimers() != null ? VertxTimers.onCallingContext(options.upstreamTimers())
-                        : new VertxTimers(vertx)),
+                        : new VertxTimers(vertx), ProviderAdapters::of),
                 RetryProtection.of(cfg))
                 .observe(observability.upstream());
         observability.metrics().breakers(() -> {

@@ -37,6 +37,7 @@ import dev.sluice.gateway.upstream.RetryPolicy;
 import dev.sluice.gateway.upstream.RetryProtection;
 import dev.sluice.gateway.upstream.UpstreamCall;
 import dev.sluice.gateway.upstream.UpstreamClients;
+import dev.sluice.gateway.upstream.providers.ProviderAdapters;
 import dev.sluice.gateway.usage.RequestObserver;
 import dev.sluice.protocol.ErrorKind;
 import dev.sluice.sim.SimulatorOptions;
@@ -95,7 +96,7 @@ final class WarmUpPath implements WarmUp.Path {
             UpstreamCall call = new UpstreamCall(clients, new UpstreamCall.Settings(cfg.upstreamTimeouts(),
                     RetryPolicy.of(cfg.upstreamRetries()), cfg.circuitBreaker(), Deployment::baseUrl,
                     Map.of(KEY_ENV, "sk-sim"), clock, new Random(), dev.sluice.protocol.time.Ticker.system(),
-                    new dev.sluice.gateway.time.VertxTimers(vertx)), RetryProtection.of(cfg));
+                    new dev.sluice.gateway.time.VertxTimers(vertx), ProviderAdapters::of), RetryProtection.of(cfg));
             PublicApi api = new PublicApi(vertx, Pipelines.build(new Pipelines.Parts(keys(key), PolicyResolver.open(),
                     new CountryLookup(null, CountryTable.empty()), clock, catalog, new TokenCounter(), idempotency(),
                     traffic(metrics), new RequestBody(new BodyBudget(cfg.server().maxBodyBytesInFlight(),

@@ -7,7 +7,7 @@ import java.net.UnknownHostException;
  * Parses and prints IP address literals without ever resolving a name (a hostile {@code X-Forwarded-For} must not
  * trigger DNS). IPv4 is 4 bytes; IPv6 16 bytes, except IPv4-mapped IPv6 ({@code ::ffff:1.2.3.4}), which is IPv4.
  */
-public final class IpAddresses {
+final class IpAddresses {
     private IpAddresses() {}
 
     /** The address bytes of a literal, or null when {@code s} is not an IPv4 or IPv6 literal. */

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * anything starts, so a typo stops start-up with a message naming the key instead of silently opening or closing
  * access. Secrets are checked for presence only; their values never appear in a message.
  */
-public final class AccessConfigValidation {
+final class AccessConfigValidation {
     private static final Pattern HEADER = Pattern.compile("[A-Za-z0-9-]{1,64}");
     private static final Pattern COUNTRY = Pattern.compile("[A-Za-z]{2}");
     /** Declared secrets must be at least this long: they guard real access. */

@@ -17,7 +17,7 @@ import io.vertx.core.net.SocketAddress;
  * admin token added here on the server. The console therefore reads and changes everything exactly as the API does
  * (same validation, same audit entries, same cache invalidation), and the token never reaches the browser.
  */
-public final class AdminCalls implements AutoCloseable {
+final class AdminCalls implements AutoCloseable {
     static final ObjectMapper JSON = Json.MAPPER;
     private final HttpClient client;
     private final String adminToken;

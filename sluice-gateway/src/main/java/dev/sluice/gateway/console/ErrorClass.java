@@ -4,7 +4,7 @@ package dev.sluice.gateway.console;
  * The contract classes of docs/errors.md that the overview stacks: what kind of failure a finished request was.
  * One place decides it from the status, the error code and whether a started stream failed.
  */
-public enum ErrorClass {
+enum ErrorClass {
     CLIENT_400("400 family"),
     AUTH_401_403("401/403"),
     NOT_FOUND_404("404"),

@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
 import java.util.Map;
 
 /** Writes a catalogue error as the JSON answer: status, body, {@code x-should-retry} and the error's own headers. */
-public final class ErrorResponses {
+final class ErrorResponses {
     private static final Logger LOG = LoggerFactory.getLogger(ErrorResponses.class);
 
     private ErrorResponses() {}

@@ -6,7 +6,7 @@ package dev.sluice.gateway.limits;
  * adds W, and the level drains by C every millisecond, so C units refill evenly over W and every quantity stays an
  * exact integer. A request of cost n fits when {@code u + n*W <= C*W}.
  */
-public final class BucketMath {
+final class BucketMath {
     private BucketMath() {}
 
     /** The level at {@code now} of a bucket last written at {@code at} with level {@code u}. */

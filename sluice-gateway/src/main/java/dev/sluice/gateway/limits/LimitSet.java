@@ -3,7 +3,7 @@ package dev.sluice.gateway.limits;
 import dev.sluice.gateway.config.SluiceConfig;
 
 /** The five limit values of one scope and model family; null means no limit. Immutable. */
-public record LimitSet(Long rpm, Long rpd, Long tpm, Long tpd, Long ipm) {
+record LimitSet(Long rpm, Long rpd, Long tpm, Long tpd, Long ipm) {
     public static final LimitSet NONE = new LimitSet(null, null, null, null, null);
 
     public static LimitSet of(SluiceConfig.LimitValues v) {

@@ -1,4 +1,4 @@
 package dev.sluice.gateway.limits;
 
 /** An organization or project together with a model family: what one set of limits belongs to. */
-public record OwnerFamily(LimitScope scope, String ownerId, String family) {}
+record OwnerFamily(LimitScope scope, String ownerId, String family) {}

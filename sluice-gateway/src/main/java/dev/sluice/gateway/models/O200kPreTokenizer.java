@@ -21,7 +21,7 @@ package dev.sluice.gateway.models;
  * an ordinary non-letter, non-number, non-space character (category Cs), as in {@code java.util.regex}. {@code \s} is
  * Unicode White_Space, the definition {@code UNICODE_CHARACTER_CLASS} gives it.
  */
-public final class O200kPreTokenizer {
+final class O200kPreTokenizer {
     private O200kPreTokenizer() {
     }
 

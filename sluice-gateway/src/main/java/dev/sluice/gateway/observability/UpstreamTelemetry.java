@@ -14,7 +14,7 @@ import java.util.function.BiConsumer;
  * The upstream side of metrics and traces: per attempt a client span (its context sent upstream as
  * {@code traceparent}) and, when it ends, the attempt counters and the GenAI client histograms.
  */
-public final class UpstreamTelemetry implements UpstreamObserver {
+final class UpstreamTelemetry implements UpstreamObserver {
     private final GatewayMetrics metrics;
     private final Tracing tracing;
     private final Map<String, String> hosts = new ConcurrentHashMap<>();

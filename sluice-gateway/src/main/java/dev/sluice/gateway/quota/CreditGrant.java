@@ -3,4 +3,4 @@ package dev.sluice.gateway.quota;
 import java.time.Instant;
 
 /** Prepaid credit given to an organization or project. */
-public record CreditGrant(String id, Owner owner, long amountNanos, String note, Instant createdAt) {}
+record CreditGrant(String id, Owner owner, long amountNanos, String note, Instant createdAt) {}

@@ -11,7 +11,7 @@ import java.util.random.RandomGenerator;
  * is primary and the rest are failover. Weighted: a draw in proportion to the weights without replacement, so load
  * spreads by weight and failover still reaches every deployment once. The random source is injected for tests.
  */
-public final class DeploymentSelector {
+final class DeploymentSelector {
     private final RandomGenerator random;
 
     public DeploymentSelector(RandomGenerator random) {

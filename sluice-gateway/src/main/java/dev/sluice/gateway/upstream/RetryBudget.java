@@ -12,7 +12,7 @@ import java.time.Clock;
  * deployment) is a request. So a dying deployment gets about one attempt per client request, not three.
  * The window is ten buckets on the injected clock; methods are synchronized because event loops share budgets.
  */
-public final class RetryBudget {
+final class RetryBudget {
     private static final int BUCKETS = 10;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("sluice.upstream");
 

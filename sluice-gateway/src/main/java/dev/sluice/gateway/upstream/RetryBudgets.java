@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** One {@link RetryBudget} per deployment of each model ({@code model/deployment}), created on first use. */
-public final class RetryBudgets {
+final class RetryBudgets {
     private final Map<String, RetryBudget> byName = new ConcurrentHashMap<>();
     private final SluiceConfig.RetryBudget settings;
     private final Clock clock;

@@ -14,7 +14,7 @@ import java.io.UncheckedIOException;
  * {@code event: error} + {@code data: {"error":{...}}}, and the Responses API's {@code event: error} carrying both the flat fields and the
  * nested object, followed by {@code event: response.failed}.
  */
-public final class StreamErrors {
+final class StreamErrors {
     private static final JsonFactory JSON = new JsonFactory();
 
     private StreamErrors() {}

@@ -68,7 +68,7 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
         this.number = number;
         this.relay = relay;
         this.listener = listener;
-        this.adapter = ProviderAdapters.of(deployment.deployment().provider());
+        this.adapter = cx.settings().adapters().apply(deployment.deployment().provider());
         this.target = new ProviderAdapter.Target(deployment.deployment(),
                 cx.settings().baseUrls().apply(deployment.deployment()), cx.settings().env(), cx.settings().clock());
     }

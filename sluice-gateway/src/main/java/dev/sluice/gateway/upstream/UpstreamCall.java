@@ -41,10 +41,12 @@ public final class UpstreamCall implements Stage {
      * @param random   jitter and weighted deployment choice
      * @param ticker   elapsed time of a request (its budget, backoff deadlines)
      * @param timers   every wait: backoff, first byte, idle, total; tasks must run on the event loop that scheduled them
+     * @param adapters the adapter of a {@code provider:} name (upstream.providers.ProviderAdapters::of)
      */
     public record Settings(SluiceConfig.Timeouts timeouts, RetryPolicy retries, SluiceConfig.Breaker breaker,
                            Function<Deployment, String> baseUrls, Map<String, String> env, Clock clock,
-                           RandomGenerator random, Ticker ticker, Timers timers) {}
+                           RandomGenerator random, Ticker ticker, Timers timers,
+                           Function<String, ProviderAdapter> adapters) {}
 
     private final Settings settings;
     private final AttemptPlanner planner;

@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /**
  * The kinds of upstream a deployment may name ({@code provider:} in config), with what config each needs. The
- * adapter of each is registered in {@code upstream.ProviderAdapters}, which fails to load if one is missing.
+ * adapter of each is registered in {@code upstream.providers.ProviderAdapters}, which fails to load if one is missing.
  */
 public enum Provider {
     /** The built-in simulator (OpenAI-compatible, honours {@code x-sluice-sim}). */

@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * the monthly spend cap of Sluice's Anthropic account — no retry can pass until the month ends, so the deployment
  * leaves rotation and the operator is alerted; the caller is not blamed.
  */
-public enum AnthropicError {
+enum AnthropicError {
     INVALID_REQUEST("invalid_request_error", 400, ErrorKind.INVALID_VALUE, Blame.CALLER),
     PROMPT_TOO_LONG("invalid_request_error", 400, ErrorKind.CONTEXT_LENGTH_EXCEEDED, Blame.CALLER),
     AUTHENTICATION("authentication_error", 401, ErrorKind.BAD_GATEWAY, Blame.ACCOUNT),

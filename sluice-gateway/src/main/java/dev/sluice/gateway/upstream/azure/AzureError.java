@@ -10,7 +10,7 @@ import dev.sluice.protocol.ErrorKind;
  * rejects; rows are chosen by HTTP status and the structured {@code code}, never by words inside a message (a
  * "429" quoted in a 400's message is still a 400).
  */
-public enum AzureError {
+enum AzureError {
     /** OpenAI-shaped 400/404/422 from the model: its fields are kept. */
     OPENAI_SHAPED(0, null, ErrorKind.INVALID_VALUE, Blame.CALLER),
     /** 400 {@code content_filter} (with {@code innererror.content_filter_result}): the prompt was filtered. */

@@ -13,7 +13,7 @@ import java.util.Locale;
  * refused signatures, credentials, model access and the account's service quota are Sluice's account, never the
  * caller's request: 502, an operator alert, another deployment.
  */
-public enum BedrockError {
+enum BedrockError {
     VALIDATION("ValidationException", 400, ErrorKind.INVALID_VALUE, Blame.CALLER),
     INPUT_TOO_LONG("ValidationException", 400, ErrorKind.CONTEXT_LENGTH_EXCEEDED, Blame.CALLER),
     UNRECOGNIZED_CLIENT("UnrecognizedClientException", 403, ErrorKind.BAD_GATEWAY, Blame.ACCOUNT),

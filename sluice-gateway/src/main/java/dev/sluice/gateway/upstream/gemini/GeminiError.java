@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * free-tier/billing precondition, it is Sluice's account: another deployment is tried, the circuit opens at once, the
  * operator is alerted). {@code RESOURCE_EXHAUSTED} carries its wait in {@code RetryInfo.retryDelay}.
  */
-public enum GeminiError {
+enum GeminiError {
     INVALID_ARGUMENT(400, "INVALID_ARGUMENT", ErrorKind.INVALID_VALUE, Blame.CALLER),
     INPUT_TOO_LONG(400, "INVALID_ARGUMENT", ErrorKind.CONTEXT_LENGTH_EXCEEDED, Blame.CALLER),
     API_KEY_INVALID(400, "INVALID_ARGUMENT", ErrorKind.BAD_GATEWAY, Blame.ACCOUNT),

@@ -1,11 +1,23 @@
-package dev.sluice.gateway.upstream;
+package dev.sluice.gateway.upstream.providers;
 
 import dev.sluice.gateway.config.choice.Provider;
+import dev.sluice.gateway.upstream.DetailAdapter;
+import dev.sluice.gateway.upstream.OpenAiAdapter;
+import dev.sluice.gateway.upstream.ProviderAdapter;
+import dev.sluice.gateway.upstream.SimAdapter;
+import dev.sluice.gateway.upstream.anthropic.AnthropicAdapter;
+import dev.sluice.gateway.upstream.azure.AzureAdapter;
+import dev.sluice.gateway.upstream.bedrock.BedrockAdapter;
+import dev.sluice.gateway.upstream.gemini.GeminiAdapter;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 
-/** The provider adapters, one per {@link Provider}: a provider without an adapter here fails at class load. */
+/**
+ * The provider adapters, one per {@link Provider}: a provider without an adapter here fails at class load. It sits
+ * above {@code upstream} and the provider packages (which build on {@code upstream}'s shared types), so
+ * {@code upstream} never depends on a provider package: the assembly hands {@link #of} to {@code UpstreamCall}.
+ */
 public final class ProviderAdapters {
     private static final Map<Provider, ProviderAdapter> BY_PROVIDER = new EnumMap<>(Provider.class);
 
@@ -13,10 +25,10 @@ public final class ProviderAdapters {
         register(new OpenAiAdapter());
         register(new DetailAdapter());
         register(new SimAdapter());
-        register(new dev.sluice.gateway.upstream.anthropic.AnthropicAdapter());
-        register(new dev.sluice.gateway.upstream.azure.AzureAdapter());
-        register(new dev.sluice.gateway.upstream.gemini.GeminiAdapter());
-        register(new dev.sluice.gateway.upstream.bedrock.BedrockAdapter());
+        register(new AnthropicAdapter());
+        register(new AzureAdapter());
+        register(new GeminiAdapter());
+        register(new BedrockAdapter());
         // config accepts every Provider, so every Provider must have its adapter
         for (Provider p : Provider.values()) {
             if (!BY_PROVIDER.containsKey(p)) throw new IllegalStateException("no adapter for provider " + p);
