@@ -9,12 +9,9 @@ import dev.sluice.gateway.upstream.Blame;
 import dev.sluice.gateway.upstream.ChatRequest;
 import dev.sluice.gateway.upstream.ChatShapes;
 import dev.sluice.gateway.upstream.Failure;
-import dev.sluice.gateway.upstream.SseBytes;
-import dev.sluice.gateway.upstream.StreamTranslator;
+import dev.sluice.gateway.upstream.JsonSseTranslator;
 import dev.sluice.protocol.SseEvent;
-import io.vertx.core.buffer.Buffer;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -137,8 +134,7 @@ final class AnthropicResponses {
     }
 
     /** Messages stream events → Responses stream events. */
-    static final class Stream implements StreamTranslator {
-        private final SseBytes sse = new SseBytes();
+    static final class Stream extends JsonSseTranslator {
         private final String model;
         private final long created;
         private final Blame.Context context;
@@ -154,16 +150,6 @@ final class AnthropicResponses {
             this.model = model;
             this.created = created;
             this.context = context;
-        }
-
-        @Override
-        public List<Item> feed(Buffer bytes) {
-            return translate(sse.feed(bytes));
-        }
-
-        @Override
-        public List<Item> end() {
-            return translate(sse.finish());
         }
 
         private String responseId() {
@@ -200,67 +186,57 @@ final class AnthropicResponses {
             out.add(emit(part));
         }
 
-        private List<Item> translate(List<SseEvent> events) {
-            List<Item> out = new ArrayList<>();
-            for (SseEvent ev : events) {
-                if (ev.data() == null || ev.data().isEmpty()) continue;
-                JsonNode n;
-                try {
-                    n = JSON.readTree(ev.data());
-                } catch (Exception e) {
-                    out.add(new Error(Failure.garbage()));
-                    return out;
+        @Override
+        protected boolean onEvent(SseEvent ev, JsonNode n, List<Item> out) {
+            String type = ev.event() != null ? ev.event() : n.path("type").asText("");
+            switch (type) {
+                case "message_start" -> {
+                    messageId = n.path("message").path("id").asText(messageId);
+                    startUsage = n.path("message").path("usage");
                 }
-                String type = ev.event() != null ? ev.event() : n.path("type").asText("");
-                switch (type) {
-                    case "message_start" -> {
-                        messageId = n.path("message").path("id").asText(messageId);
-                        startUsage = n.path("message").path("usage");
-                    }
-                    case "content_block_delta" -> {
-                        if ("text_delta".equals(n.path("delta").path("type").asText())) {
-                            open(out);
-                            String piece = n.path("delta").path("text").asText();
-                            text.append(piece);
-                            ObjectNode d = located("response.output_text.delta").put("delta", piece);
-                            d.putArray("logprobs");
-                            out.add(emit(d));
-                        }
-                    }
-                    case "message_delta" -> {
-                        stopReason = n.path("delta").path("stop_reason").asText(null);
-                        if (n.path("usage").has("output_tokens")) outputTokens = n.path("usage").path("output_tokens").asInt();
-                        ChatShapes.Usage u = AnthropicMessages.usage(startUsage, outputTokens);
-                        out.add(new Usage(u.prompt(), u.completion()));
-                    }
-                    case "message_stop" -> {
+                case "content_block_delta" -> {
+                    if ("text_delta".equals(n.path("delta").path("type").asText())) {
                         open(out);
-                        String t = text.toString();
-                        ObjectNode textDone = located("response.output_text.done").put("text", t);
-                        textDone.putArray("logprobs");
-                        out.add(emit(textDone));
-                        ObjectNode partDone = located("response.content_part.done");
-                        partDone.set("part", part(t));
-                        out.add(emit(partDone));
-                        ObjectNode itemDone = event("response.output_item.done").put("output_index", 0);
-                        itemDone.set("item", message(messageId, t, "completed"));
-                        out.add(emit(itemDone));
-                        String status = status(stopReason);
-                        ObjectNode done = event("completed".equals(status) ? "response.completed" : "response.incomplete");
-                        done.set("response", response(responseId(), messageId, created, model, status, t,
-                                AnthropicMessages.usage(startUsage, outputTokens)));
-                        out.add(emit(done));
+                        String piece = n.path("delta").path("text").asText();
+                        text.append(piece);
+                        ObjectNode d = located("response.output_text.delta").put("delta", piece);
+                        d.putArray("logprobs");
+                        out.add(emit(d));
                     }
-                    case "error" -> {
-                        JsonNode err = n.path("error");
-                        AnthropicError row = AnthropicError.of(0, err);
-                        out.add(new Error(row.failure(err.path("message").asText(""), context.withError(row.type()), -1)));
-                        return out;
-                    }
-                    default -> { } // ping, content blocks, tool use (not translated), later event types
                 }
+                case "message_delta" -> {
+                    stopReason = n.path("delta").path("stop_reason").asText(null);
+                    if (n.path("usage").has("output_tokens")) outputTokens = n.path("usage").path("output_tokens").asInt();
+                    ChatShapes.Usage u = AnthropicMessages.usage(startUsage, outputTokens);
+                    out.add(new Usage(u.prompt(), u.completion()));
+                }
+                case "message_stop" -> {
+                    open(out);
+                    String t = text.toString();
+                    ObjectNode textDone = located("response.output_text.done").put("text", t);
+                    textDone.putArray("logprobs");
+                    out.add(emit(textDone));
+                    ObjectNode partDone = located("response.content_part.done");
+                    partDone.set("part", part(t));
+                    out.add(emit(partDone));
+                    ObjectNode itemDone = event("response.output_item.done").put("output_index", 0);
+                    itemDone.set("item", message(messageId, t, "completed"));
+                    out.add(emit(itemDone));
+                    String status = status(stopReason);
+                    ObjectNode done = event("completed".equals(status) ? "response.completed" : "response.incomplete");
+                    done.set("response", response(responseId(), messageId, created, model, status, t,
+                            AnthropicMessages.usage(startUsage, outputTokens)));
+                    out.add(emit(done));
+                }
+                case "error" -> {
+                    JsonNode err = n.path("error");
+                    AnthropicError row = AnthropicError.of(0, err);
+                    out.add(new Error(row.failure(err.path("message").asText(""), context.withError(row.type()), -1)));
+                    return false;
+                }
+                default -> { } // ping, content blocks, tool use (not translated), later event types
             }
-            return out;
+            return true;
         }
     }
 }

@@ -6,12 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.gateway.upstream.Blame;
 import dev.sluice.gateway.upstream.ChatShapes;
 import dev.sluice.gateway.upstream.Failure;
-import dev.sluice.gateway.upstream.SseBytes;
-import dev.sluice.gateway.upstream.StreamTranslator;
+import dev.sluice.gateway.upstream.JsonSseTranslator;
 import dev.sluice.protocol.SseEvent;
-import io.vertx.core.buffer.Buffer;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -22,10 +19,9 @@ import java.util.List;
  * error event before any output can still fail over. An {@code {"error": …}} event is Gemini's error,
  * mapped by {@link GeminiError}.
  */
-final class GeminiStream implements StreamTranslator {
+final class GeminiStream extends JsonSseTranslator {
     private static final ObjectMapper JSON = Json.MAPPER;
 
-    private final SseBytes sse = new SseBytes();
     private final String id;
     private final String model;
     private final long created;
@@ -44,64 +40,49 @@ final class GeminiStream implements StreamTranslator {
     }
 
     @Override
-    public List<Item> feed(Buffer bytes) {
-        return translate(sse.feed(bytes));
+    protected boolean skip(SseEvent ev) {
+        return done || ev.data() == null || ev.data().isBlank();
     }
 
     @Override
-    public List<Item> end() {
-        return translate(sse.finish());
-    }
-
-    private List<Item> translate(List<SseEvent> events) {
-        List<Item> out = new ArrayList<>();
-        for (SseEvent ev : events) {
-            if (done || ev.data() == null || ev.data().isBlank()) continue;
-            JsonNode n;
-            try {
-                n = JSON.readTree(ev.data());
-            } catch (Exception e) {
-                out.add(new Error(Failure.garbage()));
-                return out;
-            }
-            if (n == null || !n.isObject()) {
-                out.add(new Error(Failure.garbage()));
-                return out;
-            }
-            if (n.has("error")) {
-                JsonNode err = n.get("error");
-                GeminiError row = GeminiError.of(0, err);
-                out.add(new Error(row.failure(err.path("message").asText(""), context.withError(row.status()),
-                        GeminiError.retryDelayMs(err))));
-                return out;
-            }
-            JsonNode cand = n.path("candidates").path(0);
-            for (JsonNode p : cand.path("content").path("parts")) {
-                if (p.path("thought").asBoolean(false)) continue;
-                if (p.has("text") && !p.path("text").asText().isEmpty()) {
-                    open(out);
-                    out.add(event(ChatShapes.delta().put("content", p.path("text").asText()), null));
-                }
-                if (p.has("functionCall")) {
-                    ChatShapes.ToolCall tc = GeminiContents.toolCall(p.get("functionCall"), id, toolCalls);
-                    open(out);
-                    out.add(event(ChatShapes.toolDelta(toolCalls++, tc.id(), tc.name(), tc.arguments()), null));
-                }
-            }
-            boolean blocked = cand.isMissingNode() && n.path("promptFeedback").has("blockReason");
-            String reason = cand.path("finishReason").asText("");
-            if (blocked || !reason.isEmpty()) {
-                String finish = blocked ? "content_filter" : GeminiContents.finishReason(reason, toolCalls > 0);
+    protected boolean onEvent(SseEvent ev, JsonNode n, List<Item> out) {
+        if (n == null || !n.isObject()) {
+            out.add(new Error(Failure.garbage()));
+            return false;
+        }
+        if (n.has("error")) {
+            JsonNode err = n.get("error");
+            GeminiError row = GeminiError.of(0, err);
+            out.add(new Error(row.failure(err.path("message").asText(""), context.withError(row.status()),
+                    GeminiError.retryDelayMs(err))));
+            return false;
+        }
+        JsonNode cand = n.path("candidates").path(0);
+        for (JsonNode p : cand.path("content").path("parts")) {
+            if (p.path("thought").asBoolean(false)) continue;
+            if (p.has("text") && !p.path("text").asText().isEmpty()) {
                 open(out);
-                out.add(event(ChatShapes.delta(), finish));
-                ChatShapes.Usage usage = GeminiContents.usage(n.path("usageMetadata"));
-                out.add(new Usage(usage.prompt(), usage.completion()));
-                if (includeUsage) out.add(new Event(ChatShapes.usageChunk(id, created, model, usage)));
-                out.add(new Event(ChatShapes.done()));
-                done = true;
+                out.add(event(ChatShapes.delta().put("content", p.path("text").asText()), null));
+            }
+            if (p.has("functionCall")) {
+                ChatShapes.ToolCall tc = GeminiContents.toolCall(p.get("functionCall"), id, toolCalls);
+                open(out);
+                out.add(event(ChatShapes.toolDelta(toolCalls++, tc.id(), tc.name(), tc.arguments()), null));
             }
         }
-        return out;
+        boolean blocked = cand.isMissingNode() && n.path("promptFeedback").has("blockReason");
+        String reason = cand.path("finishReason").asText("");
+        if (blocked || !reason.isEmpty()) {
+            String finish = blocked ? "content_filter" : GeminiContents.finishReason(reason, toolCalls > 0);
+            open(out);
+            out.add(event(ChatShapes.delta(), finish));
+            ChatShapes.Usage usage = GeminiContents.usage(n.path("usageMetadata"));
+            out.add(new Usage(usage.prompt(), usage.completion()));
+            if (includeUsage) out.add(new Event(ChatShapes.usageChunk(id, created, model, usage)));
+            out.add(new Event(ChatShapes.done()));
+            done = true;
+        }
+        return true;
     }
 
     /**
