@@ -228,8 +228,13 @@ public final class LoadCommand implements Callable<Integer> {
                 one = wrk.get().run(system + "-c1", 1, duration, port, request);
                 log(system + ": c=1 " + Wrk.summary(one));
                 log(system + ": c=" + connections + " for " + duration + " s");
+                long cpuBefore = ProcessStats.treeCpuNanos(server.pid());
                 many = wrk.get().run(system + "-c" + connections, connections, duration, port, request);
-                log(system + ": c=" + connections + " " + Wrk.summary(many));
+                long cpu = ProcessStats.treeCpuNanos(server.pid()) - cpuBefore;
+                log(system + ": c=" + connections + " " + Wrk.summary(many) + (many.requests() > 0 && cpu > 0
+                        ? String.format(Locale.ROOT, ", CPU %.0f µs/request (%s, %.2f cores)", cpu / 1000.0 / many.requests(),
+                        server == sim ? "simulator" : "this system's processes, simulator not included",
+                        cpu / 1000.0 / many.durationMicros()) : ""));
             }
             SystemResult result = new SystemResult(system, one, many, null, null);
             Double target = rate != null ? rate : many != null && rateFraction > 0

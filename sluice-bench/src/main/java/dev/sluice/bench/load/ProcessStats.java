@@ -85,6 +85,36 @@ public final class ProcessStats {
         return fds == null ? OptionalLong.empty() : OptionalLong.of(fds.length);
     }
 
+    /**
+     * CPU time (user + system) of {@code pid} and every process below it, in nanoseconds, from /proc/PID/stat
+     * (clock ticks of 10 ms); 0 when /proc cannot be read. nginx's workers are children of its master.
+     */
+    public static long treeCpuNanos(long pid) {
+        java.util.Map<Long, List<Long>> children = new java.util.HashMap<>();
+        java.util.Map<Long, Long> ticks = new java.util.HashMap<>();
+        String[] procs = new java.io.File("/proc").list();
+        if (procs == null) return 0;
+        for (String name : procs) {
+            if (!name.chars().allMatch(Character::isDigit)) continue;
+            String stat = read("/proc/" + name + "/stat");
+            int close = stat.lastIndexOf(')');
+            if (close < 0) continue;
+            String[] f = stat.substring(close + 2).split(" ");
+            if (f.length < 13) continue;
+            long self = Long.parseLong(name);
+            children.computeIfAbsent(Long.parseLong(f[1]), k -> new ArrayList<>()).add(self);
+            ticks.put(self, Long.parseLong(f[11]) + Long.parseLong(f[12]));
+        }
+        long total = 0;
+        java.util.ArrayDeque<Long> todo = new java.util.ArrayDeque<>(List.of(pid));
+        while (!todo.isEmpty()) {
+            long p = todo.pop();
+            total += ticks.getOrDefault(p, 0L);
+            todo.addAll(children.getOrDefault(p, List.of()));
+        }
+        return total * 10_000_000L;
+    }
+
     private static String read(String path) {
         try {
             return Files.readString(Path.of(path));

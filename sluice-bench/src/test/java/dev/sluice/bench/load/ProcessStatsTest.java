@@ -77,4 +77,23 @@ class ProcessStatsTest {
         assertThat(ProcessStats.rss(pid)).isPresent();
         assertThat(ProcessStats.openFiles(pid).orElseThrow()).isPositive();
     }
+
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void aProcessTreeCpuTimeIncludesItsChildrenAndGrowsWithWork() throws Exception {
+        long pid = ProcessHandle.current().pid();
+        long before = ProcessStats.treeCpuNanos(pid);
+        Process busy = new ProcessBuilder("sh", "-c", "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; sleep 2").start();
+        try {
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (ProcessStats.treeCpuNanos(pid) - before < 100_000_000L && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(ProcessStats.treeCpuNanos(pid) - before)
+                    .as("the child's busy loop counts in the parent's tree").isGreaterThanOrEqualTo(100_000_000L);
+        } finally {
+            busy.destroyForcibly().waitFor();
+        }
+        assertThat(ProcessStats.treeCpuNanos(-1)).isZero();
+    }
 }
