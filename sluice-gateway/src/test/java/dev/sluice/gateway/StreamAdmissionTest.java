@@ -106,7 +106,7 @@ class StreamAdmissionTest {
             assertThat(metric(gw, "sluice_admission_open_streams")).isEqualTo(n);
             assertThat(metric(gw, "sluice_admission_in_flight")).as("adaptive slots held by streams").isZero();
             up.release();
-            assertAllStreamed(streams);
+            assertAllStreamed(gw, streams);
             assertThat(metric(gw, "sluice_admission_shed_total")).isZero();
             assertThat(metric(gw, "sluice_admission_open_streams")).isZero();
         }
@@ -133,9 +133,11 @@ class StreamAdmissionTest {
             assertThat(up.server.requests()).hasSize(10);
 
             up.release();
-            assertAllStreamed(streams);
+            assertAllStreamed(gw, streams);
             for (CompletableFuture<HttpResponse<String>> u : unary) {
-                assertThat(u.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+                HttpResponse<String> r = u.get(30, TimeUnit.SECONDS);
+                assertThat(r.statusCode()).isEqualTo(200);
+                TrafficHarness.awaitUsage(gw, r);
             }
             assertThat(metric(gw, "sluice_admission_in_flight")).isZero();
         }
@@ -158,7 +160,7 @@ class StreamAdmissionTest {
             assertThat(up.server.requests()).as("the refused stream never went upstream").hasSize(3);
 
             up.release();
-            assertAllStreamed(streams);
+            assertAllStreamed(gw, streams);
             // the budget comes back as streams end
             assertThat(metric(gw, "sluice_admission_open_streams")).isZero();
             assertThat(gw.send(TrafficHarness.chatRequest(gw, chat("held", "\"stream\":true"))).body())
@@ -193,11 +195,14 @@ class StreamAdmissionTest {
                 .GET().build()).body();
     }
 
-    private static void assertAllStreamed(List<CompletableFuture<HttpResponse<String>>> streams) throws Exception {
+    /** Every stream ended with its events and [DONE], and has left the gateway (its usage record is written last). */
+    private static void assertAllStreamed(TestGateway gw, List<CompletableFuture<HttpResponse<String>>> streams)
+            throws Exception {
         for (CompletableFuture<HttpResponse<String>> s : streams) {
             HttpResponse<String> r = s.get(60, TimeUnit.SECONDS);
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
             assertThat(r.body()).contains("\"content\":\"Hi\"").endsWith("data: [DONE]\n\n");
+            TrafficHarness.awaitUsage(gw, r);
         }
     }
 
