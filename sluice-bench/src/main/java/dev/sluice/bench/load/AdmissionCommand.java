@@ -53,10 +53,11 @@ public final class AdmissionCommand implements Callable<Integer> {
     @Option(names = "--algorithms", split = ",", defaultValue = "gradient2,vegas",
             description = "overload.algorithm of each run, in order: gradient2, vegas, fixed (default: ${DEFAULT-VALUE})")
     List<String> algorithms;
-    @Option(names = "--rate", defaultValue = "1000", description = "requests per second sent, open loop, whatever the answers (default ${DEFAULT-VALUE})")
+    @Option(names = "--rate", defaultValue = "200",
+            description = "requests per second sent, open loop, whatever the answers; rate × delay is the demand in flight (default ${DEFAULT-VALUE}: 100 at 500 ms, 300 at 1,500 ms)")
     double rate;
-    @Option(names = "--phases", defaultValue = "100:10,300:10,100:10",
-            description = "upstream delay steps as DELAY_MS:SECONDS,... (default ${DEFAULT-VALUE}: 10 s at 100 ms, 10 s at +200 ms, 10 s back)")
+    @Option(names = "--phases", defaultValue = "500:10,1500:10,500:10",
+            description = "upstream delay steps as DELAY_MS:SECONDS,... (default ${DEFAULT-VALUE}: 10 s at 500 ms, 10 s at +1,000 ms, 10 s back)")
     String phases;
     @Option(names = "--warmup", defaultValue = "10", description = "unrecorded seconds at the first phase's delay before the trace, so the limit has settled (default ${DEFAULT-VALUE})")
     int warmup;
@@ -203,8 +204,8 @@ public final class AdmissionCommand implements Callable<Integer> {
             }
 
             @Override
-            public void answered(long intendedNanos, long doneNanos, int status, String failure) {
-                stats[0].record(intendedNanos, doneNanos, status, failure);
+            public void answered(long intendedNanos, long sentNanos, long doneNanos, int status, String failure) {
+                stats[0].record(intendedNanos, sentNanos, doneNanos, status, failure);
             }
         };
         Sampler sampler = new Sampler(algorithm, steps, sluice.adminPort(), clock, interval, intervals);

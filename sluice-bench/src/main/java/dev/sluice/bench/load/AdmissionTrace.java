@@ -144,14 +144,15 @@ public final class AdmissionTrace {
     /** Every interval. */
     public String table() {
         StringBuilder s = new StringBuilder();
-        s.append("| t (s) | upstream delay | limit | in flight | queued | shed | answered/s | 503s | other failures | 2xx p50 | 2xx p99 |\n");
-        s.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+        s.append("| t (s) | upstream delay | limit | in flight | queued | shed | answered/s | 503s | other failures | 2xx p50 | 2xx p99 | 2xx p99 from send |\n");
+        s.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
             IntervalStats.Tally t = r.tally();
-            s.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+            s.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
                     seconds(r.fromSeconds()), phases.label(r.phase()), number(r.limit()), number(r.inFlight()),
                     number(r.queued()), number(r.shed()), number(t.answeredPerSecond()), Report.count(t.overloaded()),
-                    Report.count(t.otherFailed()), Report.micros(t.okP50Micros()), Report.micros(t.okP99Micros())));
+                    Report.count(t.otherFailed()), Report.micros(t.okP50Micros()), Report.micros(t.okP99Micros()),
+                    Report.micros(t.okServiceP99Micros())));
         }
         return s.toString();
     }
@@ -162,8 +163,9 @@ public final class AdmissionTrace {
                 + " *queued* are Sluice's `sluice_admission_limit`, `sluice_admission_in_flight` and"
                 + " `sluice_admission_queued` at the end of the interval; *shed* is the increase of"
                 + " `sluice_admission_shed_total` (all reasons) during it. *answered/s*, *503s*, *other failures* and the"
-                + " 2xx latencies (from the intended send time, so a queue in front of the limit counts) are the"
-                + " generator's answers that came back during the interval, at %s req/s sent.",
+                + " 2xx latencies (from the intended send time, so a queue in front of the limit counts; *from send*:"
+                + " from the moment the generator actually sent, which leaves out its own lateness on a busy machine)"
+                + " are the generator's answers that came back during the interval, at %s req/s sent.",
                 Report.millis(intervalNanos / 1e6), number(rate));
     }
 

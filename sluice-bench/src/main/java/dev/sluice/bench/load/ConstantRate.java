@@ -46,10 +46,11 @@ public final class ConstantRate {
         void started(long measureStartNanos);
 
         /**
-         * A request due at {@code intendedNanos} was answered at {@code doneNanos} with {@code status} (0 when no
-         * answer came: an I/O failure); {@code failure} is null for a 2xx, else its cause as {@link Failures} names it.
+         * A request due at {@code intendedNanos} and sent at {@code sentNanos} was answered at {@code doneNanos} with
+         * {@code status} (0 when no answer came: an I/O failure); {@code failure} is null for a 2xx, else its cause as
+         * {@link Failures} names it.
          */
-        void answered(long intendedNanos, long doneNanos, int status, String failure);
+        void answered(long intendedNanos, long sentNanos, long doneNanos, int status, String failure);
     }
 
     /**
@@ -202,7 +203,7 @@ public final class ConstantRate {
                         long done = System.nanoTime();
                         open--;
                         String failure = ar.succeeded() ? ar.result() : Failures.io(ar.cause());
-                        if (listener != null) listener.answered(intended, done, ar.succeeded() ? status[0] : 0, failure);
+                        if (listener != null) listener.answered(intended, sent, done, ar.succeeded() ? status[0] : 0, failure);
                         if (!measured || inFlight.remove(index) == null) return;
                         recorder.record(intended, sent, done, failure);
                     });

@@ -16,8 +16,8 @@ class AdmissionTraceTest {
         IntervalStats s = new IntervalStats(START, 500 * MS, 4);
         for (int k = 0; k < 4; k++) {
             long t = START + k * 500 * MS;
-            for (int i = 0; i < 10; i++) s.record(t, t + 100 * MS, 200, null);       // 10 × 2xx at 100 ms
-            for (int i = 0; i < k; i++) s.record(t, t + MS, 503, "503 server_overloaded");
+            for (int i = 0; i < 10; i++) s.record(t, t, t + 100 * MS, 200, null);       // 10 × 2xx at 100 ms
+            for (int i = 0; i < k; i++) s.record(t, t, t + MS, 503, "503 server_overloaded");
         }
         return new AdmissionTrace(Phases.parse("100:1,300:1"), 40, 500 * MS, points, s);
     }
@@ -47,8 +47,8 @@ class AdmissionTraceTest {
 
         assertThat(table.lines().toList()).hasSize(2 + 4);
         assertThat(table).startsWith("| t (s) | upstream delay | limit | in flight | queued | shed | answered/s | 503s |");
-        assertThat(table.lines().toList().get(2)).isEqualTo("| 0 | 100 ms | 210 | 12 | 0 | 0 | 20 | 0 | 0 | 100 ms | 100 ms |");
-        assertThat(table.lines().toList().get(5)).isEqualTo("| 1.5 | 300 ms (+200) | 75 | 75 | 100 | 30 | 26 | 3 | 0 | 100 ms | 100 ms |");
+        assertThat(table.lines().toList().get(2)).isEqualTo("| 0 | 100 ms | 210 | 12 | 0 | 0 | 20 | 0 | 0 | 100 ms | 100 ms | 100 ms |");
+        assertThat(table.lines().toList().get(5)).isEqualTo("| 1.5 | 300 ms (+200) | 75 | 75 | 100 | 30 | 26 | 3 | 0 | 100 ms | 100 ms | 100 ms |");
     }
 
     @Test
