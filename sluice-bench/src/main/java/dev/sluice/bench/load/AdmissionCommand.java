@@ -186,7 +186,7 @@ public final class AdmissionCommand implements Callable<Integer> {
     }
 
     /** A finished trace: its figures, the generator's own result and how late the sampler scraped. */
-    record Run(AdmissionTrace trace, RateResult generator, long maxSampleLagMicros, int failedScrapes) {
+    record Run(AdmissionTrace trace, RateResult generator, long maxSampleLagMicros, int failedScrapes, double sluiceCores) {
     }
 
     private Run trace(Vertx vertx, Servers.Server sluice, String algorithm, Phases steps, int connections) throws Exception {
@@ -208,7 +208,7 @@ public final class AdmissionCommand implements Callable<Integer> {
                 stats[0].record(intendedNanos, sentNanos, doneNanos, status, failure);
             }
         };
-        Sampler sampler = new Sampler(algorithm, steps, sluice.adminPort(), clock, interval, intervals);
+        Sampler sampler = new Sampler(algorithm, steps, sluice.adminPort(), sluice.pid(), clock, interval, intervals);
         Thread samplerThread = Thread.ofPlatform().name("admission-sampler").start(sampler);
         LoadCommand.log(String.format(Locale.ROOT, "%s: %s req/s for %d s at %d ms (unrecorded), then phases %s; "
                         + "samples every %d ms; up to %d connections", algorithm, AdmissionTrace.number(rate), warmup,
@@ -228,7 +228,7 @@ public final class AdmissionCommand implements Callable<Integer> {
         LoadCommand.log(String.format(Locale.ROOT, "%s: %.0f answered/s overall, %d × 2xx, failures: %s; generator late by"
                         + " up to %s", algorithm, result.achievedRate(), result.ok(), Report.causes(result.failures()),
                 Report.micros(result.maxSendLagMicros())));
-        return new Run(trace, result, sampler.maxLagMicros(), sampler.failed());
+        return new Run(trace, result, sampler.maxLagMicros(), sampler.failed(), sampler.cores());
     }
 
     /** Scrapes Sluice's {@code /metrics} at every interval boundary from the trace's start, on a thread of its own. */
@@ -236,6 +236,7 @@ public final class AdmissionCommand implements Callable<Integer> {
         private final String algorithm;
         private final Phases steps;
         private final URI metrics;
+        private final long pid;
         private final CompletableFuture<Long> clock;
         private final long interval;
         private final int intervals;
@@ -243,11 +244,14 @@ public final class AdmissionCommand implements Callable<Integer> {
         private final List<AdmissionTrace.Point> points = new ArrayList<>();
         private volatile long maxLagNanos;
         private volatile int failed;
+        private volatile double cores = Double.NaN;
 
-        Sampler(String algorithm, Phases steps, int adminPort, CompletableFuture<Long> clock, long interval, int intervals) {
+        Sampler(String algorithm, Phases steps, int adminPort, long pid, CompletableFuture<Long> clock, long interval,
+                int intervals) {
             this.algorithm = algorithm;
             this.steps = steps;
             this.metrics = URI.create("http://127.0.0.1:" + adminPort + "/metrics");
+            this.pid = pid;
             this.clock = clock;
             this.interval = interval;
             this.intervals = intervals;
@@ -261,6 +265,7 @@ public final class AdmissionCommand implements Callable<Integer> {
             } catch (Exception e) {
                 return;
             }
+            long cpuAtStart = 0, wallAtStart = 0;
             for (int k = 0; k <= intervals; k++) {
                 long due = start + k * interval;
                 long wait;
@@ -269,6 +274,12 @@ public final class AdmissionCommand implements Callable<Integer> {
                     if (Thread.currentThread().isInterrupted()) return;
                 }
                 maxLagNanos = Math.max(maxLagNanos, System.nanoTime() - due);
+                if (k == 0) {
+                    cpuAtStart = ProcessStats.treeCpuNanos(pid);
+                    wallAtStart = System.nanoTime();
+                } else if (k == intervals && cpuAtStart > 0) {
+                    cores = (ProcessStats.treeCpuNanos(pid) - cpuAtStart) / (double) (System.nanoTime() - wallAtStart);
+                }
                 AdmissionTrace.Point p = scrape();
                 synchronized (points) {
                     points.add(p);
@@ -308,6 +319,11 @@ public final class AdmissionCommand implements Callable<Integer> {
         int failed() {
             return failed;
         }
+
+        /** Sluice's CPU time during the trace over its length: the cores it used on average (NaN if unknown). */
+        double cores() {
+            return cores;
+        }
     }
 
     private String markdown(String algorithm, SluiceConfig.Overload o, Phases steps, int connections, String started,
@@ -341,6 +357,10 @@ public final class AdmissionCommand implements Callable<Integer> {
         }
         if (run.maxSampleLagMicros() > sampleMs * 250L) {
             n.add("A scrape of /metrics started up to " + Report.micros(run.maxSampleLagMicros()) + " late (a busy machine).");
+        }
+        if (!Double.isNaN(run.sluiceCores())) {
+            n.add(String.format(Locale.ROOT, "Sluice's process used %.2f cores on average during the trace (its CPU time"
+                    + " over the trace's length).", run.sluiceCores()));
         }
         n.add("Load average " + loadAtStart + " at the start of this trace, " + Machine.loadAverage()
                 + " at its end (1, 5, 15 min).");

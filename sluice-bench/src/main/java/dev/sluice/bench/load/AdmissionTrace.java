@@ -15,16 +15,26 @@ public final class AdmissionTrace {
 
     /**
      * Sluice's admission metrics at one instant: {@code sluice_admission_limit}, {@code _in_flight}, {@code _queued}
-     * and {@code sluice_admission_shed_total} summed over its reasons. NaN where the scrape failed.
+     * and {@code sluice_admission_shed_total} summed over its reasons; and the sum and count of its successful chat
+     * completions' durations as it measured them ({@code gen_ai_server_request_duration_seconds} with
+     * {@code error_type=""}), whose increases give its own mean per interval. NaN where the scrape failed.
      */
-    public record Point(double limit, double inFlight, double queued, double shed) {
-        public static final Point MISSING = new Point(Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+    public record Point(double limit, double inFlight, double queued, double shed, double okSeconds, double okCount) {
+        public static final Point MISSING = new Point(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+
+        public Point(double limit, double inFlight, double queued, double shed) {
+            this(limit, inFlight, queued, shed, Double.NaN, Double.NaN);
+        }
 
         public static Point of(PromText m) {
             return new Point(m.value("sluice_admission_limit").orElse(Double.NaN),
                     m.value("sluice_admission_in_flight").orElse(Double.NaN),
                     m.value("sluice_admission_queued").orElse(Double.NaN),
-                    m.sum("sluice_admission_shed_total").orElse(Double.NaN));
+                    m.sum("sluice_admission_shed_total").orElse(Double.NaN),
+                    m.sum("gen_ai_server_request_duration_seconds_sum", "gen_ai_operation_name", "chat", "error_type", "")
+                            .orElse(Double.NaN),
+                    m.sum("gen_ai_server_request_duration_seconds_count", "gen_ai_operation_name", "chat", "error_type", "")
+                            .orElse(Double.NaN));
         }
     }
 
@@ -33,7 +43,7 @@ public final class AdmissionTrace {
      * requests shed during it (the counter's increase) and the generator's answers that came back during it.
      */
     public record Row(double fromSeconds, int phase, double limit, double inFlight, double queued, double shed,
-                      IntervalStats.Tally tally) {
+                      double sluiceOkMeanMillis, IntervalStats.Tally tally) {
     }
 
     private final Phases phases;
@@ -57,8 +67,10 @@ public final class AdmissionTrace {
         this.rows = new ArrayList<>();
         for (int k = 0; k < stats.intervals(); k++) {
             Point begin = this.points.get(k), end = this.points.get(k + 1);
+            double count = end.okCount() - begin.okCount();
+            double mean = count > 0 ? (end.okSeconds() - begin.okSeconds()) / count * 1_000 : Double.NaN;
             rows.add(new Row(k * intervalNanos / 1e9, phases.indexAt(k * intervalNanos), end.limit(), end.inFlight(),
-                    end.queued(), end.shed() - begin.shed(), stats.interval(k)));
+                    end.queued(), end.shed() - begin.shed(), mean, stats.interval(k)));
         }
         this.phaseRanges = new ArrayList<>();
         this.perPhase = new ArrayList<>();
@@ -144,15 +156,15 @@ public final class AdmissionTrace {
     /** Every interval. */
     public String table() {
         StringBuilder s = new StringBuilder();
-        s.append("| t (s) | upstream delay | limit | in flight | queued | shed | answered/s | 503s | other failures | 2xx p50 | 2xx p99 | 2xx p99 from send |\n");
-        s.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        s.append("| t (s) | upstream delay | limit | in flight | queued | shed | answered/s | 503s | other failures | 2xx p50 | 2xx p99 | 2xx p99 from send | Sluice's 2xx mean |\n");
+        s.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
             IntervalStats.Tally t = r.tally();
-            s.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+            s.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
                     seconds(r.fromSeconds()), phases.label(r.phase()), number(r.limit()), number(r.inFlight()),
                     number(r.queued()), number(r.shed()), number(t.answeredPerSecond()), Report.count(t.overloaded()),
                     Report.count(t.otherFailed()), Report.micros(t.okP50Micros()), Report.micros(t.okP99Micros()),
-                    Report.micros(t.okServiceP99Micros())));
+                    Report.micros(t.okServiceP99Micros()), Report.millis(r.sluiceOkMeanMillis())));
         }
         return s.toString();
     }
@@ -165,7 +177,10 @@ public final class AdmissionTrace {
                 + " `sluice_admission_shed_total` (all reasons) during it. *answered/s*, *503s*, *other failures* and the"
                 + " 2xx latencies (from the intended send time, so a queue in front of the limit counts; *from send*:"
                 + " from the moment the generator actually sent, which leaves out its own lateness on a busy machine)"
-                + " are the generator's answers that came back during the interval, at %s req/s sent.",
+                + " are the generator's answers that came back during the interval, at %s req/s sent. *Sluice's 2xx"
+                + " mean* is the mean duration of the chat completions Sluice answered with success in the interval, as"
+                + " Sluice measured them (`gen_ai_server_request_duration_seconds`, from the request's arrival: the"
+                + " upstream delay, the wait for an admission slot and Sluice's own work).",
                 Report.millis(intervalNanos / 1e6), number(rate));
     }
 

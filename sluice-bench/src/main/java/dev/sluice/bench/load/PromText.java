@@ -46,12 +46,16 @@ public final class PromText {
         return OptionalDouble.empty();
     }
 
-    /** The sum over every series of {@code name} (e.g. a counter's every {@code reason}); empty when there is none. */
-    public OptionalDouble sum(String name) {
+    /**
+     * The sum over every series of {@code name} whose labels include {@code labels} (pairs: key, value, ...), e.g. a
+     * counter's every {@code reason}; empty when there is none.
+     */
+    public OptionalDouble sum(String name, String... labels) {
+        if (labels.length % 2 != 0) throw new IllegalArgumentException("labels come in pairs: key, value");
         boolean any = false;
         double total = 0;
         for (Sample s : samples) {
-            if (s.name().equals(name)) {
+            if (s.name().equals(name) && matches(s, labels)) {
                 any = true;
                 total += s.value();
             }

@@ -47,8 +47,41 @@ class AdmissionTraceTest {
 
         assertThat(table.lines().toList()).hasSize(2 + 4);
         assertThat(table).startsWith("| t (s) | upstream delay | limit | in flight | queued | shed | answered/s | 503s |");
-        assertThat(table.lines().toList().get(2)).isEqualTo("| 0 | 100 ms | 210 | 12 | 0 | 0 | 20 | 0 | 0 | 100 ms | 100 ms | 100 ms |");
-        assertThat(table.lines().toList().get(5)).isEqualTo("| 1.5 | 300 ms (+200) | 75 | 75 | 100 | 30 | 26 | 3 | 0 | 100 ms | 100 ms | 100 ms |");
+        assertThat(table.lines().toList().get(2)).isEqualTo("| 0 | 100 ms | 210 | 12 | 0 | 0 | 20 | 0 | 0 | 100 ms | 100 ms | 100 ms | — |");
+        assertThat(table.lines().toList().get(5)).isEqualTo("| 1.5 | 300 ms (+200) | 75 | 75 | 100 | 30 | 26 | 3 | 0 | 100 ms | 100 ms | 100 ms | — |");
+    }
+
+    @Test
+    void sluicesOwnMeanDurationComesFromTheIncreaseOfItsHistogramsSumAndCount() {
+        List<AdmissionTrace.Point> p = List.of(new AdmissionTrace.Point(1, 1, 0, 0, 10.0, 100),
+                new AdmissionTrace.Point(1, 1, 0, 0, 13.0, 110),      // 10 answers, 3 s: 300 ms each
+                new AdmissionTrace.Point(1, 1, 0, 0, 13.0, 110),      // none answered
+                new AdmissionTrace.Point(1, 1, 0, 0, 14.5, 111));
+
+        List<AdmissionTrace.Row> rows = trace(p).rows();
+
+        assertThat(rows.get(0).sluiceOkMeanMillis()).isCloseTo(300.0, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(rows.get(1).sluiceOkMeanMillis()).isNaN();
+        assertThat(rows.get(2).sluiceOkMeanMillis()).isCloseTo(1_500.0, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(trace(p).table().lines().toList().get(2)).endsWith("| 300 ms |");
+    }
+
+    @Test
+    void aPointIsReadFromSluicesMetrics() {
+        PromText m = PromText.parse("""
+                sluice_admission_limit 187.0
+                sluice_admission_in_flight 142.0
+                sluice_admission_queued 3.0
+                sluice_admission_shed_total{reason="queue_full"} 10.0
+                sluice_admission_shed_total{reason="queue_timeout"} 5.0
+                gen_ai_server_request_duration_seconds_sum{error_type="",gen_ai_operation_name="chat",gen_ai_request_model="sim-mini"} 40.5
+                gen_ai_server_request_duration_seconds_count{error_type="",gen_ai_operation_name="chat",gen_ai_request_model="sim-mini"} 81
+                gen_ai_server_request_duration_seconds_sum{error_type="server_overloaded",gen_ai_operation_name="chat",gen_ai_request_model="sim-mini"} 1.5
+                gen_ai_server_request_duration_seconds_count{error_type="server_overloaded",gen_ai_operation_name="chat",gen_ai_request_model="sim-mini"} 15
+                """);
+
+        assertThat(AdmissionTrace.Point.of(m)).isEqualTo(new AdmissionTrace.Point(187, 142, 3, 15, 40.5, 81));
+        assertThat(AdmissionTrace.Point.of(PromText.parse("")).limit()).isNaN();
     }
 
     @Test
