@@ -133,11 +133,15 @@ public final class AdmissionCommand implements Callable<Integer> {
                 SluiceConfig.Overload overload = overloadOf(workDir, yaml);
                 Servers.Server sluice = servers.sluiceWithConfig(LoadCommand.SLUICE, "sluice-" + algorithm, yaml, true);
                 try {
-                    Servers.probe(sluice, BenchRequest.delayed(Servers.DEMO_KEY, 0));
+                    probe(sluice);
                     String loadAtStart = Machine.loadAverage();
                     Run run = trace(vertx, sluice, algorithm, steps, connections);
                     String md = markdown(algorithm, overload, steps, connections, started, run, loadAtStart);
                     sections.add(new String[]{algorithm, md});
+                } catch (RuntimeException | IOException e) {
+                    LoadCommand.log(algorithm + ": not traced: " + e.getMessage().lines().findFirst().orElse(""));
+                    System.err.println("sluice bench load admission: " + algorithm + " not traced: "
+                            + e.getMessage().lines().findFirst().orElse(""));
                 } finally {
                     children.stop(sluice.child());
                 }
@@ -163,6 +167,23 @@ public final class AdmissionCommand implements Callable<Integer> {
             Files.writeString(doc, text);
         }
         return 0;
+    }
+
+    /**
+     * One request before the trace, so a misconfigured Sluice fails loudly; on a busy machine the first upstream
+     * connection can take longer than Sluice waits for one (503 upstream_capacity), so a 5xx is retried a few times.
+     */
+    private static void probe(Servers.Server sluice) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Servers.probe(sluice, BenchRequest.delayed(Servers.DEMO_KEY, 0));
+                return;
+            } catch (IllegalStateException e) {
+                if (attempt >= 5 || !e.getMessage().contains(" with 5")) throw e;
+                LoadCommand.log("probe: " + e.getMessage().lines().findFirst().orElse("") + "; again in 2 s");
+                Thread.sleep(2_000);
+            }
+        }
     }
 
     /**
