@@ -5,7 +5,7 @@
  * time, so coordinated omission is corrected), with N concurrent streams and from a cold start, and prints one table
  * with ratios against nginx and the bare simulator. {@code ./sluice bench load admission} ({@link
  * dev.sluice.bench.load.AdmissionCommand}) instead traces adaptive admission control while the upstream latency steps
- * up and back down: Sluice's admission gauges per interval beside the open-loop generator's answers. Pure parts (parsing, schedule arithmetic, formatting) are unit
- * tested; the measurements themselves never run in the test suite.
+ * up and back down: Sluice's admission gauges per interval beside the open-loop generator's answers. Pure parts
+ * (parsing, schedule arithmetic, formatting) are unit tested; the measurements themselves never run in the test suite.
  */
 package dev.sluice.bench.load;
