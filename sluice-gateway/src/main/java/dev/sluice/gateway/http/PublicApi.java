@@ -426,7 +426,14 @@ public final class PublicApi {
         return Map.copyOf(known);
     }
 
+    /**
+     * The peer's address, read from the connection: the server never believes {@code Forwarded} headers itself
+     * ({@code trusted_proxies} decides), so the request's own {@code remoteAddress()} would only run Vert.x's
+     * forwarded-header parser per request to give the same answer.
+     */
     private static String clientIp(HttpServerRequest req) {
-        return req.remoteAddress() == null ? null : req.remoteAddress().hostAddress();
+        io.vertx.core.net.SocketAddress a = req.connection() != null ? req.connection().remoteAddress()
+                : req.remoteAddress();
+        return a == null ? null : a.hostAddress();
     }
 }
