@@ -1,5 +1,7 @@
 package dev.sluice.gateway;
 
+import dev.sluice.testing.ScriptedServer;
+import dev.sluice.testing.ScriptedServer.Reply;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -7,6 +9,7 @@ import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +17,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 import static dev.sluice.gateway.TestGateway.assertError;
 import static dev.sluice.gateway.TestGateway.chat;
@@ -22,9 +29,10 @@ import static dev.sluice.gateway.TrafficHarness.metric;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Streams and admission control: a stream holds an admission slot only until its first byte, so long streams do not
- * cap how many may be open (nor starve short requests); open streams have their own budget, overload.max_streams,
- * beyond which a stream gets 503 server_overloaded with retry-after at once.
+ * Streams and admission control: a stream takes no adaptive admission slot at all, neither while it waits for its
+ * first byte (a reasoning model may think for tens of seconds) nor after it; the adaptive limit is for unary requests
+ * and learns from their latency only. Open streams, from admission to their end, have their own budget,
+ * overload.max_streams, beyond which a stream gets 503 server_overloaded with retry-after at once.
  */
 class StreamAdmissionTest {
     @TempDir
@@ -84,17 +92,79 @@ class StreamAdmissionTest {
     }
 
     @Test
-    void streamsBeyondTheOldCapOf200SucceedWithTheDefaults() throws Exception {
-        // product defaults: gradient2 starting at 200 with a queue of 100 for 500 ms; before, stream 201 was refused
-        try (TestGateway gw = TestGateway.builder(dir).config("slow_down: {enabled: false}\n").start()) {
-            List<Open> streams = new ArrayList<>();
-            try {
-                for (int i = 0; i < 230; i++) streams.add(openStream(gw));
-                assertThat(metric(gw, "sluice_admission_open_streams")).isEqualTo(230);
-                assertThat(metric(gw, "sluice_admission_shed_total")).isZero();
-            } finally {
-                closeAll(streams);
+    void streamsWaitingForTheirFirstByteAreAllAdmittedOnTheDefaults() throws Exception {
+        // product defaults: gradient2 starting at 200 with a queue of 100 for 500 ms. Before, a stream held an adaptive
+        // slot until its first byte: with first bytes held back, streams 201-300 queued and 301-400 got 503 at once.
+        int n = 400;
+        // (the test upstream speaks HTTP/1.1, one connection per request, and accepts them slowly on a busy machine:
+        // connecting and the wait for a connection, which are not admission control, get room)
+        String upstream = "upstream_pool: {wait_ms: 60000}\nupstream_timeouts: {connect_ms: 30000}\n"
+                + "circuit_breaker: {failure_threshold: 100000}\n";
+        try (HeldUpstream up = new HeldUpstream(); TestGateway gw = up.gateway(dir, upstream)) {
+            List<CompletableFuture<HttpResponse<String>>> streams = up.send(gw, n, true);
+            up.awaitArrivals(n, streams);
+            assertThat(metric(gw, "sluice_admission_open_streams")).isEqualTo(n);
+            assertThat(metric(gw, "sluice_admission_in_flight")).as("adaptive slots held by streams").isZero();
+            up.release();
+            assertAllStreamed(gw, streams);
+            assertThat(metric(gw, "sluice_admission_shed_total")).isZero();
+            assertThat(metric(gw, "sluice_admission_open_streams")).isZero();
+        }
+    }
+
+    @Test
+    void streamsWaitingForTheirFirstByteTakeNoAdaptiveSlotWhileUnaryRequestsStillDo() throws Exception {
+        // an adaptive limit of 2 and no queue: two unary requests fill it; streams do not need it
+        String overload = "overload: {algorithm: gradient2, initial_limit: 2, min_limit: 1, max_limit: 2, queue_size: 0,"
+                + " retry_after_seconds: 2}\n";
+        try (HeldUpstream up = new HeldUpstream(); TestGateway gw = up.gateway(dir, overload)) {
+            List<CompletableFuture<HttpResponse<String>>> streams = up.send(gw, 8, true);
+            up.awaitArrivals(8, streams);
+            List<CompletableFuture<HttpResponse<String>>> unary = up.send(gw, 2, false);
+            up.awaitArrivals(10, unary);
+            assertThat(metric(gw, "sluice_admission_in_flight")).as("slots held by unary requests").isEqualTo(2);
+            assertThat(metric(gw, "sluice_admission_open_streams")).isEqualTo(8);
+
+            // the adaptive limit still protects unary traffic: the third is refused at once, before the upstream
+            HttpResponse<String> third = gw.post("/v1/chat/completions", chat("held", null));
+            assertError(third, 503, "server_error", "server_overloaded", null, true);
+            assertThat(header(third, "retry-after")).isEqualTo("2");
+            assertThat(metrics(gw)).contains("sluice_admission_shed_total{reason=\"queue_full\"} 1.0");
+            assertThat(up.server.requests()).hasSize(10);
+
+            up.release();
+            assertAllStreamed(gw, streams);
+            for (CompletableFuture<HttpResponse<String>> u : unary) {
+                HttpResponse<String> r = u.get(30, TimeUnit.SECONDS);
+                assertThat(r.statusCode()).isEqualTo(200);
+                TrafficHarness.awaitUsage(gw, r);
             }
+            assertThat(metric(gw, "sluice_admission_in_flight")).isZero();
+        }
+    }
+
+    @Test
+    void theStreamBudgetCountsStreamsWaitingForTheirFirstByte() throws Exception {
+        // one adaptive slot and no queue, but a budget of three streams: before, the second stream got 503 queue_full
+        String overload = "overload: {algorithm: fixed, initial_limit: 1, min_limit: 1, max_limit: 1, queue_size: 0,"
+                + " max_streams: 3, retry_after_seconds: 3}\n";
+        try (HeldUpstream up = new HeldUpstream(); TestGateway gw = up.gateway(dir, overload)) {
+            List<CompletableFuture<HttpResponse<String>>> streams = up.send(gw, 3, true);
+            up.awaitArrivals(3, streams);
+
+            HttpResponse<String> fourth = gw.send(TrafficHarness.chatRequest(gw, chat("held", "\"stream\":true")));
+            assertError(fourth, 503, "server_error", "server_overloaded", null, true);
+            assertThat(header(fourth, "retry-after")).isEqualTo("3");
+            assertThat(metrics(gw)).contains("sluice_admission_shed_total{reason=\"max_streams\"} 1.0");
+            assertThat(metric(gw, "sluice_admission_shed_total")).isEqualTo(1);
+            assertThat(up.server.requests()).as("the refused stream never went upstream").hasSize(3);
+
+            up.release();
+            assertAllStreamed(gw, streams);
+            // the budget comes back as streams end
+            assertThat(metric(gw, "sluice_admission_open_streams")).isZero();
+            assertThat(gw.send(TrafficHarness.chatRequest(gw, chat("held", "\"stream\":true"))).body())
+                    .endsWith("data: [DONE]\n\n");
         }
     }
 
@@ -118,6 +188,117 @@ class StreamAdmissionTest {
             } finally {
                 closeAll(streams);
             }
+        }
+    }
+    private static String metrics(TestGateway gw) {
+        return gw.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.gateway.adminPort() + "/metrics"))
+                .GET().build()).body();
+    }
+
+    /** Every stream ended with its events and [DONE], and has left the gateway (its usage record is written last). */
+    private static void assertAllStreamed(TestGateway gw, List<CompletableFuture<HttpResponse<String>>> streams)
+            throws Exception {
+        for (CompletableFuture<HttpResponse<String>> s : streams) {
+            HttpResponse<String> r = s.get(60, TimeUnit.SECONDS);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(r.body()).contains("\"content\":\"Hi\"").endsWith("data: [DONE]\n\n");
+            TrafficHarness.awaitUsage(gw, r);
+        }
+    }
+
+    /**
+     * A real upstream on loopback that holds back the first byte of every answer until {@link #release()} (as a
+     * reasoning model does for tens of seconds), then answers streams with SSE and other requests with JSON.
+     */
+    private static final class HeldUpstream implements AutoCloseable {
+        private static final String CHUNK = "{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+                + "\"model\":\"up\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}]}";
+        private static final String COMPLETION = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,"
+                + "\"model\":\"up\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hi\"},"
+                + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}";
+
+        private final CountDownLatch gate = new CountDownLatch(1);
+        private final Semaphore arrivals = new Semaphore(0);
+        /** One HTTP/1.1 connection per request, as the load harness's clients: no h2 stream cap of the client's. */
+        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        /** A caller per request, each blocked in its own send. */
+        private final java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        final ScriptedServer server = ScriptedServer.start().route(this::answer);
+
+        private Reply answer(ScriptedServer.Recorded request) {
+            arrivals.release();
+            try {
+                if (!gate.await(60, TimeUnit.SECONDS)) throw new IllegalStateException("never released");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            return request.bodyText().contains("\"stream\":true")
+                    ? Reply.sse("data: " + CHUNK + "\n\n", "data: [DONE]\n\n")
+                    : Reply.json(200, COMPLETION);
+        }
+
+        /** A gateway whose model {@code held} is deployed on this upstream, with {@code extraYaml} added. */
+        TestGateway gateway(Path dir, String extraYaml) {
+            String yaml = "slow_down: {enabled: false}\nmodels:\n"
+                    + "  - {id: held, family: held, modality: chat, context_window: 16384, max_output_tokens: 4096,"
+                    + " tokenizer: o200k_base, price: {input_per_1m: 1, output_per_1m: 2}, deployments: [{name: up,"
+                    + " provider: openai, model: up, base_url: \"" + server.baseUrl() + "\", api_key_env: UP_KEY}]}\n"
+                    + extraYaml;
+            return TestGateway.builder(dir).withoutSimulator().config(yaml).env("UP_KEY", "sk-up-test").start();
+        }
+
+        /** Sends {@code n} chat requests to model {@code held} at once, streamed or not. */
+        List<CompletableFuture<HttpResponse<String>>> send(TestGateway gw, int n, boolean stream) {
+            List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                HttpRequest request = TrafficHarness.chatRequest(gw, chat("held", stream ? "\"stream\":true" : null));
+                all.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return http.send(request, HttpResponse.BodyHandlers.ofString());
+                    } catch (Exception e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                }, callers));
+            }
+            return all;
+        }
+
+        /**
+         * Waits until {@code total} requests in all have reached this upstream, and fails if one of {@code sent} was
+         * answered before (refused by the gateway: nothing is answered while the upstream holds its first byte).
+         */
+        void awaitArrivals(int total, List<CompletableFuture<HttpResponse<String>>> sent) throws Exception {
+            CompletableFuture<Void> anyAnswered = CompletableFuture.anyOf(sent.toArray(CompletableFuture[]::new))
+                    .thenAccept(r -> { });
+            CompletableFuture<Void> arrived = CompletableFuture.runAsync(() -> {
+                try {
+                    if (!arrivals.tryAcquire(total, 60, TimeUnit.SECONDS)) throw new IllegalStateException("no arrivals");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            CompletableFuture.anyOf(arrived, anyAnswered).get(60, TimeUnit.SECONDS);
+            for (CompletableFuture<HttpResponse<String>> f : sent) {
+                if (f.isDone()) {
+                    HttpResponse<String> r = f.join();
+                    throw new AssertionError("answered before the upstream's first byte: " + r.statusCode() + " "
+                            + r.body() + " (" + server.requests().size() + " of " + total + " requests reached the upstream)");
+                }
+            }
+            arrivals.release(total); // the count stays cumulative for the next wait
+        }
+
+        void release() {
+            gate.countDown();
+        }
+
+        @Override
+        public void close() {
+            gate.countDown();
+            http.shutdownNow();
+            callers.shutdownNow();
+            server.close();
         }
     }
 }

@@ -63,8 +63,8 @@ public final class SluiceYaml {
                       project: {rpm: 100000000, tpm: 10000000000}
                 slow_down: {enabled: false}
                 # Ten thousand streams from one address: the per-address and per-port connection caps (hostile-client
-                # limits) are raised to fit them. Admission control keeps its product defaults: a stream holds its slot
-                # only to its first byte, and overload.max_streams (20,000) bounds open streams.
+                # limits) are raised to fit them. Admission control keeps its product defaults: streams take no adaptive
+                # slot, and overload.max_streams (20,000) bounds open streams.
                 server: {max_connections: 25000, max_connections_per_address: 25000}
                 """;
     }

@@ -181,7 +181,7 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
 
     /**
      * Admission control: an adaptive concurrency limit ({@code gradient2}, {@code vegas} or {@code fixed}) and a short
-     * queue; a stream holds its slot until its first byte, then counts against {@code maxStreams} open streams.
+     * queue for unary requests; a stream takes no slot and counts against {@code maxStreams} open streams instead.
      */
     public record Overload(boolean enabled, AdmissionAlgorithm algorithm, int initialLimit, int minLimit, int maxLimit,
                            int queueSize, long queueTimeoutMs, int retryAfterSeconds, int maxStreams) {}

@@ -34,11 +34,12 @@ import java.util.Optional;
  * server_overloaded with retry-after, at once rather than after a pile-up of timeouts. Nothing here blocks: waiters
  * are promises and deadlines are event-loop timers.
  *
- * <p>A stream holds its slot only until its first byte (when the upstream call answers with the stream): its time to
- * first byte is its latency sample (the part of a stream the upstream's load decides; its length is the caller's
- * choice), and then the slot goes to the next request. Open streams count against a budget of their own,
- * {@code overload.max_streams}: a stream beyond it gets the same 503 server_overloaded with retry-after at once. So
- * thousands of long streams neither starve short requests of slots nor teach the limit that the upstream is slow.
+ * <p>Streams take no adaptive slot, neither while they wait for their first byte nor after it: the adaptive limit is
+ * for unary requests and learns from their latency only. A stream's time to first byte is the upstream's thinking time
+ * (tens of seconds for a reasoning model) and its length is the caller's {@code max_tokens}; neither compares with a
+ * 200 ms unary answer, and by Little's law thousands of slow first bytes would fill any limit sized for unary calls.
+ * Open streams, from admission to their end, have a budget of their own, {@code overload.max_streams}: a stream
+ * beyond it gets the same 503 server_overloaded with retry-after at once, before anything goes upstream.
  */
 public final class AdmissionControl implements Stage {
     private final Vertx vertx;
@@ -104,11 +105,9 @@ public final class AdmissionControl implements Stage {
             shedStreams.increment();
             return Future.failedFuture(overloaded());
         }
-        return admit(ex, next).transform(r -> {
-            if (r.succeeded()) return Future.succeededFuture(r.result().whenDone(e -> openStreams.decrementAndGet()));
-            openStreams.decrementAndGet();
-            return Future.failedFuture(r.cause());
-        });
+        // No adaptive slot: the stream counts against max_streams from here to its end (the chain's future always
+        // succeeds; an error is an Answer.Failed, which ends too).
+        return next.proceed(ex).map(answer -> answer.whenDone(e -> openStreams.decrementAndGet()));
     }
 
     /** Streams admitted and not yet ended. */
@@ -163,8 +162,8 @@ public final class AdmissionControl implements Stage {
         return tryAcquire();
     }
 
-    static void releaseForTest(Limiter.Listener listener, Ending ending, boolean stream) {
-        release(listener, ending, stream);
+    static void releaseForTest(Limiter.Listener listener, Ending ending) {
+        release(listener, ending);
     }
 
     private Optional<Limiter.Listener> tryAcquire() {
@@ -175,34 +174,21 @@ public final class AdmissionControl implements Stage {
         }
     }
 
-    /**
-     * Holds the slot until the request has ended, a stream's only until its first byte (a caller that left while
-     * queued gets no further stage).
-     */
+    /** Holds the slot until the request has ended (a caller that left while queued gets no further stage). */
     private Future<Answer> admitted(Exchange ex, Limiter.Listener listener, Chain next) {
-        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
-        return next.proceed(ex).map(answer -> {
-            if (answer instanceof Answer.Stream && released.compareAndSet(false, true)) {
-                listener.onSuccess(); // the first byte: the time to it is the sample
-                admitWaiting();
-            }
-            return answer.whenDone(ending -> {
-                if (!released.compareAndSet(false, true)) return;
-                release(listener, ending, ex.stream());
-                admitWaiting();
-            });
-        });
+        return next.proceed(ex).map(answer -> answer.whenDone(ending -> {
+            release(listener, ending);
+            admitWaiting();
+        }));
     }
 
     /**
-     * Feeds the limit algorithm when a request ends still holding its slot: a completed non-streaming answer is a
-     * latency sample; an upstream timeout or overload is a drop (the limit shrinks); anything else (client errors, a
-     * stream that ended before its first byte, cancellations) teaches nothing. A stream that started was sampled at
-     * its first byte.
+     * Feeds the limit algorithm when a request ends: a completed answer is a latency sample; an upstream timeout or
+     * overload is a drop (the limit shrinks); anything else (client errors, cancellations) teaches nothing.
      */
-    private static void release(Limiter.Listener listener, Ending r, boolean stream) {
+    private static void release(Limiter.Listener listener, Ending r) {
         if (r.status() == 504 || r.status() == 503) listener.onDropped();
-        else if (r.outcome() == Outcome.COMPLETED && !stream) listener.onSuccess();
+        else if (r.outcome() == Outcome.COMPLETED) listener.onSuccess();
         else listener.onIgnore();
     }
 

@@ -67,7 +67,7 @@ class AdmissionAlgorithmTest {
             // the algorithms read the in-flight count at each completion: complete while the slots are still full
             java.util.Collections.reverse(held);
             for (Limiter.Listener l : held) {
-                AdmissionControl.releaseForTest(l, completed(), false);
+                AdmissionControl.releaseForTest(l, completed());
                 lowest = Math.min(lowest, admission.currentLimit());
             }
         }
