@@ -85,8 +85,8 @@ public final class AdmissionControl implements Stage {
     static Limit limit(SluiceConfig.Overload cfg) {
         return switch (cfg.algorithm()) {
             case FIXED -> FixedLimit.of(cfg.maxLimit());
-            case VEGAS -> VegasLimit.newBuilder().initialLimit(cfg.initialLimit()).maxConcurrency(cfg.maxLimit())
-                    .build();
+            case VEGAS -> new FloorLimit(VegasLimit.newBuilder().initialLimit(cfg.initialLimit())
+                    .maxConcurrency(cfg.maxLimit()).build(), cfg.minLimit());
             case GRADIENT2 -> Gradient2Limit.newBuilder().initialLimit(cfg.initialLimit()).minLimit(cfg.minLimit())
                     .maxConcurrency(cfg.maxLimit()).build();
         };

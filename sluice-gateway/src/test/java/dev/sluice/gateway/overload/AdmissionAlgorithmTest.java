@@ -55,8 +55,27 @@ class AdmissionAlgorithmTest {
         assertThat(lowest).as("lowest limit after the latency step (was %d)", afterFast).isLessThan(afterFast);
     }
 
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"gradient2", "vegas"})
+    void theLimitNeverFallsBelowMinLimit(String algorithm) {
+        SluiceConfig.Overload cfg = new SluiceConfig.Overload(true, AdmissionAlgorithm.of(algorithm), 60, 50, 1000, 0, 100, 1, 20_000);
+        AdmissionControl admission = new AdmissionControl(vertx, cfg, new SimpleMeterRegistry(), () -> now);
+
+        rounds(admission, 100, 2, completed());
+        // the upstream slows down and then times out: every answer a 504, which the algorithms read as a drop
+        int lowest = Math.min(rounds(admission, 40, 400, completed()), rounds(admission, 100, 2_000, timedOut()));
+
+        assertThat(lowest).as("lowest %s limit while the upstream slowed down and then timed out", algorithm)
+                .isGreaterThanOrEqualTo(50);
+        assertThat(admission.currentLimit()).isGreaterThanOrEqualTo(50);
+    }
+
     /** Each round fills every free slot, lets {@code rttMs} pass, and completes them all; the lowest limit seen. */
     private int rounds(AdmissionControl admission, int rounds, long rttMs) {
+        return rounds(admission, rounds, rttMs, completed());
+    }
+
+    private int rounds(AdmissionControl admission, int rounds, long rttMs, Ending ending) {
         int lowest = Integer.MAX_VALUE;
         for (int r = 0; r < rounds; r++) {
             List<Limiter.Listener> held = new ArrayList<>();
@@ -67,11 +86,15 @@ class AdmissionAlgorithmTest {
             // the algorithms read the in-flight count at each completion: complete while the slots are still full
             java.util.Collections.reverse(held);
             for (Limiter.Listener l : held) {
-                AdmissionControl.releaseForTest(l, completed());
+                AdmissionControl.releaseForTest(l, ending);
                 lowest = Math.min(lowest, admission.currentLimit());
             }
         }
         return lowest;
+    }
+
+    private static Ending timedOut() {
+        return new Ending(504, Outcome.FAILED, "upstream_timeout");
     }
 
     private static Ending completed() {
