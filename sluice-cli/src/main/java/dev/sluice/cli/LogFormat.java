@@ -3,7 +3,6 @@ package dev.sluice.cli;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +41,7 @@ final class LogFormat {
         layout.start();
         encoder.setLayout(layout);
         encoder.start();
-        ConsoleAppender<ILoggingEvent> out = new ConsoleAppender<>();
+        dev.sluice.gateway.http.BatchingConsoleAppender out = new dev.sluice.gateway.http.BatchingConsoleAppender();
         out.setContext(lc);
         out.setName("TEXT");
         out.setEncoder(encoder);
@@ -52,8 +51,9 @@ final class LogFormat {
         root.addAppender(out);
     }
 
-    /** Writes out what the log appenders hold; called before the process exits. */
+    /** Writes out the queued access lines and what the log appenders hold; called before the process exits. */
     static void flush() {
+        dev.sluice.gateway.http.AccessLogWriter.flush();
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext lc) lc.stop();
     }
 }

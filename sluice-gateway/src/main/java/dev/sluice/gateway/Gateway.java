@@ -379,6 +379,7 @@ public final class Gateway implements AutoCloseable {
         } finally {
             parts.traffic.close(); // drains the usage ledger and closes the traffic stores before the database closes
             parts.observability.close(); // flushes spans still queued for OTLP
+            dev.sluice.gateway.http.AccessLogWriter.flush(); // the access lines still queued, written out now
             await(vertx.close());
             parts.opened.db().close();
         }

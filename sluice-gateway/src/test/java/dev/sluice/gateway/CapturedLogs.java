@@ -27,7 +27,7 @@ final class CapturedLogs implements AutoCloseable {
     }
 
     List<String> lines() {
-        dev.sluice.gateway.http.AccessLogWriter.awaitWritten(5_000); // access lines are written by their own thread
+        dev.sluice.gateway.http.AccessLogWriter.flush(); // access lines are written by their own thread, in batches
         return List.copyOf(appender.list).stream()
                 .map(e -> new String(encoder.encode(e), StandardCharsets.UTF_8).strip()).toList();
     }

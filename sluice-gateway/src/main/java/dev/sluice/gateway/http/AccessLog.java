@@ -60,6 +60,6 @@ final class AccessLog {
         f.put("error_code", e.error().code() != null ? e.error().code() : e.error().type());
         f.put("latency_ms", 0);
         f.put("client_ip", clientIp);
-        LOG.info(net.logstash.logback.marker.Markers.appendEntries(f), "- - {}", e.status());
+        AccessLogWriter.submit(f, "-", "-", e.status()); // the same "- - <status>" message, off the event loop
     }
 }

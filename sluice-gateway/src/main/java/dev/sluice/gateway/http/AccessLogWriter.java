@@ -1,89 +1,241 @@
 package dev.sluice.gateway.http;
 
+import dev.sluice.protocol.time.Timers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.Flushable;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Writes the access lines off the event loop: the loop only puts the line's fields on a bounded queue (never
- * waiting); one daemon thread encodes and writes them on logger {@code sluice.access}. When the queue is full — the
- * log output cannot keep up — the line is dropped and counted ({@code sluice_access_log_dropped_total}), so a slow
- * terminal or disk never slows requests.
+ * waiting, and without waking anyone); one daemon thread wakes every {@link #FLUSH_INTERVAL_MS} ms — or at once when
+ * {@link #WAKE_DEPTH} lines are waiting — takes every queued line in one go, encodes them on logger
+ * {@code sluice.access} and then flushes the buffered log output once ({@link BatchingConsoleAppender}: one
+ * {@code write} per batch instead of one per line, and no wake-up per request). When the queue is full — the log
+ * output cannot keep up — the line is dropped and counted ({@code sluice_access_log_dropped_total}), so a slow
+ * terminal or disk never slows requests. A crash (not a drain: {@link #flush()} runs at shutdown) can lose the last
+ * {@link #FLUSH_INTERVAL_MS} ms of access lines.
  */
 public final class AccessLogWriter {
     /** Lines waiting to be written at most; about 64 MiB at the worst. */
     public static final int CAPACITY = 65_536;
+    /** Lines waiting at which the writer is woken at once rather than at its next interval. */
+    public static final int WAKE_DEPTH = 1_024;
+    /** The writer's interval: a line waits at most about this long before it is written (and flushed). */
+    public static final long FLUSH_INTERVAL_MS = 20;
+    private static final int BATCH = 4_096;
     private static final Logger LOG = LoggerFactory.getLogger("sluice.access");
-    private static final BlockingQueue<Line> QUEUE = new ArrayBlockingQueue<>(CAPACITY);
-    private static final AtomicLong DROPPED = new AtomicLong();
-    private static final AtomicLong SUBMITTED = new AtomicLong();
-    private static final AtomicLong WRITTEN = new AtomicLong();
 
-    private record Line(Map<String, Object> fields, String method, Object route, int status) {}
+    /** One queued line: its fields and the message's three parts. */
+    record Line(Map<String, Object> fields, String method, Object route, int status) {}
 
-    static {
-        Thread t = new Thread(AccessLogWriter::run, "sluice-access-log");
-        t.setDaemon(true);
-        t.start();
+    /** Where lines go: each line of a batch, then one flush. */
+    interface Output {
+        void write(Line line);
+
+        void flush();
     }
 
-    private AccessLogWriter() {}
+    /** The production output: logger {@code sluice.access}, then a flush of every buffering appender it reaches. */
+    static final Output LOGBACK = new Output() {
+        @Override
+        public void write(Line l) {
+            LOG.info(net.logstash.logback.marker.Markers.appendEntries(l.fields()), "{} {} {}", l.method(), l.route(),
+                    l.status());
+        }
 
-    /** Queues one access line (called on the event loop); false when it was dropped. */
-    static boolean submit(Map<String, Object> fields, String method, Object route, int status) {
-        if (!QUEUE.offer(new Line(fields, method, route, status))) {
-            DROPPED.incrementAndGet();
+        @Override
+        public void flush() {
+            if (!(LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext ctx)) return;
+            flushAppenders(ctx.getLogger("sluice.access"));
+            flushAppenders(ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME));
+        }
+
+        private void flushAppenders(ch.qos.logback.classic.Logger logger) {
+            for (Iterator<ch.qos.logback.core.Appender<ch.qos.logback.classic.spi.ILoggingEvent>> it =
+                 logger.iteratorForAppenders(); it.hasNext(); ) {
+                if (it.next() instanceof Flushable f) {
+                    try {
+                        f.flush();
+                    } catch (IOException e) {
+                        // the appender reports its own output failures; the next batch tries again
+                    }
+                }
+            }
+        }
+    };
+
+    private static final AccessLogWriter DEFAULT =
+            new AccessLogWriter(CAPACITY, WAKE_DEPTH, FLUSH_INTERVAL_MS, null, LOGBACK).start("sluice-access-log");
+
+    private final BlockingQueue<Line> queue;
+    private final int wakeDepth;
+    private final long intervalMs;
+    private final Timers timers; // null: the writer parks with a timeout (production); else it waits for this timer
+    private final Output output;
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong submitted = new AtomicLong();
+    private final AtomicLong written = new AtomicLong();
+    private final AtomicBoolean signalled = new AtomicBoolean();
+    private final ReentrantLock writing = new ReentrantLock();
+    private final List<Line> batch = new ArrayList<>();
+    private volatile long taken;
+    private volatile boolean closed;
+    private volatile Thread thread;
+
+    /**
+     * A writer of its own (tests): {@code timers} null parks the thread with a timeout of {@code intervalMs}; given
+     * (a fake time), the thread waits until that timer fires or the queue reaches {@code wakeDepth}.
+     */
+    AccessLogWriter(int capacity, int wakeDepth, long intervalMs, Timers timers, Output output) {
+        this.queue = new ArrayBlockingQueue<>(capacity);
+        this.wakeDepth = wakeDepth;
+        this.intervalMs = intervalMs;
+        this.timers = timers;
+        this.output = output;
+    }
+
+    AccessLogWriter start(String name) {
+        Thread t = new Thread(this::run, name);
+        t.setDaemon(true);
+        thread = t;
+        t.start();
+        return this;
+    }
+
+    /** Queues one line (the event loop); false when it was dropped. Wakes the writer only at {@code wakeDepth}. */
+    boolean offer(Map<String, Object> fields, String method, Object route, int status) {
+        if (!queue.offer(new Line(fields, method, route, status))) {
+            dropped.incrementAndGet();
             return false;
         }
-        SUBMITTED.incrementAndGet();
+        long depth = submitted.incrementAndGet() - taken;
+        if (depth >= wakeDepth && !signalled.get() && signalled.compareAndSet(false, true)) {
+            Thread t = thread;
+            if (t != null) LockSupport.unpark(t);
+        }
         return true;
     }
 
-    private static void run() {
-        while (true) {
-            Line l;
+    private void run() {
+        while (!closed) {
+            awaitTurn();
             try {
-                l = QUEUE.take();
-            } catch (InterruptedException e) {
-                continue; // a daemon: it ends with the JVM
-            }
-            try {
-                LOG.info(net.logstash.logback.marker.Markers.appendEntries(l.fields()), "{} {} {}", l.method(),
-                        l.route(), l.status());
+                writeQueued();
             } catch (RuntimeException e) {
-                DROPPED.incrementAndGet();
-            } finally {
-                WRITTEN.incrementAndGet();
+                // counted as dropped in writeQueued; the loop must outlive any one bad line
             }
         }
+    }
+
+    /** Until the interval has passed or the queue reached its wake depth. */
+    private void awaitTurn() {
+        if (timers == null) {
+            long deadline = System.nanoTime() + intervalMs * 1_000_000L;
+            long left;
+            while (!signalled.get() && !closed && (left = deadline - System.nanoTime()) > 0) {
+                LockSupport.parkNanos(this, left);
+            }
+        } else {
+            Timers.Timer timer = timers.schedule(intervalMs, this::wake);
+            while (!signalled.get() && !closed) LockSupport.park(this);
+            timer.cancel();
+        }
+        signalled.set(false);
+    }
+
+    private void wake() {
+        signalled.set(true);
+        Thread t = thread;
+        if (t != null) LockSupport.unpark(t);
+    }
+
+    /** Takes every queued line, writes them and flushes the output once; the writer thread or {@link #flushNow}. */
+    private void writeQueued() {
+        writing.lock();
+        try {
+            int n;
+            long done = 0;
+            do {
+                n = queue.drainTo(batch, BATCH);
+                taken += n;
+                for (Line l : batch) {
+                    try {
+                        output.write(l);
+                    } catch (RuntimeException e) {
+                        dropped.incrementAndGet();
+                    }
+                }
+                batch.clear();
+                done += n;
+            } while (n == BATCH);
+            if (done > 0) {
+                try {
+                    output.flush();
+                } finally {
+                    written.addAndGet(done);
+                }
+            }
+        } finally {
+            writing.unlock();
+        }
+    }
+
+    /** Writes and flushes every line queued so far on the caller's thread (shutdown, tests). */
+    void flushNow() {
+        writeQueued();
+    }
+
+    /** Stops the thread after writing what is queued. */
+    void close() {
+        closed = true;
+        Thread t = thread;
+        if (t != null) LockSupport.unpark(t);
+        writeQueued();
+    }
+
+    long droppedCount() {
+        return dropped.get();
+    }
+
+    long writtenCount() {
+        return written.get();
+    }
+
+    int queued() {
+        return queue.size();
+    }
+
+    // The process-wide writer.
+
+    /** Queues one access line (called on the event loop); false when it was dropped. */
+    static boolean submit(Map<String, Object> fields, String method, Object route, int status) {
+        return DEFAULT.offer(fields, method, route, status);
     }
 
     /** Lines dropped because the queue was full (or their writing failed), since start. */
     public static long dropped() {
-        return DROPPED.get();
+        return DEFAULT.droppedCount();
     }
 
     /** Lines queued and not yet written. */
     public static int pending() {
-        return QUEUE.size();
+        return DEFAULT.queued();
     }
 
-    /** Waits until every line queued so far has been written, up to {@code timeoutMs} (tests, shutdown). */
-    public static void awaitWritten(long timeoutMs) {
-        long target = SUBMITTED.get();
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        while (WRITTEN.get() < target && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+    /** Writes (and flushes) every line queued so far, on the caller's thread: at shutdown, and in tests. */
+    public static void flush() {
+        DEFAULT.flushNow();
     }
 }
