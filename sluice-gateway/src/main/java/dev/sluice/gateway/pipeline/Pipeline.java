@@ -38,17 +38,53 @@ public final class Pipeline {
         return step(0, ex);
     }
 
+    /**
+     * Runs stage {@code i}. A stage that answers synchronously costs no future operation here: its result is looked
+     * at once it is complete, and one that handed back the answer of the stages after it untouched (the common
+     * "check, then {@code next.proceed(ex)}" stage) cannot have failed, since that answer's future always succeeds.
+     * Only a result still pending gets a {@code recover}.
+     */
     private Future<Answer> step(int i, Exchange ex) {
         if (ex.cancelled().isComplete()) return Future.succeededFuture(Answer.gone(null));
         if (i >= stages.size()) return Future.succeededFuture(Answer.failed(new IllegalStateException("no answer")));
-        Answer[] inner = {null};
+        Rest rest = new Rest(i + 1);
         Future<Answer> result;
         try {
-            result = stages.get(i).apply(ex, next -> step(i + 1, next).onSuccess(a -> inner[0] = a));
+            result = stages.get(i).apply(ex, rest);
         } catch (RuntimeException e) {
-            result = Future.failedFuture(e);
+            return failed(e, rest);
         }
-        return result.recover(err -> Future.succeededFuture(Answer.failed(err).inherit(inner[0])));
+        if (result == rest.future) return result;
+        if (result.isComplete()) return result.succeeded() ? result : failed(result.cause(), rest);
+        return result.recover(err -> failed(err, rest));
+    }
+
+    /** A stage's failure as an answer that keeps the end-of-request work of the stages after it. */
+    private static Future<Answer> failed(Throwable err, Rest rest) {
+        return Future.succeededFuture(Answer.failed(err).inherit(rest.answer));
+    }
+
+    /**
+     * The {@link Stage.Chain} one stage gets: runs the stages from {@code from} on and remembers their answer (the
+     * last one, should the stage proceed more than once), which a failure of the stage inherits.
+     */
+    private final class Rest implements Stage.Chain {
+        private final int from;
+        private Future<Answer> future;
+        private Answer answer;
+
+        Rest(int from) {
+            this.from = from;
+        }
+
+        @Override
+        public Future<Answer> proceed(Exchange next) {
+            Future<Answer> f = step(from, next);
+            future = f;
+            if (f.isComplete()) answer = f.result();
+            else f.onSuccess(a -> answer = a);
+            return f;
+        }
     }
 
     private static String names(List<Stage> stages) {
