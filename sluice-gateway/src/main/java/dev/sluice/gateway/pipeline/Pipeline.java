@@ -1,8 +1,10 @@
 package dev.sluice.gateway.pipeline;
 
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * An ordered, immutable list of stages. The constructor refuses a list that is out of {@link StageOrder} order or
@@ -42,7 +44,8 @@ public final class Pipeline {
      * Runs stage {@code i}. A stage that answers synchronously costs no future operation here: its result is looked
      * at once it is complete, and one that handed back the answer of the stages after it untouched (the common
      * "check, then {@code next.proceed(ex)}" stage) cannot have failed, since that answer's future always succeeds.
-     * Only a result still pending gets a {@code recover}.
+     * Only a result still pending gets an {@code otherwise} (one object: the failure becomes an answer, never a
+     * failed future).
      */
     private Future<Answer> step(int i, Exchange ex) {
         if (ex.cancelled().isComplete()) return Future.succeededFuture(Answer.gone(null));
@@ -52,23 +55,19 @@ public final class Pipeline {
         try {
             result = stages.get(i).apply(ex, rest);
         } catch (RuntimeException e) {
-            return failed(e, rest);
+            return Future.succeededFuture(rest.apply(e));
         }
         if (result == rest.future) return result;
-        if (result.isComplete()) return result.succeeded() ? result : failed(result.cause(), rest);
-        return result.recover(err -> failed(err, rest));
-    }
-
-    /** A stage's failure as an answer that keeps the end-of-request work of the stages after it. */
-    private static Future<Answer> failed(Throwable err, Rest rest) {
-        return Future.succeededFuture(Answer.failed(err).inherit(rest.answer));
+        if (result.isComplete()) return result.succeeded() ? result : Future.succeededFuture(rest.apply(result.cause()));
+        return result.otherwise(rest);
     }
 
     /**
      * The {@link Stage.Chain} one stage gets: runs the stages from {@code from} on and remembers their answer (the
-     * last one, should the stage proceed more than once), which a failure of the stage inherits.
+     * last one, should the stage proceed more than once); also turns a failure of the stage into its answer, which
+     * keeps the end-of-request work of the stages after it. One object per stage and request, no lambdas.
      */
-    private final class Rest implements Stage.Chain {
+    private final class Rest implements Stage.Chain, Function<Throwable, Answer>, Handler<Answer> {
         private final int from;
         private Future<Answer> future;
         private Answer answer;
@@ -82,8 +81,20 @@ public final class Pipeline {
             Future<Answer> f = step(from, next);
             future = f;
             if (f.isComplete()) answer = f.result();
-            else f.onSuccess(a -> answer = a);
+            else f.onSuccess(this);
             return f;
+        }
+
+        /** The answer of the stages after this one, once it has come (a later {@link #proceed} wins). */
+        @Override
+        public void handle(Answer a) {
+            answer = a;
+        }
+
+        /** The stage failed: an error answer inheriting the work attached to the answer of the stages after it. */
+        @Override
+        public Answer apply(Throwable err) {
+            return Answer.failed(err).inherit(answer);
         }
     }
 

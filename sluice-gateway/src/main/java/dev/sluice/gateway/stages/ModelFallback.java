@@ -57,7 +57,7 @@ public final class ModelFallback implements Stage {
                                  boolean switched) {
         // next.proceed's answer never fails (Stage.Chain); the rate-limit stage run again for a fallback may
         Future<Answer> run = switched
-                ? Futures.recover(rateLimits.apply(ex, next), err -> Future.succeededFuture(Answer.failed(err)))
+                ? rateLimits.apply(ex, next).otherwise(Answer::failed)
                 : next.proceed(ex);
         // Only an error answer can move to another model: a stream has started, a whole body is an answer.
         return Futures.compose(run, answer -> {
