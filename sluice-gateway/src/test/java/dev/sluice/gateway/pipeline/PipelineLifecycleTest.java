@@ -222,4 +222,38 @@ class PipelineLifecycleTest {
         answer.ended(new Ending(502, Outcome.FAILED, "bad_gateway"));
         assertThat(log).containsExactly("call 1 done");
     }
+
+    @Test
+    void failingEndOfRequestWorkIsLoggedAndTheRestStillRunsInOrder() {
+        Promise<Void> later = Promise.promise();
+        Answer answer = Answer.json(200, "{}")
+                .whenDone(e -> log.add("first"))
+                .whenDone(e -> {
+                    throw new IllegalStateException("sync work failed");
+                })
+                .whenDoneAsync(e -> Future.failedFuture(new IllegalStateException("async work failed at once")))
+                .whenDone(e -> log.add("after the failures"))
+                .whenDoneAsync(e -> {
+                    log.add("pending");
+                    return later.future();
+                })
+                .whenDone(e -> log.add("after the pending one"));
+
+        Future<Void> ended = answer.ended(new Ending(200, Outcome.COMPLETED, null));
+
+        assertThat(log).containsExactly("first", "after the failures", "pending");
+        assertThat(ended.isComplete()).isFalse();
+        later.fail(new IllegalStateException("async work failed later"));
+        assertThat(log).containsExactly("first", "after the failures", "pending", "after the pending one");
+        assertThat(ended.succeeded()).isTrue();
+    }
+
+    @Test
+    void anInheritedAnswerRunsTheInnerWorkFirst() {
+        Answer inner = Answer.json(200, "{}").whenDone(e -> log.add("inner"));
+        Answer outer = Answer.failed(new IllegalStateException()).whenDone(e -> log.add("outer")).inherit(inner);
+
+        assertThat(outer.ended(new Ending(500, Outcome.FAILED, "internal_error")).succeeded()).isTrue();
+        assertThat(log).containsExactly("inner", "outer");
+    }
 }
