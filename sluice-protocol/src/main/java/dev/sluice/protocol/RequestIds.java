@@ -2,13 +2,36 @@ package dev.sluice.protocol;
 
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Request ids of the form {@code req_} + 32 lower-case hex digits. */
+/**
+ * Request ids of the form {@code req_} + 32 lower-case hex digits: the first 12 are the time the id was made (epoch
+ * milliseconds, 48 bits), the other 20 are random (80 bits). Ids made later sort after ids made earlier, so the usage
+ * ledger's unique index on {@code request_id} grows at its right edge: a batch of rows dirties a few index pages
+ * instead of one page per row, which is most of what a SQLite ledger write costs (docs/benchmarks.md, "Ledger CPU per
+ * row"). 80 random bits keep ids unguessable and distinct between gateways.
+ */
 public final class RequestIds {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private RequestIds() {}
 
     public static String next() {
+        return next(System.currentTimeMillis());
+    }
+
+    /** An id made at {@code epochMillis} (its first 12 hex digits; the low 48 bits of the value). */
+    public static String next(long epochMillis) {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        char[] out = new char[36];
+        out[0] = 'r'; out[1] = 'e'; out[2] = 'q'; out[3] = '_';
+        for (int i = 0; i < 12; i++) out[4 + i] = HEX[(int) (epochMillis >>> (44 - 4 * i)) & 0xf];
+        long hi = r.nextLong(), lo = r.nextLong(); // 16 + 64 random bits
+        for (int i = 0; i < 4; i++) out[16 + i] = HEX[(int) (hi >>> (12 - 4 * i)) & 0xf];
+        for (int i = 0; i < 16; i++) out[20 + i] = HEX[(int) (lo >>> (60 - 4 * i)) & 0xf];
+        return new String(out);
+    }
+
+    /** A random id of the old form (32 random hex digits, no time): what the ledger benchmark compares against. */
+    public static String random() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         char[] out = new char[36];
         out[0] = 'r'; out[1] = 'e'; out[2] = 'q'; out[3] = '_';

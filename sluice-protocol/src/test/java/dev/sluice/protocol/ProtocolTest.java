@@ -86,6 +86,24 @@ class ProtocolTest {
     }
 
     @Test
+    void requestIdsStartWithTheirTimeSoLaterIdsSortAfter() {
+        long t = 1_795_000_000_123L; // 2026-11-18
+        String a = RequestIds.next(t);
+        assertThat(a).startsWith("req_" + String.format("%012x", t)).matches("req_[0-9a-f]{32}");
+        assertThat(RequestIds.isValid(a)).isTrue();
+        // the ledger's request_id index grows at its right edge: an id of a later millisecond sorts after every id
+        // of an earlier one, whatever its random part
+        for (int i = 0; i < 1_000; i++) {
+            assertThat(RequestIds.next(t + 1)).isGreaterThan(RequestIds.next(t));
+        }
+        // the 80 random bits differ between ids of the same millisecond
+        java.util.Set<String> same = new java.util.HashSet<>();
+        for (int i = 0; i < 10_000; i++) same.add(RequestIds.next(t));
+        assertThat(same).hasSize(10_000);
+        assertThat(RequestIds.random()).matches("req_[0-9a-f]{32}");
+    }
+
+    @Test
     void keysAreMaskedKeepingPrefixFiveAndLastFour() {
         assertThat(KeyMask.mask("sk-PMafPabcdefghijklmnopE873")).isEqualTo("sk-PMafP" + "*".repeat(16) + "E873");
         assertThat(KeyMask.mask("sk-proj-ABCDEfghijklmnopqrstuvwxyz1234"))

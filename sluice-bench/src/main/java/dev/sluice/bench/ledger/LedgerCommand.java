@@ -77,6 +77,12 @@ public final class LedgerCommand implements Callable<Integer> {
     String pgUser;
     @Option(names = "--pg-password-env", description = "variable holding the PostgreSQL password")
     String pgPasswordEnv;
+    @Option(names = "--ids", defaultValue = "ordered", description = "request ids: ordered (time first, as the gateway makes them since the ledger branch) or random (32 random hex digits, as before) (default ${DEFAULT-VALUE})")
+    String ids;
+
+    @Option(names = "--prefill", defaultValue = "0", description = "rows written into the table first, unmeasured, with the same kind of ids (a ledger that has been running a while) (default ${DEFAULT-VALUE})")
+    int prefill;
+
     @Option(names = "--pause", defaultValue = "0", description = "seconds to pause before each measured phase (to attach jcmd JFR.start) (default ${DEFAULT-VALUE})")
     int pause;
 
@@ -113,7 +119,8 @@ public final class LedgerCommand implements Callable<Integer> {
         System.out.println("ledger writer, " + started + ", " + Machine.describe(Optional.empty(), Optional.empty()));
         System.out.println("load average " + loadBefore + " at the start, " + Machine.loadAverage() + " at the end");
         System.out.println("flush " + flushMs + " ms, batch " + beforeBatchSize + " (before) / " + batchSize + " (after), max-throughput run " + rows
-                + " records, constant rate " + rate + "/s for " + seconds + " s");
+                + " records, constant rate " + rate + "/s for " + seconds + " s; request ids " + ids
+                + (prefill > 0 ? String.format(Locale.ROOT, ", %,d rows in the table first", prefill) : ""));
         System.out.println();
         System.out.println(header());
         for (Result r : results) System.out.println(row(r));
@@ -149,6 +156,7 @@ public final class LedgerCommand implements Callable<Integer> {
         }
         Clock clock = Clock.systemUTC();
         try (Database db = Database.open(settings)) {
+            if (prefill > 0) prefill(db, clock);
             Writer w = writer(writerName, db, clock);
             // Warm-up: the same work, unmeasured.
             drive(w, warmupRows, 0, mx, null);
@@ -168,7 +176,7 @@ public final class LedgerCommand implements Callable<Integer> {
             long cpuRate = cpu(mx, w) - cpu1;
             w.sink().close();
             long inTable = count(db);
-            long expected = warmupRows + rows + n;
+            long expected = (long) prefill + warmupRows + rows + n;
             if (inTable != expected) throw new IllegalStateException(store + "/" + writerName + ": " + inTable
                     + " rows in usage_ledger, expected " + expected);
             return new Result(store, writerName, rows / (elapsed / 1e9), (double) cpuMax / rows,
@@ -231,7 +239,7 @@ public final class LedgerCommand implements Callable<Integer> {
                 }
                 due = Math.min(due, count);
                 int k = (int) Math.min(due - i, batch.length);
-                for (int j = 0; j < k; j++) batch[j] = record(RequestIds.next());
+                for (int j = 0; j < k; j++) batch[j] = record(nextId());
                 long c0 = mx.getCurrentThreadCpuTime();
                 for (int j = 0; j < k; j++) w.sink().record(batch[j]);
                 callerCpu += mx.getCurrentThreadCpuTime() - c0;
@@ -242,7 +250,7 @@ public final class LedgerCommand implements Callable<Integer> {
                     continue;
                 }
                 int k = (int) Math.min(count - i, batch.length);
-                for (int j = 0; j < k; j++) batch[j] = record(RequestIds.next());
+                for (int j = 0; j < k; j++) batch[j] = record(nextId());
                 long c0 = mx.getCurrentThreadCpuTime();
                 for (int j = 0; j < k; j++) w.sink().record(batch[j]);
                 callerCpu += mx.getCurrentThreadCpuTime() - c0;
@@ -256,7 +264,30 @@ public final class LedgerCommand implements Callable<Integer> {
         return new Measured(callerCpu);
     }
 
-    /** A finished chat request of one of ten organizations/projects, with a random request id as the gateway makes. */
+    private String nextId() {
+        return switch (ids) {
+            case "ordered" -> RequestIds.next();
+            case "random" -> RequestIds.random();
+            default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown --ids " + ids);
+        };
+    }
+
+    /** Writes {@code prefill} rows straight through the store, 5,000 a transaction, ids as {@code --ids} says. */
+    private void prefill(Database db, Clock clock) {
+        LedgerStore store = new LedgerStore(db);
+        List<dev.sluice.gateway.quota.LedgerRow> batch = new ArrayList<>(5_000);
+        for (int i = 0; i < prefill; i++) {
+            UsageRecord r = record(nextId());
+            batch.add(new dev.sluice.gateway.quota.LedgerRow(r.requestId(), clock.millis(), r.orgId(), r.projectId(),
+                    r.keyId(), r.model(), r.endpoint(), 10, 20, 1_000, 200, "completed", null, null, 1, false));
+            if (batch.size() == 5_000 || i == prefill - 1) {
+                store.write(batch);
+                batch.clear();
+            }
+        }
+    }
+
+    /** A finished chat request of one of ten organizations/projects, with request id {@code id}. */
     private static UsageRecord record(String id) {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         int p = r.nextInt(10) + 1;

@@ -24,6 +24,18 @@ public record BenchRequest(String path, String body, Map<String, String> headers
     }
 
     /**
+     * The small chat completion of {@link #chat}, answered by the simulator after {@code delayMs} (its
+     * {@code metadata.sluice_sim} directive {@code delay_ms}, which reaches it through any provider adapter): a
+     * non-streaming request whose upstream latency the caller chooses (the admission trace).
+     */
+    public static BenchRequest delayed(String apiKey, int delayMs) {
+        if (delayMs < 0) throw new IllegalArgumentException("delay must be >= 0 ms");
+        String body = "{\"model\":\"sim-mini\",\"max_tokens\":16,\"metadata\":{\"sluice_sim\":\"delay_ms=" + delayMs
+                + "\"},\"messages\":[{\"role\":\"user\",\"content\":\"Say hello in five words.\"}]}";
+        return new BenchRequest("/v1/chat/completions", body, chat(apiKey).headers());
+    }
+
+    /**
      * A streamed chat completion of exactly {@code tokens} tokens paced at {@code tokensPerSecond} (0 = unpaced), by the simulator's
      * directives in the body ({@code metadata.sluice_sim}), which reach the simulator through any provider adapter.
      */

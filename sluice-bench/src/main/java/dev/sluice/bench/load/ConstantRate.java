@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongFunction;
 
 /**
  * The open-loop generator: one dispatcher thread wakes when requests fall due on a {@link Schedule} and hands them,
@@ -31,11 +32,42 @@ public final class ConstantRate {
     }
 
     /**
+     * What a run sends when its body changes over time, and who hears every answer: {@code bodyAt} gives the body of a
+     * request due {@code n} ns after the measured part began (negative during the unrecorded stretch); the listener
+     * is told when the clock starts and hears every answer, the unrecorded stretch's too, on the generator's event
+     * loops (so it must be thread-safe).
+     */
+    public record Traffic(LongFunction<Buffer> bodyAt, Listener listener) {
+    }
+
+    /** Hears a {@link Traffic} run. */
+    public interface Listener {
+        /** The schedule is fixed: the measured part begins at {@code measureStartNanos} ({@link System#nanoTime}). */
+        void started(long measureStartNanos);
+
+        /**
+         * A request due at {@code intendedNanos} and sent at {@code sentNanos} was answered at {@code doneNanos} with
+         * {@code status} (0 when no answer came: an I/O failure); {@code failure} is null for a 2xx, else its cause as
+         * {@link Failures} names it.
+         */
+        void answered(long intendedNanos, long sentNanos, long doneNanos, int status, String failure);
+    }
+
+    /**
      * One run against {@code port}. The priming rounds go to {@code primePort}: the same port normally; another
      * system's for a cold start, whose first seconds must not be warmed by the generator's own preparation.
      */
     public static RateResult run(Vertx vertx, String host, int port, int primePort, BenchRequest request, double rate,
                                  Duration warmup, Duration measure, int connections) throws Exception {
+        return run(vertx, host, port, primePort, request, rate, warmup, measure, connections, null);
+    }
+
+    /**
+     * As above, with the body of each request chosen by its due time and every answer reported ({@code traffic});
+     * {@code request} gives the path, the headers and the body of the priming rounds.
+     */
+    public static RateResult run(Vertx vertx, String host, int port, int primePort, BenchRequest request, double rate,
+                                 Duration warmup, Duration measure, int connections, Traffic traffic) throws Exception {
         HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setPipelining(false),
                 new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
         // one context per event loop: request i goes out on context i % loops, each with its own tally
@@ -52,7 +84,12 @@ public final class ConstantRate {
             long measureStart = start + warmup.toNanos();
             long end = measureStart + measure.toNanos();
             Run[] runs = new Run[loops];
-            for (int k = 0; k < loops; k++) runs[k] = new Run(client, host, port, request.path(), headers, body, measureStart);
+            LongFunction<Buffer> bodyAt = traffic == null ? t -> body : traffic.bodyAt();
+            Listener listener = traffic == null ? null : traffic.listener();
+            for (int k = 0; k < loops; k++) {
+                runs[k] = new Run(client, host, port, request.path(), headers, bodyAt, listener, measureStart);
+            }
+            if (listener != null) listener.started(measureStart);
             long sent = 0;
             while (true) {
                 long now = System.nanoTime();
@@ -129,19 +166,21 @@ public final class ConstantRate {
     private static final class Run {
         private final HttpClient client;
         private final RequestOptions options;
-        private final Buffer body;
+        private final LongFunction<Buffer> bodyAt;
+        private final Listener listener;
         private final long measureStart;
         private final LatencyRecorder recorder = new LatencyRecorder();
         private final Map<Long, Long> inFlight = new HashMap<>();
         private volatile int open;
         private volatile int peakOpen;
 
-        Run(HttpClient client, String host, int port, String path, MultiMap headers, Buffer body,
-            long measureStart) {
+        Run(HttpClient client, String host, int port, String path, MultiMap headers, LongFunction<Buffer> bodyAt,
+            Listener listener, long measureStart) {
             this.client = client;
             this.options = new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port).setURI(path)
                     .setHeaders(headers).setConnectTimeout(10_000).setIdleTimeout(30_000);
-            this.body = body;
+            this.bodyAt = bodyAt;
+            this.listener = listener;
             this.measureStart = measureStart;
         }
 
@@ -151,15 +190,22 @@ public final class ConstantRate {
             if (measured) inFlight.put(index, intended);
             open++;
             peakOpen = Math.max(peakOpen, open);
+            Buffer body = bodyAt.apply(intended - measureStart);
+            int[] status = {0};
             client.request(options)
                     .compose(req -> req.send(body))
-                    .compose(resp -> resp.body().map(b -> resp.statusCode() / 100 == 2 ? null
-                            : Failures.http(resp.statusCode(), b.toString())))
+                    .compose(resp -> {
+                        status[0] = resp.statusCode();
+                        return resp.body().map(b -> resp.statusCode() / 100 == 2 ? null
+                                : Failures.http(resp.statusCode(), b.toString()));
+                    })
                     .onComplete(ar -> {
                         long done = System.nanoTime();
                         open--;
+                        String failure = ar.succeeded() ? ar.result() : Failures.io(ar.cause());
+                        if (listener != null) listener.answered(intended, sent, done, ar.succeeded() ? status[0] : 0, failure);
                         if (!measured || inFlight.remove(index) == null) return;
-                        recorder.record(intended, sent, done, ar.succeeded() ? ar.result() : Failures.io(ar.cause()));
+                        recorder.record(intended, sent, done, failure);
                     });
         }
 

@@ -27,9 +27,11 @@ import java.util.concurrent.Callable;
  * Every phase is bounded in time; every child process is killed at the end, on Ctrl-C and on failure.
  */
 @Command(name = "sluice bench load", mixinStandardHelpOptions = true, sortOptions = false,
+        subcommands = AdmissionCommand.class,
         description = {"Load harness: the bare simulator (direct), nginx proxy_pass and Sluice with the full pipeline, "
                 + "side by side on loopback: wrk at 1 and N connections, constant-rate latency with coordinated-omission "
-                + "correction, N concurrent streams, a cold start. Prints one table; --write-docs keeps it in docs/benchmarks.md."})
+                + "correction, N concurrent streams, a cold start. Prints one table; --write-docs keeps it in docs/benchmarks.md.",
+                "'sluice bench load admission' (see its --help) traces adaptive admission control under a step in upstream latency instead."})
 public final class LoadCommand implements Callable<Integer> {
     static final String SLUICE = "sluice";
     static final String SLUICE_REDIS = "sluice-redis";
@@ -104,7 +106,7 @@ public final class LoadCommand implements Callable<Integer> {
     }
 
     /** The command as typed, for the report ({@code ./sluice bench load} and the arguments, shell-quoted). */
-    private String commandLine() {
+    String commandLine() {
         StringBuilder s = new StringBuilder("./sluice bench load");
         for (String a : args) s.append(' ').append(quote(a));
         return s.toString();
@@ -352,12 +354,12 @@ public final class LoadCommand implements Callable<Integer> {
         }
     }
 
-    private static void log(String line) {
+    static void log(String line) {
         System.err.println("[bench] " + ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("HH:mm:ss"))
                 + " " + line);
     }
 
-    private static void deleteTree(Path dir) {
+    static void deleteTree(Path dir) {
         try (var paths = Files.walk(dir)) {
             paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {

@@ -29,8 +29,11 @@ final class Servers {
     private static final Pattern SLUICE_READY = Pattern.compile("Sluice listening on http://[^:]+:(\\d+)");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
-    /** A running system: where it listens, and the JVM to sample (-1 when it is not one of ours). */
-    record Server(String system, int port, long pid, Children.Child child) {
+    /**
+     * A running system: where it listens, the JVM to sample (-1 when it is not one of ours) and Sluice's admin port
+     * ({@code /metrics}, {@code /health/ready}; -1 for the others).
+     */
+    record Server(String system, int port, long pid, Children.Child child, int adminPort) {
     }
 
     /** How Sluice is configured for a run. */
@@ -55,7 +58,7 @@ final class Servers {
         Children.Child sim = children.start("simulator", List.of(javaBin, "-jar", cliJar.toString(), "sim", "--port", "0"),
                 Map.of());
         int port = Integer.parseInt(sim.await(SIM_READY, START_TIMEOUT).group(1));
-        return new Server("direct", port, sim.pid(), sim);
+        return new Server("direct", port, sim.pid(), sim, -1);
     }
 
     Server nginx(Path binary, int simPort) throws Exception {
@@ -82,7 +85,7 @@ final class Servers {
         Children.Child child = children.start("nginx", List.of(binary.toString(), "-p", workDir.toString(),
                 "-c", confFile.toString()), Map.of());
         awaitPort(child, port);
-        return new Server("nginx", port, -1, child);
+        return new Server("nginx", port, -1, child, -1);
     }
 
     /** Sluice in the mode {@code system} names (sluice or sluice-redis), ready: {@code /health/ready} answers 200. */
@@ -107,6 +110,11 @@ final class Servers {
         } else {
             yaml = SluiceYaml.memory(simPort);
         }
+        return sluiceWithConfig(system, name, yaml, awaitReady);
+    }
+
+    /** Sluice with exactly the config {@code yaml}, ready ({@code awaitReady}) or as soon as its public port listens. */
+    Server sluiceWithConfig(String system, String name, String yaml, boolean awaitReady) throws Exception {
         Path config = workDir.resolve(name + ".yaml");
         Files.writeString(config, yaml);
         int admin = Children.freePort();
@@ -120,7 +128,7 @@ final class Servers {
         Children.Child child = children.start(name, cmd, env);
         int port = Integer.parseInt(child.await(SLUICE_READY, START_TIMEOUT).group(1));
         if (awaitReady) awaitReady(child, admin);
-        return new Server(system, port, child.pid(), child);
+        return new Server(system, port, child.pid(), child, admin);
     }
 
     private static void awaitReady(Children.Child child, int adminPort) throws Exception {

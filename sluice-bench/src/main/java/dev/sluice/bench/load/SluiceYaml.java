@@ -18,6 +18,15 @@ public final class SluiceYaml {
         return template().replace(SIM_PORT, Integer.toString(simPort));
     }
 
+    /**
+     * The memory config with admission control's {@code algorithm} ({@code gradient2}, {@code vegas} or {@code fixed})
+     * and otherwise its product defaults (the admission trace).
+     */
+    public static String admission(int simPort, String algorithm) {
+        if (!algorithm.matches("[a-z0-9]+")) throw new IllegalArgumentException("not an algorithm name: " + algorithm);
+        return memory(simPort) + "overload: {enabled: true, algorithm: " + algorithm + "}\n";
+    }
+
     /** Limits ({@code limits.store}) and idempotency in Redis at {@code redisUrl}, every key under {@code prefix}. */
     public static String redis(int simPort, String redisUrl, String prefix) {
         return memory(simPort).replace("limits:\n", "limits:\n  store: redis\n")

@@ -60,6 +60,25 @@ class SluiceYamlTest {
     }
 
     @Test
+    void theAdmissionConfigChangesOnlyTheAlgorithm() throws IOException {
+        SluiceConfig vegas = load(SluiceYaml.admission(45_678, "vegas"));
+        SluiceConfig gradient = load(SluiceYaml.admission(45_678, "gradient2"));
+
+        assertThat(vegas.overload().algorithm().configName()).isEqualTo("vegas");
+        assertThat(gradient.overload().algorithm().configName()).isEqualTo("gradient2");
+        assertThat(vegas.overload().enabled()).isTrue();
+        // everything else on the product defaults, as in the memory config
+        SluiceConfig memory = load(SluiceYaml.memory(45_678));
+        assertThat(vegas.overload().initialLimit()).isEqualTo(memory.overload().initialLimit());
+        assertThat(vegas.overload().minLimit()).isEqualTo(memory.overload().minLimit());
+        assertThat(vegas.overload().maxLimit()).isEqualTo(memory.overload().maxLimit());
+        assertThat(vegas.overload().queueSize()).isEqualTo(memory.overload().queueSize());
+        assertThat(vegas.overload().queueTimeoutMs()).isEqualTo(memory.overload().queueTimeoutMs());
+        assertThat(vegas.models()).isEqualTo(memory.models());
+        assertThatThrownBy(() -> SluiceYaml.admission(1, "vegas}\nx: {")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void aTemplateWithoutThePortPlaceholderIsRefusedWithTheFix() {
         assertThatThrownBy(() -> SluiceYaml.fromTemplate("models: []\n", 1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SIMPORT");

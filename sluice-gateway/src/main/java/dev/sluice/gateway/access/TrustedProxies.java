@@ -41,6 +41,7 @@ public final class TrustedProxies {
      * them, in order; each may list several comma-separated hops).
      */
     public ClientAddress resolve(String peer, List<String> forwardedFor) {
+        if (proxies.isEmpty()) return ClientAddress.direct(peer); // the common case: the peer is the client
         byte[] peerAddress = IpAddresses.parse(peer);
         if (peerAddress == null || proxies.isEmpty() || !trusted(peerAddress)) return ClientAddress.direct(peer);
         List<String> hops = new ArrayList<>();

@@ -233,7 +233,7 @@ public final class ConnectionGuard {
                 refusal = "the request target is not a valid path";
             } else if (v == HttpVersion.HTTP_1_1 && req.headers().getAll("host").size() != 1) {
                 refusal = "an HTTP/1.1 request needs exactly one Host header";
-            } else {
+            } else if (req.headers().contains("expect")) { // rare: looked at only when present
                 List<String> expect = req.headers().getAll("expect");
                 if (!expect.isEmpty() && (expect.size() > 1 || !"100-continue".equalsIgnoreCase(expect.getFirst().trim()))) {
                     answer = ApiException.of(ErrorKind.EXPECTATION_FAILED, "value",

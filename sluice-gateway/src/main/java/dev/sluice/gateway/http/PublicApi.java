@@ -15,6 +15,7 @@ import dev.sluice.gateway.usage.RequestObserver;
 import dev.sluice.protocol.ErrorKind;
 import dev.sluice.protocol.Headers;
 import dev.sluice.protocol.RequestIds;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -156,7 +157,8 @@ public final class PublicApi {
         scope.method = req.method().name();
         scope.path = req.path();
         if (tracing != null) scope.trace = tracing.serverSpan(req.headers(), scope.method, scope.path);
-        scope.client = trustedProxies.resolve(clientIp(req), req.headers().getAll("x-forwarded-for"));
+        scope.client = trustedProxies.resolve(clientIp(req),
+                trustedProxies.isEmpty() ? null : req.headers().getAll("x-forwarded-for"));
         scope.ip = scope.client.display();
         // Vert.x calls the end handler also when the connection closes first; 499 marks a caller that left.
         res.endHandler(v -> {
@@ -206,11 +208,26 @@ public final class PublicApi {
                 : sampling).nextDouble() < successSampleRatio)) {
             AccessLog.write(scope, scope.method, scope.path, status, scope.ip);
         }
-        metrics.counter("sluice_requests", "route", scope.route == null ? "unmatched" : scope.route,
-                "status", String.valueOf(status)).increment();
+        requestCounter(scope.route == null ? "unmatched" : scope.route, status).increment();
         observe(scope, scope.method, status, ending);
         Future<Void> afterwards = scope.answer == null ? Future.succeededFuture() : scope.answer.ended(ending);
         afterwards.onComplete(ar -> scope.ticket.leave());
+    }
+
+    /** {@code sluice_requests} by route and status, each counter looked up in the registry once. */
+    private final Map<String, Counter[]> requestCounters = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private Counter requestCounter(String route, int status) {
+        Counter[] byStatus = requestCounters.computeIfAbsent(route, r -> new Counter[600]);
+        if (status < 0 || status >= byStatus.length) {
+            return metrics.counter("sluice_requests", "route", route, "status", String.valueOf(status));
+        }
+        Counter c = byStatus[status];
+        if (c == null) { // a race registers the same meter twice: the registry returns the one it has
+            c = metrics.counter("sluice_requests", "route", route, "status", String.valueOf(status));
+            byStatus[status] = c;
+        }
+        return c;
     }
 
     /**
@@ -409,7 +426,14 @@ public final class PublicApi {
         return Map.copyOf(known);
     }
 
+    /**
+     * The peer's address, read from the connection: the server never believes {@code Forwarded} headers itself
+     * ({@code trusted_proxies} decides), so the request's own {@code remoteAddress()} would only run Vert.x's
+     * forwarded-header parser per request to give the same answer.
+     */
     private static String clientIp(HttpServerRequest req) {
-        return req.remoteAddress() == null ? null : req.remoteAddress().hostAddress();
+        io.vertx.core.net.SocketAddress a = req.connection() != null ? req.connection().remoteAddress()
+                : req.remoteAddress();
+        return a == null ? null : a.hostAddress();
     }
 }

@@ -52,6 +52,8 @@ public final class UsageLedger implements UsageSink {
     private final Counter dropped;
     private final Thread worker;
     private volatile boolean closing;
+    /** Signals sent to the writer by {@link #record} (guarded by {@code lock}). */
+    private long wakeUps;
     /** When the oldest row of the batch being written was recorded; -1 when none is being written. */
     private volatile long writingSinceMs = -1;
 
@@ -105,7 +107,12 @@ public final class UsageLedger implements UsageSink {
             full = queue.size() >= capacity;
             if (!full) {
                 queue.add(row);
-                if (queue.size() == batchSize) wake.signal();
+                // The writer is woken only when a batch is full; otherwise it wakes on its own flush timer. A signal
+                // per record would be a futex call per request on the event loop.
+                if (queue.size() == batchSize) {
+                    wakeUps++;
+                    wake.signal();
+                }
             }
         } finally {
             lock.unlock();
@@ -199,6 +206,16 @@ public final class UsageLedger implements UsageSink {
                     return;
                 }
             }
+        }
+    }
+
+    /** How many times {@link #record} has woken the writer (once a batch is full; never per record). */
+    long wakeUps() {
+        lock.lock();
+        try {
+            return wakeUps;
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -58,6 +58,7 @@ public interface ProviderAdapter {
 
     /** A 2xx answer read: the OpenAI-shaped body to deliver, or a failure (a 200 that carries an error). */
     sealed interface Answer {
+        /** {@code root}: the answer's JSON, or at least its top-level {@code usage} (what the token count reads). */
         record Ok(Buffer body, JsonNode root) implements Answer {}
 
         record Failed(Failure failure) implements Answer {}
@@ -124,19 +125,20 @@ public interface ProviderAdapter {
     /**
      * A non-stream 2xx answer as OpenAI's JSON (usage included), or a failure when it is not a usable answer.
      * OpenAI-compatible: the body as is, unless it is not a JSON object or {@link #carriesError carries an error}.
+     * The body is read in one streaming pass without building its tree ({@link AnswerScan}): the answer's
+     * {@link Answer.Ok#root root} is then its skeleton, with {@code usage}, {@code error} and {@code detail} whole.
      */
     default Answer translateResponse(Target t, Exchange ex, Buffer body) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(body.getBytes());
-        } catch (Exception e) {
-            root = null;
-        }
-        if (root == null || !root.isObject() || carriesError(root)) return new Answer.Failed(Failure.garbage());
+        JsonNode root = AnswerScan.skeleton(body.getBytes(), AnswerScan.OPENAI_FIELDS);
+        if (root == null || carriesError(root)) return new Answer.Failed(Failure.garbage());
         return new Answer.Ok(body, root);
     }
 
-    /** True when a 2xx JSON answer is nevertheless an error (errors.md: "an HTTP 200 whose body carries an error"). */
+    /**
+     * True when a 2xx JSON answer is nevertheless an error (errors.md: "an HTTP 200 whose body carries an error").
+     * From the default {@link #translateResponse}, {@code root} is the answer's skeleton: every top-level field is
+     * present ({@code has}), and only {@code usage}, {@code error} and {@code detail} may be read.
+     */
     boolean carriesError(JsonNode root);
 
     /** The translator of one streamed answer; OpenAI-compatible: SSE events relayed as they are. */

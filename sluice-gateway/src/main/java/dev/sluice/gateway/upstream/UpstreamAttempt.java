@@ -86,7 +86,7 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
             return;
         }
         // The wait for a pooled connection has its own bound (upstream_pool.wait_ms); first_byte_ms starts after it.
-        RequestOptions ro = new RequestOptions().setMethod(HttpMethod.valueOf(r.method())).setAbsoluteURI(r.url())
+        RequestOptions ro = UpstreamClients.requestOptions(r.url()).setMethod(HttpMethod.valueOf(r.method()))
                 .setConnectTimeout(cx.http().acquireTimeoutMs());
         r.headers().forEach(ro::putHeader);
         var d = deployment.deployment();

@@ -14,6 +14,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
 
 import java.net.URI;
 import java.util.ArrayList;
@@ -116,6 +117,46 @@ public final class UpstreamClients implements AutoCloseable {
         }
         return vertx.createHttpClient(o, new PoolOptions().setHttp1MaxSize(maxConnections)
                 .setHttp2MaxSize(maxConnections).setMaxWaitQueueSize(pool.maxWaiting()));
+    }
+
+    /** Where the upstream URLs seen so far point (by origin, {@code scheme://host:port}), parsed once each. */
+    private static final Map<String, Origin> ORIGINS = new ConcurrentHashMap<>();
+
+    private record Origin(boolean ssl, String host, int port) {
+        static Origin parse(String origin) {
+            URI u = URI.create(origin);
+            boolean ssl = "https".equalsIgnoreCase(u.getScheme());
+            if (u.getHost() == null || u.getRawUserInfo() != null || !"http".equalsIgnoreCase(u.getScheme()) && !ssl) {
+                return null;
+            }
+            return new Origin(ssl, u.getHost(), u.getPort() >= 0 ? u.getPort() : ssl ? 443 : 80);
+        }
+    }
+
+    /**
+     * The request options of one attempt to the absolute {@code url}: its origin (scheme, host, port) parsed once
+     * per origin rather than per request, the path and query as they are. An URL of another form is parsed whole.
+     */
+    public static RequestOptions requestOptions(String url) {
+        int start = url.indexOf("://");
+        int slash = start < 0 ? -1 : url.indexOf('/', start + 3);
+        if (slash > 0 && url.indexOf('@', start + 3) < 0) {
+            String key = url.substring(0, slash);
+            Origin o = ORIGINS.get(key);
+            if (o == null && ORIGINS.size() < 10_000) {
+                try {
+                    o = Origin.parse(key);
+                } catch (IllegalArgumentException e) {
+                    o = null;
+                }
+                if (o != null) ORIGINS.put(key, o);
+            }
+            if (o != null) {
+                return new RequestOptions().setSsl(o.ssl()).setHost(o.host()).setPort(o.port())
+                        .setURI(url.substring(slash));
+            }
+        }
+        return new RequestOptions().setAbsoluteURI(url);
     }
 
     /** How long a request may wait for a connection: {@code wait_ms}, plus the connect timeout of one being opened. */

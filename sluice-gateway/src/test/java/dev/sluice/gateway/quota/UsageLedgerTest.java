@@ -110,6 +110,52 @@ class UsageLedgerTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void theWriterIsWokenOnlyWhenABatchIsFullNeverPerRecord() throws Exception {
+        try (Database db = open(Backend.SQLITE)) {
+            UsageLedger ledger = ledger(db, new SpendBook(clock), 600_000, 50);
+            for (int i = 0; i < 49; i++) ledger.record(record("req_a" + i, 10, 5));
+            assertThat(ledger.wakeUps()).isZero(); // 49 records, no signal: the writer sleeps on its flush timer
+
+            ledger.record(record("req_a49", 10, 5));
+            assertThat(ledger.wakeUps()).isEqualTo(1); // the 50th fills a batch
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (ledger.batchesWritten() < 1 && System.nanoTime() < deadline) Thread.onSpinWait();
+            assertThat(ledger.rowsWritten()).isEqualTo(50);
+
+            for (int i = 0; i < 49; i++) ledger.record(record("req_b" + i, 10, 5));
+            assertThat(ledger.wakeUps()).isEqualTo(1);
+            ledger.record(record("req_b49", 10, 5));
+            assertThat(ledger.wakeUps()).isEqualTo(2);
+
+            ledger.close();
+            assertThat(ledger.rowsWritten()).isEqualTo(100);
+            assertThat(ledger.wakeUps()).isEqualTo(2);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void batchSpendSumsAreTheRowByRowSumsPerOwnerAndPeriod() {
+        java.util.Random random = new java.util.Random(13);
+        long march = Instant.parse("2026-03-31T23:59:59Z").toEpochMilli();
+        List<LedgerRow> rows = new java.util.ArrayList<>();
+        java.util.Map<SpendBook.Key, Long> expected = new java.util.HashMap<>();
+        for (int i = 0; i < 2_000; i++) {
+            long at = march + random.nextInt(2_000); // across the end of March
+            String org = "org_" + random.nextInt(3), project = "proj_" + random.nextInt(4);
+            long cost = random.nextInt(4) == 0 ? 0 : random.nextInt(1_000_000);
+            rows.add(new LedgerRow("req_" + i, at, org, project, null, "m", "/v1/chat/completions", 1, 1, cost, 200,
+                    "completed", null, null, 1, false));
+            if (cost == 0) continue;
+            for (Owner o : List.of(Owner.org(org), Owner.project(project))) {
+                expected.merge(new SpendBook.Key(o, SpendBook.ALL), cost, Long::sum);
+                expected.merge(new SpendBook.Key(o, SpendBook.month(at)), cost, Long::sum);
+            }
+        }
+        assertThat(expected.keySet()).extracting(SpendBook.Key::period).contains("2026-03", "2026-04", SpendBook.ALL);
+        assertThat(LedgerStore.sums(rows)).isEqualTo(expected);
+    }
+
     @ParameterizedTest
     @EnumSource(Backend.class)
     void rowsAreWrittenInBatchesAndTheRestIsDrainedOnClose(Backend backend) throws Exception {

@@ -1,0 +1,55 @@
+package dev.sluice.gateway.upstream;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.gateway.json.Json;
+
+import java.util.Set;
+
+/**
+ * Reads a whole JSON answer without building its tree: one pass of the streaming parser over the body, which keeps
+ * only the top-level fields a caller asks for (an OpenAI-compatible answer's {@code usage}, {@code error},
+ * {@code detail}) as small trees and skips the rest (the choices, the message text) token by token. The answer is
+ * passed on to the caller as the upstream's bytes, so nothing else of it is needed.
+ *
+ * <p>Gives the same verdict as {@code ObjectMapper.readTree}: null for a body that is not JSON, is cut short, or is not
+ * one JSON object (what follows the root object is ignored, as {@code readTree} ignores it); a key given twice keeps
+ * its last value. The skeleton it returns has every top-level field of the answer, so {@code has(name)} is true for
+ * each; the fields not kept hold {@link #SKIPPED} (a value that is not JSON null), so only the kept ones may be read.
+ */
+final class AnswerScan {
+    private static final ObjectMapper JSON = Json.MAPPER;
+    /** What a top-level field not kept holds in the skeleton: present, not null, not read. */
+    static final JsonNode SKIPPED = JSON.getNodeFactory().textNode("(skipped)");
+    /** The top-level fields an OpenAI-compatible answer is read for: its usage, and whether it carries an error. */
+    static final Set<String> OPENAI_FIELDS = Set.of("usage", "error", "detail");
+
+    private AnswerScan() {
+    }
+
+    /** The skeleton of {@code body} with the fields named in {@code keep} whole, or null when it is not a JSON object. */
+    static ObjectNode skeleton(byte[] body, Set<String> keep) {
+        try (JsonParser p = JSON.getFactory().createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) return null;
+            ObjectNode root = JSON.createObjectNode();
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                p.nextToken();
+                if (keep.contains(name)) {
+                    JsonNode value = p.readValueAsTree();
+                    root.set(name, value == null ? JSON.getNodeFactory().nullNode() : value);
+                } else {
+                    p.skipChildren();
+                    root.set(name, SKIPPED);
+                }
+            }
+            return t == JsonToken.END_OBJECT ? root : null;
+        } catch (Exception malformed) { // not JSON, cut short, or a value Jackson refuses
+            return null;
+        }
+    }
+}

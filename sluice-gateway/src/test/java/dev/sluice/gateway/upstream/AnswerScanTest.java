@@ -1,0 +1,99 @@
+package dev.sluice.gateway.upstream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.gateway.json.Json;
+import dev.sluice.gateway.models.Deployment;
+import dev.sluice.gateway.pipeline.Exchange;
+import io.vertx.core.buffer.Buffer;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Clock;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The streaming read of a whole answer ({@link AnswerScan}, used by the OpenAI-compatible adapters'
+ * {@code translateResponse}) gives the same verdict and the same token counts as reading the whole tree did.
+ */
+class AnswerScanTest {
+    private static final Deployment DEPLOYMENT = new Deployment("oa", "openai", "https://api.example/v1", null,
+            "OA_KEY", 0);
+    private static final ProviderAdapter.Target TARGET = new ProviderAdapter.Target(DEPLOYMENT,
+            "https://api.example/v1", Map.of(), Clock.systemUTC());
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "{\"id\":\"c1\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hi {\\\"usage\\\":1}\"}}],"
+                    + "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":7,\"total_tokens\":19}}",
+            "{\"usage\":{\"input_tokens\":30,\"output_tokens\":4},\"id\":\"r\"}",
+            "{\"usage\":{\"prompt_tokens\":\"15\",\"completion_tokens\":2.9}}",
+            "{\"usage\":{\"prompt_tokens\":null,\"completion_tokens\":true}}",
+            "{\"usage\":[1,2],\"choices\":[]}",
+            "{\"usage\":null}",
+            "{\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1},\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":6}}",
+            "{\"choices\":[{\"usage\":{\"prompt_tokens\":99,\"completion_tokens\":99}}]}",
+            "{\"id\":\"c\",\"choices\":[],\"error\":null}",
+            "{\"error\":{\"message\":\"x\"}}",
+            "{\"error\":\"boom\",\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}",
+            "{\"error\":{\"message\":\"x\"},\"error\":null}",
+            "{\"error\":null,\"error\":false}",
+            "{\"detail\":\"overloaded\"}",
+            "{\"detail\":\"x\",\"choices\":[]}",
+            "{}",
+            "{\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}} trailing bytes",
+            "{\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}",
+            "{\"choices\":[{\"message\":{\"content\":\"cut",
+            "{\"choices\":[}",
+            "{\"a\":1,}",
+            "[{\"usage\":{\"prompt_tokens\":3}}]",
+            "\"usage\"",
+            "null",
+            "42",
+            "",
+            "   ",
+            "<html>bad gateway</html>",
+            "{\"a\" 1}",
+            "{'usage':1}",
+    })
+    void givesTheVerdictAndTheTokensOfTheWholeTree(String body) {
+        for (ProviderAdapter adapter : new ProviderAdapter[]{new OpenAiAdapter(), new DetailAdapter(),
+                new SimAdapter()}) {
+            Expected expected = Expected.of(adapter, body);
+            ProviderAdapter.Answer got = adapter.translateResponse(TARGET, chat(), Buffer.buffer(body));
+            if (expected == null) {
+                assertThat(got).as("%s on %s", adapter.name(), body).isInstanceOf(ProviderAdapter.Answer.Failed.class);
+                continue;
+            }
+            assertThat(got).as("%s on %s", adapter.name(), body).isInstanceOf(ProviderAdapter.Answer.Ok.class);
+            ProviderAdapter.Answer.Ok ok = (ProviderAdapter.Answer.Ok) got;
+            assertThat(ok.body().toString()).isEqualTo(body); // passed on as the upstream's bytes
+            Exchange counted = chat();
+            new TokenCount(counted).answered(ok.root());
+            assertThat(counted.promptTokens()).as("prompt tokens of %s", body).isEqualTo(expected.prompt());
+            assertThat(counted.completionTokens()).as("completion tokens of %s", body)
+                    .isEqualTo(expected.completion());
+        }
+    }
+
+    /** What reading the whole tree gave (the implementation before the scan): null for a failure. */
+    private record Expected(int prompt, int completion) {
+        static Expected of(ProviderAdapter adapter, String body) {
+            JsonNode root;
+            try {
+                root = Json.MAPPER.readTree(body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } catch (Exception e) {
+                root = null;
+            }
+            if (root == null || !root.isObject() || adapter.carriesError(root)) return null;
+            Exchange ex = chat();
+            new TokenCount(ex).answered(root);
+            return new Expected(ex.promptTokens(), ex.completionTokens());
+        }
+    }
+
+    private static Exchange chat() {
+        return Exchanges.chat("{\"model\":\"m\",\"messages\":[]}", false);
+    }
+}
