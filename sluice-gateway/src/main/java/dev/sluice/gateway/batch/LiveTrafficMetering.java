@@ -2,6 +2,7 @@ package dev.sluice.gateway.batch;
 
 import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.Exchange;
+import dev.sluice.gateway.pipeline.Futures;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
 import dev.sluice.protocol.Headers;
@@ -28,6 +29,6 @@ public final class LiveTrafficMetering implements Stage {
     public Future<Answer> apply(Exchange ex, Chain next) {
         if (LoopbackClient.PRIORITY_VALUE.equals(ex.header(Headers.SLUICE_PRIORITY))) return next.proceed(ex);
         live.started();
-        return next.proceed(ex).map(answer -> answer.whenDone(ending -> live.ended()));
+        return Futures.map(next.proceed(ex), answer -> answer.whenDone(ending -> live.ended()));
     }
 }

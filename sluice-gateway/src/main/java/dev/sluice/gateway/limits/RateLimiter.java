@@ -1,5 +1,6 @@
 package dev.sluice.gateway.limits;
 
+import dev.sluice.gateway.pipeline.Futures;
 import io.vertx.core.Future;
 
 import java.time.Clock;
@@ -12,6 +13,8 @@ import java.util.List;
  * the maximum output; {@link #correct} later moves them to what the request really used.
  */
 public final class RateLimiter {
+    /** {@link LimitKind#values()} once (it copies the array at every call). */
+    private static final LimitKind[] KINDS = LimitKind.values();
     private final LimitRules rules;
     private final LimitStore store;
     private final Clock clock;
@@ -32,7 +35,7 @@ public final class RateLimiter {
         List<Check> checks = checks(d);
         if (checks.isEmpty()) return Future.succeededFuture(Decision.UNLIMITED);
         long reserved = reservedTokens(checks);
-        return store.acquire(checks, clock.millis()).map(levels -> Decision.of(checks, levels, reserved));
+        return Futures.map(store.acquire(checks, clock.millis()), levels -> Decision.of(checks, levels, reserved));
     }
 
     /**
@@ -82,7 +85,7 @@ public final class RateLimiter {
 
     private static void add(List<Check> out, LimitRules.Resolved r, Demand d) {
         LimitSet v = r.values();
-        for (LimitKind k : LimitKind.values()) {
+        for (LimitKind k : KINDS) {
             Long limit = v.get(k);
             if (limit == null) continue;
             long cost = switch (k.unit()) {

@@ -5,6 +5,7 @@ import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Caller;
 import dev.sluice.gateway.pipeline.Endpoint;
 import dev.sluice.gateway.pipeline.Exchange;
+import dev.sluice.gateway.pipeline.Futures;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
 import dev.sluice.gateway.usage.Billing;
@@ -52,13 +53,14 @@ public final class RateLimits implements Stage {
         long images = ex.endpoint() == Endpoint.IMAGES ? Math.max(1, ex.json().path("n").asInt(1)) : 0;
         RateLimiter.Demand demand = new RateLimiter.Demand(c.orgId(), c.projectId(), ex.model().family(),
                 (long) ex.promptTokens() + ex.maxOutputTokens(), images);
-        return limiter.decide(demand).recover(err -> {
+        // the in-memory store decides at once: no future operation then (Futures), only for a store still answering
+        return Futures.compose(Futures.recover(limiter.decide(demand), err -> {
             LOG.warn("rate-limit store failed ({}); {}", err.toString(), failOpen ? "admitting (fail_open)" : "refusing");
             metrics.counter("sluice_rate_limit_store_errors").increment();
             if (failOpen) return Future.succeededFuture(Decision.UNLIMITED);
             return Future.failedFuture(ApiException.of(ErrorKind.SERVER_OVERLOADED)
                     .withHeaders(Map.of(Headers.RETRY_AFTER, "1")));
-        }).compose(d -> {
+        }), d -> {
             headers(ex.responseHeaders(), d);
             headroom(c, ex.model().family(), d);
             if (!d.admitted()) {
@@ -71,7 +73,7 @@ public final class RateLimits implements Stage {
             if (!d.checks().isEmpty()) {
                 // a model fallback that served instead is charged by its own decision; this one is then refunded
                 var decidedFor = ex.model();
-                return next.proceed(ex).map(answer -> answer.whenDoneAsync(ending -> limiter.correct(d,
+                return Futures.map(next.proceed(ex), answer -> answer.whenDoneAsync(ending -> limiter.correct(d,
                         ex.model() == decidedFor ? Billing.billedTokens(ex.attempts(), ending.outcome(),
                                 ex.promptTokens(), ex.completionTokens()) : 0)));
             }

@@ -36,6 +36,8 @@ public final class Tracing implements AutoCloseable {
     public static final AttributeKey<String> ROUTE = AttributeKey.stringKey("http.route");
     private static final AttributeKey<String> METHOD = AttributeKey.stringKey("http.request.method");
     private static final AttributeKey<String> URL_PATH = AttributeKey.stringKey("url.path");
+    /** The server span's name until it is known to be recorded (then {@code METHOD path}). */
+    private static final String SERVER_SPAN = "request";
     private static final TextMapPropagator W3C = W3CTraceContextPropagator.getInstance();
     private static final TextMapGetter<MultiMap> HEADERS = new TextMapGetter<>() {
         @Override
@@ -87,10 +89,12 @@ public final class Tracing implements AutoCloseable {
     /** Starts the server span of a request, child of the caller's trace context when its headers carry one. */
     public Context serverSpan(MultiMap headers, String method, String path) {
         Context parent = W3C.extract(Context.root(), headers, HEADERS);
-        Span span = tracer.spanBuilder(method + " " + path).setParent(parent).setSpanKind(SpanKind.SERVER).startSpan();
-        // Attributes only on a recorded span: set on the builder, the SDK would collect them for every request
-        // (samplers here never read them, and the processors read a span's attributes only at its end).
-        if (span.isRecording()) span.setAttribute(METHOD, method).setAttribute(URL_PATH, path);
+        Span span = tracer.spanBuilder(SERVER_SPAN).setParent(parent).setSpanKind(SpanKind.SERVER).startSpan();
+        // Name and attributes only on a recorded span: an unsampled request builds no strings for them (the samplers
+        // here never read a span's name or attributes, and the processors read them only at its end).
+        if (span.isRecording()) {
+            span.updateName(method + " " + path).setAttribute(METHOD, method).setAttribute(URL_PATH, path);
+        }
         return parent.with(span);
     }
 

@@ -21,7 +21,8 @@ import java.util.function.Function;
  */
 public abstract sealed class Answer {
     private static final Logger LOG = LoggerFactory.getLogger(Answer.class);
-    private final List<Function<Ending, Future<?>>> afterwards = new ArrayList<>(2);
+    /** The end-of-request work, in order: a {@code Consumer<Ending>} (whenDone) or a {@code Function<Ending, Future<?>>}. */
+    private final List<Object> afterwards = new ArrayList<>(2);
 
     private Answer() {}
 
@@ -62,10 +63,7 @@ public abstract sealed class Answer {
 
     /** Runs {@code work} once the request has ended (answered, failed or abandoned by its caller). */
     public final Answer whenDone(Consumer<Ending> work) {
-        afterwards.add(e -> {
-            work.accept(e);
-            return Future.succeededFuture();
-        });
+        afterwards.add(new Now(work));
         return this;
     }
 
@@ -74,6 +72,9 @@ public abstract sealed class Answer {
         afterwards.add(work);
         return this;
     }
+
+    /** Work attached with {@link #whenDone}: it is done when it returns. */
+    private record Now(Consumer<Ending> work) {}
 
     /** Takes over the end-of-request work already attached to {@code inner} (an answer replaced by this one). */
     public final Answer inherit(Answer inner) {
@@ -86,21 +87,41 @@ public abstract sealed class Answer {
      * previous one's future, a failure logged and not stopping the rest. Completes when all of it has.
      */
     public final Future<Void> ended(Ending ending) {
-        Future<?> chain = Future.succeededFuture();
-        for (Function<Ending, Future<?>> work : afterwards) {
-            chain = chain.transform(ar -> {
-                try {
-                    return work.apply(ending).recover(err -> {
-                        LOG.warn("end-of-request work failed: {}", err.toString());
-                        return Future.succeededFuture();
-                    });
-                } catch (RuntimeException e) {
-                    LOG.warn("end-of-request work failed", e);
-                    return Future.succeededFuture();
+        return endedFrom(0, ending);
+    }
+
+    /**
+     * Runs the work from index {@code from} on: synchronous work and work whose future is already complete in a
+     * loop (no future operation per item); from the first pending future on, each later item after it.
+     */
+    @SuppressWarnings("unchecked")
+    private Future<Void> endedFrom(int from, Ending ending) {
+        for (int i = from; i < afterwards.size(); i++) {
+            Future<?> f;
+            try {
+                if (afterwards.get(i) instanceof Now now) {
+                    now.work().accept(ending);
+                    continue;
                 }
-            });
+                f = ((Function<Ending, Future<?>>) afterwards.get(i)).apply(ending);
+            } catch (RuntimeException e) {
+                LOG.warn("end-of-request work failed", e);
+                continue;
+            }
+            if (!f.isComplete()) {
+                int next = i + 1;
+                return f.transform(ar -> {
+                    if (ar.failed()) logFailure(ar.cause());
+                    return endedFrom(next, ending);
+                });
+            }
+            if (f.failed()) logFailure(f.cause());
         }
-        return chain.mapEmpty();
+        return Future.succeededFuture();
+    }
+
+    private static void logFailure(Throwable err) {
+        LOG.warn("end-of-request work failed: {}", err.toString());
     }
 
     /** A whole body with its status and content type. */

@@ -1,8 +1,10 @@
 package dev.sluice.gateway.pipeline;
 
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * An ordered, immutable list of stages. The constructor refuses a list that is out of {@link StageOrder} order or
@@ -38,17 +40,62 @@ public final class Pipeline {
         return step(0, ex);
     }
 
+    /**
+     * Runs stage {@code i}. A stage that answers synchronously costs no future operation here: its result is looked
+     * at once it is complete, and one that handed back the answer of the stages after it untouched (the common
+     * "check, then {@code next.proceed(ex)}" stage) cannot have failed, since that answer's future always succeeds.
+     * Only a result still pending gets an {@code otherwise} (one object: the failure becomes an answer, never a
+     * failed future).
+     */
     private Future<Answer> step(int i, Exchange ex) {
         if (ex.cancelled().isComplete()) return Future.succeededFuture(Answer.gone(null));
         if (i >= stages.size()) return Future.succeededFuture(Answer.failed(new IllegalStateException("no answer")));
-        Answer[] inner = {null};
+        Rest rest = new Rest(i + 1);
         Future<Answer> result;
         try {
-            result = stages.get(i).apply(ex, next -> step(i + 1, next).onSuccess(a -> inner[0] = a));
+            result = stages.get(i).apply(ex, rest);
         } catch (RuntimeException e) {
-            result = Future.failedFuture(e);
+            return Future.succeededFuture(rest.apply(e));
         }
-        return result.recover(err -> Future.succeededFuture(Answer.failed(err).inherit(inner[0])));
+        if (result == rest.future) return result;
+        if (result.isComplete()) return result.succeeded() ? result : Future.succeededFuture(rest.apply(result.cause()));
+        return result.otherwise(rest);
+    }
+
+    /**
+     * The {@link Stage.Chain} one stage gets: runs the stages from {@code from} on and remembers their answer (the
+     * last one, should the stage proceed more than once); also turns a failure of the stage into its answer, which
+     * keeps the end-of-request work of the stages after it. One object per stage and request, no lambdas.
+     */
+    private final class Rest implements Stage.Chain, Function<Throwable, Answer>, Handler<Answer> {
+        private final int from;
+        private Future<Answer> future;
+        private Answer answer;
+
+        Rest(int from) {
+            this.from = from;
+        }
+
+        @Override
+        public Future<Answer> proceed(Exchange next) {
+            Future<Answer> f = step(from, next);
+            future = f;
+            if (f.isComplete()) answer = f.result();
+            else f.onSuccess(this);
+            return f;
+        }
+
+        /** The answer of the stages after this one, once it has come (a later {@link #proceed} wins). */
+        @Override
+        public void handle(Answer a) {
+            answer = a;
+        }
+
+        /** The stage failed: an error answer inheriting the work attached to the answer of the stages after it. */
+        @Override
+        public Answer apply(Throwable err) {
+            return Answer.failed(err).inherit(answer);
+        }
     }
 
     private static String names(List<Stage> stages) {

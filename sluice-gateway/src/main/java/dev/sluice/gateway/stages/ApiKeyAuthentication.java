@@ -3,6 +3,7 @@ package dev.sluice.gateway.stages;
 import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
+import dev.sluice.gateway.pipeline.Futures;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
 import dev.sluice.protocol.ErrorKind;
@@ -34,7 +35,7 @@ public final class ApiKeyAuthentication implements Stage {
     public Future<Answer> apply(Exchange ex, Chain next) {
         String secret = bearer(ex.header("authorization"));
         if (secret == null) return Future.failedFuture(ApiException.of(ErrorKind.MISSING_API_KEY));
-        return keys.resolve(secret).compose(r -> {
+        return Futures.compose(keys.resolve(secret), r -> {
             KeyResolver.Status status = r.status();
             if (status == KeyResolver.Status.VALID && r.at() != null && !clock.instant().isBefore(r.at())) {
                 status = KeyResolver.Status.EXPIRED;

@@ -21,6 +21,7 @@ import io.vertx.core.Future;
 public final class ContextWindow implements Stage {
     /** Above this many body bytes, counting moves off the event loop. */
     private static final int INLINE_COUNT_LIMIT = 64 * 1024;
+    private static final String[] OUTPUT_PARAMS = {"max_completion_tokens", "max_tokens", "max_output_tokens"};
     private final TokenCounter tokens;
     private final ModelCatalog catalog;
 
@@ -83,7 +84,7 @@ public final class ContextWindow implements Stage {
 
     /** The body parameter that caps output length, if the caller set one. */
     private static String outputParam(JsonNode body) {
-        for (String p : new String[] {"max_completion_tokens", "max_tokens", "max_output_tokens"}) {
+        for (String p : OUTPUT_PARAMS) {
             JsonNode v = body.get(p);
             if (v != null && !v.isNull()) return p;
         }

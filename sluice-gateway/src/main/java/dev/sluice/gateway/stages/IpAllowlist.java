@@ -4,6 +4,7 @@ import dev.sluice.gateway.access.ClientAddress;
 import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
+import dev.sluice.gateway.pipeline.Futures;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
 import dev.sluice.protocol.ErrorKind;
@@ -28,7 +29,7 @@ public final class IpAllowlist implements Stage {
 
     @Override
     public Future<Answer> apply(Exchange ex, Chain next) {
-        return policies.policy(ex.caller()).compose(p -> {
+        return Futures.compose(policies.policy(ex.caller()), p -> {
             ClientAddress client = ex.clientAddress();
             if (!p.admits(client.address())) {
                 return Future.failedFuture(ApiException.of(ErrorKind.IP_NOT_AUTHORIZED, "ip", client.display()));

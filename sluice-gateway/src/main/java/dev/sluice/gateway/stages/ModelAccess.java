@@ -7,6 +7,7 @@ import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Endpoint;
 import dev.sluice.gateway.pipeline.Exchange;
+import dev.sluice.gateway.pipeline.Futures;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
 import dev.sluice.protocol.ErrorKind;
@@ -33,7 +34,7 @@ public final class ModelAccess implements Stage {
     public Future<Answer> apply(Exchange ex, Chain next) {
         ModelSpec model = ex.model();
         if (model == null) return next.proceed(ex);
-        return policies.policy(ex.caller()).compose(p -> {
+        return Futures.compose(policies.policy(ex.caller()), p -> {
             check(p, ex, model);
             return next.proceed(ex);
         });

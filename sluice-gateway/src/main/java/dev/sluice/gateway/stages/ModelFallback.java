@@ -5,6 +5,7 @@ import dev.sluice.gateway.models.ModelSpec;
 import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
+import dev.sluice.gateway.pipeline.Futures;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
 import dev.sluice.protocol.ErrorKind;
@@ -54,10 +55,12 @@ public final class ModelFallback implements Stage {
     /** Runs the call on the current model; on a fallback-worthy failure, moves to the next candidate. */
     private Future<Answer> attempt(Exchange ex, Chain next, ModelSpec primary, int fallbackIndex, int contextIndex,
                                  boolean switched) {
-        Future<Answer> run = (switched ? rateLimits.apply(ex, next) : next.proceed(ex))
-                .recover(err -> Future.succeededFuture(Answer.failed(err)));
+        // next.proceed's answer never fails (Stage.Chain); the rate-limit stage run again for a fallback may
+        Future<Answer> run = switched
+                ? rateLimits.apply(ex, next).otherwise(Answer::failed)
+                : next.proceed(ex);
         // Only an error answer can move to another model: a stream has started, a whole body is an answer.
-        return run.compose(answer -> {
+        return Futures.compose(run, answer -> {
             if (!(answer instanceof Answer.Failed failed) || !(failed.error() instanceof ApiException e)) {
                 return Future.succeededFuture(answer);
             }

@@ -3,6 +3,7 @@ package dev.sluice.gateway.stages;
 import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.Ending;
 import dev.sluice.gateway.pipeline.Exchange;
+import dev.sluice.gateway.pipeline.Futures;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
 import dev.sluice.gateway.usage.UsageRecord;
@@ -34,7 +35,7 @@ public final class UsageRecording implements Stage {
 
     @Override
     public Future<Answer> apply(Exchange ex, Chain next) {
-        return next.proceed(ex).map(answer -> answer.whenDone(ending -> {
+        return Futures.map(next.proceed(ex), answer -> answer.whenDone(ending -> {
             if (ex.caller() != null && ex.endpoint().modelRequest() && ex.modelId() != null && !ex.replay()) {
                 usage.record(record(ex, ending));
             }

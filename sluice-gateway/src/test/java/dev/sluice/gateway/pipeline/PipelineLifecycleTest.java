@@ -129,4 +129,131 @@ class PipelineLifecycleTest {
         assertThat(log).containsExactly("usage before", "usage after COMPLETED");
         assertThat(ended.succeeded()).isTrue();
     }
+
+    @Test
+    void aStageFailingOnAnAnswerThatCameLaterKeepsTheWorkOfTheStagesAfterIt() {
+        Promise<Answer> upstream = Promise.promise();
+        ApiException refused = ApiException.of(ErrorKind.SERVER_OVERLOADED);
+        Pipeline p = new Pipeline(List.of(around(StageOrder.USAGE_RECORDING, "usage"),
+                stage(StageOrder.RATE_LIMITS, (ex, next) -> next.proceed(ex).compose(a -> Future.failedFuture(refused))),
+                around(StageOrder.ADMISSION_CONTROL, "admission"),
+                stage(StageOrder.TERMINAL, (ex, next) -> upstream.future())));
+
+        Future<Answer> run = p.run(exchange());
+        assertThat(run.isComplete()).isFalse();
+        upstream.complete(Answer.json(200, "{}"));
+
+        Answer answer = run.result();
+        assertThat(((Answer.Failed) answer).apiError()).isSameAs(refused);
+        answer.ended(new Ending(503, Outcome.FAILED, "server_overloaded"));
+        assertThat(log).containsExactly("usage before", "admission before", "admission after FAILED",
+                "usage after FAILED");
+    }
+
+    @Test
+    void aStageThrowingAfterItProceededKeepsTheWorkOfTheStagesAfterIt() {
+        Pipeline p = new Pipeline(List.of(around(StageOrder.USAGE_RECORDING, "usage"),
+                stage(StageOrder.RATE_LIMITS, (ex, next) -> {
+                    next.proceed(ex);
+                    throw ApiException.of(ErrorKind.INSUFFICIENT_QUOTA);
+                }),
+                around(StageOrder.ADMISSION_CONTROL, "admission"),
+                stage(StageOrder.TERMINAL, (ex, next) -> Future.succeededFuture(Answer.json(200, "{}")))));
+
+        Answer answer = p.run(exchange()).result();
+
+        assertThat(((Answer.Failed) answer).apiError().kind()).isEqualTo(ErrorKind.INSUFFICIENT_QUOTA);
+        answer.ended(new Ending(429, Outcome.FAILED, "insufficient_quota"));
+        assertThat(log).containsExactly("usage before", "admission before", "admission after FAILED",
+                "usage after FAILED");
+    }
+
+    @Test
+    void anUnexpectedExceptionThrownByAStageIsAFailedAnswerNotAnEscapedException() {
+        IllegalStateException bug = new IllegalStateException("bug");
+        Pipeline p = new Pipeline(List.of(around(StageOrder.USAGE_RECORDING, "usage"),
+                stage(StageOrder.REQUEST_VALIDATION, (ex, next) -> {
+                    throw bug;
+                }),
+                stage(StageOrder.TERMINAL, (ex, next) -> Future.succeededFuture(Answer.json(200, "{}")))));
+
+        Future<Answer> run = p.run(exchange());
+
+        assertThat(run.succeeded()).isTrue();
+        Answer.Failed failed = (Answer.Failed) run.result();
+        assertThat(failed.error()).isSameAs(bug);
+        assertThat(failed.apiError()).isNull();
+        failed.ended(new Ending(500, Outcome.FAILED, "internal_error"));
+        assertThat(log).containsExactly("usage before", "usage after FAILED");
+    }
+
+    @Test
+    void aStageThatPassesTheAnswerOnUntouchedHandsBackTheAnswerOfTheStagesAfterIt() {
+        Promise<Answer> upstream = Promise.promise();
+        Pipeline p = new Pipeline(List.of(stage(StageOrder.KEY_SCOPE, (ex, next) -> next.proceed(ex)),
+                stage(StageOrder.MODEL_ACCESS, (ex, next) -> next.proceed(ex)),
+                stage(StageOrder.TERMINAL, (ex, next) -> upstream.future())));
+
+        Future<Answer> run = p.run(exchange());
+        Answer whole = Answer.json(200, "{}");
+        upstream.complete(whole);
+
+        assertThat(run.result()).isSameAs(whole);
+    }
+
+    @Test
+    void aStageThatProceedsTwiceKeepsTheWorkOfTheLastAnswerWhenItFails() {
+        List<Answer> answers = new ArrayList<>();
+        Pipeline p = new Pipeline(List.of(
+                stage(StageOrder.MODEL_FALLBACK, (ex, next) -> next.proceed(ex)
+                        .compose(first -> next.proceed(ex))
+                        .compose(second -> Future.failedFuture(ApiException.of(ErrorKind.BAD_GATEWAY)))),
+                stage(StageOrder.TERMINAL, (ex, next) -> {
+                    Answer a = Answer.json(200, "{}");
+                    int n = answers.size();
+                    a.whenDone(e -> log.add("call " + n + " done"));
+                    answers.add(a);
+                    return Future.succeededFuture(a);
+                })));
+
+        Answer answer = p.run(exchange()).result();
+
+        assertThat(((Answer.Failed) answer).apiError().kind()).isEqualTo(ErrorKind.BAD_GATEWAY);
+        answer.ended(new Ending(502, Outcome.FAILED, "bad_gateway"));
+        assertThat(log).containsExactly("call 1 done");
+    }
+
+    @Test
+    void failingEndOfRequestWorkIsLoggedAndTheRestStillRunsInOrder() {
+        Promise<Void> later = Promise.promise();
+        Answer answer = Answer.json(200, "{}")
+                .whenDone(e -> log.add("first"))
+                .whenDone(e -> {
+                    throw new IllegalStateException("sync work failed");
+                })
+                .whenDoneAsync(e -> Future.failedFuture(new IllegalStateException("async work failed at once")))
+                .whenDone(e -> log.add("after the failures"))
+                .whenDoneAsync(e -> {
+                    log.add("pending");
+                    return later.future();
+                })
+                .whenDone(e -> log.add("after the pending one"));
+
+        Future<Void> ended = answer.ended(new Ending(200, Outcome.COMPLETED, null));
+
+        assertThat(log).containsExactly("first", "after the failures", "pending");
+        assertThat(ended.isComplete()).isFalse();
+        later.fail(new IllegalStateException("async work failed later"));
+        assertThat(log).containsExactly("first", "after the failures", "pending", "after the pending one");
+        assertThat(ended.succeeded()).isTrue();
+    }
+
+    @Test
+    void anInheritedAnswerRunsTheInnerWorkFirst() {
+        Answer inner = Answer.json(200, "{}").whenDone(e -> log.add("inner"));
+        Answer outer = Answer.failed(new IllegalStateException()).whenDone(e -> log.add("outer")).inherit(inner);
+
+        assertThat(outer.ended(new Ending(500, Outcome.FAILED, "internal_error")).succeeded()).isTrue();
+        assertThat(log).containsExactly("inner", "outer");
+    }
 }
