@@ -186,7 +186,11 @@ public final class LoadCommand implements Callable<Integer> {
             }
         } finally {
             children.close();
-            vertx.close().toCompletionStage().toCompletableFuture().get();
+            try {
+                vertx.close().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                log("the load client did not close within 30 s (thousands of connections still closing); going on");
+            }
         }
         if (!lateGenerator.isEmpty()) {
             notes.add("The constant-rate generator itself ran late (a busy machine: " + String.join(", ", lateGenerator)
