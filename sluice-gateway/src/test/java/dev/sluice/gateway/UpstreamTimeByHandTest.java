@@ -188,4 +188,33 @@ class UpstreamTimeByHandTest {
         await(sim.whenIdle()); // the quiet upstream stream was reset
         assertThat(sim.inFlight()).isZero();
     }
+
+    /**
+     * The idle deadline follows the last bytes, not the first: with a chunk in every 450 ms of (fake) time the stream is
+     * never cut, although 4 s pass against an idle timeout of 1 s and the pending timer falls due several times. (The
+     * simulator sends a chunk every 500 ms of real time, so each one has arrived before the test moves time again; two
+     * arriving together still leave 900 ms.)
+     */
+    @Test
+    void aStreamWhoseChunksKeepComingWithinTheIdleTimeoutIsNeverCut() throws Exception {
+        String body = "{\"model\":\"m-one\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\""
+                + UUID.randomUUID() + "\"}]}";
+        HttpRequest req = HttpRequest.newBuilder(URI.create(gw.url("/v1/chat/completions")))
+                .timeout(Duration.ofSeconds(20)).header("authorization", "Bearer " + TestGateway.DEMO_KEY)
+                .header("content-type", "application/json").header("x-sluice-sim", "tokens=400;tps=2")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        HttpResponse<java.io.InputStream> r = gw.http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(r.statusCode()).isEqualTo(200);
+        try (java.io.BufferedReader in = new java.io.BufferedReader(
+                new java.io.InputStreamReader(r.body(), java.nio.charset.StandardCharsets.UTF_8))) {
+            int chunks = 0;
+            for (String line; chunks < 10 && (line = in.readLine()) != null; ) {
+                if (!line.startsWith("data: ")) continue;
+                assertThat(line).as("chunk %d", chunks).doesNotContain("\"error\"").isNotEqualTo("data: [DONE]");
+                chunks++;
+                if (chunks < 10) time.advance(Duration.ofMillis(450));
+            }
+            assertThat(chunks).as("the stream went on past 4 s of fake time").isEqualTo(10);
+        }
+    }
 }

@@ -18,15 +18,24 @@ public final class SseDecoder {
 
     public List<SseEvent> feed(CharSequence chunk) {
         List<SseEvent> out = new ArrayList<>(2);
-        for (int i = 0; i < chunk.length(); i++) {
+        int n = chunk.length();
+        int start = 0; // the first character of the current line not yet appended
+        for (int i = 0; i < n; i++) {
             char c = chunk.charAt(i);
-            if (c == '\n' && lastWasCr) { lastWasCr = false; continue; }
-            lastWasCr = c == '\r';
-            if (c == '\n' || c == '\r') {
-                endLine(out);
-            } else {
-                line.append(c);
+            if (c != '\n' && c != '\r') continue;
+            if (c == '\n' && lastWasCr && i == start) { // the LF of a CRLF pair
+                lastWasCr = false;
+                start = i + 1;
+                continue;
             }
+            line.append(chunk, start, i); // a line's characters go in as one range, not one call per character
+            lastWasCr = c == '\r';
+            endLine(out);
+            start = i + 1;
+        }
+        if (start < n) {
+            line.append(chunk, start, n);
+            lastWasCr = false;
         }
         return out;
     }

@@ -142,4 +142,91 @@ class ProtocolTest {
         assertThat(d.feed("data: partial")).isEmpty();
         assertThat(d.finish()).containsExactly(SseEvent.data("partial"));
     }
+
+    /**
+     * Lines now go into the decoder as ranges, not one character at a time: on random wires (CR, LF and CRLF line ends,
+     * comments, event and id fields, multi-line data) cut into random chunks, it decodes exactly what the
+     * character-at-a-time line splitter gives for the whole wire.
+     */
+    @Test
+    void sseChunkBoundariesAndLineEndsNeverChangeTheEvents() {
+        java.util.Random random = new java.util.Random(13);
+        String[] ends = {"\n", "\r", "\r\n"};
+        String[] lines = {"data: {\"a\":1}", "data:x", "data", "event: error", "id: 7", ": keep-alive", "retry: 5",
+                "data: \u00e9\u4e2d", "", "", "data: [DONE]"};
+        for (int round = 0; round < 500; round++) {
+            StringBuilder wire = new StringBuilder();
+            for (int i = random.nextInt(12); i >= 0; i--) {
+                wire.append(lines[random.nextInt(lines.length)]).append(ends[random.nextInt(ends.length)]);
+            }
+            if (random.nextBoolean()) wire.append("data: tail");
+            String w = wire.toString();
+
+            List<SseEvent> expected = referenceDecode(w);
+            SseDecoder d = new SseDecoder();
+            List<SseEvent> actual = new java.util.ArrayList<>();
+            for (int at = 0; at < w.length(); ) {
+                int next = Math.min(w.length(), at + 1 + random.nextInt(8));
+                actual.addAll(d.feed(w.substring(at, next)));
+                at = next;
+            }
+            actual.addAll(d.finish());
+            assertThat(actual).as("wire %s", w.replace("\r", "\\r").replace("\n", "\\n")).isEqualTo(expected);
+        }
+    }
+
+    /** The SSE line rules one character at a time (the decoder's algorithm before it appended ranges). */
+    private static List<SseEvent> referenceDecode(String wire) {
+        StringBuilder line = new StringBuilder();
+        boolean lastWasCr = false;
+        List<SseEvent> out = new java.util.ArrayList<>();
+        StringBuilder data = new StringBuilder();
+        String[] eventAndId = new String[2];
+        boolean[] hasData = {false};
+        Runnable dispatch = () -> {
+            if (hasData[0] || eventAndId[0] != null) out.add(new SseEvent(eventAndId[0], hasData[0] ? data.toString() : "", eventAndId[1]));
+            data.setLength(0);
+            hasData[0] = false;
+            eventAndId[0] = null;
+            eventAndId[1] = null;
+        };
+        java.util.function.Consumer<String> endLine = l -> {
+            if (l.isEmpty()) {
+                dispatch.run();
+                return;
+            }
+            if (l.charAt(0) == ':') return;
+            int colon = l.indexOf(':');
+            String field = colon < 0 ? l : l.substring(0, colon);
+            String value = colon < 0 ? "" : l.substring(colon + 1);
+            if (value.startsWith(" ")) value = value.substring(1);
+            switch (field) {
+                case "data" -> {
+                    if (hasData[0]) data.append('\n');
+                    data.append(value);
+                    hasData[0] = true;
+                }
+                case "event" -> eventAndId[0] = value;
+                case "id" -> eventAndId[1] = value;
+                default -> { }
+            }
+        };
+        for (int i = 0; i < wire.length(); i++) {
+            char c = wire.charAt(i);
+            if (c == '\n' && lastWasCr) {
+                lastWasCr = false;
+                continue;
+            }
+            lastWasCr = c == '\r';
+            if (c == '\n' || c == '\r') {
+                endLine.accept(line.toString());
+                line.setLength(0);
+            } else {
+                line.append(c);
+            }
+        }
+        if (!line.isEmpty()) endLine.accept(line.toString());
+        dispatch.run();
+        return out;
+    }
 }

@@ -55,6 +55,7 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
     private final ProviderAdapter.Target target;
     private HttpClientRequest request;
     private Timers.Timer firstByteTimer, idleTimer;
+    private long lastActivityNanos;
     private StreamRelay.Pipe pipe;
     private boolean over, judged;
     private UpstreamObserver.AttemptEnd end = UpstreamObserver.AttemptEnd.NONE;
@@ -200,12 +201,28 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
         }
     }
 
+    /**
+     * Bytes arrived: the idle deadline moves to {@code idle_ms} from now. It is not a timer cancelled and scheduled
+     * again per event (two operations on the event loop's timer queue for every token of every stream): the time is
+     * noted, and the one pending timer, when it fires, either finds the stream idle for {@code idle_ms} or waits
+     * again for the rest of the time since the last bytes.
+     */
     @Override
     public void activity() {
         if (over) return;
-        cancel(idleTimer);
-        long idleMs = cx.timeouts().idleMs();
-        idleTimer = cx.timers().schedule(idleMs, () -> broken(Failure.silent(UpstreamErrors.timeout(idleMs))));
+        lastActivityNanos = cx.settings().ticker().nanos();
+        if (idleTimer == null) armIdle(cx.timeouts().idleMs());
+    }
+
+    private void armIdle(long delayMs) {
+        idleTimer = cx.timers().schedule(delayMs, () -> {
+            idleTimer = null;
+            if (over) return;
+            long idleMs = cx.timeouts().idleMs();
+            long quietMs = (cx.settings().ticker().nanos() - lastActivityNanos) / 1_000_000;
+            if (quietMs >= idleMs) broken(Failure.silent(UpstreamErrors.timeout(idleMs)));
+            else armIdle(idleMs - quietMs);
+        });
     }
 
     /** The stream failed: before its first event the request may retry; after it, the caller gets it in-band. */
