@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.gateway.json.Json;
 
+import java.io.IOException;
 import java.util.Set;
 
 /**
@@ -32,24 +33,58 @@ final class AnswerScan {
 
     /** The skeleton of {@code body} with the fields named in {@code keep} whole, or null when it is not a JSON object. */
     static ObjectNode skeleton(byte[] body, Set<String> keep) {
-        try (JsonParser p = JSON.getFactory().createParser(body)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) return null;
-            ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = JSON.createObjectNode();
+        boolean object = fields(body, (name, value, p) -> {
+            if (keep.contains(name)) {
+                JsonNode v = p.readValueAsTree();
+                root.set(name, v == null ? JSON.getNodeFactory().nullNode() : v);
+            } else {
+                root.set(name, SKIPPED);
+            }
+        });
+        return object ? root : null;
+    }
+
+    /** Sees one top-level field: its name, its value's first token, and the parser on that token. */
+    interface FieldVisitor {
+        /** May read the value ({@code p.readValueAsTree()}, {@code p.getText()}); whatever it leaves is skipped. */
+        void field(String name, JsonToken value, JsonParser p) throws IOException;
+    }
+
+    /**
+     * Shows {@code visitor} each top-level field of the JSON object {@code json} starts with, in order, skipping every
+     * value token by token (still checked to be well-formed). False when {@code json} is not JSON, is cut short or does
+     * not start with an object — the verdict of {@code readTree}, which also ignores what follows the root value.
+     */
+    static boolean fields(byte[] json, FieldVisitor visitor) {
+        try {
+            return walk(JSON.getFactory().createParser(json), visitor);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** {@link #fields(byte[], FieldVisitor)} of a string. */
+    static boolean fields(String json, FieldVisitor visitor) {
+        try {
+            return walk(JSON.getFactory().createParser(json), visitor);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static boolean walk(JsonParser parser, FieldVisitor visitor) {
+        try (JsonParser p = parser) {
+            if (p.nextToken() != JsonToken.START_OBJECT) return false;
             JsonToken t;
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
-                p.nextToken();
-                if (keep.contains(name)) {
-                    JsonNode value = p.readValueAsTree();
-                    root.set(name, value == null ? JSON.getNodeFactory().nullNode() : value);
-                } else {
-                    p.skipChildren();
-                    root.set(name, SKIPPED);
-                }
+                visitor.field(name, p.nextToken(), p);
+                p.skipChildren(); // a no-op when the visitor read the value whole
             }
-            return t == JsonToken.END_OBJECT ? root : null;
+            return t == JsonToken.END_OBJECT;
         } catch (Exception malformed) { // not JSON, cut short, or a value Jackson refuses
-            return null;
+            return false;
         }
     }
 }

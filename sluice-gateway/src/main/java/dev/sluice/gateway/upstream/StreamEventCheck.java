@@ -1,11 +1,11 @@
 package dev.sluice.gateway.upstream;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.sluice.gateway.json.Json;
 import dev.sluice.gateway.pipeline.Endpoint;
 import dev.sluice.protocol.SseEvent;
+
+import java.io.IOException;
 
 /**
  * What one upstream stream event is for the caller of an endpoint, decided before a byte of it is relayed: a valid
@@ -17,48 +17,45 @@ import dev.sluice.protocol.SseEvent;
 enum StreamEventCheck {
     RELAY, UPSTREAM_ERROR, SKIP, INVALID;
 
-    private static final JsonFactory JSON = Json.MAPPER.getFactory();
-
     /**
-     * Decided in one streaming pass over the event's JSON: the top-level {@code error}, {@code choices} and
-     * {@code type} are looked at and every other value is skipped token by token (still checked to be well-formed
-     * JSON), so no tree is built per event — this runs for every token of every stream. Same verdicts as reading the
-     * whole tree: the first JSON value counts and what follows it is ignored, a key given twice keeps its last value.
+     * Decided in one streaming pass over the event's JSON ({@link AnswerScan#fields}): the top-level {@code error},
+     * {@code choices} and {@code type} are looked at and every other value is skipped token by token (still checked to
+     * be well-formed JSON), so no tree is built per event — this runs for every token of every stream. Same verdicts
+     * as reading the whole tree: the first JSON value counts and what follows it is ignored, a key given twice keeps
+     * its last value.
      */
     static StreamEventCheck of(Endpoint endpoint, SseEvent ev) {
         if ("error".equals(ev.event()) || "response.failed".equals(ev.event())) return UPSTREAM_ERROR;
         String data = ev.data();
         if (data == null || data.isBlank()) return SKIP;
         if (ev.isDone()) return endpoint == Endpoint.CHAT_COMPLETIONS ? RELAY : SKIP;
-        boolean errorNotNull = false, hasChoices = false, choicesArray = false, hasType = false;
-        String type = null; // the value of a textual type, else null
-        try (JsonParser p = JSON.createParser(data)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) return INVALID;
-            JsonToken t;
-            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                JsonToken value = p.nextToken();
-                switch (name) {
-                    case "error" -> errorNotNull = value != JsonToken.VALUE_NULL;
-                    case "choices" -> {
-                        hasChoices = true;
-                        choicesArray = value == JsonToken.START_ARRAY;
-                    }
-                    case "type" -> {
-                        hasType = true;
-                        type = value == JsonToken.VALUE_STRING ? p.getText() : null;
-                    }
-                    default -> { }
+        Seen seen = new Seen();
+        if (!AnswerScan.fields(data, seen)) return INVALID;
+        if (seen.errorNotNull && !seen.hasChoices && !seen.hasType) return UPSTREAM_ERROR;
+        if ("error".equals(seen.type) || "response.failed".equals(seen.type)) return UPSTREAM_ERROR;
+        if (endpoint == Endpoint.RESPONSES) return seen.type != null ? RELAY : SKIP;
+        return seen.choicesArray ? RELAY : SKIP;
+    }
+
+    /** The top-level fields of one event that decide it (a key given twice: its last value). */
+    private static final class Seen implements AnswerScan.FieldVisitor {
+        boolean errorNotNull, hasChoices, choicesArray, hasType;
+        String type; // the value of a textual type, else null
+
+        @Override
+        public void field(String name, JsonToken value, JsonParser p) throws IOException {
+            switch (name) {
+                case "error" -> errorNotNull = value != JsonToken.VALUE_NULL;
+                case "choices" -> {
+                    hasChoices = true;
+                    choicesArray = value == JsonToken.START_ARRAY;
                 }
-                p.skipChildren();
+                case "type" -> {
+                    hasType = true;
+                    type = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                }
+                default -> { }
             }
-            if (t != JsonToken.END_OBJECT) return INVALID;
-        } catch (Exception e) {
-            return INVALID;
         }
-        if (errorNotNull && !hasChoices && !hasType) return UPSTREAM_ERROR;
-        if ("error".equals(type) || "response.failed".equals(type)) return UPSTREAM_ERROR;
-        if (endpoint == Endpoint.RESPONSES) return type != null ? RELAY : SKIP;
-        return choicesArray ? RELAY : SKIP;
     }
 }
