@@ -21,26 +21,31 @@ public final class RequestIds {
     /** An id made at {@code epochMillis} (its first 12 hex digits; the low 48 bits of the value). */
     public static String next(long epochMillis) {
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        char[] out = new char[36];
-        out[0] = 'r'; out[1] = 'e'; out[2] = 'q'; out[3] = '_';
-        for (int i = 0; i < 12; i++) out[4 + i] = HEX[(int) (epochMillis >>> (44 - 4 * i)) & 0xf];
-        long hi = r.nextLong(), lo = r.nextLong(); // 16 + 64 random bits
-        for (int i = 0; i < 4; i++) out[16 + i] = HEX[(int) (hi >>> (12 - 4 * i)) & 0xf];
-        for (int i = 0; i < 16; i++) out[20 + i] = HEX[(int) (lo >>> (60 - 4 * i)) & 0xf];
+        char[] out = prefixed();
+        hex(out, 4, epochMillis, 12);
+        hex(out, 16, r.nextLong(), 4); // 16 + 64 random bits
+        hex(out, 20, r.nextLong(), 16);
         return new String(out);
     }
 
     /** A random id of the old form (32 random hex digits, no time): what the ledger benchmark compares against. */
     public static String random() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
+        char[] out = prefixed();
+        hex(out, 4, r.nextLong(), 16);
+        hex(out, 20, r.nextLong(), 16);
+        return new String(out);
+    }
+
+    private static char[] prefixed() {
         char[] out = new char[36];
         out[0] = 'r'; out[1] = 'e'; out[2] = 'q'; out[3] = '_';
-        long hi = r.nextLong(), lo = r.nextLong();
-        for (int i = 0; i < 16; i++) {
-            out[4 + i] = HEX[(int) (hi >>> (60 - 4 * i)) & 0xf];
-            out[20 + i] = HEX[(int) (lo >>> (60 - 4 * i)) & 0xf];
-        }
-        return new String(out);
+        return out;
+    }
+
+    /** The low {@code digits} hex digits of {@code value}, most significant first, into {@code out} from {@code at}. */
+    private static void hex(char[] out, int at, long value, int digits) {
+        for (int i = 0; i < digits; i++) out[at + i] = HEX[(int) (value >>> (4 * (digits - 1 - i))) & 0xf];
     }
 
     /** What a server error's message ends with, as OpenAI's: {@code " (Please include the request ID … in your message.)"}. */
