@@ -99,6 +99,17 @@ class UpstreamTimeByHandTest {
         return gw.http.sendAsync(req, HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A streamed chat completion whose simulator upstream follows {@code directives}, its body read as it comes. */
+    HttpResponse<java.io.InputStream> stream(String directives) throws Exception {
+        String body = "{\"model\":\"m-one\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\""
+                + UUID.randomUUID() + "\"}]}";
+        HttpRequest req = HttpRequest.newBuilder(URI.create(gw.url("/v1/chat/completions")))
+                .timeout(Duration.ofSeconds(20)).header("authorization", "Bearer " + TestGateway.DEMO_KEY)
+                .header("content-type", "application/json").header("x-sluice-sim", directives)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        return gw.http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+    }
+
     /** Until the gateway has scheduled a wait of {@code ms} (a liveness guard, not a timing assertion). */
     static void awaitScheduled(long ms) {
         long guard = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -155,13 +166,7 @@ class UpstreamTimeByHandTest {
 
     @Test
     void aStreamThatGoesQuietIsCutInBandWhenTheTestMovesTimePastTheIdleTimeout() throws Exception {
-        String body = "{\"model\":\"m-one\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\""
-                + UUID.randomUUID() + "\"}]}";
-        HttpRequest req = HttpRequest.newBuilder(URI.create(gw.url("/v1/chat/completions")))
-                .timeout(Duration.ofSeconds(20)).header("authorization", "Bearer " + TestGateway.DEMO_KEY)
-                .header("content-type", "application/json").header("x-sluice-sim", "tokens=400;tps=2")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
-        HttpResponse<java.io.InputStream> r = gw.http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<java.io.InputStream> r = stream("tokens=400;tps=2");
         assertThat(r.statusCode()).isEqualTo(200);
         try (java.io.BufferedReader in = new java.io.BufferedReader(
                 new java.io.InputStreamReader(r.body(), java.nio.charset.StandardCharsets.UTF_8))) {
@@ -197,13 +202,7 @@ class UpstreamTimeByHandTest {
      */
     @Test
     void aStreamWhoseChunksKeepComingWithinTheIdleTimeoutIsNeverCut() throws Exception {
-        String body = "{\"model\":\"m-one\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\""
-                + UUID.randomUUID() + "\"}]}";
-        HttpRequest req = HttpRequest.newBuilder(URI.create(gw.url("/v1/chat/completions")))
-                .timeout(Duration.ofSeconds(20)).header("authorization", "Bearer " + TestGateway.DEMO_KEY)
-                .header("content-type", "application/json").header("x-sluice-sim", "tokens=400;tps=2")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
-        HttpResponse<java.io.InputStream> r = gw.http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<java.io.InputStream> r = stream("tokens=400;tps=2");
         assertThat(r.statusCode()).isEqualTo(200);
         try (java.io.BufferedReader in = new java.io.BufferedReader(
                 new java.io.InputStreamReader(r.body(), java.nio.charset.StandardCharsets.UTF_8))) {
