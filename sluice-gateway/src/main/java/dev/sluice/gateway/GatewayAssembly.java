@@ -115,7 +115,7 @@ final class GatewayAssembly {
             MeterRegistry metrics = Observability.registry(cfg.observability(), prometheus);
             int cores = Runtime.getRuntime().availableProcessors();
             Vertx vertx = Observability.vertx(cfg.observability(), metrics,
-                    new io.vertx.core.VertxOptions().setEventLoopPoolSize(Math.max(2 * cores,
+                    new io.vertx.core.VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(Math.max(2 * cores,
                             PublicListeners.loops(cfg.server().eventLoops()) + 1)));
             return new Platform(vertx, prometheus, metrics);
         }

@@ -41,6 +41,22 @@ class EventLoopsTest {
         }
     }
 
+    /**
+     * Linux x86_64 (the release's platform) runs on Netty's epoll transport, which the release ships: fewer copies and
+     * no NIO selector per event loop. Elsewhere Vert.x falls back to NIO and says why; requests are served either way.
+     */
+    @Test
+    void theEventLoopsRunOnTheNativeTransportWhereTheReleaseShipsOne() {
+        boolean linuxX64 = System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).contains("linux")
+                && Set.of("amd64", "x86_64").contains(System.getProperty("os.arch"));
+        try (TestGateway gw = TestGateway.builder(dir).config(TrafficHarness.ONLY_LIMITS).clock(clock).start()) {
+            assertThat(gw.gateway.vertx().isNativeTransportEnabled())
+                    .as("native transport (unavailable because: %s)", gw.gateway.vertx().unavailableNativeTransportCause())
+                    .isEqualTo(linuxX64);
+            assertThat(gw.post("/v1/chat/completions", chat("sim-mini", null)).statusCode()).isEqualTo(200);
+        }
+    }
+
     @Test
     void aRateLimitAdmitsExactlyItsCountOfABurstSpreadOverFourLoops() {
         String limits = "limits:\n  defaults:\n    sim-mini:\n      project: {rpm: 25}\n";
