@@ -129,6 +129,70 @@ public final class ConstantRate {
         }
     }
 
+    /**
+     * The most this generator gets out of the system: {@code connections} requests kept in flight (each sends the next
+     * as soon as its answer is read) for {@code warmup} unrecorded, then {@code measure} counted; answers per second
+     * of the measured part, and the generator's own CPU per answer. A constant rate derived from this maximum is one
+     * the system can hold while this generator (dearer per request than wrk) shares the machine with it.
+     */
+    public static ClosedLoop closedLoop(Vertx vertx, String host, int port, BenchRequest request, int connections,
+                                        Duration warmup, Duration measure) throws Exception {
+        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setPipelining(false),
+                new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
+        int loops = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+        request.headers().forEach(headers::add);
+        Buffer body = Buffer.buffer(request.body());
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port)
+                .setURI(request.path()).setHeaders(headers).setConnectTimeout(10_000).setIdleTimeout(30_000);
+        long start = System.nanoTime();
+        long measureStart = start + warmup.toNanos();
+        long end = measureStart + measure.toNanos();
+        java.util.concurrent.atomic.AtomicLong answered = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(connections);
+        long[] cpu = new long[2];
+        try {
+            for (int k = 0; k < loops; k++) {
+                Context ctx = vertx.getOrCreateContext();
+                int workers = connections / loops + (k < connections % loops ? 1 : 0);
+                ctx.runOnContext(v -> {
+                    for (int w = 0; w < workers; w++) {
+                        new Object() {
+                            void next() {
+                                client.request(options).compose(req -> req.send(body))
+                                        .compose(resp -> resp.body().map(b -> resp.statusCode() / 100 == 2))
+                                        .onComplete(ar -> {
+                                            long now = System.nanoTime();
+                                            if (now >= measureStart && now < end) {
+                                                if (ar.succeeded() && ar.result()) answered.incrementAndGet();
+                                                else failed.incrementAndGet();
+                                            }
+                                            if (now < end) next();
+                                            else stopped.countDown();
+                                        });
+                            }
+                        }.next();
+                    }
+                });
+            }
+            LockSupport.parkNanos(Math.max(0, measureStart - System.nanoTime()));
+            cpu[0] = ProcessStats.ownCpuNanos();
+            LockSupport.parkNanos(Math.max(0, end - System.nanoTime()));
+            cpu[1] = ProcessStats.ownCpuNanos();
+            stopped.await(GRACE_NANOS, TimeUnit.NANOSECONDS);
+        } finally {
+            closeQuietly(client);
+        }
+        double seconds = measure.toNanos() / 1e9;
+        long n = answered.get();
+        return new ClosedLoop(n / seconds, failed.get(), n == 0 ? 0 : (cpu[1] - cpu[0]) / 1000.0 / n);
+    }
+
+    /** {@link #closedLoop}'s figures: answers per second (2xx), failures, the generator's CPU µs per answer. */
+    public record ClosedLoop(double requestsPerSecond, long failed, double generatorCpuMicros) {
+    }
+
     /** Closing fails what is still queued; a close that takes long must not lose the figures already taken. */
     static void closeQuietly(HttpClient client) {
         try {

@@ -35,6 +35,8 @@ import java.util.concurrent.Callable;
 public final class LoadCommand implements Callable<Integer> {
     static final String SLUICE = "sluice";
     static final String SLUICE_REDIS = "sluice-redis";
+    static final String GENERATOR_BASIS = "generator";
+    static final String WRK_BASIS = "wrk";
 
     @Option(names = "--systems", split = ",", defaultValue = "direct,nginx,sluice",
             description = "systems to measure, in order: direct, nginx, sluice, sluice-redis (default: ${DEFAULT-VALUE})")
@@ -47,8 +49,13 @@ public final class LoadCommand implements Callable<Integer> {
     int connections;
     @Option(names = "--wrk-threads", defaultValue = "1", description = "wrk threads (default ${DEFAULT-VALUE})")
     int wrkThreads;
-    @Option(names = "--rate-fraction", defaultValue = "0.8", description = "constant-rate run at this fraction of each system's own measured c=N throughput; 0 = no constant-rate run (default ${DEFAULT-VALUE})")
+    @Option(names = "--rate-fraction", defaultValue = "0.8", description = "constant-rate run at this fraction of each system's own maximum (see --rate-basis); 0 = no constant-rate run (default ${DEFAULT-VALUE})")
     double rateFraction;
+    @Option(names = "--rate-basis", defaultValue = "generator", description = "what --rate-fraction is a fraction of: "
+            + "generator = the most the constant-rate generator itself gets out of the system in a closed loop of -c "
+            + "connections (a rate the system can hold while this generator, dearer per request than wrk, shares the "
+            + "machine); wrk = the wrk c=N throughput (default ${DEFAULT-VALUE})")
+    String rateBasis;
     @Option(names = "--rate", description = "constant-rate run at this many requests/s for every system instead of a fraction")
     Double rate;
     @Option(names = "--rate-connections", defaultValue = "128", description = "connections the constant-rate generator may open (default ${DEFAULT-VALUE})")
@@ -131,6 +138,10 @@ public final class LoadCommand implements Callable<Integer> {
             System.err.println("sluice bench load: durations, connections, rates and stream settings must be positive");
             return 2;
         }
+        if (!List.of(GENERATOR_BASIS, WRK_BASIS).contains(rateBasis)) {
+            System.err.println("sluice bench load: --rate-basis is generator or wrk");
+            return 2;
+        }
         home = Path.of(System.getProperty("sluice.home", ".")).toAbsolutePath().normalize();
         Path cliJar = home.resolve("sluice-cli/target/sluice-cli.jar");
         if (!Files.isRegularFile(cliJar)) {
@@ -199,7 +210,7 @@ public final class LoadCommand implements Callable<Integer> {
         }
         notes.add("Load average " + loadBefore + " at the start, " + Machine.loadAverage() + " at the end (1, 5, 15 min).");
         Report report = new Report(commandLine(), started, Machine.describe(wrkBinary.map(b -> Servers.version(b, "--version", "wrk")),
-                nginx.map(b -> Servers.version(b, "-v", "nginx"))), connections, rate == null ? rateFraction : 0, results, streamResults, notes);
+                nginx.map(b -> Servers.version(b, "-v", "nginx"))), connections, rate == null ? rateFraction : 0, rateBasis, results, streamResults, notes);
         String md = report.markdown();
         System.out.println();
         System.out.println(md);
@@ -243,8 +254,25 @@ public final class LoadCommand implements Callable<Integer> {
                         cpu / 1000.0 / many.durationMicros()) : ""));
             }
             SystemResult result = new SystemResult(system, one, many, null, null);
-            Double target = rate != null ? rate : many != null && rateFraction > 0
-                    ? Math.max(1, Math.floor(many.requestsPerSecond() * rateFraction)) : null;
+            Double target = null;
+            if (rate != null) {
+                target = rate;
+            } else if (rateFraction > 0 && GENERATOR_BASIS.equals(rateBasis)) {
+                log(system + ": closed loop of the constant-rate generator, " + connections + " connections, "
+                        + Math.min(warmup, 2) + " s unrecorded + " + duration + " s");
+                ConstantRate.ClosedLoop max = ConstantRate.closedLoop(vertx, "127.0.0.1", port, request, connections,
+                        Duration.ofSeconds(Math.min(warmup, 2)), Duration.ofSeconds(duration));
+                log(system + String.format(Locale.ROOT, ": closed loop %.0f req/s, %d failed, generator CPU %.0f µs/request",
+                        max.requestsPerSecond(), max.failed(), max.generatorCpuMicros()));
+                notes.add(String.format(Locale.ROOT, "%s: most the constant-rate generator got in a closed loop of %d "
+                                + "connections: %s req/s%s (its own CPU: %.0f µs per request); the constant rate is %.2f× that",
+                        system, connections, Report.count(max.requestsPerSecond()), many == null ? ""
+                                : " (wrk c=" + connections + ": " + Report.count(many.requestsPerSecond()) + ")",
+                        max.generatorCpuMicros(), rateFraction));
+                if (max.requestsPerSecond() > 0) target = Math.max(1, Math.floor(max.requestsPerSecond() * rateFraction));
+            } else if (many != null && rateFraction > 0) {
+                target = Math.max(1, Math.floor(many.requestsPerSecond() * rateFraction));
+            }
             if (target != null) {
                 log(system + String.format(Locale.ROOT, ": constant rate %.0f req/s, %d s unrecorded + %d s", target,
                         Math.min(warmup, 2), duration));

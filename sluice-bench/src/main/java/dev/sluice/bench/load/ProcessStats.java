@@ -85,6 +85,12 @@ public final class ProcessStats {
         return fds == null ? OptionalLong.empty() : OptionalLong.of(fds.length);
     }
 
+    /** CPU time (user + system) of this JVM alone, its children not included, in ns. */
+    public static long ownCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
     /**
      * CPU time (user + system) of {@code pid} and every process below it, in nanoseconds, from /proc/PID/stat
      * (clock ticks of 10 ms); 0 when /proc cannot be read. nginx's workers are children of its master.

@@ -13,9 +13,15 @@ import java.util.stream.Collectors;
  * the streaming and cold-start tables when those ran, then notes (what was skipped and why). Pure formatting.
  */
 public record Report(String command, String date, String machine, int connections, double rateFraction,
-                     List<SystemResult> systems, Map<String, StreamResult> streams, List<String> notes) {
+                     String rateBasis, List<SystemResult> systems, Map<String, StreamResult> streams, List<String> notes) {
     public static final String DIRECT = "direct";
     public static final String NGINX = "nginx";
+
+    /** A report whose constant rate is a fraction of the wrk c=N throughput. */
+    public Report(String command, String date, String machine, int connections, double rateFraction,
+                  List<SystemResult> systems, Map<String, StreamResult> streams, List<String> notes) {
+        this(command, date, machine, connections, rateFraction, LoadCommand.WRK_BASIS, systems, streams, notes);
+    }
 
     public Report {
         systems = List.copyOf(systems);
@@ -78,7 +84,10 @@ public record Report(String command, String date, String machine, int connection
     }
 
     private String rateLabel() {
-        return rateFraction > 0 ? String.format(Locale.ROOT, "%.2f× own c=%d max", rateFraction, connections) : "fixed";
+        if (rateFraction <= 0) return "fixed";
+        return LoadCommand.GENERATOR_BASIS.equals(rateBasis)
+                ? String.format(Locale.ROOT, "%.2f× own max under this generator, closed loop c=%d", rateFraction, connections)
+                : String.format(Locale.ROOT, "%.2f× own c=%d max", rateFraction, connections);
     }
 
     String streamTable() {

@@ -37,6 +37,17 @@ class ReportTest {
     }
 
     @Test
+    void theConstantRateSaysWhichMaximumItIsAFractionOf() {
+        String byGenerator = new Report("cmd", "date", "machine", 64, 0.8, LoadCommand.GENERATOR_BASIS, ISSUE_RUN,
+                Map.of(), List.of()).markdown();
+        String byWrk = new Report("cmd", "date", "machine", 64, 0.8, ISSUE_RUN, Map.of(), List.of()).markdown();
+
+        assertThat(byGenerator).contains("| constant rate (0.80× own max under this generator, closed loop c=64) |")
+                .contains("p99 ≤ 2 ms at a constant 11,116 req/s (0.80× own max under this generator, closed loop c=64)");
+        assertThat(byWrk).contains("| constant rate (0.80× own c=64 max) |");
+    }
+
+    @Test
     void singleConnectionLatencyIsAlsoGivenAsTheCostOverDirect() {
         String table = new Report("cmd", "date", "machine", 64, 0.8, ISSUE_RUN, Map.of(), List.of()).mainTable();
 
