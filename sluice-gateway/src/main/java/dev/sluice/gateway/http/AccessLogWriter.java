@@ -51,7 +51,7 @@ public final class AccessLogWriter {
     static final Output LOGBACK = new Output() {
         @Override
         public void write(Line l) {
-            LOG.info(net.logstash.logback.marker.Markers.appendEntries(l.fields()), "{} {} {}", l.method(), l.route(),
+            LOG.info(new AccessFields(l.fields()), "{} {} {}", l.method(), l.route(),
                     l.status());
         }
 
