@@ -170,7 +170,8 @@ public interface ProviderAdapter {
      * OpenAI-compatible: its {@code x-ratelimit-*} headers.
      */
     default ProviderLimits limits(MultiMap headers, Clock clock) {
-        return new ProviderLimits(openAiWindow(headers, "requests"), openAiWindow(headers, "tokens"));
+        return new ProviderLimits(openAiWindow(headers, OpenAiWindow.REQUESTS), openAiWindow(headers,
+                OpenAiWindow.TOKENS));
     }
 
     /**
@@ -193,11 +194,21 @@ public interface ProviderAdapter {
     }
 
     /** One window of OpenAI-style {@code x-ratelimit-*-<kind>} headers, or null when absent. */
-    static ProviderLimits.Window openAiWindow(MultiMap h, String kind) {
-        long remaining = ProviderLimits.number(h.get("x-ratelimit-remaining-" + kind));
+    static ProviderLimits.Window openAiWindow(MultiMap h, OpenAiWindow names) {
+        long remaining = ProviderLimits.number(h.get(names.remaining()));
         if (remaining < 0) return null;
-        long limit = ProviderLimits.number(h.get("x-ratelimit-limit-" + kind));
-        long reset = Durations.parse(h.get("x-ratelimit-reset-" + kind)).map(Duration::toMillis).orElse(-1L);
+        long limit = ProviderLimits.number(h.get(names.limit()));
+        long reset = Durations.parse(h.get(names.reset())).map(Duration::toMillis).orElse(-1L);
         return new ProviderLimits.Window(limit, remaining, reset);
+    }
+
+    /** The three header names of one OpenAI-style rate-limit window, built once rather than per answer. */
+    record OpenAiWindow(String remaining, String limit, String reset) {
+        static final OpenAiWindow REQUESTS = new OpenAiWindow("requests");
+        static final OpenAiWindow TOKENS = new OpenAiWindow("tokens");
+
+        OpenAiWindow(String kind) {
+            this("x-ratelimit-remaining-" + kind, "x-ratelimit-limit-" + kind, "x-ratelimit-reset-" + kind);
+        }
     }
 }

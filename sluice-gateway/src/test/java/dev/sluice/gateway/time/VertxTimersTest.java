@@ -7,7 +7,12 @@ import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
+
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -87,5 +92,35 @@ class VertxTimersTest {
         assertThat(ranOn.get(10, TimeUnit.SECONDS)).isSameAs(ctx);
         Timers.Timer never = scheduleOn(ctx, timers, 60_000, () -> { });
         assertThat(never.cancel()).isTrue();
+    }
+
+    @Test
+    void wheelTimersRunOnTheContextAndThreadThatScheduledThemOnEachOfSeveralLoops() throws Exception {
+        Timers timers = new VertxTimers(vertx);
+        List<Context> contexts = new ArrayList<>();
+        for (int i = 0; i < 4; i++) contexts.add(((VertxInternal) vertx).createEventLoopContext());
+        assertThat(contexts.stream().map(c -> ((ContextInternal) c).nettyEventLoop()).distinct().count())
+                .as("several event loops").isGreaterThan(1);
+        List<CompletableFuture<Context>> ranOn = new ArrayList<>();
+        List<CompletableFuture<Thread>> scheduledBy = new ArrayList<>(), ranBy = new ArrayList<>();
+        List<Timers.Timer> cancelled = new ArrayList<>();
+        for (Context ctx : contexts) {
+            CompletableFuture<Context> on = new CompletableFuture<>();
+            CompletableFuture<Thread> by = new CompletableFuture<>(), ran = new CompletableFuture<>();
+            ranOn.add(on);
+            scheduledBy.add(by);
+            ranBy.add(ran);
+            scheduleOn(ctx, timers, 15, () -> {
+                on.complete(Vertx.currentContext());
+                ran.complete(Thread.currentThread());
+            });
+            ctx.runOnContext(v -> by.complete(Thread.currentThread()));
+            cancelled.add(scheduleOn(ctx, timers, 60_000, () -> on.completeExceptionally(new AssertionError("ran"))));
+        }
+        for (Timers.Timer t : cancelled) assertThat(t.cancel()).isTrue(); // from the test thread
+        for (int i = 0; i < contexts.size(); i++) {
+            assertThat(ranOn.get(i).get(10, TimeUnit.SECONDS)).isSameAs(contexts.get(i));
+            assertThat(ranBy.get(i).get(10, TimeUnit.SECONDS)).isSameAs(scheduledBy.get(i).get(10, TimeUnit.SECONDS));
+        }
     }
 }

@@ -20,6 +20,8 @@ import java.util.Optional;
  */
 public final class ProviderAdapters {
     private static final Map<Provider, ProviderAdapter> BY_PROVIDER = new EnumMap<>(Provider.class);
+    /** By config name as written in config ({@code sim}): each attempt looks its adapter up without parsing. */
+    private static final Map<String, ProviderAdapter> BY_NAME = new java.util.HashMap<>();
 
     static {
         register(new OpenAiAdapter());
@@ -32,6 +34,7 @@ public final class ProviderAdapters {
         // config accepts every Provider, so every Provider must have its adapter
         for (Provider p : Provider.values()) {
             if (!BY_PROVIDER.containsKey(p)) throw new IllegalStateException("no adapter for provider " + p);
+            BY_NAME.put(p.configName(), BY_PROVIDER.get(p));
         }
     }
 
@@ -43,6 +46,8 @@ public final class ProviderAdapters {
 
     /** The adapter of a {@code provider:} config name. */
     public static ProviderAdapter of(String provider) {
+        ProviderAdapter exact = provider == null ? null : BY_NAME.get(provider);
+        if (exact != null) return exact;
         return Provider.parse(provider).flatMap(ProviderAdapters::find)
                 .orElseThrow(() -> new IllegalArgumentException("unknown provider '" + provider + "'"));
     }
