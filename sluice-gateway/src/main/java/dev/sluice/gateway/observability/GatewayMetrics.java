@@ -222,7 +222,7 @@ public final class GatewayMetrics implements RequestObserver {
      * set is {@code _OTHER} (the OpenTelemetry convention): callers choose the method, so it must not make series.
      */
     private Timer httpDuration(String requestMethod, String route, int status, String statusText) {
-        String method = KNOWN_METHODS.contains(requestMethod) ? requestMethod : "_OTHER";
+        String method = requestMethod != null && KNOWN_METHODS.contains(requestMethod) ? requestMethod : "_OTHER";
         Key key = new Key(method, route);
         Timer[] byStatus = httpByStatus.get(key);
         if (byStatus == null) byStatus = httpByStatus.computeIfAbsent(key, k -> new Timer[STATUS.length]);
