@@ -103,9 +103,11 @@ final class ErrorResponses {
             return;
         }
         out.setStatusCode(e.status());
-        out.putHeader("content-type", "application/json");
-        out.putHeader(Headers.SHOULD_RETRY, String.valueOf(e.kind().shouldRetry()));
-        for (Map.Entry<String, String> h : e.headers().entrySet()) out.putHeader(h.getKey(), h.getValue());
+        out.putHeader(io.vertx.core.http.HttpHeaders.CONTENT_TYPE, ResponseHeaders.APPLICATION_JSON);
+        out.putHeader(ResponseHeaders.SHOULD_RETRY, e.kind().shouldRetry() ? ResponseHeaders.TRUE : ResponseHeaders.FALSE);
+        for (Map.Entry<String, String> h : e.headers().entrySet()) {
+            out.putHeader(ResponseHeaders.name(h.getKey()), h.getValue());
+        }
         out.end(e.error().toJson());
     }
 }

@@ -13,7 +13,6 @@ import dev.sluice.gateway.pipeline.StreamSource;
 import dev.sluice.gateway.usage.Outcome;
 import dev.sluice.gateway.usage.RequestObserver;
 import dev.sluice.protocol.ErrorKind;
-import dev.sluice.protocol.Headers;
 import dev.sluice.protocol.RequestIds;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -122,14 +121,7 @@ public final class PublicApi {
         return router;
     }
 
-    // Header names and constant values encoded once (no per-response validation or encoding of them).
-    private static final CharSequence H_REQUEST_ID = HttpHeaders.createOptimized(Headers.REQUEST_ID);
-    private static final CharSequence H_OPENAI_VERSION =
-            HttpHeaders.createOptimized(Headers.OPENAI_VERSION);
-    private static final CharSequence V_OPENAI_VERSION =
-            HttpHeaders.createOptimized(Headers.OPENAI_VERSION_VALUE);
-    private static final CharSequence H_PROCESSING_MS =
-            HttpHeaders.createOptimized(Headers.PROCESSING_MS);
+    // Constant values encoded once (names: ResponseHeaders).
     private static final CharSequence EVENT_STREAM =
             HttpHeaders.createOptimized("text/event-stream; charset=utf-8");
     private static final CharSequence NO_CACHE = HttpHeaders.createOptimized("no-cache");
@@ -146,13 +138,11 @@ public final class PublicApi {
         res.headersEndHandler(v -> {
             // A body left unread (refused before it was read) makes the connection unusable for another request.
             if (!req.isEnded() && req.version() != io.vertx.core.http.HttpVersion.HTTP_2) res.putHeader("connection", "close");
-            res.putHeader(H_REQUEST_ID, scope.requestId);
-            res.putHeader(H_OPENAI_VERSION, V_OPENAI_VERSION);
+            res.putHeader(ResponseHeaders.REQUEST_ID, scope.requestId);
+            res.putHeader(ResponseHeaders.OPENAI_VERSION, ResponseHeaders.OPENAI_VERSION_VALUE);
             scope.headersNanos = System.nanoTime() - scope.startNanos;
-            res.putHeader(H_PROCESSING_MS, String.valueOf(scope.headersNanos / 1_000_000));
-            if (scope.exchange != null) {
-                scope.exchange.responseHeaders().forEach(h -> res.headers().set(h.getKey(), h.getValue()));
-            }
+            res.putHeader(ResponseHeaders.PROCESSING_MS, String.valueOf(scope.headersNanos / 1_000_000));
+            if (scope.exchange != null) ResponseHeaders.copy(scope.exchange.responseHeaders(), res.headers());
         });
         scope.method = req.method().name();
         scope.path = req.path();

@@ -15,6 +15,7 @@ import dev.sluice.protocol.Headers;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,18 +90,26 @@ public final class RateLimits implements Stage {
                 d.tokens().limit());
     }
 
-    static void headers(MultiMap h, Decision d) {
+    /** The {@code x-ratelimit-*} headers of {@code d}, their names encoded once (hashed and checked from bytes). */
+    public static void headers(MultiMap h, Decision d) {
         if (d.requests() != null) {
-            h.set(Headers.LIMIT_REQUESTS, Long.toString(d.requests().limit()));
-            h.set(Headers.REMAINING_REQUESTS, Long.toString(d.requests().remaining()));
-            h.set(Headers.RESET_REQUESTS, Durations.formatMillis(d.requests().resetMs()));
+            h.set(LIMIT_REQUESTS, Long.toString(d.requests().limit()));
+            h.set(REMAINING_REQUESTS, Long.toString(d.requests().remaining()));
+            h.set(RESET_REQUESTS, Durations.formatMillis(d.requests().resetMs()));
         }
         if (d.tokens() != null) {
-            h.set(Headers.LIMIT_TOKENS, Long.toString(d.tokens().limit()));
-            h.set(Headers.REMAINING_TOKENS, Long.toString(d.tokens().remaining()));
-            h.set(Headers.RESET_TOKENS, Durations.formatMillis(d.tokens().resetMs()));
+            h.set(LIMIT_TOKENS, Long.toString(d.tokens().limit()));
+            h.set(REMAINING_TOKENS, Long.toString(d.tokens().remaining()));
+            h.set(RESET_TOKENS, Durations.formatMillis(d.tokens().resetMs()));
         }
     }
+
+    private static final CharSequence LIMIT_REQUESTS = HttpHeaders.createOptimized(Headers.LIMIT_REQUESTS);
+    private static final CharSequence REMAINING_REQUESTS = HttpHeaders.createOptimized(Headers.REMAINING_REQUESTS);
+    private static final CharSequence RESET_REQUESTS = HttpHeaders.createOptimized(Headers.RESET_REQUESTS);
+    private static final CharSequence LIMIT_TOKENS = HttpHeaders.createOptimized(Headers.LIMIT_TOKENS);
+    private static final CharSequence REMAINING_TOKENS = HttpHeaders.createOptimized(Headers.REMAINING_TOKENS);
+    private static final CharSequence RESET_TOKENS = HttpHeaders.createOptimized(Headers.RESET_TOKENS);
 
     private static ApiException refusal(Exchange ex, Decision.Refusal r) {
         Check c = r.check();

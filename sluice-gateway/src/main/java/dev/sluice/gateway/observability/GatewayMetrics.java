@@ -49,9 +49,59 @@ public final class GatewayMetrics implements RequestObserver {
     private final Map<List<String>, Timer> timers = new ConcurrentHashMap<>();
     private final Map<List<String>, Counter> counters = new ConcurrentHashMap<>();
     private final Map<List<String>, DistributionSummary> summaries = new ConcurrentHashMap<>();
-    private final Map<List<String>, AtomicLong> headroom = new ConcurrentHashMap<>();
     private final AtomicInteger activeStreams = new AtomicInteger();
     private final List<Runnable> beforeScrape = new java.util.concurrent.CopyOnWriteArrayList<>();
+    // The per-request series, one map lookup per request and series group (no varargs or key lists built per call).
+    private final Map<Key, Timer[]> httpByStatus = new ConcurrentHashMap<>();
+    private final Map<Key, ModelSeries> modelSeries = new ConcurrentHashMap<>();
+    private final Map<Key, AttemptSeries> attemptSeries = new ConcurrentHashMap<>();
+    private final Map<Key, Counter> projectRequests = new ConcurrentHashMap<>();
+    private final Map<Key, AtomicLong> headroomByKey = new ConcurrentHashMap<>();
+
+    /** Label values of one cached series (or group of series); unused places are null. */
+    private record Key(String a, String b, String c, String d, String e, String f) {
+        Key(String a, String b) {
+            this(a, b, null, null, null, null);
+        }
+    }
+
+    /**
+     * The series of one model served by one upstream model, resolved on first use (a series appears in the scrape
+     * when first recorded, as before the cache): the GenAI server duration of successes, TTFT and TPOT.
+     */
+    private static final class ModelSeries {
+        final String op, provider, model, responseModel;
+        volatile Timer succeeded, firstToken, perToken;
+
+        ModelSeries(Key k) {
+            op = k.a();
+            provider = k.b();
+            model = k.c();
+            responseModel = k.d();
+        }
+    }
+
+    /** The series of one deployment's successful attempts, resolved on first use like {@link ModelSeries}. */
+    private static final class AttemptSeries {
+        final String op, provider, model, deployment, responseModel, server;
+        volatile Counter succeeded, retries;
+        volatile Timer duration;
+        volatile DistributionSummary input, output;
+
+        AttemptSeries(String op, String provider, Key k) {
+            this.op = op;
+            this.provider = provider;
+            model = k.b();
+            deployment = k.c();
+            responseModel = k.e();
+            server = k.f();
+        }
+    }
+
+    private static final java.util.Set<String> KNOWN_METHODS = java.util.Set.of("GET", "HEAD", "POST", "PUT",
+            "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
+    /** {@code String.valueOf(status)} for every status a request can have, made once. */
+    private static final String[] STATUS = statusTexts();
 
     public GatewayMetrics(MeterRegistry registry, ProjectLabels projects) {
         this.registry = registry;
@@ -115,12 +165,9 @@ public final class GatewayMetrics implements RequestObserver {
 
     @Override
     public void finished(FinishedRequest r) {
-        String status = String.valueOf(r.status());
+        String status = statusText(r.status());
         String errorType = r.status() >= 400 || r.streamFailed() ? errorType(r) : "";
-        timer("http.server.request.duration", "Duration of HTTP server requests (every route of the public port)",
-                "http.request.method", r.method(), "http.route", r.route(), "http.response.status_code", status,
-                "error.type", r.status() >= 400 ? status : "")
-                .record(r.latencyNanos(), TimeUnit.NANOSECONDS);
+        httpDuration(r.method(), r.route(), r.status(), status).record(r.latencyNanos(), TimeUnit.NANOSECONDS);
         if (r.errorCode() != null && (r.status() >= 400 || r.streamFailed())) {
             String type = r.errorType() != null ? r.errorType() : TYPE_OF_CODE.getOrDefault(r.errorCode(), "");
             counter("sluice_errors", "Error answers by contract code (in-band stream errors have status 200)",
@@ -133,30 +180,85 @@ public final class GatewayMetrics implements RequestObserver {
             counter("sluice_idempotency", "Idempotency-Key outcomes", "outcome", "in_progress").increment();
         }
         if (r.projectId() != null) {
-            counter("sluice_project_requests", "Requests per project (bounded: see observability.max_project_labels)",
-                    "project", projects.label(r.projectId()), "code", r.status() >= 400 && r.errorCode() != null
-                            ? r.errorCode() : "").increment();
+            projectRequests(projects.label(r.projectId()), r.status() >= 400 && r.errorCode() != null
+                    ? r.errorCode() : "").increment();
         }
         if (!r.modelRequest() || r.model() == null) return;
-        String op = operation(r.endpoint());
-        String provider = providerName(r.provider());
-        String responseModel = r.responseModel() == null ? "" : r.responseModel();
-        timer("gen_ai.server.request.duration", "Generative AI server request duration",
-                "gen_ai.operation.name", op, "gen_ai.provider.name", provider, "gen_ai.request.model", r.model(),
-                "gen_ai.response.model", responseModel, "error.type", errorType)
-                .record(r.latencyNanos(), TimeUnit.NANOSECONDS);
+        ModelSeries m = modelSeries(operation(r.endpoint()), providerName(r.provider()), r.model(),
+                r.responseModel() == null ? "" : r.responseModel());
+        Timer duration = errorType.isEmpty() ? m.succeeded : null;
+        if (duration == null) {
+            duration = timer("gen_ai.server.request.duration", "Generative AI server request duration",
+                    "gen_ai.operation.name", m.op, "gen_ai.provider.name", m.provider, "gen_ai.request.model", m.model,
+                    "gen_ai.response.model", m.responseModel, "error.type", errorType);
+            if (errorType.isEmpty()) m.succeeded = duration;
+        }
+        duration.record(r.latencyNanos(), TimeUnit.NANOSECONDS);
         if (r.firstByteNanos() >= 0) {
-            timer("gen_ai.server.time_to_first_token", "Time to the first token of a streamed answer",
-                    "gen_ai.operation.name", op, "gen_ai.provider.name", provider, "gen_ai.request.model", r.model(),
-                    "gen_ai.response.model", responseModel).record(r.firstByteNanos(), TimeUnit.NANOSECONDS);
+            Timer ttft = m.firstToken;
+            if (ttft == null) {
+                m.firstToken = ttft = timer("gen_ai.server.time_to_first_token",
+                        "Time to the first token of a streamed answer", "gen_ai.operation.name", m.op,
+                        "gen_ai.provider.name", m.provider, "gen_ai.request.model", m.model,
+                        "gen_ai.response.model", m.responseModel);
+            }
+            ttft.record(r.firstByteNanos(), TimeUnit.NANOSECONDS);
             if (r.completionTokens() > 1 && r.latencyNanos() > r.firstByteNanos()) {
-                timer("gen_ai.server.time_per_output_token", "Time per output token after the first",
-                        "gen_ai.operation.name", op, "gen_ai.provider.name", provider,
-                        "gen_ai.request.model", r.model(), "gen_ai.response.model", responseModel)
-                        .record((r.latencyNanos() - r.firstByteNanos()) / (r.completionTokens() - 1),
-                                TimeUnit.NANOSECONDS);
+                Timer tpot = m.perToken;
+                if (tpot == null) {
+                    m.perToken = tpot = timer("gen_ai.server.time_per_output_token",
+                            "Time per output token after the first", "gen_ai.operation.name", m.op,
+                            "gen_ai.provider.name", m.provider, "gen_ai.request.model", m.model,
+                            "gen_ai.response.model", m.responseModel);
+                }
+                tpot.record((r.latencyNanos() - r.firstByteNanos()) / (r.completionTokens() - 1),
+                        TimeUnit.NANOSECONDS);
             }
         }
+    }
+
+    /**
+     * {@code http.server.request.duration} of a method, route and status. A method outside the HTTP specification's
+     * set is {@code _OTHER} (the OpenTelemetry convention): callers choose the method, so it must not make series.
+     */
+    private Timer httpDuration(String requestMethod, String route, int status, String statusText) {
+        String method = requestMethod != null && KNOWN_METHODS.contains(requestMethod) ? requestMethod : "_OTHER";
+        Key key = new Key(method, route);
+        Timer[] byStatus = httpByStatus.get(key);
+        if (byStatus == null) byStatus = httpByStatus.computeIfAbsent(key, k -> new Timer[STATUS.length]);
+        Timer t = status >= 0 && status < byStatus.length ? byStatus[status] : null;
+        if (t != null) return t;
+        // a race resolves the same meter twice: the cache and the registry return the one they have
+        t = timer("http.server.request.duration", "Duration of HTTP server requests (every route of the public port)",
+                "http.request.method", method, "http.route", route, "http.response.status_code", statusText,
+                "error.type", status >= 400 ? statusText : "");
+        if (status >= 0 && status < byStatus.length) byStatus[status] = t;
+        return t;
+    }
+
+    private Counter projectRequests(String project, String code) {
+        Key key = new Key(project, code);
+        Counter c = projectRequests.get(key);
+        if (c != null) return c;
+        return projectRequests.computeIfAbsent(key, k -> counter("sluice_project_requests",
+                "Requests per project (bounded: see observability.max_project_labels)", "project", project,
+                "code", code));
+    }
+
+    private ModelSeries modelSeries(String op, String provider, String model, String responseModel) {
+        Key key = new Key(op, provider, model, responseModel, null, null);
+        ModelSeries m = modelSeries.get(key);
+        return m != null ? m : modelSeries.computeIfAbsent(key, ModelSeries::new);
+    }
+
+    private static String statusText(int status) {
+        return status >= 0 && status < STATUS.length ? STATUS[status] : String.valueOf(status);
+    }
+
+    private static String[] statusTexts() {
+        String[] s = new String[600];
+        for (int i = 0; i < s.length; i++) s[i] = String.valueOf(i);
+        return s;
     }
 
     private static String errorType(FinishedRequest r) {
@@ -181,22 +283,49 @@ public final class GatewayMetrics implements RequestObserver {
      */
     public void attempt(String endpoint, String model, String provider, String deployment, String responseModel,
                         String serverAddress, String outcome, boolean retry, long nanos, int inTokens, int outTokens) {
-        counter("sluice_upstream_attempts", "Upstream attempts by deployment and outcome",
-                "model", model, "deployment", deployment, "outcome", outcome).increment();
-        if (retry) {
-            counter("sluice_upstream_retries", "Upstream attempts after the first of a request (retries, failovers)",
-                    "model", model, "deployment", deployment).increment();
+        Key key = new Key(endpoint, model, deployment, provider, responseModel, serverAddress);
+        AttemptSeries a = attemptSeries.get(key);
+        if (a == null) {
+            a = attemptSeries.computeIfAbsent(key, k -> new AttemptSeries(operation(endpoint), providerName(provider), k));
         }
-        String op = operation(endpoint);
-        String p = providerName(provider);
-        String rm = responseModel == null ? "" : responseModel;
-        timer("gen_ai.client.operation.duration", "Generative AI upstream operation duration (one per attempt)",
-                "gen_ai.operation.name", op, "gen_ai.provider.name", p, "gen_ai.request.model", model,
-                "gen_ai.response.model", rm, "error.type", "success".equals(outcome) ? "" : outcome,
-                "server.address", serverAddress).record(nanos, TimeUnit.NANOSECONDS);
-        if (!"success".equals(outcome)) return;
-        if (inTokens >= 0) tokens(op, p, model, rm, serverAddress, "input").record(inTokens);
-        if (outTokens >= 0) tokens(op, p, model, rm, serverAddress, "output").record(outTokens);
+        String rm = a.responseModel == null ? "" : a.responseModel;
+        boolean success = "success".equals(outcome);
+        Counter attempts = success ? a.succeeded : null;
+        if (attempts == null) {
+            attempts = counter("sluice_upstream_attempts", "Upstream attempts by deployment and outcome",
+                    "model", model, "deployment", deployment, "outcome", outcome);
+            if (success) a.succeeded = attempts;
+        }
+        attempts.increment();
+        if (retry) {
+            Counter retries = a.retries;
+            if (retries == null) {
+                a.retries = retries = counter("sluice_upstream_retries",
+                        "Upstream attempts after the first of a request (retries, failovers)",
+                        "model", model, "deployment", deployment);
+            }
+            retries.increment();
+        }
+        Timer duration = success ? a.duration : null;
+        if (duration == null) {
+            duration = timer("gen_ai.client.operation.duration",
+                    "Generative AI upstream operation duration (one per attempt)", "gen_ai.operation.name", a.op,
+                    "gen_ai.provider.name", a.provider, "gen_ai.request.model", model, "gen_ai.response.model", rm,
+                    "error.type", success ? "" : outcome, "server.address", serverAddress);
+            if (success) a.duration = duration;
+        }
+        duration.record(nanos, TimeUnit.NANOSECONDS);
+        if (!success) return;
+        if (inTokens >= 0) {
+            DistributionSummary in = a.input;
+            if (in == null) a.input = in = tokens(a.op, a.provider, model, rm, serverAddress, "input");
+            in.record(inTokens);
+        }
+        if (outTokens >= 0) {
+            DistributionSummary out = a.output;
+            if (out == null) a.output = out = tokens(a.op, a.provider, model, rm, serverAddress, "output");
+            out.record(outTokens);
+        }
     }
 
     private DistributionSummary tokens(String op, String provider, String model, String responseModel,
@@ -248,14 +377,14 @@ public final class GatewayMetrics implements RequestObserver {
         if (capacity <= 0 || projectId == null) return;
         String project = projects.label(projectId);
         if (ProjectLabels.OTHER.equals(project)) return;
-        List<String> key = List.of(project, family == null ? "" : family, limit);
-        AtomicLong bits = headroom.get(key);
+        Key key = new Key(project, family == null ? "" : family, limit, null, null, null);
+        AtomicLong bits = headroomByKey.get(key);
         if (bits == null) {
-            bits = headroom.computeIfAbsent(key, k -> {
+            bits = headroomByKey.computeIfAbsent(key, k -> {
                 AtomicLong b = new AtomicLong(Double.doubleToLongBits(1.0));
                 Gauge.builder("sluice_rate_limit_headroom_ratio", b, x -> Double.longBitsToDouble(x.get()))
                         .description("Remaining share of the project's tightest per-minute limit (1 = untouched)")
-                        .tags("project", k.get(0), "family", k.get(1), "limit", k.get(2)).register(registry);
+                        .tags("project", k.a(), "family", k.b(), "limit", k.c()).register(registry);
                 return b;
             });
         }

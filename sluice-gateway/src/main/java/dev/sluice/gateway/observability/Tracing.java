@@ -5,6 +5,8 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
@@ -12,11 +14,9 @@ import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.IdGenerator;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
-import io.opentelemetry.sdk.trace.ReadWriteSpan;
-import io.opentelemetry.sdk.trace.ReadableSpan;
-import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
@@ -29,8 +29,9 @@ import java.util.function.BiConsumer;
  * Traces with the OpenTelemetry SDK (no agent): a server span per public request, continuing the caller's W3C
  * {@code traceparent}/{@code tracestate}, and a client span per upstream attempt whose context is sent upstream.
  * New traces are sampled at {@code sampleRatio}; a caller's sampling decision is followed. Spans go to OTLP/HTTP only
- * when an endpoint is configured (and to {@code extra}, the in-memory exporter of tests); otherwise the trace id is
- * still made and propagated, and appears in the access log.
+ * when an endpoint is configured (and to {@code extra}, the in-memory exporter of tests); otherwise no span is built
+ * at all: each request and attempt gets only a span context (the caller's trace id or a new one, a new span id, the
+ * caller's flags and tracestate), which is propagated upstream and appears in the access log.
  */
 public final class Tracing implements AutoCloseable {
     public static final AttributeKey<String> ROUTE = AttributeKey.stringKey("http.route");
@@ -51,31 +52,23 @@ public final class Tracing implements AutoCloseable {
         }
     };
 
-    private final SdkTracerProvider provider;
+    private static final IdGenerator IDS = IdGenerator.random();
+
+    private final SdkTracerProvider provider; // null: nothing to export to
     private final Tracer tracer;
 
     public Tracing(double sampleRatio, String otlpEndpoint, SpanExporter extra) {
-        boolean exporting = otlpEndpoint != null || extra != null;
-        // Nothing to export to: new traces are not recorded (a caller's sampled flag still is, and passed on), but
-        // every request still gets a trace id for the access log and the upstream's traceparent.
+        if (otlpEndpoint == null && extra == null) {
+            // Nothing to export to: no span is recorded, so none is built (see contextOnly).
+            this.provider = null;
+            this.tracer = null;
+            return;
+        }
         SdkTracerProviderBuilder b = SdkTracerProvider.builder()
                 .setResource(Resource.getDefault().merge(Resource.create(io.opentelemetry.api.common.Attributes.of(
                         AttributeKey.stringKey("service.name"), "sluice"))))
-                .setSampler(Sampler.parentBased(exporting ? Sampler.traceIdRatioBased(sampleRatio) : Sampler.alwaysOff()));
-        // the SDK hands out no-op spans (no ids) when it has no processor at all
-        if (!exporting) b.addSpanProcessor(new SpanProcessor() {
-            @Override
-            public void onStart(Context parentContext, ReadWriteSpan span) { }
-
-            @Override
-            public boolean isStartRequired() { return false; }
-
-            @Override
-            public void onEnd(ReadableSpan span) { }
-
-            @Override
-            public boolean isEndRequired() { return false; }
-        });
+                .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(sampleRatio)))
+                .setIdGenerator(IDS);
         if (otlpEndpoint != null) {
             String url = otlpEndpoint.endsWith("/") ? otlpEndpoint.substring(0, otlpEndpoint.length() - 1) : otlpEndpoint;
             b.addSpanProcessor(BatchSpanProcessor.builder(OtlpHttpSpanExporter.builder()
@@ -89,6 +82,7 @@ public final class Tracing implements AutoCloseable {
     /** Starts the server span of a request, child of the caller's trace context when its headers carry one. */
     public Context serverSpan(MultiMap headers, String method, String path) {
         Context parent = W3C.extract(Context.root(), headers, HEADERS);
+        if (tracer == null) return parent.with(contextOnly(parent));
         Span span = tracer.spanBuilder(SERVER_SPAN).setParent(parent).setSpanKind(SpanKind.SERVER).startSpan();
         // Name and attributes only on a recorded span: an unsampled request builds no strings for them (the samplers
         // here never read a span's name or attributes, and the processors read them only at its end).
@@ -103,10 +97,34 @@ public final class Tracing implements AutoCloseable {
      * request's headers with {@code header}.
      */
     public Span attemptSpan(Context parent, String name, BiConsumer<String, String> header) {
-        Span span = tracer.spanBuilder(name).setParent(parent).setSpanKind(SpanKind.CLIENT).startSpan();
+        Span span = tracer == null ? contextOnly(parent)
+                : tracer.spanBuilder(name).setParent(parent).setSpanKind(SpanKind.CLIENT).startSpan();
         W3C.inject(parent.with(span), header, (h, k, v) -> h.accept(k, v));
         return span;
     }
+
+    /**
+     * A span that is only a context, with the ids and flags the SDK's parent-based sampler gives a span: the parent's
+     * trace id, sampled and random-id flags and tracestate, or without a parent a new random trace id (not sampled,
+     * random-id flag set); a new span id either way. Without an exporter nothing would read a recorded span, so none
+     * is recorded, whatever the flags.
+     */
+    private static Span contextOnly(Context parent) {
+        SpanContext p = Span.fromContext(parent).getSpanContext();
+        if (!p.isValid()) {
+            return Span.wrap(SpanContext.create(IDS.generateTraceId(), IDS.generateSpanId(), NEW_TRACE,
+                    TraceState.getDefault()));
+        }
+        TraceFlags f = p.getTraceFlags();
+        return Span.wrap(SpanContext.create(p.getTraceId(), IDS.generateSpanId(), f.isSampled()
+                ? (f.isTraceIdRandom() ? SAMPLED_RANDOM : SAMPLED) : (f.isTraceIdRandom() ? NEW_TRACE : NOT_SAMPLED),
+                p.getTraceState()));
+    }
+
+    private static final TraceFlags NOT_SAMPLED = TraceFlags.getDefault();
+    private static final TraceFlags SAMPLED = TraceFlags.getSampled();
+    private static final TraceFlags NEW_TRACE = TraceFlags.builder().setRandomTraceId(true).build();
+    private static final TraceFlags SAMPLED_RANDOM = TraceFlags.builder().setSampled(true).setRandomTraceId(true).build();
 
     /** Marks a span failed with the contract code as {@code error.type}. */
     public static void failed(Span span, String errorType) {
@@ -122,6 +140,6 @@ public final class Tracing implements AutoCloseable {
 
     @Override
     public void close() {
-        provider.shutdown().join(5, java.util.concurrent.TimeUnit.SECONDS);
+        if (provider != null) provider.shutdown().join(5, java.util.concurrent.TimeUnit.SECONDS);
     }
 }

@@ -3,6 +3,7 @@ package dev.sluice.gateway.observability;
 import dev.sluice.gateway.usage.FinishedRequest;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -51,6 +52,28 @@ class LabelCardinalityTest {
         assertThat(total).isEqualTo(10_001);
         assertThat(text).contains("sluice_rate_limit_headroom_ratio{family=\"sim-mini\",limit=\"requests\","
                 + "project=\"proj_vip\"} 0.5");
+    }
+
+    @Test
+    void madeUpMethodsShareOneOtherSeries() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        GatewayMetrics m = new GatewayMetrics(registry, ProjectLabels.capped(10));
+        for (int i = 0; i < 1_000; i++) {
+            m.finished(new FinishedRequest("BREW" + i, "unmatched", null, false, 404, "unknown_url",
+                    "invalid_request_error", 1_000_000, -1, 0, 0, 0, false, false, null, null, null, null, null, null,
+                    false));
+        }
+        m.finished(new FinishedRequest("GET", "unmatched", null, false, 404, "unknown_url", "invalid_request_error",
+                1_000_000, -1, 0, 0, 0, false, false, null, null, null, null, null, null, false));
+        Set<String> methods = new TreeSet<>();
+        Pattern method = Pattern.compile("http_request_method=\"([^\"]*)\"");
+        registry.scrape().lines().filter(l -> l.startsWith("http_server_request_duration_seconds_count{")).forEach(l -> {
+            Matcher mm = method.matcher(l);
+            if (mm.find()) methods.add(mm.group(1));
+        });
+        assertThat(methods).containsExactly("GET", "_OTHER");
+        assertThat(registry.scrape()).contains("http_server_request_duration_seconds_count{error_type=\"404\","
+                + "http_request_method=\"_OTHER\",http_response_status_code=\"404\",http_route=\"unmatched\"} 1000");
     }
 
     private static Set<String> projects(String text, String name) {
