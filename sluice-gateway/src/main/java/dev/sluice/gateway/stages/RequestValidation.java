@@ -15,7 +15,10 @@ import dev.sluice.gateway.validation.EndpointSchemas;
 import dev.sluice.gateway.validation.JsonType;
 import dev.sluice.gateway.validation.Param;
 import dev.sluice.protocol.ErrorKind;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 
 import java.util.Iterator;
 import java.util.Map;
@@ -70,7 +73,7 @@ public final class RequestValidation implements Stage {
         }
         JsonNode root;
         try {
-            root = JSON.readTree(ex.body().getBytes());
+            root = readTree(ex.body());
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
                     + e.getLocation().getColumnNr();
@@ -82,6 +85,17 @@ public final class RequestValidation implements Stage {
             throw ApiException.of(ErrorKind.INVALID_JSON, "detail", "the body is JSON but not an object");
         }
         return (ObjectNode) root;
+    }
+
+    /** The body's tree, read in place from a heap buffer (the body reader's) instead of from a copy of its bytes. */
+    private static JsonNode readTree(Buffer body) throws java.io.IOException {
+        if (body instanceof BufferInternal internal) {
+            ByteBuf bytes = internal.getByteBuf();
+            if (bytes.hasArray()) {
+                return JSON.readTree(bytes.array(), bytes.arrayOffset() + bytes.readerIndex(), bytes.readableBytes());
+            }
+        }
+        return JSON.readTree(body.getBytes());
     }
 
     // ---- the quick pass: true when none of the naming checks below would throw ----------------------------------

@@ -102,13 +102,22 @@ class RequestValidationCorpusTest {
         assertThat(refusals.values()).allMatch(count -> count > 100);
     }
 
+    /**
+     * Also read in place from a buffer that starts inside its array (a slice): the error's line and column are the
+     * body's own, as they were when the body was copied out first.
+     */
     @Test
     void bodiesThatAreNotAnObjectGetTheVerdictTheyGotBefore() {
-        for (String body : List.of("", " ", "null", "[1]", "\"x\"", "42", "{", "{\"model\":}", "{\"a\":1}x",
+        for (String body : List.of("{\n \"model\": x}", "{\"model\":\"m\",\n\"messages\":[{]}","", " ", "null", "[1]", "\"x\"", "42", "{", "{\"model\":}", "{\"a\":1}x",
                 "{\"model\":\"m\",\"messages\":[]}", "{\"model\":\"\",\"messages\":[{\"role\":\"user\"}]}")) {
             for (Endpoint endpoint : VALID.keySet()) {
-                assertThat(verdict(new RequestValidation(), endpoint, body)).as("%s %s", endpoint, body)
-                        .isEqualTo(verdict(new RequestValidationBefore(), endpoint, body));
+                Verdict before = verdict(new RequestValidationBefore(), endpoint, Buffer.buffer(body));
+                assertThat(verdict(new RequestValidation(), endpoint, Buffer.buffer(body))).as("%s %s", endpoint, body)
+                        .isEqualTo(before);
+                Buffer sliced = Buffer.buffer("{\"x\":\n1}" + body + "]").slice(8, 8 + body.length());
+                assertThat(sliced.toString()).isEqualTo(body);
+                assertThat(verdict(new RequestValidation(), endpoint, sliced)).as("%s %s sliced", endpoint, body)
+                        .isEqualTo(before);
             }
         }
     }
@@ -118,8 +127,12 @@ class RequestValidationCorpusTest {
                    boolean stream, JsonNode json) {}
 
     private static Verdict verdict(Stage stage, Endpoint endpoint, String body) {
+        return verdict(stage, endpoint, Buffer.buffer(body));
+    }
+
+    private static Verdict verdict(Stage stage, Endpoint endpoint, Buffer body) {
         Exchange ex = new Exchange("req", 0, endpoint, "POST", endpoint.route(), MultiMap.caseInsensitiveMultiMap(),
-                Buffer.buffer(body), "127.0.0.1", null, null, Future.succeededFuture());
+                body, "127.0.0.1", null, null, Future.succeededFuture());
         try {
             stage.apply(ex, PASSED);
         } catch (ApiException e) {
