@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
+import dev.sluice.gateway.pipeline.Endpoint;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
@@ -14,7 +15,10 @@ import dev.sluice.gateway.validation.EndpointSchemas;
 import dev.sluice.gateway.validation.JsonType;
 import dev.sluice.gateway.validation.Param;
 import dev.sluice.protocol.ErrorKind;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 
 import java.util.Iterator;
 import java.util.Map;
@@ -24,6 +28,11 @@ import java.util.Set;
  * Parses the JSON body and checks it against the endpoint's parameters: invalid JSON, unknown, missing, wrongly typed
  * and out-of-range parameters each get their catalogue error with {@code param} set. Nothing downstream sees a body
  * that failed here.
+ *
+ * <p>The checks run twice over only for a body that fails: {@link #passes} first walks the tree without naming
+ * anything (no parameter paths, no messages), and only when it finds a fault do the naming checks run ({@code check},
+ * {@code checkMessages}, …), in their order, to throw the first error. {@code passes} may be stricter than the naming
+ * checks (then they run and find nothing), never looser: {@code RequestValidationCorpusTest} holds it to that.
  */
 public final class RequestValidation implements Stage {
     private static final ObjectMapper JSON = Json.MAPPER;
@@ -43,12 +52,14 @@ public final class RequestValidation implements Stage {
         ObjectNode body = parse(ex);
         JsonNode model = body.get("model");
         if (model != null && model.isTextual()) ex.modelId(model.asText()); // for logs and usage even if refused
-        check(body, EndpointSchemas.forEndpoint(ex.endpoint()));
-        JsonNode messages = body.get("messages");
-        if (messages != null) checkMessages(messages);
-        checkInput(body.get("input"));
-        if (ex.endpoint() == dev.sluice.gateway.pipeline.Endpoint.CHAT_COMPLETIONS) {
-            checkResponseFormat(body.get("response_format"));
+        Map<String, Param> schema = EndpointSchemas.forEndpoint(ex.endpoint());
+        boolean chat = ex.endpoint() == Endpoint.CHAT_COMPLETIONS;
+        if (!passes(body, schema, chat)) {
+            check(body, schema);
+            JsonNode messages = body.get("messages");
+            if (messages != null) checkMessages(messages);
+            checkInput(body.get("input"));
+            if (chat) checkResponseFormat(body.get("response_format"));
         }
         ex.json(body);
         ex.modelId(body.get("model").asText());
@@ -62,7 +73,7 @@ public final class RequestValidation implements Stage {
         }
         JsonNode root;
         try {
-            root = JSON.readTree(ex.body().getBytes());
+            root = readTree(ex.body());
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
                     + e.getLocation().getColumnNr();
@@ -75,6 +86,95 @@ public final class RequestValidation implements Stage {
         }
         return (ObjectNode) root;
     }
+
+    /** The body's tree, read in place from a heap buffer (the body reader's) instead of from a copy of its bytes. */
+    private static JsonNode readTree(Buffer body) throws java.io.IOException {
+        if (body instanceof BufferInternal internal) {
+            ByteBuf bytes = internal.getByteBuf();
+            if (bytes.hasArray()) {
+                return JSON.readTree(bytes.array(), bytes.arrayOffset() + bytes.readerIndex(), bytes.readableBytes());
+            }
+        }
+        return JSON.readTree(body.getBytes());
+    }
+
+    // ---- the quick pass: true when none of the naming checks below would throw ----------------------------------
+
+    /** True when {@code body} passes every check; false when one may fail (the naming checks then find which). */
+    static boolean passes(ObjectNode body, Map<String, Param> schema, boolean chat) {
+        for (Map.Entry<String, JsonNode> field : body.properties()) {
+            Param p = schema.get(field.getKey());
+            if (p == null) return false;
+            JsonNode v = field.getValue();
+            if (!v.isNull() && !fits(p, v)) return false;
+        }
+        for (Param p : EndpointSchemas.requiredParams(schema)) {
+            JsonNode v = body.get(p.name());
+            if (v == null || v.isNull()) return false;
+        }
+        JsonNode messages = body.get("messages");
+        if (messages != null && !messagesFit(messages)) return false;
+        JsonNode input = body.get("input");
+        if (input != null && input.isArray() && input.isEmpty()) return false;
+        if (chat) {
+            JsonNode format = body.get("response_format");
+            if (format != null && format.path("type").asText("").equals("json_schema")
+                    && (format.get("json_schema") == null || format.get("json_schema").isNull())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@link #checkValue} without naming: false where it would throw (and for a blank string named "model"). */
+    private static boolean fits(Param p, JsonNode v) {
+        JsonType actual = JsonType.of(v);
+        boolean typed = false;
+        for (JsonType t : p.types()) typed |= t.accepts(actual);
+        if (!typed) return false;
+        if (actual == JsonType.INTEGER && !v.canConvertToLong()) return false;
+        if (v.isNumber() && p.min() != null && (v.asDouble() < p.min() || v.asDouble() > p.max())) return false;
+        if (v.isTextual()) {
+            if (p.allowed() != null && !p.allowed().contains(v.asText())) return false;
+            if (p.name().equals("model") && v.asText().isBlank()) return false;
+        }
+        if (v.isArray() && p.element() != null) {
+            for (JsonNode e : v) {
+                if (!fits(p.element(), e)) return false;
+            }
+        }
+        if (v.isObject() && p.members() != null) {
+            for (Param m : p.members()) {
+                JsonNode mv = v.get(m.name());
+                if (mv == null || mv.isNull() ? m.required() : !fits(m, mv)) return false;
+            }
+        }
+        if (v.isObject() && p.memberValue() != null) {
+            for (JsonNode mv : v) {
+                if (!fits(p.memberValue(), mv)) return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@link #checkMessages} without naming. */
+    private static boolean messagesFit(JsonNode messages) {
+        if (messages.isEmpty()) return false;
+        for (int i = 0; i < messages.size(); i++) {
+            JsonNode m = messages.get(i);
+            if (!m.isObject()) return false;
+            JsonNode role = m.get("role");
+            if (role == null || !role.isTextual() || !ROLES.contains(role.asText())) return false;
+            JsonNode content = m.get("content");
+            if (content != null && !content.isNull() && !content.isTextual()
+                    && !(content.isArray() && fits(CONTENT_PARTS, content))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // ---- the naming checks: the first fault, as the catalogue error that names it ------------------------------
 
     private static void check(ObjectNode body, Map<String, Param> schema) {
         for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {

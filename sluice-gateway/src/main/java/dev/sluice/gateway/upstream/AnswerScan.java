@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.gateway.json.Json;
+import io.netty.buffer.ByteBuf;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 
 import java.io.IOException;
 import java.util.Set;
@@ -34,15 +37,28 @@ final class AnswerScan {
     /** The skeleton of {@code body} with the fields named in {@code keep} whole, or null when it is not a JSON object. */
     static ObjectNode skeleton(byte[] body, Set<String> keep) {
         ObjectNode root = JSON.createObjectNode();
-        boolean object = fields(body, (name, value, p) -> {
+        return fields(body, keeper(root, keep)) ? root : null;
+    }
+
+    /**
+     * {@link #skeleton(byte[], Set)} of a buffer, read in place when it is on the heap (an HTTP client's answer
+     * body), so its bytes are not copied out first.
+     */
+    static ObjectNode skeleton(Buffer body, Set<String> keep) {
+        ObjectNode root = JSON.createObjectNode();
+        return fields(body, keeper(root, keep)) ? root : null;
+    }
+
+    /** Puts each top-level field into {@code root}: whole when named in {@code keep}, else {@link #SKIPPED}. */
+    private static FieldVisitor keeper(ObjectNode root, Set<String> keep) {
+        return (name, value, p) -> {
             if (keep.contains(name)) {
                 JsonNode v = p.readValueAsTree();
                 root.set(name, v == null ? JSON.getNodeFactory().nullNode() : v);
             } else {
                 root.set(name, SKIPPED);
             }
-        });
-        return object ? root : null;
+        };
     }
 
     /** Sees one top-level field: its name, its value's first token, and the parser on that token. */
@@ -62,6 +78,22 @@ final class AnswerScan {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** {@link #fields(byte[], FieldVisitor)} of a buffer, read in place when it is on the heap. */
+    static boolean fields(Buffer json, FieldVisitor visitor) {
+        if (json instanceof BufferInternal internal) {
+            ByteBuf bytes = internal.getByteBuf();
+            if (bytes.hasArray()) {
+                try {
+                    return walk(JSON.getFactory().createParser(bytes.array(),
+                            bytes.arrayOffset() + bytes.readerIndex(), bytes.readableBytes()), visitor);
+                } catch (IOException e) {
+                    return false;
+                }
+            }
+        }
+        return fields(json.getBytes(), visitor);
     }
 
     /** {@link #fields(byte[], FieldVisitor)} of a string. */

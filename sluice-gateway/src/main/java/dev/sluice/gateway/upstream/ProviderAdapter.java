@@ -129,7 +129,7 @@ public interface ProviderAdapter {
      * {@link Answer.Ok#root root} is then its skeleton, with {@code usage}, {@code error} and {@code detail} whole.
      */
     default Answer translateResponse(Target t, Exchange ex, Buffer body) {
-        JsonNode root = AnswerScan.skeleton(body.getBytes(), AnswerScan.OPENAI_FIELDS);
+        JsonNode root = AnswerScan.skeleton(body, AnswerScan.OPENAI_FIELDS);
         if (root == null || carriesError(root)) return new Answer.Failed(Failure.garbage());
         return new Answer.Ok(body, root);
     }

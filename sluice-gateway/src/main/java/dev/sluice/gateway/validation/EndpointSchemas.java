@@ -30,6 +30,12 @@ public final class EndpointSchemas {
         };
     }
 
+    /** The required parameters of a schema from {@link #forEndpoint}, in its order. */
+    public static List<Param> requiredParams(Map<String, Param> schema) {
+        List<Param> r = REQUIRED.get(schema);
+        return r != null ? r : schema.values().stream().filter(Param::required).toList();
+    }
+
     private static final Map<String, Param> CHAT = index(List.of(
             required("model", STRING),
             required("messages", ARRAY),
@@ -124,6 +130,14 @@ public final class EndpointSchemas {
             optional("output_compression", INTEGER).range(0, 100),
             optional("user", STRING),
             optional("metadata", OBJECT)));
+
+    private static final Map<Map<String, Param>, List<Param>> REQUIRED = new java.util.IdentityHashMap<>();
+
+    static {
+        for (Map<String, Param> schema : List.of(CHAT, RESPONSES, EMBEDDINGS, IMAGES)) {
+            REQUIRED.put(schema, schema.values().stream().filter(Param::required).toList());
+        }
+    }
 
     private static Map<String, Param> index(List<Param> params) {
         Map<String, Param> m = new LinkedHashMap<>();

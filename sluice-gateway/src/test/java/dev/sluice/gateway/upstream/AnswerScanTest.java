@@ -77,6 +77,51 @@ class AnswerScanTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "{\"id\":\"c1\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hi {\\\"usage\\\":1}\"}}],"
+                    + "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":7,\"total_tokens\":19}}",
+            "{\"usage\":{\"input_tokens\":30,\"output_tokens\":4},\"id\":\"r\"}",
+            "{\"usage\":{\"prompt_tokens\":\"15\",\"completion_tokens\":2.9}}",
+            "{\"usage\":{\"prompt_tokens\":null,\"completion_tokens\":true}}",
+            "{\"usage\":[1,2],\"choices\":[]}",
+            "{\"usage\":null}",
+            "{\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1},\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":6}}",
+            "{\"choices\":[{\"usage\":{\"prompt_tokens\":99,\"completion_tokens\":99}}]}",
+            "{\"id\":\"c\",\"choices\":[],\"error\":null}",
+            "{\"error\":{\"message\":\"x\"}}",
+            "{\"error\":\"boom\",\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}",
+            "{\"error\":{\"message\":\"x\"},\"error\":null}",
+            "{\"error\":null,\"error\":false}",
+            "{\"detail\":\"overloaded\"}",
+            "{\"detail\":\"x\",\"choices\":[]}",
+            "{}",
+            "{\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}} trailing bytes",
+            "{\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}",
+            "{\"choices\":[{\"message\":{\"content\":\"cut",
+            "{\"choices\":[}",
+            "{\"a\":1,}",
+            "[{\"usage\":{\"prompt_tokens\":3}}]",
+            "\"usage\"",
+            "null",
+            "42",
+            "",
+            "   ",
+            "<html>bad gateway</html>",
+            "{\"a\" 1}",
+            "{'usage':1}",
+    })
+    void readsABufferInPlaceAsItReadsItsBytes(String body) {
+        byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        JsonNode fromBytes = AnswerScan.skeleton(bytes, AnswerScan.OPENAI_FIELDS);
+        // A slice that starts inside its array, with JSON before and after it: only the body's own bytes are read.
+        Buffer sliced = Buffer.buffer("{\"usage\":9}").appendBytes(bytes).appendString("{\"error\":1}")
+                .slice(11, 11 + bytes.length);
+        assertThat(sliced.getBytes()).isEqualTo(bytes);
+        assertThat(AnswerScan.skeleton(sliced, AnswerScan.OPENAI_FIELDS)).as(body).isEqualTo(fromBytes);
+        assertThat(AnswerScan.skeleton(Buffer.buffer(bytes), AnswerScan.OPENAI_FIELDS)).as(body).isEqualTo(fromBytes);
+    }
+
     /** What reading the whole tree gave (the implementation before the scan): null for a failure. */
     private record Expected(int prompt, int completion) {
         static Expected of(ProviderAdapter adapter, String body) {
