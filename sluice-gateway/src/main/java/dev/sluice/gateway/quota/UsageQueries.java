@@ -1,6 +1,7 @@
 package dev.sluice.gateway.quota;
 
 import dev.sluice.gateway.store.Database;
+import dev.sluice.gateway.store.StorageSettings;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -14,11 +15,13 @@ import java.util.Map;
  * Sums of the usage ledger per time bucket and chosen dimensions, for the usage and costs endpoints. Only requests
  * that reached a model count (refusals by limits or quota cost nothing and are not model requests). Blocking JDBC.
  *
- * <p>A time range is read through the {@code (org_id, created_at)} index, one range per organization: the ledger has
- * no index on {@code created_at} alone (V6 dropped it: the writer paid for it on every row, and the few reads of a
- * range can do without it). Without an organization filter, {@link #LEDGER_ORGS} lists the organizations that have
- * rows — one index seek each (a loose index scan) — and {@link #IN_LEDGER_ORGS} restricts the query to them, which
- * the planner turns into one index range per organization instead of a scan of the table.
+ * <p>On SQLite a time range is read through the {@code (org_id, created_at)} index, one range per organization: there
+ * is no index on {@code created_at} alone (SQLite's V6 dropped it: the writer paid for it on every row, and the few
+ * reads of a range can do without it). Without an organization filter, {@link #LEDGER_ORGS} lists the organizations
+ * that have rows — one index seek each (a loose index scan) — and {@link #IN_LEDGER_ORGS} restricts the query to them,
+ * which SQLite's planner turns into one index range per organization instead of a scan of the table. PostgreSQL keeps
+ * {@code usage_ledger_by_time} (its planner hash-joins such a list with a scan of the table instead) and its queries
+ * are as they were.
  */
 public final class UsageQueries {
     /** The organizations that have ledger rows, as {@code ledger_orgs(id)}: one seek of the org index per organization. */
@@ -27,6 +30,16 @@ public final class UsageQueries {
             + "WHERE ledger_orgs.id IS NOT NULL) ";
     /** The condition that, with a {@code created_at} range, reads that range organization by organization. */
     public static final String IN_LEDGER_ORGS = "org_id IN (SELECT id FROM ledger_orgs)";
+
+    /** What goes before {@code SELECT} to read a time range of every organization on {@code kind}. */
+    public static String rangePrefix(StorageSettings.Kind kind) {
+        return kind == StorageSettings.Kind.SQLITE ? LEDGER_ORGS : "";
+    }
+
+    /** What goes first in {@code WHERE} (before the {@code created_at} range) to read every organization on {@code kind}. */
+    public static String rangeCondition(StorageSettings.Kind kind) {
+        return kind == StorageSettings.Kind.SQLITE ? IN_LEDGER_ORGS + " AND " : "";
+    }
 
     /** Group-by names of the API and their columns; only these reach SQL. */
     public static final Map<String, String> DIMENSIONS = Map.of(
@@ -79,10 +92,10 @@ public final class UsageQueries {
         StringBuilder cols = new StringBuilder();
         for (String g : q.groupBy()) cols.append(", ").append(column(g));
         List<String> orgs = q.filters().getOrDefault("organization_id", List.of());
-        StringBuilder sql = new StringBuilder(prefix).append(orgs.isEmpty() ? LEDGER_ORGS : "")
+        StringBuilder sql = new StringBuilder(prefix).append(orgs.isEmpty() ? rangePrefix(db.kind()) : "")
                 .append("SELECT (created_at - ?) / ? AS bucket").append(cols)
                 .append(", SUM(prompt_tokens), SUM(completion_tokens), COUNT(*), SUM(cost_nanos) FROM usage_ledger")
-                .append(" WHERE ").append(orgs.isEmpty() ? IN_LEDGER_ORGS + " AND " : "")
+                .append(" WHERE ").append(orgs.isEmpty() ? rangeCondition(db.kind()) : "")
                 .append("created_at >= ? AND created_at < ? AND attempts > 0");
         List<String> params = new ArrayList<>();
         if (!q.endpoints().isEmpty()) {

@@ -23,7 +23,7 @@ class OverviewLedgerDaysTest {
         try (Database db = Database.open(StorageSettings.sqlite(tmp).withPoolSize(1))) {
             List<String> plan = db.withConnection(c -> {
                 List<String> out = new ArrayList<>();
-                try (PreparedStatement ps = c.prepareStatement("EXPLAIN QUERY PLAN " + Overview.LEDGER_DAYS)) {
+                try (PreparedStatement ps = c.prepareStatement("EXPLAIN QUERY PLAN " + Overview.ledgerDays(StorageSettings.Kind.SQLITE))) {
                     for (int i = 1; i <= 3; i++) ps.setLong(i, 1_772_323_200_000L);
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) out.add(rs.getString("detail"));
