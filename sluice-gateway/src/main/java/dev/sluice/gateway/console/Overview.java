@@ -3,6 +3,8 @@ package dev.sluice.gateway.console;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.sluice.gateway.quota.UsageQueries;
+import dev.sluice.gateway.store.StorageSettings;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
@@ -117,16 +119,26 @@ final class Overview {
         };
     }
 
+    /**
+     * Per day (from {@code ?}, the range {@code [?, ?)}) and outcome: requests, tokens, attempts, retried requests. On
+     * SQLite the range is read organization by organization through the ledger's {@code (org_id, created_at)} index
+     * ({@link UsageQueries#LEDGER_ORGS}); it has no index on the time alone.
+     */
+    static String ledgerDays(StorageSettings.Kind kind) {
+        return UsageQueries.rangePrefix(kind)
+                + "SELECT (created_at - ?) / 86400000 AS d, status, error_code, outcome, stream, COUNT(*), "
+                + "SUM(prompt_tokens), SUM(completion_tokens), SUM(attempts), SUM(CASE WHEN attempts > 1 THEN 1 ELSE 0 END) "
+                + "FROM usage_ledger WHERE " + UsageQueries.rangeCondition(kind) + "created_at >= ? AND created_at < ? "
+                + "GROUP BY d, status, error_code, outcome, stream";
+    }
+
     /** One point per day from the usage ledger: requests, failures by class, tokens, attempts. */
     private List<TrafficSeries.Point> ledgerDays(long firstDay, long lastDay) {
         int n = (int) (lastDay - firstDay + 1);
         long[][] v = new long[n][5];
         long[][] failures = new long[n][ErrorClass.values().length];
-        String sql = "SELECT (created_at - ?) / 86400000 AS d, status, error_code, outcome, stream, COUNT(*), "
-                + "SUM(prompt_tokens), SUM(completion_tokens), SUM(attempts), SUM(CASE WHEN attempts > 1 THEN 1 ELSE 0 END) "
-                + "FROM usage_ledger WHERE created_at >= ? AND created_at < ? GROUP BY d, status, error_code, outcome, stream";
         data.db().withConnection(c -> {
-            try (PreparedStatement ps = data.db().prepare(c, sql)) {
+            try (PreparedStatement ps = data.db().prepare(c, ledgerDays(data.db().kind()))) {
                 long start = firstDay * 86_400_000L;
                 ps.setLong(1, start);
                 ps.setLong(2, start);

@@ -64,8 +64,11 @@ class DatabaseTest {
 
     @Test
     void bothDialectsCreateTheSameTablesColumnsAndIndexes() throws SQLException {
-        try (TestDb sqlite = Backend.SQLITE.open(tmp); TestDb pg = Backend.POSTGRES.open(tmp)) {
-            assertThat(shape(pg)).isEqualTo(shape(sqlite)).contains(
+        try (TestDb sqlite = Backend.SQLITE.open(tmp); TestDb pgDb = Backend.POSTGRES.open(tmp)) {
+            Set<String> pg = shape(pgDb);
+            // The one difference: PostgreSQL keeps the ledger's time index, SQLite's V6 dropped it (see both V6 files).
+            assertThat(pg.remove("index usage_ledger_by_time")).isTrue();
+            assertThat(pg).isEqualTo(shape(sqlite)).contains(
                     "api_keys.secret_hash", "api_keys.redacted_value", "api_keys.scopes", "api_keys.last_used_at",
                     "memberships.role", "projects.status", "service_accounts.project_id", "audit_log.detail",
                     "settings.value", "index api_keys_by_project", "index memberships_by_user",
