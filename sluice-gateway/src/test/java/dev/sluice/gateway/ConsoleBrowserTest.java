@@ -148,7 +148,9 @@ class ConsoleBrowserTest {
         assertThat(browser.getCurrentUrl()).endsWith("/console/sign-in");
         browser.findElement(By.id("token")).sendKeys("sk-admin-not-the-token-at-all");
         browser.findElement(By.id("sign-in")).click();
-        assertThat(browser.findElement(By.cssSelector("[role=alert]")).getText()).contains("not the admin token");
+        // the refusal comes back as a new page: wait for it rather than racing the form's navigation
+        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[role=alert]"))).getText())
+                .contains("not the admin token");
         shot("sign-in");
         browser.findElement(By.id("token")).sendKeys(gw.gateway.adminToken());
         browser.findElement(By.id("sign-in")).click();
