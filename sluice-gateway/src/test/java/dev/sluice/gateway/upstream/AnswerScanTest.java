@@ -6,7 +6,7 @@ import dev.sluice.gateway.models.Deployment;
 import dev.sluice.gateway.pipeline.Exchange;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.time.Clock;
 import java.util.Map;
@@ -23,8 +23,9 @@ class AnswerScanTest {
     private static final ProviderAdapter.Target TARGET = new ProviderAdapter.Target(DEPLOYMENT,
             "https://api.example/v1", Map.of(), Clock.systemUTC());
 
-    @ParameterizedTest
-    @ValueSource(strings = {
+    /** 30 answers: well-formed, odd (duplicate keys, wrong types, nested look-alikes) and broken. */
+    static java.util.stream.Stream<String> bodies() {
+        return java.util.stream.Stream.of(
             "{\"id\":\"c1\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hi {\\\"usage\\\":1}\"}}],"
                     + "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":7,\"total_tokens\":19}}",
             "{\"usage\":{\"input_tokens\":30,\"output_tokens\":4},\"id\":\"r\"}",
@@ -55,8 +56,11 @@ class AnswerScanTest {
             "   ",
             "<html>bad gateway</html>",
             "{\"a\" 1}",
-            "{'usage':1}",
-    })
+            "{'usage':1}");
+    }
+
+    @ParameterizedTest
+    @MethodSource("bodies")
     void givesTheVerdictAndTheTokensOfTheWholeTree(String body) {
         for (ProviderAdapter adapter : new ProviderAdapter[]{new OpenAiAdapter(), new DetailAdapter(),
                 new SimAdapter()}) {
@@ -78,39 +82,7 @@ class AnswerScanTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-            "{\"id\":\"c1\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hi {\\\"usage\\\":1}\"}}],"
-                    + "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":7,\"total_tokens\":19}}",
-            "{\"usage\":{\"input_tokens\":30,\"output_tokens\":4},\"id\":\"r\"}",
-            "{\"usage\":{\"prompt_tokens\":\"15\",\"completion_tokens\":2.9}}",
-            "{\"usage\":{\"prompt_tokens\":null,\"completion_tokens\":true}}",
-            "{\"usage\":[1,2],\"choices\":[]}",
-            "{\"usage\":null}",
-            "{\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1},\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":6}}",
-            "{\"choices\":[{\"usage\":{\"prompt_tokens\":99,\"completion_tokens\":99}}]}",
-            "{\"id\":\"c\",\"choices\":[],\"error\":null}",
-            "{\"error\":{\"message\":\"x\"}}",
-            "{\"error\":\"boom\",\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}",
-            "{\"error\":{\"message\":\"x\"},\"error\":null}",
-            "{\"error\":null,\"error\":false}",
-            "{\"detail\":\"overloaded\"}",
-            "{\"detail\":\"x\",\"choices\":[]}",
-            "{}",
-            "{\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}} trailing bytes",
-            "{\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}",
-            "{\"choices\":[{\"message\":{\"content\":\"cut",
-            "{\"choices\":[}",
-            "{\"a\":1,}",
-            "[{\"usage\":{\"prompt_tokens\":3}}]",
-            "\"usage\"",
-            "null",
-            "42",
-            "",
-            "   ",
-            "<html>bad gateway</html>",
-            "{\"a\" 1}",
-            "{'usage':1}",
-    })
+    @MethodSource("bodies")
     void readsABufferInPlaceAsItReadsItsBytes(String body) {
         byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         JsonNode fromBytes = AnswerScan.skeleton(bytes, AnswerScan.OPENAI_FIELDS);
