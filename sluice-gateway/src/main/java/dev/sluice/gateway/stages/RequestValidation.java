@@ -114,30 +114,47 @@ public final class RequestValidation implements Stage {
         }
         JsonNode messages = body.get("messages");
         if (messages != null && !messagesFit(messages)) return false;
-        JsonNode input = body.get("input");
-        if (input != null && input.isArray() && input.isEmpty()) return false;
-        if (chat) {
-            JsonNode format = body.get("response_format");
-            if (format != null && format.path("type").asText("").equals("json_schema")
-                    && (format.get("json_schema") == null || format.get("json_schema").isNull())) {
-                return false;
-            }
+        if (emptyArray(body.get("input"))) return false;
+        return !(chat && missesJsonSchema(body.get("response_format")));
+    }
+
+    // ---- the rules, each written once for both passes ---------------------------------------------------------
+
+    private static boolean typed(Param p, JsonType actual) {
+        for (JsonType t : p.types()) {
+            if (t.accepts(actual)) return true;
         }
-        return true;
+        return false;
+    }
+
+    private static boolean outOfRange(Param p, JsonNode v) {
+        return v.isNumber() && p.min() != null && (v.asDouble() < p.min() || v.asDouble() > p.max());
+    }
+
+    private static boolean notAllowed(Param p, JsonNode v) {
+        return v.isTextual() && p.allowed() != null && !p.allowed().contains(v.asText());
+    }
+
+    private static boolean blankModel(String name, JsonNode v) {
+        return v.isTextual() && name.equals("model") && v.asText().isBlank();
+    }
+
+    /** {@code response_format: {"type": "json_schema"}} needs its schema, as OpenAI says. */
+    private static boolean missesJsonSchema(JsonNode format) {
+        return format != null && format.path("type").asText("").equals("json_schema")
+                && (format.get("json_schema") == null || format.get("json_schema").isNull());
+    }
+
+    private static boolean emptyArray(JsonNode input) {
+        return input != null && input.isArray() && input.isEmpty();
     }
 
     /** {@link #checkValue} without naming: false where it would throw (and for a blank string named "model"). */
     private static boolean fits(Param p, JsonNode v) {
         JsonType actual = JsonType.of(v);
-        boolean typed = false;
-        for (JsonType t : p.types()) typed |= t.accepts(actual);
-        if (!typed) return false;
+        if (!typed(p, actual)) return false;
         if (actual == JsonType.INTEGER && !v.canConvertToLong()) return false;
-        if (v.isNumber() && p.min() != null && (v.asDouble() < p.min() || v.asDouble() > p.max())) return false;
-        if (v.isTextual()) {
-            if (p.allowed() != null && !p.allowed().contains(v.asText())) return false;
-            if (p.name().equals("model") && v.asText().isBlank()) return false;
-        }
+        if (outOfRange(p, v) || notAllowed(p, v) || blankModel(p.name(), v)) return false;
         if (v.isArray() && p.element() != null) {
             for (JsonNode e : v) {
                 if (!fits(p.element(), e)) return false;
@@ -196,7 +213,7 @@ public final class RequestValidation implements Stage {
     /** One present value against its parameter, recursing into array elements and object members. */
     private static void checkValue(String path, Param p, JsonNode v) {
         JsonType actual = JsonType.of(v);
-        if (p.types().stream().noneMatch(t -> t.accepts(actual))) {
+        if (!typed(p, actual)) {
             String expected = String.join(" or ", p.types().stream().map(JsonType::phrase).toList());
             throw ApiException.at(ErrorKind.INVALID_TYPE, path, "expected", expected, "actual", actual.phrase());
         }
@@ -204,16 +221,16 @@ public final class RequestValidation implements Stage {
             throw ApiException.at(ErrorKind.INVALID_VALUE, path, "why", "expected an integer between "
                     + Long.MIN_VALUE + " and " + Long.MAX_VALUE + ", but got " + v.asText());
         }
-        if (v.isNumber() && p.min() != null && (v.asDouble() < p.min() || v.asDouble() > p.max())) {
+        if (outOfRange(p, v)) {
             throw ApiException.at(ErrorKind.INVALID_VALUE, path, "why", "expected a value between "
                     + num(p.min()) + " and " + num(p.max()) + ", but got " + v.asText());
         }
-        if (v.isTextual() && p.allowed() != null && !p.allowed().contains(v.asText())) {
+        if (notAllowed(p, v)) {
             throw ApiException.at(ErrorKind.INVALID_VALUE, path, "why", "expected one of "
                     + p.allowed().stream().sorted().map(s -> "'" + s + "'").toList() + ", but got '"
                     + v.asText() + "'");
         }
-        if (v.isTextual() && path.equals("model") && v.asText().isBlank()) {
+        if (blankModel(path, v)) {
             throw ApiException.at(ErrorKind.INVALID_VALUE, "model", "why", "the model name must not be empty");
         }
         if (v.isArray() && p.element() != null) {
@@ -230,10 +247,8 @@ public final class RequestValidation implements Stage {
         }
     }
 
-    /** {@code response_format: {"type": "json_schema"}} needs its schema, as OpenAI says. */
     private static void checkResponseFormat(JsonNode format) {
-        if (format != null && format.path("type").asText("").equals("json_schema")
-                && (format.get("json_schema") == null || format.get("json_schema").isNull())) {
+        if (missesJsonSchema(format)) {
             throw ApiException.at(ErrorKind.MISSING_PARAMETER, "response_format.json_schema");
         }
     }
@@ -271,7 +286,7 @@ public final class RequestValidation implements Stage {
     }
 
     private static void checkInput(JsonNode input) {
-        if (input != null && input.isArray() && input.isEmpty()) {
+        if (emptyArray(input)) {
             throw ApiException.at(ErrorKind.INVALID_VALUE, "input", "why",
                     "expected a non-empty string or array, but got an empty array");
         }
