@@ -68,14 +68,12 @@ public final class ConstantRate {
      */
     public static RateResult run(Vertx vertx, String host, int port, int primePort, BenchRequest request, double rate,
                                  Duration warmup, Duration measure, int connections, Traffic traffic) throws Exception {
-        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setPipelining(false),
-                new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
+        HttpClient client = client(vertx, connections);
         // one context per event loop: request i goes out on context i % loops, each with its own tally
-        int loops = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        int loops = loops();
         Context[] contexts = new Context[loops];
         for (int i = 0; i < loops; i++) contexts[i] = vertx.getOrCreateContext(); // a new one per call off Vert.x threads
-        MultiMap headers = MultiMap.caseInsensitiveMultiMap();
-        request.headers().forEach(headers::add);
+        MultiMap headers = headers(request);
         Buffer body = Buffer.buffer(request.body());
         try {
             prime(client, contexts[0], host, primePort, request.path(), headers, body, Math.min(connections, 32));
@@ -137,14 +135,11 @@ public final class ConstantRate {
      */
     public static ClosedLoop closedLoop(Vertx vertx, String host, int port, BenchRequest request, int connections,
                                         Duration warmup, Duration measure) throws Exception {
-        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setPipelining(false),
-                new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
-        int loops = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
-        MultiMap headers = MultiMap.caseInsensitiveMultiMap();
-        request.headers().forEach(headers::add);
+        HttpClient client = client(vertx, connections);
+        int loops = loops();
+        MultiMap headers = headers(request);
         Buffer body = Buffer.buffer(request.body());
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port)
-                .setURI(request.path()).setHeaders(headers).setConnectTimeout(10_000).setIdleTimeout(30_000);
+        RequestOptions options = post(host, port, request.path(), headers);
         long start = System.nanoTime();
         long measureStart = start + warmup.toNanos();
         long end = measureStart + measure.toNanos();
@@ -193,6 +188,28 @@ public final class ConstantRate {
     public record ClosedLoop(double requestsPerSecond, long failed, double generatorCpuMicros) {
     }
 
+    /** The generator's client: keep-alive HTTP/1.1 connections, up to {@code connections}, no limit on waiters. */
+    private static HttpClient client(Vertx vertx, int connections) {
+        return vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setPipelining(false),
+                new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
+    }
+
+    /** Event-loop contexts the generator spreads its requests over. */
+    private static int loops() {
+        return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    }
+
+    private static MultiMap headers(BenchRequest request) {
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+        request.headers().forEach(headers::add);
+        return headers;
+    }
+
+    private static RequestOptions post(String host, int port, String path, MultiMap headers) {
+        return new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port).setURI(path)
+                .setHeaders(headers).setConnectTimeout(10_000).setIdleTimeout(30_000);
+    }
+
     /** Closing fails what is still queued; a close that takes long must not lose the figures already taken. */
     static void closeQuietly(HttpClient client) {
         try {
@@ -209,8 +226,7 @@ public final class ConstantRate {
      */
     private static void prime(HttpClient client, Context ctx, String host, int port, String path, MultiMap headers,
                               Buffer body, int concurrency) throws Exception {
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port).setURI(path)
-                .setHeaders(headers).setConnectTimeout(10_000).setIdleTimeout(30_000);
+        RequestOptions options = post(host, port, path, headers);
         for (int round = 0; round < 5; round++) {
             CompletableFuture<Void> all = new CompletableFuture<>();
             ctx.runOnContext(v -> {
@@ -241,8 +257,7 @@ public final class ConstantRate {
         Run(HttpClient client, String host, int port, String path, MultiMap headers, LongFunction<Buffer> bodyAt,
             Listener listener, long measureStart) {
             this.client = client;
-            this.options = new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port).setURI(path)
-                    .setHeaders(headers).setConnectTimeout(10_000).setIdleTimeout(30_000);
+            this.options = post(host, port, path, headers);
             this.bodyAt = bodyAt;
             this.listener = listener;
             this.measureStart = measureStart;
