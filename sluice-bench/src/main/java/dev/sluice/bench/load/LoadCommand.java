@@ -43,6 +43,14 @@ public final class LoadCommand implements Callable<Integer> {
     List<String> systems;
     @Option(names = "--warmup", defaultValue = "5", description = "warm-up seconds per system, and for each constant-rate run (default ${DEFAULT-VALUE})")
     int warmup;
+    @Option(names = "--warmup-max", defaultValue = "150", description = "after --warmup, a JVM system (the simulator, "
+            + "Sluice) is warmed on in steps of 5 s until its JIT compilers use less than --settle-cores for a step, or "
+            + "for at most this many seconds in all: its steady state, not its first minute (the cold-start run "
+            + "measures that); 0 = only --warmup (default ${DEFAULT-VALUE})")
+    int warmupMax;
+    @Option(names = "--settle-cores", defaultValue = "0.1", description = "the warm-up ends when the JIT compiler "
+            + "threads used less than this many cores over a 5 s step (default ${DEFAULT-VALUE})")
+    double settleCores;
     @Option(names = "--duration", defaultValue = "10", description = "measured seconds per run (default ${DEFAULT-VALUE})")
     int duration;
     @Option(names = {"-c", "--connections"}, defaultValue = "64", description = "wrk connections of the throughput run (the latency run uses 1) (default ${DEFAULT-VALUE})")
@@ -133,7 +141,7 @@ public final class LoadCommand implements Callable<Integer> {
                 return 2;
             }
         }
-        if (warmup < 0 || duration < 1 || connections < 1 || streams < 0 || coldSeconds < 0 || rateFraction < 0
+        if (warmup < 0 || warmupMax < 0 || !(settleCores >= 0) || duration < 1 || connections < 1 || streams < 0 || coldSeconds < 0 || rateFraction < 0
                 || (rate != null && rate <= 0) || !List.of("ready", "port").contains(coldFrom) || streamTps < 1 || streamTokens < 1 || streamRetryMs < 0 || wrkThreads < 1 || !(coldFraction > 0)) {
             System.err.println("sluice bench load: durations, connections, rates and stream settings must be positive");
             return 2;
@@ -208,6 +216,11 @@ public final class LoadCommand implements Callable<Integer> {
                     + " at most); the corrected latencies include that lateness, since they are measured from the"
                     + " intended send time.");
         }
+        if (!settled.isEmpty()) {
+            notes.add("Warm-up: " + warmup + " s of wrk (16 connections), then on in " + SETTLE_STEP_S + " s steps until"
+                    + " the JIT compilers used < " + settleCores + " cores over a step (--warmup-max " + warmupMax
+                    + " s): " + String.join("; ", settled) + ". The cold-start row measures the minutes before that.");
+        }
         notes.add("Load average " + loadBefore + " at the start, " + Machine.loadAverage() + " at the end (1, 5, 15 min).");
         Report report = new Report(commandLine(), started, Machine.describe(wrkBinary.map(b -> Servers.version(b, "--version", "wrk")),
                 nginx.map(b -> Servers.version(b, "-v", "nginx"))), connections, rate == null ? rateFraction : 0, rateBasis, results, streamResults, notes);
@@ -223,6 +236,35 @@ public final class LoadCommand implements Callable<Integer> {
         }
         return 0;
     }
+
+    /** Seconds of settling (beyond --warmup) per system, and the compilers' share in the last step. */
+    private final List<String> settled = new ArrayList<>();
+
+    /**
+     * Warms {@code system} on (wrk, 16 connections, steps of {@value #SETTLE_STEP_S} s) while its JIT compiler threads
+     * keep more than {@code --settle-cores} busy, up to {@code --warmup-max} s of warm-up in all. A process without
+     * compiler threads (nginx) is settled at once.
+     */
+    private void settle(String system, long pid, int port, BenchRequest request) throws Exception {
+        long before = ProcessStats.compilerCpuNanos(pid);
+        if (warmupMax <= warmup || before == 0) return;
+        int spent = warmup;
+        double share = Double.NaN;
+        while (spent + SETTLE_STEP_S <= warmupMax) {
+            long start = System.nanoTime();
+            long c0 = ProcessStats.compilerCpuNanos(pid);
+            wrk.orElseThrow().run(system + "-settle", 16, SETTLE_STEP_S, port, request);
+            share = (ProcessStats.compilerCpuNanos(pid) - c0) / (double) (System.nanoTime() - start);
+            spent += SETTLE_STEP_S;
+            if (share >= 0 && share < settleCores) break; // (a compiler thread that exited makes it negative)
+        }
+        String what = String.format(Locale.ROOT, "%s warmed %d s (JIT compilers at %.2f cores in the last %d s%s)",
+                system, spent, share, SETTLE_STEP_S, share >= 0 && share < settleCores ? "" : ": --warmup-max reached, not settled");
+        log(what);
+        settled.add(what);
+    }
+
+    static final int SETTLE_STEP_S = 5;
 
     private void measure(String system, Servers.Server sim, List<SystemResult> results,
                          Map<String, StreamResult> streamResults) throws Exception {
@@ -241,6 +283,7 @@ public final class LoadCommand implements Callable<Integer> {
                     log(system + ": warm-up " + warmup + " s (wrk, 16 connections)");
                     wrk.get().run(system + "-warmup", 16, warmup, port, request);
                 }
+                settle(system, server.pid(), port, request);
                 log(system + ": c=1 for " + duration + " s");
                 one = wrk.get().run(system + "-c1", 1, duration, port, request);
                 log(system + ": c=1 " + Wrk.summary(one));

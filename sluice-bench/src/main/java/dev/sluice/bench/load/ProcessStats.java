@@ -121,6 +121,32 @@ public final class ProcessStats {
         return total * 10_000_000L;
     }
 
+    /**
+     * CPU time (user + system) of the JIT compiler threads of the JVM {@code pid} (HotSpot's {@code C1/C2
+     * CompilerThread…}), in nanoseconds, from /proc/PID/task (clock ticks of 10 ms); 0 for a process that is not a JVM
+     * (nginx) or cannot be read.
+     */
+    public static long compilerCpuNanos(long pid) {
+        String[] tasks = new java.io.File("/proc/" + pid + "/task").list();
+        if (tasks == null) return 0;
+        long ticks = 0;
+        for (String t : tasks) {
+            ticks += compilerTicks(read("/proc/" + pid + "/task/" + t + "/comm"),
+                    read("/proc/" + pid + "/task/" + t + "/stat"));
+        }
+        return ticks * 10_000_000L;
+    }
+
+    /** utime + stime of one thread from its {@code comm} and {@code stat}, when it is a JIT compiler thread; else 0. */
+    static long compilerTicks(String comm, String stat) {
+        String name = comm.strip();
+        if (!name.startsWith("C1 CompilerThre") && !name.startsWith("C2 CompilerThre")) return 0;
+        int close = stat.lastIndexOf(')');
+        if (close < 0) return 0;
+        String[] f = stat.substring(close + 2).split(" ");
+        return f.length < 13 ? 0 : Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+
     private static String read(String path) {
         try {
             return Files.readString(Path.of(path));

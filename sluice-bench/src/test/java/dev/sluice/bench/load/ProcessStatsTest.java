@@ -96,4 +96,33 @@ class ProcessStatsTest {
         }
         assertThat(ProcessStats.treeCpuNanos(-1)).isZero();
     }
+
+    @Test
+    void onlyTheJitCompilerThreadsCountAsCompiling() {
+        String stat = "4242 (C2 CompilerThre) S 1 4242 4242 0 -1 4194368 60 0 0 0 731 12 0 0 20 0 30 0 2 0 0";
+
+        assertThat(ProcessStats.compilerTicks("C2 CompilerThre\n", stat)).isEqualTo(743);
+        assertThat(ProcessStats.compilerTicks("C1 CompilerThre\n", stat.replace("C2", "C1"))).isEqualTo(743);
+        assertThat(ProcessStats.compilerTicks("vert.x-eventloo\n", stat.replace("C2 CompilerThre", "vert.x-eventloo")))
+                .as("an event loop is not the compiler").isZero();
+        assertThat(ProcessStats.compilerTicks("C2 CompilerThre\n", "")).isZero();
+    }
+
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void thisJvmHasCompilerThreadsThatHaveWorkedAndAShellHasNone() throws Exception {
+        long pid = ProcessHandle.current().pid();
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (ProcessStats.compilerCpuNanos(pid) == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(ProcessStats.compilerCpuNanos(pid)).as("this JVM compiled its tests").isPositive();
+        Process sh = new ProcessBuilder("sleep", "5").start();
+        try {
+            assertThat(ProcessStats.compilerCpuNanos(sh.pid())).isZero();
+        } finally {
+            sh.destroyForcibly().waitFor();
+        }
+        assertThat(ProcessStats.compilerCpuNanos(-1)).isZero();
+    }
 }

@@ -68,4 +68,62 @@ class UpstreamClientsLoopTest {
             assertThat(clients.pools()).isEqualTo(2);
         }
     }
+
+    /**
+     * Requests that one event-loop turn sends on a shared HTTP/2 connection reach its socket in one flush (one
+     * system call), not one flush per request; an HTTP/1.1 connection (one request at a time) is left as it is.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Http2Mode.class, names = {"OFF", "H2C"})
+    void requestsWrittenInOneLoopTurnLeaveInOneFlushOverHttp2(Http2Mode mode) throws Exception {
+        HttpServer server = vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setHttp2ClearTextEnabled(true))
+                .requestHandler(r -> r.body().onSuccess(b -> r.response().end("ok")));
+        int port = server.listen(0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+        String base = "http://127.0.0.1:" + port + "/v1";
+        Deployment d = new Deployment("d", "openai", base, null, null, 0, null, null, null, null, false, 1, 100, mode);
+        int n = 20;
+        try (UpstreamClients clients = new UpstreamClients(vertx, new SluiceConfig.UpstreamPool(1, 100, 1000, 100),
+                2000, new SimpleMeterRegistry(), 1)) {
+            Context loop = ((VertxInternal) vertx).createEventLoopContext();
+            java.util.concurrent.atomic.AtomicInteger flushes = new java.util.concurrent.atomic.AtomicInteger();
+            CompletableFuture<Boolean> coalescing = new CompletableFuture<>();
+            loop.runOnContext(v -> clients.of(d, base, false)
+                    .request(UpstreamClients.requestOptions(base + "/chat/completions").setMethod(HttpMethod.POST))
+                    .compose(req -> {
+                        var channel = ((io.vertx.core.net.impl.ConnectionBase) req.connection()).channel();
+                        coalescing.complete(channel.pipeline().get(UpstreamClients.COALESCE_FLUSHES) != null);
+                        channel.pipeline().addFirst("count-flushes", new io.netty.channel.ChannelOutboundHandlerAdapter() {
+                            @Override
+                            public void flush(io.netty.channel.ChannelHandlerContext ctx) {
+                                flushes.incrementAndGet();
+                                ctx.flush();
+                            }
+                        });
+                        return req.send("{}");
+                    }).onFailure(coalescing::completeExceptionally));
+            boolean coalesced = coalescing.get(10, TimeUnit.SECONDS);
+            if (mode != Http2Mode.H2C) {
+                assertThat(coalesced).as("an HTTP/1.1 connection flushes as it writes").isFalse();
+                return;
+            }
+
+            CompletableFuture<Integer> flushesToAnswerAll = new CompletableFuture<>();
+            loop.runOnContext(v -> {
+                int before = flushes.get();
+                java.util.List<io.vertx.core.Future<?>> answers = new java.util.ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    answers.add(clients.of(d, base, false)
+                            .request(UpstreamClients.requestOptions(base + "/chat/completions").setMethod(HttpMethod.POST))
+                            .compose(req -> req.send("{\"n\":1}")).compose(r -> r.body()));
+                }
+                io.vertx.core.Future.all(answers).onComplete(all -> {
+                    if (all.failed()) flushesToAnswerAll.completeExceptionally(all.cause());
+                    else flushesToAnswerAll.complete(flushes.get() - before);
+                });
+            });
+            int used = flushesToAnswerAll.get(10, TimeUnit.SECONDS);
+            assertThat(coalesced).as("the HTTP/2 connection coalesces its flushes").isTrue();
+            assertThat(used).as("socket flushes for %d requests written in one loop turn", n).isLessThanOrEqualTo(3);
+        }
+    }
 }
