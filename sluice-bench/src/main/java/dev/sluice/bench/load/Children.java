@@ -81,14 +81,19 @@ public final class Children implements AutoCloseable {
     }
 
     /** Ends a child and its descendants: SIGTERM, up to 10 s, then SIGKILL. */
-    public synchronized void stop(Child child) {
+    public void stop(Child child) {
+        stop(child, java.time.Duration.ofSeconds(10));
+    }
+
+    /** Asks {@code child} (and its descendants) to end, and kills what is still running after {@code grace}. */
+    public synchronized void stop(Child child, java.time.Duration grace) {
         running.remove(child);
         writePids();
         List<ProcessHandle> descendants = child.process().descendants().toList();
         child.process().destroy();
         descendants.forEach(ProcessHandle::destroy);
         try {
-            if (!child.process().waitFor(10, TimeUnit.SECONDS)) child.process().destroyForcibly();
+            if (!child.process().waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) child.process().destroyForcibly();
         } catch (InterruptedException e) {
             child.process().destroyForcibly();
             Thread.currentThread().interrupt();

@@ -51,6 +51,10 @@ public final class LoadCommand implements Callable<Integer> {
     @Option(names = "--settle-cores", defaultValue = "0.1", description = "the warm-up ends when the JIT compiler "
             + "threads used less than this many cores over a 5 s step (default ${DEFAULT-VALUE})")
     double settleCores;
+    @Option(names = "--aot", defaultValue = "auto", description = "auto: on JDK 25+ every Sluice starts from the "
+            + "ahead-of-time cache ./sluice serve uses (recorded first when this build has none), as the launcher starts "
+            + "it; off: without (default ${DEFAULT-VALUE})")
+    String aot;
     @Option(names = "--duration", defaultValue = "10", description = "measured seconds per run (default ${DEFAULT-VALUE})")
     int duration;
     @Option(names = {"-c", "--connections"}, defaultValue = "64", description = "wrk connections of the throughput run (the latency run uses 1) (default ${DEFAULT-VALUE})")
@@ -146,6 +150,10 @@ public final class LoadCommand implements Callable<Integer> {
             System.err.println("sluice bench load: durations, connections, rates and stream settings must be positive");
             return 2;
         }
+        if (!List.of("auto", "off").contains(aot)) {
+            System.err.println("sluice bench load: --aot is auto or off");
+            return 2;
+        }
         if (!List.of(GENERATOR_BASIS, WRK_BASIS).contains(rateBasis)) {
             System.err.println("sluice bench load: --rate-basis is generator or wrk");
             return 2;
@@ -188,6 +196,13 @@ public final class LoadCommand implements Callable<Integer> {
             Servers.Server sim = servers.simulator();
             int simPort = sim.port();
             log("simulator on port " + simPort);
+            if (aot.equals("auto") && AotCache.supported()
+                    && (order.contains(SLUICE) || order.contains(SLUICE_REDIS) || coldSeconds > 0)) {
+                log("Sluice's ahead-of-time cache (as ./sluice serve starts it)");
+                String how = servers.useAotCache(simPort);
+                log(how);
+                notes.add("AOT: " + how + ".");
+            }
             for (String system : order) {
                 try {
                     measure(system, sim, results, streamResults);

@@ -45,6 +45,8 @@ final class Servers {
     private final String javaBin;
     private final Path cliJar;
     private final SluiceSettings sluice;
+    /** JVM options every Sluice starts with: the launcher's AOT cache, when in use ({@link #useAotCache}). */
+    private List<String> aotOpts = List.of();
 
     Servers(Children children, Path workDir, Path cliJar, SluiceSettings sluice) {
         this.children = children;
@@ -113,12 +115,35 @@ final class Servers {
         return sluiceWithConfig(system, name, yaml, awaitReady);
     }
 
+    /**
+     * Every Sluice from now on starts from the launcher's AOT cache (as {@code ./sluice serve} does on JDK 25+); when
+     * there is none for this build, one Sluice is started to record it (ready, then stopped: the JVM writes the cache
+     * as it exits). Returns what was done, for the notes.
+     */
+    String useAotCache(int simPort) throws Exception {
+        Path aot = AotCache.of(cliJar);
+        String how = "used the cache ./sluice serve made for this build";
+        if (!AotCache.fresh(aot, cliJar)) {
+            Files.deleteIfExists(aot);
+            aotOpts = AotCache.record(aot);
+            Server recording = sluiceWithConfig(LoadCommand.SLUICE, "sluice-aot-record", SluiceYaml.memory(simPort), true);
+            children.stop(recording.child(), java.time.Duration.ofSeconds(90));
+            aotOpts = List.of();
+            if (!AotCache.fresh(aot, cliJar)) return "could not record an AOT cache: Sluice ran without one";
+            how = "recorded it first (one Sluice started to ready and stopped), as the first ./sluice serve of a build does";
+        }
+        aotOpts = AotCache.use(aot);
+        return "every Sluice started from the AOT cache " + aot.getFileName() + " (JDK " + Runtime.version().feature()
+                + "; --aot off: without): the harness " + how;
+    }
+
     /** Sluice with exactly the config {@code yaml}, ready ({@code awaitReady}) or as soon as its public port listens. */
     Server sluiceWithConfig(String system, String name, String yaml, boolean awaitReady) throws Exception {
         Path config = workDir.resolve(name + ".yaml");
         Files.writeString(config, yaml);
         int admin = Children.freePort();
         List<String> cmd = new ArrayList<>(List.of(javaBin, "--enable-native-access=ALL-UNNAMED"));
+        cmd.addAll(aotOpts);
         for (String o : sluice.javaOpts().trim().split("\\s+")) if (!o.isEmpty()) cmd.add(o);
         cmd.addAll(List.of("-jar", cliJar.toString(), "serve", "--config", config.toString(), "--port", "0",
                 "--admin-port", Integer.toString(admin), "--data-dir", workDir.resolve(name + "-data").toString()));
