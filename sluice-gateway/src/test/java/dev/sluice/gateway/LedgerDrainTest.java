@@ -1,8 +1,8 @@
 package dev.sluice.gateway;
 
+import dev.sluice.gateway.store.Backend;
+import dev.sluice.gateway.store.BothBackends;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -10,11 +10,8 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 
 import static dev.sluice.gateway.TestGateway.chat;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,19 +22,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  * exactly its one row — on SQLite and on the real PostgreSQL (127.0.0.1:5432, database {@code test}; never skipped).
  */
 class LedgerDrainTest {
-    enum Backend { SQLITE, POSTGRES }
-
-    static final String PG_URL = "jdbc:postgresql://127.0.0.1:5432/test";
-
     @TempDir
     Path dir;
 
-    @ParameterizedTest
-    @EnumSource(Backend.class)
+    @BothBackends
     void theDrainWritesEveryQueuedUsageRecordBeforeItReturns(Backend backend) throws Exception {
-        String schema = "sluice_ledger_drain_" + HexFormat.of().formatHex(randomBytes());
+        // SQLite: the gateway's own data directory; PostgreSQL: a fresh schema (the password, if any, from the
+        // environment variable Backend reads it from).
+        String schema = backend.freshSettings(dir).schema();
         String storage = backend == Backend.SQLITE ? ""
-                : "storage:\n  kind: postgres\n  url: " + PG_URL + "\n  user: postgres\n  schema: " + schema + "\n";
+                : "storage:\n  kind: postgres\n  url: " + Backend.PG_URL + "\n  user: " + Backend.PG_USER + "\n"
+                + (Backend.PG_PASSWORD == null ? "" : "  password_env: SLUICE_TEST_PG_PASSWORD\n") + "  schema: " + schema + "\n";
         String yaml = storage + "quotas: {ledger_flush_ms: 600000, ledger_batch_size: 100000, ledger_queue_capacity: 100000}\n";
         try {
             Set<String> ids = new HashSet<>();
@@ -64,17 +59,13 @@ class LedgerDrainTest {
                 }
             }
         } finally {
-            if (backend == Backend.POSTGRES) {
-                try (Connection c = DriverManager.getConnection(PG_URL, "postgres", null); Statement st = c.createStatement()) {
-                    st.execute("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
-                }
-            }
+            if (backend == Backend.POSTGRES) Backend.dropSchema(schema);
         }
     }
 
     private Connection connect(Backend backend, String schema) throws Exception {
         if (backend == Backend.SQLITE) return DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("data").resolve("sluice.db"));
-        Connection c = DriverManager.getConnection(PG_URL, "postgres", null);
+        Connection c = DriverManager.getConnection(Backend.PG_URL, Backend.PG_USER, Backend.PG_PASSWORD);
         c.setSchema(schema);
         return c;
     }
@@ -87,9 +78,4 @@ class LedgerDrainTest {
         return out;
     }
 
-    private static byte[] randomBytes() {
-        byte[] b = new byte[6];
-        ThreadLocalRandom.current().nextBytes(b);
-        return b;
-    }
 }

@@ -4,14 +4,14 @@ import dev.sluice.gateway.models.Deployment;
 import dev.sluice.gateway.models.Modality;
 import dev.sluice.gateway.models.ModelCatalog;
 import dev.sluice.gateway.models.ModelSpec;
+import dev.sluice.gateway.store.Backend;
+import dev.sluice.gateway.store.BothBackends;
 import dev.sluice.gateway.store.Database;
 import dev.sluice.gateway.store.StorageSettings;
 import dev.sluice.gateway.usage.Outcome;
 import dev.sluice.gateway.usage.UsageRecord;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -23,9 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,9 +33,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * that count each request once.
  */
 class UsageLedgerTest {
-    enum Backend { SQLITE, POSTGRES }
-
-    static final String PG_URL = "jdbc:postgresql://127.0.0.1:5432/test";
     static final ModelCatalog CATALOG = new ModelCatalog(List.of(new ModelSpec("m", "m", Modality.CHAT, 1000, 100,
             "o200k_base", 1.0, 2.0, List.of(new Deployment("sim", "sim", null, null, null, 1)), 0)));
 
@@ -45,31 +40,16 @@ class UsageLedgerTest {
     Path tmp;
 
     private final Clock clock = Clock.fixed(Instant.parse("2026-03-10T12:00:00Z"), ZoneOffset.UTC);
-    private String schema;
-
-    private StorageSettings settings(Backend b) {
-        if (b == Backend.SQLITE) return StorageSettings.sqlite(tmp.resolve("data")).withPoolSize(2);
-        if (schema == null) {
-            byte[] r = new byte[6];
-            ThreadLocalRandom.current().nextBytes(r);
-            schema = "sluice_ledger_" + HexFormat.of().formatHex(r);
-        }
-        return StorageSettings.postgres(PG_URL, "postgres", null, schema).withPoolSize(2);
-    }
+    /** The test's database ({@link Backend#freshSettings}, made by the first {@link #open}), dropped by {@link #drop}. */
+    private StorageSettings settings;
 
     private Database open(Backend b) {
-        try {
-            return Database.open(settings(b));
-        } catch (RuntimeException e) {
-            throw new AssertionError(b + " is unreachable; the ledger tests never skip", e);
-        }
+        if (settings == null) settings = b.freshSettings(tmp);
+        return Backend.openOrFail(settings);
     }
 
-    private void drop() throws Exception {
-        if (schema == null) return;
-        try (Connection c = DriverManager.getConnection(PG_URL, "postgres", null); Statement st = c.createStatement()) {
-            st.execute("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
-        }
+    private void drop() {
+        if (settings != null && settings.kind() == StorageSettings.Kind.POSTGRES) Backend.dropSchema(settings.schema());
     }
 
     static UsageRecord record(String id, int prompt, int completion) {
@@ -81,8 +61,7 @@ class UsageLedgerTest {
         return new UsageLedger(new LedgerStore(db), book, CATALOG, clock, flushMs, batch, new SimpleMeterRegistry());
     }
 
-    @ParameterizedTest
-    @EnumSource(Backend.class)
+    @BothBackends
     void theLagIsTheAgeOfTheOldestUnwrittenRecordAndZeroOnceWritten(Backend backend) throws Exception {
         java.util.concurrent.atomic.AtomicLong nowMs = new java.util.concurrent.atomic.AtomicLong(
                 Instant.parse("2026-03-10T12:00:00Z").toEpochMilli());
@@ -156,8 +135,7 @@ class UsageLedgerTest {
         assertThat(LedgerStore.sums(rows)).isEqualTo(expected);
     }
 
-    @ParameterizedTest
-    @EnumSource(Backend.class)
+    @BothBackends
     void rowsAreWrittenInBatchesAndTheRestIsDrainedOnClose(Backend backend) throws Exception {
         try (Database db = open(backend)) {
             UsageLedger ledger = ledger(db, new SpendBook(clock), 600_000, 50);
@@ -181,8 +159,7 @@ class UsageLedgerTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(Backend.class)
+    @BothBackends
     void aRequestIdIsWrittenAndCountedOnceHoweverOftenItIsDelivered(Backend backend) throws Exception {
         try (Database db = open(backend)) {
             SpendBook book = new SpendBook(clock);
@@ -210,8 +187,7 @@ class UsageLedgerTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(Backend.class)
+    @BothBackends
     void requestsThatNeverReachedAModelCostNothing(Backend backend) throws Exception {
         try (Database db = open(backend)) {
             UsageLedger ledger = ledger(db, new SpendBook(clock), 10, 1000);
@@ -233,8 +209,7 @@ class UsageLedgerTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(Backend.class)
+    @BothBackends
     void everyRowIsWrittenExactlyOnceAcrossStatementChunksAndRedeliveries(Backend backend) throws Exception {
         try (Database db = open(backend)) {
             SpendBook book = new SpendBook(clock);
@@ -283,8 +258,7 @@ class UsageLedgerTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(Backend.class)
+    @BothBackends
     void aFullQueueDropsAndCountsRecordsInsteadOfBlockingTheCaller(Backend backend) throws Exception {
         try (Database db = open(backend)) {
             SimpleMeterRegistry metrics = new SimpleMeterRegistry();
@@ -317,17 +291,17 @@ class UsageLedgerTest {
     /** A connection holding the write lock of {@code usage_ledger} until it commits. */
     private Connection lockLedger(Backend backend, Database db) throws Exception {
         if (backend == Backend.SQLITE) {
-            Connection c = DriverManager.getConnection("jdbc:sqlite:" + tmp.resolve("data").resolve(StorageSettings.SQLITE_FILE));
+            Connection c = DriverManager.getConnection("jdbc:sqlite:" + settings.dataDir().resolve(StorageSettings.SQLITE_FILE));
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
                 st.execute("DELETE FROM usage_ledger WHERE request_id = 'none'"); // takes SQLite's write lock
             }
             return c;
         }
-        Connection c = DriverManager.getConnection(PG_URL, "postgres", null);
+        Connection c = DriverManager.getConnection(Backend.PG_URL, Backend.PG_USER, Backend.PG_PASSWORD);
         c.setAutoCommit(false);
         try (Statement st = c.createStatement()) {
-            st.execute("LOCK TABLE \"" + schema + "\".usage_ledger IN EXCLUSIVE MODE");
+            st.execute("LOCK TABLE \"" + settings.schema() + "\".usage_ledger IN EXCLUSIVE MODE");
         }
         return c;
     }

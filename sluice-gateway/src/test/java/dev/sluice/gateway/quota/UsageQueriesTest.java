@@ -1,27 +1,24 @@
 package dev.sluice.gateway.quota;
 
+import dev.sluice.gateway.store.Backend;
+import dev.sluice.gateway.store.BothBackends;
 import dev.sluice.gateway.store.Database;
 import dev.sluice.gateway.store.StorageSettings;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,41 +29,27 @@ import static org.assertj.core.api.Assertions.assertThat;
  * in Java from the rows, at the range's edges and with rows of several organizations.
  */
 class UsageQueriesTest {
-    enum Backend { SQLITE, POSTGRES }
-
-    static final String PG_URL = "jdbc:postgresql://127.0.0.1:5432/test";
     static final long DAY = 86_400_000L;
     static final long START = 1_772_323_200_000L; // 2026-03-01T00:00:00Z
 
     @TempDir
     Path tmp;
 
-    private String schema;
+    /** The test's database ({@link Backend#freshSettings}, made by the first {@link #open}), dropped after it. */
+    private StorageSettings settings;
 
     private StorageSettings settings(Backend b) {
-        if (b == Backend.SQLITE) return StorageSettings.sqlite(tmp.resolve("data")).withPoolSize(2);
-        if (schema == null) {
-            byte[] r = new byte[6];
-            ThreadLocalRandom.current().nextBytes(r);
-            schema = "sluice_usage_" + HexFormat.of().formatHex(r);
-        }
-        return StorageSettings.postgres(PG_URL, "postgres", null, schema).withPoolSize(2);
+        if (settings == null) settings = b.freshSettings(tmp);
+        return settings;
     }
 
     private Database open(Backend b) {
-        try {
-            return Database.open(settings(b));
-        } catch (RuntimeException e) {
-            throw new AssertionError(b + " is unreachable; the ledger tests never skip", e);
-        }
+        return Backend.openOrFail(settings(b));
     }
 
     @AfterEach
-    void drop() throws Exception {
-        if (schema == null) return;
-        try (Connection c = DriverManager.getConnection(PG_URL, "postgres", null); Statement st = c.createStatement()) {
-            st.execute("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
-        }
+    void drop() {
+        if (settings != null && settings.kind() == StorageSettings.Kind.POSTGRES) Backend.dropSchema(settings.schema());
     }
 
     private static LedgerRow row(int i, long at, String org, String project, String model, String endpoint, int attempts) {
@@ -134,8 +117,7 @@ class UsageQueriesTest {
                 new UsageQueries.Query(START - 10 * DAY, DAY, START - 9 * DAY, List.of(), Map.of(), List.of()));
     }
 
-    @ParameterizedTest
-    @EnumSource(Backend.class)
+    @BothBackends
     void timeRangeSumsAreTheRowsInTheRangeOfEveryOrganizationAtTheEdgesToo(Backend backend) {
         try (Database db = open(backend)) {
             List<LedgerRow> rows = rows();
@@ -149,8 +131,7 @@ class UsageQueriesTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(Backend.class)
+    @BothBackends
     void anEmptyLedgerSumsToNothing(Backend backend) {
         try (Database db = open(backend)) {
             for (UsageQueries.Query q : queries()) assertThat(new UsageQueries(db).sums(q)).as(q.toString()).isEmpty();
@@ -185,19 +166,18 @@ class UsageQueriesTest {
     }
 
     /** A database made before V6 (with its rows) migrates, keeps its rows and their sums; on SQLite it loses the time index. */
-    @ParameterizedTest
-    @EnumSource(Backend.class)
+    @BothBackends
     void aLedgerMadeBeforeV6MigratesAndKeepsItsRows(Backend backend) throws Exception {
         StorageSettings s = settings(backend);
-        String user = backend == Backend.SQLITE ? null : "postgres";
+        String user = backend == Backend.SQLITE ? null : Backend.PG_USER;
         java.nio.file.Files.createDirectories(s.dataDir() == null ? tmp : s.dataDir());
-        var flyway = Flyway.configure(Database.class.getClassLoader()).dataSource(s.jdbcUrl(), user, null)
+        var flyway = Flyway.configure(Database.class.getClassLoader()).dataSource(s.jdbcUrl(), user, Backend.PG_PASSWORD)
                 .locations("classpath:db/migration/" + (backend == Backend.SQLITE ? "sqlite" : "postgresql"))
                 .target("5");
         if (s.schema() != null) flyway = flyway.schemas(s.schema()).defaultSchema(s.schema()).createSchemas(true);
         flyway.load().migrate(); // the schema as a gateway before V6 left it
         List<LedgerRow> rows = rows();
-        try (Connection c = DriverManager.getConnection(s.jdbcUrl(), user, null)) {
+        try (Connection c = DriverManager.getConnection(s.jdbcUrl(), user, Backend.PG_PASSWORD)) {
             if (s.schema() != null) c.setSchema(s.schema());
             assertThat(indexes(c, backend)).contains("usage_ledger_by_time");
         }

@@ -12,17 +12,18 @@ import java.util.concurrent.ThreadLocalRandom;
  * The two storage backends every store test runs against: SQLite in a temporary directory, and the real PostgreSQL
  * (default {@code jdbc:postgresql://127.0.0.1:5432/test}, user {@code postgres}; override with
  * {@code SLUICE_TEST_PG_URL}, {@code SLUICE_TEST_PG_USER}, {@code SLUICE_TEST_PG_PASSWORD}) in a fresh schema that is
- * dropped afterwards. An unreachable PostgreSQL fails the test: these tests never skip.
+ * dropped afterwards. An unreachable PostgreSQL fails the test: these tests never skip. Public for the store tests of
+ * other packages (the usage ledger's).
  */
-enum Backend {
+public enum Backend {
     SQLITE, POSTGRES;
 
-    static final String PG_URL = env("SLUICE_TEST_PG_URL", "jdbc:postgresql://127.0.0.1:5432/test");
-    static final String PG_USER = env("SLUICE_TEST_PG_USER", "postgres");
-    static final String PG_PASSWORD = System.getenv("SLUICE_TEST_PG_PASSWORD");
+    public static final String PG_URL = env("SLUICE_TEST_PG_URL", "jdbc:postgresql://127.0.0.1:5432/test");
+    public static final String PG_USER = env("SLUICE_TEST_PG_USER", "postgres");
+    public static final String PG_PASSWORD = System.getenv("SLUICE_TEST_PG_PASSWORD");
 
     /** Settings for a fresh, empty database: a new directory under {@code tmp}, or a new schema. */
-    StorageSettings freshSettings(Path tmp) {
+    public StorageSettings freshSettings(Path tmp) {
         if (this == SQLITE) {
             return StorageSettings.sqlite(tmp.resolve("data-" + suffix())).withPoolSize(2);
         }
@@ -34,7 +35,7 @@ enum Backend {
         return new TestDb(freshSettings(tmp));
     }
 
-    static Database openOrFail(StorageSettings settings) {
+    public static Database openOrFail(StorageSettings settings) {
         try {
             return Database.open(settings);
         } catch (StoreException e) {
@@ -47,7 +48,7 @@ enum Backend {
         }
     }
 
-    static void dropSchema(String schema) {
+    public static void dropSchema(String schema) {
         try (Connection c = DriverManager.getConnection(PG_URL, PG_USER, PG_PASSWORD);
              Statement st = c.createStatement()) {
             st.execute("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
