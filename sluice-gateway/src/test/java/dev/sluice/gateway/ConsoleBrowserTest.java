@@ -1,6 +1,8 @@
 package dev.sluice.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.testing.ScriptedServer;
+import dev.sluice.testing.ScriptedServer.Reply;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,6 +35,9 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -56,6 +61,17 @@ class ConsoleBrowserTest {
     static final List<String> urlsSeen = new ArrayList<>();
     static final List<String> pagesSeen = new ArrayList<>();
 
+    /**
+     * The upstream of model {@code held}, the batch's: it holds each line until {@link #linesGo} opens, so the batch
+     * is still running when the cancel step comes, however long the steps before it took.
+     */
+    static ScriptedServer heldUpstream;
+    static final CountDownLatch linesGo = new CountDownLatch(1);
+    static final Semaphore linesArrived = new Semaphore(0);
+    static final String COMPLETION = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,"
+            + "\"model\":\"up\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hi\"},"
+            + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}";
+
     static String projectId;
     static String projectKey;
     static String batchId;
@@ -68,7 +84,23 @@ class ConsoleBrowserTest {
                 .isTrue();
         Files.createDirectories(SHOTS);
         logs = new CapturedLogs();
-        gw = TestGateway.builder(dir).config("simulator:\n  tokens_per_second: 0\nbatch:\n  concurrency: 1\n").start();
+        heldUpstream = ScriptedServer.start().route(request -> {
+            if (!request.path().endsWith("/chat/completions")) return Reply.json(200, "{\"object\":\"list\",\"data\":[]}");
+            linesArrived.release();
+            try {
+                if (!linesGo.await(10, TimeUnit.MINUTES)) throw new IllegalStateException("never released");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            return Reply.json(200, COMPLETION);
+        });
+        gw = TestGateway.builder(dir).config("simulator:\n  tokens_per_second: 0\nbatch:\n  concurrency: 1\nmodels:\n"
+                + HotReloadTest.MINI
+                + "  - {id: held, family: held, modality: chat, context_window: 16384, max_output_tokens: 4096,"
+                + " tokenizer: o200k_base, price: {input_per_1m: 1, output_per_1m: 2}, deployments: [{name: up,"
+                + " provider: openai, model: up, base_url: \"" + heldUpstream.baseUrl() + "\", api_key_env: UP_KEY}]}\n")
+                .env("UP_KEY", "sk-up-test").start();
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
         ChromeOptions o = new ChromeOptions();
@@ -80,14 +112,17 @@ class ConsoleBrowserTest {
         prefs.enable(LogType.PERFORMANCE, Level.ALL);
         o.setCapability("goog:loggingPrefs", prefs);
         browser = new ChromeDriver(service, o);
-        wait = new WebDriverWait(browser, Duration.ofSeconds(15));
+        // how long to wait for a page to reach a state (a bound for a hang, not a speed: a loaded CI machine needs it)
+        wait = new WebDriverWait(browser, Duration.ofSeconds(60));
         wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class); // pages reload after a change
     }
 
     @AfterAll
     static void stop() {
         if (browser != null) browser.quit();
+        linesGo.countDown();
         if (gw != null) gw.close();
+        if (heldUpstream != null) heldUpstream.close();
         if (logs != null) logs.close();
     }
 
@@ -129,18 +164,21 @@ class ConsoleBrowserTest {
         form.findElement(By.cssSelector("button[type=submit]")).click();
     }
 
+    static HttpResponse<String> chatAnswer(String key) {
+        return gw.postNoAuth("/v1/chat/completions", TestGateway.chat("sim-mini", null), "authorization",
+                "Bearer " + key);
+    }
+
     static int chat(String key) {
-        HttpResponse<String> r = gw.postNoAuth("/v1/chat/completions", TestGateway.chat("sim-mini", null),
-                "authorization", "Bearer " + key);
-        return r.statusCode();
+        return chatAnswer(key).statusCode();
     }
 
     @Test
     @Order(1)
     void signingInWithAWrongTokenSaysSoAndTheRightOneOpensTheOverview() throws IOException {
-        // a batch that runs slowly (one line at a time, each ~2 s), for the cancel step later
+        // a batch that cannot end before the cancel step: one line at a time, each held at the upstream until then
         StringBuilder lines = new StringBuilder();
-        for (int i = 1; i <= 20; i++) lines.append(BatchTestSupport.chatLine("c" + i, "delay_ms=2000;tokens=1"));
+        for (int i = 1; i <= 20; i++) lines.append(BatchTestSupport.chatLine("c" + i, null).replace("sim-mini", "held"));
         batchId = BatchTestSupport.createBatch(gw, BatchTestSupport.uploadBatchFile(gw, lines.toString()),
                 "/v1/chat/completions").get("id").asText();
 
@@ -181,7 +219,8 @@ class ConsoleBrowserTest {
         assertThat(browser.switchTo().activeElement().getAttribute("id")).as("focus moves to Copy").isEqualTo("copy-secret");
         browser.findElement(By.id("copy-secret")).click();
         shot("key-created");
-        assertThat(chat(projectKey)).isEqualTo(200);
+        HttpResponse<String> answer = chatAnswer(projectKey);
+        assertThat(answer.statusCode()).as("%s %s", answer.headers().map(), answer.body()).isEqualTo(200);
         // shown once: a reload lists the key redacted, never the secret
         browser.navigate().refresh();
         seen();
@@ -247,24 +286,32 @@ class ConsoleBrowserTest {
 
     @Test
     @Order(5)
-    void aBatchIsCancelledFromItsListing() throws IOException {
+    void aBatchIsCancelledFromItsListing() throws Exception {
+        // the batch is running: its first line has reached the upstream (and waits there)
+        assertThat(linesArrived.tryAcquire(20, TimeUnit.SECONDS)).as("a batch line reached the upstream").isTrue();
         open("/console/batches");
-        WebElement row = browser.findElement(By.xpath("//table[@id='batches']//tr[td[1]/code[text()='" + batchId + "']]"));
-        assertThat(row.findElement(By.tagName("progress")).getAttribute("max")).isEqualTo("20");
+        By row = By.xpath("//table[@id='batches']//tr[td[1]/code[text()='" + batchId + "']]");
+        // the listing re-renders its table every few seconds (a live section), so each look at the row starts from
+        // the page: a row found before a refresh is stale after it, and a loaded machine widens that window
+        String lines = wait.until(d -> d.findElement(row).findElement(By.tagName("progress")).getAttribute("max"));
+        assertThat(lines).isEqualTo("20");
         shot("batches");
-        row.findElement(By.xpath(".//button[text()='Cancel']")).click();
+        wait.until(d -> {
+            d.findElement(row).findElement(By.xpath(".//button[text()='Cancel']")).click();
+            return true;
+        });
         wait.until(ExpectedConditions.alertIsPresent()).accept();
-        wait.until(d -> d.findElement(By.xpath("//table[@id='batches']//tr[td[1]/code[text()='" + batchId + "']]"))
-                .findElement(By.className("status")).getText().startsWith("cancel"));
+        wait.until(d -> d.findElement(row).findElement(By.className("status")).getText().startsWith("cancel"));
         seen();
-        // the line in flight finishes (about 2 s), then the batch ends cancelled with its errors file
-        BatchTestSupport.awaitStatus(gw, batchId, "cancelled", Duration.ofSeconds(15));
+        // the line in flight finishes once the upstream answers it, then the batch ends cancelled with its errors file
+        linesGo.countDown();
+        BatchTestSupport.awaitStatus(gw, batchId, "cancelled", Duration.ofSeconds(60));
         open("/console/batches");
-        WebElement link = browser.findElement(By.xpath("//table[@id='batches']//tr[td[1]/code[text()='" + batchId
-                + "']]//a[text()='errors file']"));
+        String href = wait.until(d -> d.findElement(row).findElement(By.xpath(".//a[text()='errors file']"))
+                .getAttribute("href"));
         Object errors = ((JavascriptExecutor) browser).executeAsyncScript("var done = arguments[arguments.length - 1];"
                 + "fetch(arguments[0], {credentials: 'same-origin'}).then(function (r) { return r.text(); }).then(done);",
-                link.getAttribute("href"));
+                href);
         assertThat(errors.toString()).contains("batch_cancelled");
     }
 

@@ -1,5 +1,6 @@
 package dev.sluice.sim;
 
+import dev.sluice.protocol.time.Ticker;
 import dev.sluice.sim.internal.Attempts;
 import dev.sluice.sim.internal.InFlight;
 import dev.sluice.sim.internal.SimRoutes;
@@ -34,6 +35,14 @@ public final class SimulatorServer {
     }
 
     public static Future<SimulatorServer> start(Vertx vertx, SimulatorOptions options) {
+        return start(vertx, options, Ticker.system());
+    }
+
+    /**
+     * A simulator whose stream pacing ({@code tps}: token i is due i/tps after the first) reads {@code ticker}
+     * instead of the system's, so a test moves that time by hand. Its timers stay real: they only look at the ticker.
+     */
+    public static Future<SimulatorServer> start(Vertx vertx, SimulatorOptions options, Ticker ticker) {
         Attempts attempts = new Attempts(MAX_ATTEMPT_KEYS);
         InFlight inFlight = new InFlight();
         HttpServerOptions http = new HttpServerOptions()
@@ -49,7 +58,7 @@ public final class SimulatorServer {
                     return null;
                 })
                 .compose(v -> vertx.createHttpServer(http)
-                        .requestHandler(SimRoutes.router(vertx, options, attempts, inFlight))
+                        .requestHandler(SimRoutes.router(vertx, options, attempts, inFlight, ticker))
                         .listen())
                 .map(server -> {
                     SimulatorServer sim = new SimulatorServer(server, options, attempts, inFlight);

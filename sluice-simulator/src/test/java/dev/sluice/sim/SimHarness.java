@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.protocol.SseDecoder;
 import dev.sluice.protocol.SseEvent;
+import dev.sluice.protocol.time.Ticker;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
@@ -23,10 +24,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 
 /** A real simulator on an ephemeral loopback port and a real HTTP/1.1 client to call it. */
 final class SimHarness implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * How long the harness waits for something that must happen (a start, an answer, an event): a bound for a
+     * test that would otherwise hang, not a speed. Generous, since a loaded machine starves these tests for seconds.
+     */
+    static final Duration PATIENCE = Duration.ofSeconds(60);
 
     final Vertx vertx;
     final SimulatorServer server;
@@ -38,13 +45,18 @@ final class SimHarness implements AutoCloseable {
     }
 
     static SimHarness start(SimulatorOptions options) {
+        return start(options, Ticker.system());
+    }
+
+    /** A simulator whose stream pacing reads {@code ticker} (a test's hand-moved time). */
+    static SimHarness start(SimulatorOptions options, Ticker ticker) {
         Vertx vertx = Vertx.vertx();
-        return new SimHarness(vertx, await(SimulatorServer.start(vertx, options)));
+        return new SimHarness(vertx, await(SimulatorServer.start(vertx, options, ticker)));
     }
 
     static <T> T await(Future<T> f) {
         try {
-            return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            return f.toCompletionStage().toCompletableFuture().get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -52,7 +64,7 @@ final class SimHarness implements AutoCloseable {
 
     HttpRequest.Builder request(String path, String... headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUrl() + path))
-                .timeout(Duration.ofSeconds(10));
+                .timeout(PATIENCE);
         for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
         return b;
     }
@@ -85,7 +97,7 @@ final class SimHarness implements AutoCloseable {
         HttpRequest req = request(path, headers).header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build();
         long start = System.nanoTime();
-        SseCollector collector = new SseCollector(start);
+        SseCollector collector = new SseCollector(() -> System.nanoTime() - start);
         AtomicReference<HttpResponse.ResponseInfo> head = new AtomicReference<>();
         long[] headAt = new long[1];
         try {
@@ -101,25 +113,86 @@ final class SimHarness implements AutoCloseable {
             throw new IllegalStateException(e);
         }
         try {
-            collector.done.get(10, TimeUnit.SECONDS);
+            collector.done.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-        return new Streamed(head.get(), headAt[0], List.copyOf(collector.events), collector.failure,
+        return new Streamed(head.get(), headAt[0], collector.snapshot(), collector.failure,
                 System.nanoTime() - start);
+    }
+
+    /**
+     * Posts and returns at once: the events so far are read while the stream runs, each stamped with {@code ticker}
+     * at its arrival (for a test that moves the simulator's time by hand and waits for what that time lets through).
+     */
+    Live streamLive(Ticker ticker, String path, String json, String... headers) {
+        HttpRequest req = request(path, headers).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build();
+        SseCollector collector = new SseCollector(ticker::nanos);
+        client.sendAsync(req, info -> HttpResponse.BodySubscribers.fromSubscriber(collector));
+        return new Live(collector);
+    }
+
+    /** A stream being read: {@link #events} grows as events arrive. */
+    static final class Live {
+        private final SseCollector collector;
+
+        private Live(SseCollector collector) {
+            this.collector = collector;
+        }
+
+        /** The events received so far. */
+        List<Timed> events() {
+            return collector.snapshot();
+        }
+
+        /** Waits (at most {@link #PATIENCE}) until {@code done} holds for the events received so far; returns them. */
+        List<Timed> awaitEvents(java.util.function.Predicate<List<Timed>> done) {
+            long deadline = System.nanoTime() + PATIENCE.toNanos();
+            while (true) {
+                boolean ended = collector.done.isDone(); // read first: once ended, the snapshot below is complete
+                List<Timed> now = events();
+                if (done.test(now)) return now;
+                if (ended || System.nanoTime() > deadline) {
+                    throw new AssertionError("the stream " + (ended ? "ended" : "stalled")
+                            + " before the expected events; received " + now.size() + ": " + now);
+                }
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+
+        /** Waits (at most {@link #PATIENCE}) for the end of the stream; returns every event. */
+        List<Timed> awaitEnd() {
+            try {
+                collector.done.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return events();
+        }
     }
 
     /** Decodes SSE as bytes arrive; UTF-8 is decoded per event line, so multi-byte characters are safe. */
     private static final class SseCollector implements Flow.Subscriber<List<ByteBuffer>> {
         final CompletableFuture<Void> done = new CompletableFuture<>();
         final List<Timed> events = new ArrayList<>();
-        final long start;
+        /** The arrival stamp of an event. */
+        final LongSupplier clock;
         final SseDecoder decoder = new SseDecoder();
         final ByteArrayOutputStream pending = new ByteArrayOutputStream();
         volatile Throwable failure;
 
-        SseCollector(long start) {
-            this.start = start;
+        SseCollector(LongSupplier clock) {
+            this.clock = clock;
+        }
+
+        synchronized List<Timed> snapshot() {
+            return List.copyOf(events);
         }
 
         @Override
@@ -129,7 +202,7 @@ final class SimHarness implements AutoCloseable {
 
         @Override
         public void onNext(List<ByteBuffer> item) {
-            long at = System.nanoTime() - start;
+            long at = clock.getAsLong();
             for (ByteBuffer b : item) {
                 while (b.hasRemaining()) {
                     byte c = b.get();
@@ -158,8 +231,8 @@ final class SimHarness implements AutoCloseable {
         }
 
         private synchronized void finish() {
-            if (pending.size() > 0) feed(pending.toString(StandardCharsets.UTF_8), System.nanoTime() - start);
-            for (SseEvent e : decoder.finish()) events.add(new Timed(e, System.nanoTime() - start));
+            if (pending.size() > 0) feed(pending.toString(StandardCharsets.UTF_8), clock.getAsLong());
+            for (SseEvent e : decoder.finish()) events.add(new Timed(e, clock.getAsLong()));
             done.complete(null);
         }
     }

@@ -2,6 +2,7 @@ package dev.sluice.sim.internal;
 
 import dev.sluice.protocol.Headers;
 import dev.sluice.protocol.RequestIds;
+import dev.sluice.protocol.time.Ticker;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -20,21 +21,26 @@ public final class Exchange {
     private final HttpServerResponse response;
     private final String requestId;
     private final InFlight inFlight;
+    private final Ticker ticker;
     private final List<Long> timers = new ArrayList<>(2);
     private boolean released;
 
-    private Exchange(RoutingContext ctx, InFlight inFlight) {
+    private Exchange(RoutingContext ctx, InFlight inFlight, Ticker ticker) {
         this.ctx = ctx;
         this.response = ctx.response();
         this.requestId = RequestIds.next();
         this.inFlight = inFlight;
+        this.ticker = ticker;
     }
 
-    /** The exchange of {@code ctx}, opening it (id header, tracking, release hooks) on first use. */
-    public static Exchange of(RoutingContext ctx, InFlight inFlight) {
+    /**
+     * The exchange of {@code ctx}, opening it (id header, tracking, release hooks) on first use; {@code ticker} is the
+     * time its stream pacing reads.
+     */
+    public static Exchange of(RoutingContext ctx, InFlight inFlight, Ticker ticker) {
         Exchange ex = ctx.get(KEY);
         if (ex != null) return ex;
-        Exchange created = new Exchange(ctx, inFlight);
+        Exchange created = new Exchange(ctx, inFlight, ticker);
         ctx.put(KEY, created);
         inFlight.opened();
         created.response.putHeader(Headers.REQUEST_ID, created.requestId);
@@ -50,6 +56,9 @@ public final class Exchange {
     public String requestId() { return requestId; }
 
     public Vertx vertx() { return ctx.vertx(); }
+
+    /** Now, on the simulator's ticker: what stream pacing measures (tests move it by hand). */
+    public long nanos() { return ticker.nanos(); }
 
     /** True once the answer ended or the client went away: nothing more may be written. */
     public boolean released() {

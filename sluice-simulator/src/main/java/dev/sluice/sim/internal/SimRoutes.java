@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import dev.sluice.protocol.ErrorKind;
 import dev.sluice.protocol.Headers;
+import dev.sluice.protocol.time.Ticker;
 import dev.sluice.sim.SimulatorOptions;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -34,22 +35,26 @@ public final class SimRoutes {
 
     private final SimulatorOptions options;
     private final InFlight inFlight;
+    private final Ticker ticker;
     private final Faults faults;
 
-    private SimRoutes(SimulatorOptions options, Attempts attempts, InFlight inFlight) {
+    private SimRoutes(SimulatorOptions options, Attempts attempts, InFlight inFlight, Ticker ticker) {
         this.options = options;
         this.inFlight = inFlight;
+        this.ticker = ticker;
         this.faults = new Faults(attempts);
     }
 
-    public static Router router(Vertx vertx, SimulatorOptions options, Attempts attempts, InFlight inFlight) {
-        return new SimRoutes(options, attempts, inFlight).build(vertx);
+    /** The routes; {@code ticker} is the time stream pacing reads ({@link Ticker#system()} but in tests). */
+    public static Router router(Vertx vertx, SimulatorOptions options, Attempts attempts, InFlight inFlight,
+                                Ticker ticker) {
+        return new SimRoutes(options, attempts, inFlight, ticker).build(vertx);
     }
 
     private Router build(Vertx vertx) {
         Router r = Router.router(vertx);
         r.route().handler(ctx -> {
-            Exchange.of(ctx, inFlight);
+            Exchange.of(ctx, inFlight, ticker);
             inFlight.traceparent(ctx.request().getHeader("traceparent"));
             ctx.next();
         });
@@ -155,7 +160,7 @@ public final class SimRoutes {
     }
 
     private Exchange exchange(RoutingContext ctx) {
-        return Exchange.of(ctx, inFlight);
+        return Exchange.of(ctx, inFlight, ticker);
     }
 
     /** Header first; for batch lines (no per-line headers) the body's {@code metadata.sluice_sim}. */

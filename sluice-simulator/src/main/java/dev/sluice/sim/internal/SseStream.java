@@ -70,7 +70,7 @@ public final class SseStream {
             return;
         }
         write(script.opening());
-        startNanos = System.nanoTime();
+        startNanos = ex.nanos();
         if (tps > 0 && pieces.size() > 1) ex.every(Math.max(1, 1000 / tps), this::pump);
         pump();
     }
@@ -78,7 +78,7 @@ public final class SseStream {
     private void pump() {
         if (finished || ex.released()) return;
         int due = tps <= 0 ? pieces.size()
-                : (int) Math.min(pieces.size(), (System.nanoTime() - startNanos) / 1_000_000L * tps / 1000 + 1);
+                : (int) Math.min(pieces.size(), (ex.nanos() - startNanos) / 1_000_000L * tps / 1000 + 1);
         while (true) {
             if (faultAt >= 0 && sent >= faultAt) {
                 breakOff();

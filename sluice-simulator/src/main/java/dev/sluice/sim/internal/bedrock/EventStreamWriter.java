@@ -70,7 +70,7 @@ final class EventStreamWriter {
                     .put("name", call.toolUse().path("name").asText());
             write(event("contentBlockStart", start.put("contentBlockIndex", 0)));
         }
-        startNanos = System.nanoTime();
+        startNanos = ex.nanos();
         if (tps > 0 && pieces() > 1) ex.every(Math.max(1, 1000 / tps), this::pump);
         pump();
     }
@@ -78,7 +78,7 @@ final class EventStreamWriter {
     private void pump() {
         if (finished || ex.released()) return;
         int n = pieces();
-        int due = tps <= 0 ? n : (int) Math.min(n, (System.nanoTime() - startNanos) / 1_000_000L * tps / 1000 + 1);
+        int due = tps <= 0 ? n : (int) Math.min(n, (ex.nanos() - startNanos) / 1_000_000L * tps / 1000 + 1);
         while (true) {
             if (faultAt >= 0 && sent >= faultAt) {
                 breakOff();
