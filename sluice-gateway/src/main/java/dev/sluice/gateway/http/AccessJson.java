@@ -18,7 +18,7 @@ import java.util.Arrays;
  * probe lines. One instance per writing thread (not thread-safe).
  */
 final class AccessJson {
-    /** Jackson's {@code _outputMaxContiguous} for its default 8000-byte output buffer: longer strings go in segments. */
+    /** Jackson's {@code _outputMaxContiguous} for its default 8000-byte buffer: longer strings go in segments. */
     static final int SEGMENT = 1000;
     private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
     /** 0: as is; positive: the character after a backslash; -1: a backslash, u and four hex digits. */
@@ -182,7 +182,8 @@ final class AccessJson {
 
     private void timestamp(long epochSecond, int nanos) {
         if (epochSecond != second) {
-            String text = DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(Instant.ofEpochSecond(epochSecond).atZone(zone));
+            String text = DateTimeFormatter.ISO_OFFSET_DATE_TIME
+                    .format(Instant.ofEpochSecond(epochSecond).atZone(zone));
             int t = text.indexOf('T') + 9; // "THH:mm:ss": no fraction at a whole second; the offset follows
             secondText = ascii(text.substring(0, t));
             offsetText = ascii(text.substring(t));

@@ -13,13 +13,13 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Writes the access lines off the event loop: the loop only puts the line's values ({@link AccessRecord}) on a
- * bounded queue (never waiting, and without waking anyone); one daemon thread wakes every {@link #FLUSH_INTERVAL_MS} ms — or at once when
- * {@link #WAKE_DEPTH} lines are waiting — takes every queued line in one go, encodes them on logger
- * {@code sluice.access} and then flushes the buffered log output once ({@link BatchingConsoleAppender}: one
- * {@code write} per batch instead of one per line, and no wake-up per request). When the queue is full — the log
- * output cannot keep up — the line is dropped and counted ({@code sluice_access_log_dropped_total}), so a slow
- * terminal or disk never slows requests. A crash (not a drain: {@link #flush()} runs at shutdown) can lose the last
- * {@link #FLUSH_INTERVAL_MS} ms of access lines.
+ * bounded queue (never waiting, and without waking anyone); one daemon thread wakes every {@link #FLUSH_INTERVAL_MS}
+ * ms — or at once when {@link #WAKE_DEPTH} lines are waiting — takes every queued line in one go, writes them on
+ * logger {@code sluice.access} ({@link LogbackAccessOutput}) and then flushes the buffered log output once
+ * ({@link BatchingConsoleAppender}: one {@code write} per batch instead of one per line, and no wake-up per
+ * request). When the queue is full — the log output cannot keep up — the line is dropped and counted
+ * ({@code sluice_access_log_dropped_total}), so a slow terminal or disk never slows requests. A crash (not a drain:
+ * {@link #flush()} runs at shutdown) can lose the last {@link #FLUSH_INTERVAL_MS} ms of access lines.
  */
 public final class AccessLogWriter {
     /** Lines waiting to be written at most; about 64 MiB at the worst. */
