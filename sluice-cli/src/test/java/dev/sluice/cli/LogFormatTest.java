@@ -40,4 +40,26 @@ class LogFormatTest {
                 + "latency_ms=12 model=sim-mini" + System.lineSeparator());
         assertThat(line).matches("(?s)\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO.*");
     }
+
+    private static void configure(LoggerContext lc, java.net.URL xml) throws Exception {
+        lc.reset();
+        ch.qos.logback.classic.joran.JoranConfigurator joran = new ch.qos.logback.classic.joran.JoranConfigurator();
+        joran.setContext(lc);
+        joran.doConfigure(xml);
+    }
+
+    @Test
+    void theShippedJsonConfigurationHasAccessLinesWrittenDirectlyAndTextKeepsTheLayout() throws Exception {
+        LoggerContext lc = (LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
+        java.net.URL shipped = LogFormat.class.getResource("/logback.xml");
+        java.net.URL tests = LogFormat.class.getResource("/logback-test.xml"); // the gateway's tests', on this path
+        try {
+            configure(lc, shipped);
+            assertThat(dev.sluice.gateway.http.AccessLogWriter.writesJsonDirectly()).isTrue();
+            LogFormat.apply("text");
+            assertThat(dev.sluice.gateway.http.AccessLogWriter.writesJsonDirectly()).isFalse();
+        } finally {
+            configure(lc, tests != null ? tests : shipped);
+        }
+    }
 }

@@ -1,15 +1,9 @@
 package dev.sluice.gateway.http;
 
 import dev.sluice.protocol.time.Timers;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-import java.io.Flushable;
-import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -18,14 +12,14 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Writes the access lines off the event loop: the loop only puts the line's fields on a bounded queue (never
- * waiting, and without waking anyone); one daemon thread wakes every {@link #FLUSH_INTERVAL_MS} ms — or at once when
- * {@link #WAKE_DEPTH} lines are waiting — takes every queued line in one go, encodes them on logger
- * {@code sluice.access} and then flushes the buffered log output once ({@link BatchingConsoleAppender}: one
- * {@code write} per batch instead of one per line, and no wake-up per request). When the queue is full — the log
- * output cannot keep up — the line is dropped and counted ({@code sluice_access_log_dropped_total}), so a slow
- * terminal or disk never slows requests. A crash (not a drain: {@link #flush()} runs at shutdown) can lose the last
- * {@link #FLUSH_INTERVAL_MS} ms of access lines.
+ * Writes the access lines off the event loop: the loop only puts the line's values ({@link AccessRecord}) on a
+ * bounded queue (never waiting, and without waking anyone); one daemon thread wakes every {@link #FLUSH_INTERVAL_MS}
+ * ms — or at once when {@link #WAKE_DEPTH} lines are waiting — takes every queued line in one go, writes them on
+ * logger {@code sluice.access} ({@link LogbackAccessOutput}) and then flushes the buffered log output once
+ * ({@link BatchingConsoleAppender}: one {@code write} per batch instead of one per line, and no wake-up per
+ * request). When the queue is full — the log output cannot keep up — the line is dropped and counted
+ * ({@code sluice_access_log_dropped_total}), so a slow terminal or disk never slows requests. A crash (not a drain:
+ * {@link #flush()} runs at shutdown) can lose the last {@link #FLUSH_INTERVAL_MS} ms of access lines.
  */
 public final class AccessLogWriter {
     /** Lines waiting to be written at most; about 64 MiB at the worst. */
@@ -35,51 +29,29 @@ public final class AccessLogWriter {
     /** The writer's interval: a line waits at most about this long before it is written (and flushed). */
     public static final long FLUSH_INTERVAL_MS = 20;
     private static final int BATCH = 4_096;
-    private static final Logger LOG = LoggerFactory.getLogger("sluice.access");
 
-    /** One queued line: its fields and the message's three parts. */
-    record Line(Map<String, Object> fields, String method, Object route, int status) {}
-
-    /** Where lines go: each line of a batch, then one flush. */
+    /** Where lines go: at each batch {@link #begin()}, each line of the batch, then one flush. */
     interface Output {
-        void write(Line line);
+        /** A batch starts (on the thread writing it). */
+        default void begin() {}
+
+        void write(AccessRecord line);
 
         void flush();
     }
 
-    /** The production output: logger {@code sluice.access}, then a flush of every buffering appender it reaches. */
-    static final Output LOGBACK = new Output() {
-        @Override
-        public void write(Line l) {
-            LOG.info(new AccessFields(l.fields()), "{} {} {}", l.method(), l.route(),
-                    l.status());
-        }
-
-        @Override
-        public void flush() {
-            if (!(LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext ctx)) return;
-            flushAppenders(ctx.getLogger("sluice.access"));
-            flushAppenders(ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME));
-        }
-
-        private void flushAppenders(ch.qos.logback.classic.Logger logger) {
-            for (Iterator<ch.qos.logback.core.Appender<ch.qos.logback.classic.spi.ILoggingEvent>> it =
-                 logger.iteratorForAppenders(); it.hasNext(); ) {
-                if (it.next() instanceof Flushable f) {
-                    try {
-                        f.flush();
-                    } catch (IOException e) {
-                        // the appender reports its own output failures; the next batch tries again
-                    }
-                }
-            }
-        }
-    };
+    /**
+     * The production output: logger {@code sluice.access} (written directly when logback is configured as
+     * logback.xml configures it: {@link LogbackAccessOutput}), then a flush of every buffering appender it reaches.
+     */
+    static Output logback() {
+        return new LogbackAccessOutput(null, java.time.Clock.systemUTC());
+    }
 
     private static final AccessLogWriter DEFAULT =
-            new AccessLogWriter(CAPACITY, WAKE_DEPTH, FLUSH_INTERVAL_MS, null, LOGBACK).start("sluice-access-log");
+            new AccessLogWriter(CAPACITY, WAKE_DEPTH, FLUSH_INTERVAL_MS, null, logback()).start("sluice-access-log");
 
-    private final BlockingQueue<Line> queue;
+    private final BlockingQueue<AccessRecord> queue;
     private final int wakeDepth;
     private final long intervalMs;
     private final Timers timers; // null: the writer parks with a timeout (production); else it waits for this timer
@@ -89,7 +61,7 @@ public final class AccessLogWriter {
     private final AtomicLong written = new AtomicLong();
     private final AtomicBoolean signalled = new AtomicBoolean();
     private final ReentrantLock writing = new ReentrantLock();
-    private final List<Line> batch = new ArrayList<>();
+    private final List<AccessRecord> batch = new ArrayList<>();
     private volatile long taken;
     private volatile boolean closed;
     private volatile Thread thread;
@@ -115,8 +87,8 @@ public final class AccessLogWriter {
     }
 
     /** Queues one line (the event loop); false when it was dropped. Wakes the writer only at {@code wakeDepth}. */
-    boolean offer(Map<String, Object> fields, String method, Object route, int status) {
-        if (!queue.offer(new Line(fields, method, route, status))) {
+    boolean offer(AccessRecord line) {
+        if (!queue.offer(line)) {
             dropped.incrementAndGet();
             return false;
         }
@@ -170,7 +142,14 @@ public final class AccessLogWriter {
             do {
                 n = queue.drainTo(batch, BATCH);
                 taken += n;
-                for (Line l : batch) {
+                if (n > 0 && done == 0) {
+                    try {
+                        output.begin();
+                    } catch (RuntimeException e) {
+                        // the output keeps its general way of writing for this batch
+                    }
+                }
+                for (AccessRecord l : batch) {
                     try {
                         output.write(l);
                     } catch (RuntimeException e) {
@@ -220,8 +199,8 @@ public final class AccessLogWriter {
     // The process-wide writer.
 
     /** Queues one access line (called on the event loop); false when it was dropped. */
-    static boolean submit(Map<String, Object> fields, String method, Object route, int status) {
-        return DEFAULT.offer(fields, method, route, status);
+    static boolean submit(AccessRecord line) {
+        return DEFAULT.offer(line);
     }
 
     /** Lines dropped because the queue was full (or their writing failed), since start. */
@@ -232,6 +211,17 @@ public final class AccessLogWriter {
     /** Lines queued and not yet written. */
     public static int pending() {
         return DEFAULT.queued();
+    }
+
+    /**
+     * Whether, as logback is configured now, the access lines are written as JSON by the writer itself rather than
+     * through logging events: logback.xml's configuration ({@link LogbackAccessOutput}); false for
+     * {@code log.format: text} or a logback configuration of the operator's own.
+     */
+    public static boolean writesJsonDirectly() {
+        LogbackAccessOutput probe = new LogbackAccessOutput(null, java.time.Clock.systemUTC());
+        probe.begin();
+        return probe.direct();
     }
 
     /** Writes (and flushes) every line queued so far, on the caller's thread: at shutdown, and in tests. */

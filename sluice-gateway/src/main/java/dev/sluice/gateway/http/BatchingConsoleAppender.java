@@ -13,7 +13,8 @@ import java.io.OutputStream;
  * written at once, except access lines (logger {@code sluice.access}), which collect in a 64 KiB buffer until
  * {@link AccessLogWriter} ends its batch and calls {@link #flush()} — one {@code write} per batch instead of one per
  * request. Any other event written meanwhile takes the buffered access lines with it, in order. The bytes are the
- * encoder's, unchanged.
+ * encoder's, unchanged — or, with logback.xml's encoder, the same bytes written by the access log writer itself
+ * ({@link #writeAccessLines}, see {@link LogbackAccessOutput}).
  */
 public class BatchingConsoleAppender extends OutputStreamAppender<ILoggingEvent> implements Flushable {
     /** Bytes buffered at most before they are written anyway (a line is never split unless it is larger). */
@@ -44,6 +45,23 @@ public class BatchingConsoleAppender extends OutputStreamAppender<ILoggingEvent>
             OutputStream out = getOutputStream();
             out.write(bytes);
             if (!later) out.flush();
+        } finally {
+            streamWriteLock.unlock();
+        }
+    }
+
+    /**
+     * Buffers access lines the access log writer encoded itself (whole lines), like the encoder's access lines: until
+     * {@link #flush()} or the next other event. An output failure stops the appender, as it does for an event.
+     */
+    void writeAccessLines(byte[] bytes, int offset, int length) {
+        streamWriteLock.lock();
+        try {
+            if (!isStarted()) return;
+            getOutputStream().write(bytes, offset, length);
+        } catch (IOException e) {
+            started = false;
+            addStatus(new ch.qos.logback.core.status.ErrorStatus("IO failure in appender", this, e));
         } finally {
             streamWriteLock.unlock();
         }

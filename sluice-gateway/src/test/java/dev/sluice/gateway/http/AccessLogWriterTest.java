@@ -43,8 +43,8 @@ class AccessLogWriterTest {
         final List<Integer> linesAtFlush = new ArrayList<>();
 
         @Override
-        public synchronized void write(AccessLogWriter.Line l) {
-            lines.add(l.fields().get("request_id") + " " + l.method() + " " + l.route() + " " + l.status());
+        public synchronized void write(AccessRecord l) {
+            lines.add(l.requestId() + " " + l.method() + " " + l.route() + " " + l.status());
         }
 
         @Override
@@ -75,15 +75,9 @@ class AccessLogWriterTest {
         assertThat(c.getAsBoolean()).isTrue();
     }
 
-    private static Map<String, Object> fields(String id) {
-        Map<String, Object> f = new LinkedHashMap<>();
-        f.put("request_id", id);
-        f.put("method", "POST");
-        f.put("route", "/v1/chat/completions");
-        f.put("status", 200);
-        f.put("error_code", null);
-        f.put("latency_ms", 3);
-        return f;
+    private static AccessRecord line(String id, String method, String route, int status) {
+        return new AccessRecord(AccessRecord.PLAIN, id, method, route, status, null, 3, "127.0.0.1", null, null, null,
+                null, false, 0, 0, 0, null, -1, -1, null, null);
     }
 
     private AccessLogWriter started(int capacity, int wakeDepth) {
@@ -95,7 +89,7 @@ class AccessLogWriterTest {
     @Test
     void linesWaitForTheIntervalThenAreWrittenInOneBatchWithoutANewLineArriving() throws Exception {
         started(100, 50);
-        for (int i = 1; i <= 3; i++) assertThat(writer.offer(fields("req_" + i), "POST", "/v1/chat/completions", 200))
+        for (int i = 1; i <= 3; i++) assertThat(writer.offer(line("req_" + i, "POST", "/v1/chat/completions", 200)))
                 .isTrue();
         assertThat(out.lines()).isEmpty(); // no wake-up per line
         time.advance(Duration.ofMillis(19));
@@ -112,9 +106,9 @@ class AccessLogWriterTest {
     @Test
     void theWakeDepthWakesTheWriterBeforeItsInterval() throws Exception {
         started(100, 4);
-        for (int i = 1; i <= 3; i++) writer.offer(fields("req_" + i), "POST", "/v1/chat/completions", 200);
+        for (int i = 1; i <= 3; i++) writer.offer(line("req_" + i, "POST", "/v1/chat/completions", 200));
         assertThat(out.lines()).isEmpty();
-        writer.offer(fields("req_4"), "POST", "/v1/chat/completions", 200); // the queue reaches the wake depth
+        writer.offer(line("req_4", "POST", "/v1/chat/completions", 200)); // the queue reaches the wake depth
         out.awaitFlushes(1);
         assertThat(out.lines()).hasSize(4);
         assertThat(out.flushes()).containsExactly(4);
@@ -125,7 +119,7 @@ class AccessLogWriterTest {
     void aFullQueueDropsAndCountsTheLineWithoutBlocking() throws Exception {
         started(8, 1_000);
         int accepted = 0;
-        for (int i = 1; i <= 10; i++) if (writer.offer(fields("req_" + i), "POST", "/v1/models", 200)) accepted++;
+        for (int i = 1; i <= 10; i++) if (writer.offer(line("req_" + i, "POST", "/v1/models", 200))) accepted++;
         assertThat(accepted).isEqualTo(8);
         assertThat(writer.droppedCount()).isEqualTo(2);
         assertThat(writer.queued()).isEqualTo(8);
@@ -138,8 +132,8 @@ class AccessLogWriterTest {
     @Test
     void atShutdownTheQueuedLinesAreWrittenAtOnceWithoutWaitingForTheInterval() {
         started(100, 50);
-        writer.offer(fields("req_1"), "-", "-", 400);
-        writer.offer(fields("req_2"), "GET", "/v1/models", 200);
+        writer.offer(line("req_1", "-", "-", 400));
+        writer.offer(line("req_2", "GET", "/v1/models", 200));
         writer.close(); // on this thread: the lines are written when it returns
         assertThat(out.lines()).containsExactly("req_1 - - 400", "req_2 GET /v1/models 200");
         assertThat(out.flushes()).containsExactly(2);
@@ -187,11 +181,11 @@ class AccessLogWriterTest {
         access.addAppender(appender);
         access.addAppender(events);
         try {
-            writer = new AccessLogWriter(100, 50, 20, time, AccessLogWriter.LOGBACK).start("test-access-log");
+            writer = new AccessLogWriter(100, 50, 20, time, AccessLogWriter.logback()).start("test-access-log");
             awaitTrue(() -> time.pending() == 1);
-            writer.offer(fields("req_a"), "POST", "/v1/chat/completions", 200);
-            writer.offer(fields("req_b"), "-", "-", 431);
-            writer.offer(fields("req_c"), "GET", "/v1/models", 200);
+            writer.offer(line("req_a", "POST", "/v1/chat/completions", 200));
+            writer.offer(line("req_b", "-", "-", 431));
+            writer.offer(line("req_c", "GET", "/v1/models", 200));
             writer.flushNow();
             List<ILoggingEvent> logged = List.copyOf(events.list);
             assertThat(logged).hasSize(3);
