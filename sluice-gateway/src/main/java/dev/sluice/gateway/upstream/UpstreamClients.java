@@ -115,28 +115,8 @@ public final class UpstreamClients implements AutoCloseable {
             o.setProtocolVersion(HttpVersion.HTTP_2).setUseAlpn(true)
                     .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1));
         }
-        return vertx.httpClientBuilder().with(o).with(new PoolOptions().setHttp1MaxSize(maxConnections)
-                .setHttp2MaxSize(maxConnections).setMaxWaitQueueSize(pool.maxWaiting()))
-                .withConnectHandler(UpstreamClients::coalesceFlushes).build();
-    }
-
-    /** The name of the handler that defers an upstream HTTP/2 connection's flushes to the end of a loop turn. */
-    static final String COALESCE_FLUSHES = "sluice-coalesce-flushes";
-
-    /**
-     * The writes of many requests on one HTTP/2 upstream connection leave in one system call. Vert.x's HTTP/2 client
-     * flushes each frame it writes outside the connection's own read, so the requests that one event-loop turn reads
-     * from many callers each cost a {@code writev} on the shared connection (and a read on the upstream's side); with
-     * this handler nearest the socket, those flushes are deferred to a task at the end of the turn — one write for
-     * all of them. An HTTP/1.1 connection carries one request at a time, so it is left as it is.
-     */
-    static void coalesceFlushes(io.vertx.core.http.HttpConnection connection) {
-        if (connection instanceof io.vertx.core.net.impl.ConnectionBase c
-                && c.channel().pipeline().get(io.netty.handler.codec.http2.Http2ConnectionHandler.class) != null
-                && c.channel().pipeline().get(COALESCE_FLUSHES) == null) {
-            c.channel().pipeline().addFirst(COALESCE_FLUSHES, new io.netty.handler.flush.FlushConsolidationHandler(
-                    io.netty.handler.flush.FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
-        }
+        return vertx.createHttpClient(o, new PoolOptions().setHttp1MaxSize(maxConnections)
+                .setHttp2MaxSize(maxConnections).setMaxWaitQueueSize(pool.maxWaiting()));
     }
 
     /** Where the upstream URLs seen so far point (by origin, {@code scheme://host:port}), parsed once each. */
