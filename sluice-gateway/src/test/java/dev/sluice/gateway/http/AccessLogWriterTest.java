@@ -10,8 +10,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
-import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -140,33 +138,11 @@ class AccessLogWriterTest {
         assertThat(time.elapsed()).isEqualTo(Duration.ZERO);
     }
 
-    /** Counts the writes that reach the process's output. */
-    private static final class CountingStream extends OutputStream {
-        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        int writes;
-
-        @Override
-        public synchronized void write(int b) {
-            writes++;
-            bytes.write(b);
-        }
-
-        @Override
-        public synchronized void write(byte[] b, int off, int len) {
-            writes++;
-            bytes.write(b, off, len);
-        }
-
-        synchronized String text() {
-            return bytes.toString(StandardCharsets.UTF_8);
-        }
-    }
-
     @Test
     void throughLogbackTheLinesAreTheEncodersBytesInOneWritePerBatch() throws Exception {
         LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
         Logger access = ctx.getLogger("sluice.access");
-        CountingStream stdout = new CountingStream();
+        CountingOutput stdout = new CountingOutput();
         BatchingConsoleAppender appender = new BatchingConsoleAppender();
         appender.setContext(ctx);
         LogstashEncoder encoder = new LogstashEncoder();

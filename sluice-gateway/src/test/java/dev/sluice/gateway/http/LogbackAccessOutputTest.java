@@ -19,7 +19,6 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.Marker;
 
 import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -39,7 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class LogbackAccessOutputTest {
     private final LoggerContext ctx = new LoggerContext();
-    private final Counting stdout = new Counting();
+    private final CountingOutput stdout = new CountingOutput();
     private final Ticking clock = new Ticking();
     private final BatchingConsoleAppender appender = new BatchingConsoleAppender();
     private LogstashEncoder encoder;
@@ -55,30 +54,6 @@ class LogbackAccessOutputTest {
         if (writer != null) writer.close();
         appender.stop();
         ctx.stop();
-    }
-
-    /** Counts the writes that reach the process's output. */
-    private static final class Counting extends OutputStream {
-        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        int writes;
-
-        @Override
-        public synchronized void write(int b) {
-            writes++;
-            bytes.write(b);
-        }
-
-        @Override
-        public synchronized void write(byte[] b, int off, int len) {
-            writes++;
-            bytes.write(b, off, len);
-        }
-
-        synchronized byte[] taken() {
-            byte[] b = bytes.toByteArray();
-            bytes.reset();
-            return b;
-        }
     }
 
     /** A clock 1.5 ms further at each reading, from a second with a fraction; remembers what it gave. */
