@@ -164,6 +164,20 @@ final class LogbackAccessOutput implements AccessLogWriter.Output {
                         null, null, false, 0, 0, 0, null, -1, -1, "RPM/project", null)};
     }
 
+    /**
+     * The logging event of {@code r} as the events path logs it ({@code LOG.info(fields, "{} {} {}", method, route,
+     * status)} on {@code sluice.access}), made at {@code at} on thread {@code thread}: what an encoder's bytes are
+     * compared with.
+     */
+    static LoggingEvent event(LoggerContext ctx, AccessRecord r, Instant at, String thread) {
+        LoggingEvent event = new LoggingEvent(Logger.FQCN, ctx.getLogger(ACCESS), Level.INFO, "{} {} {}", null,
+                new Object[]{r.method(), r.route(), r.status()});
+        event.setInstant(at);
+        event.setThreadName(thread);
+        event.addMarker(new AccessFields(r.fields()));
+        return event;
+    }
+
     /** Whether {@code encoder} writes the probe lines as {@link AccessJson} does. */
     static boolean probe(LoggerContext ctx, LogstashEncoder encoder) {
         try {
@@ -172,12 +186,7 @@ final class LogbackAccessOutput implements AccessLogWriter.Output {
             for (AccessRecord r : probeRecords()) {
                 for (String at : PROBE_INSTANTS) {
                     Instant instant = Instant.parse(at);
-                    LoggingEvent event = new LoggingEvent(Logger.FQCN, ctx.getLogger(ACCESS), Level.INFO,
-                            "{} {} {}", null, new Object[]{r.method(), r.route(), r.status()});
-                    event.setInstant(instant);
-                    event.setThreadName(thread);
-                    event.addMarker(new AccessFields(r.fields()));
-                    byte[] expected = encoder.encode(event);
+                    byte[] expected = encoder.encode(event(ctx, r, instant, thread));
                     direct.reset();
                     direct.append(r, instant, thread);
                     if (!Arrays.equals(expected, 0, expected.length, direct.bytes(), 0, direct.size())) return false;

@@ -4,7 +4,6 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.LoggingEvent;
 import net.logstash.logback.encoder.LogstashEncoder;
-import net.logstash.logback.fieldnames.LogstashFieldNames;
 import net.logstash.logback.marker.Markers;
 import org.junit.jupiter.api.Test;
 
@@ -20,27 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** An access line's fields written by type give exactly the bytes the encoder wrote through databind. */
 class AccessFieldsTest {
-    private final LoggerContext context = context();
-    private final LogstashEncoder encoder = encoder();
-
-    private static LoggerContext context() {
-        LoggerContext c = new LoggerContext();
-        c.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
-        return c;
-    }
-
-    /** As logback.xml sets it up. */
-    private LogstashEncoder encoder() {
-        LogstashEncoder e = new LogstashEncoder();
-        e.setContext(context);
-        e.setIncludeCallerData(false);
-        LogstashFieldNames names = new LogstashFieldNames();
-        names.setLevelValue("[ignore]");
-        names.setVersion("[ignore]");
-        e.setFieldNames(names);
-        e.start();
-        return e;
-    }
+    private final LoggerContext context = LogbackXml.context();
+    private final LogstashEncoder encoder = LogbackXml.encoder(context, null);
 
     private String line(org.slf4j.Marker marker) {
         LoggingEvent event = new LoggingEvent("x", context.getLogger("sluice.access"), Level.INFO, "{} {} {}", null,

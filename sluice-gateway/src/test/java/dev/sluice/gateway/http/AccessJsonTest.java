@@ -1,11 +1,7 @@
 package dev.sluice.gateway.http;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.LoggingEvent;
 import net.logstash.logback.encoder.LogstashEncoder;
-import net.logstash.logback.fieldnames.LogstashFieldNames;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -23,36 +19,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * numbers, at random instants, in UTC and in a zone with summer time.
  */
 class AccessJsonTest {
-    private final LoggerContext context = context();
+    private final LoggerContext context = LogbackXml.context();
 
-    private static LoggerContext context() {
-        LoggerContext c = new LoggerContext();
-        c.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
-        return c;
-    }
-
-    /** As logback.xml sets it up (and a time zone, when given). */
     private LogstashEncoder encoder(String zone) {
-        LogstashEncoder e = new LogstashEncoder();
-        e.setContext(context);
-        e.setIncludeCallerData(false);
-        LogstashFieldNames names = new LogstashFieldNames();
-        names.setLevelValue("[ignore]");
-        names.setVersion("[ignore]");
-        e.setFieldNames(names);
-        if (zone != null) e.setTimeZone(zone);
-        e.start();
-        return e;
+        return LogbackXml.encoder(context, zone);
     }
 
     /** The line as {@code LOG.info(new AccessFields(fields), "{} {} {}", method, route, status)} gives it. */
     private byte[] oracle(LogstashEncoder encoder, AccessRecord r, Instant at, String thread) {
-        LoggingEvent event = new LoggingEvent(Logger.FQCN, context.getLogger("sluice.access"), Level.INFO,
-                "{} {} {}", null, new Object[]{r.method(), r.route(), r.status()});
-        event.setInstant(at);
-        event.setThreadName(thread);
-        event.addMarker(new AccessFields(r.fields()));
-        return encoder.encode(event);
+        return encoder.encode(LogbackAccessOutput.event(context, r, at, thread));
     }
 
     private static final char[] ASCII_SPECIAL = {'"', '\\', '/', '\b', '\t', '\n', '\f', '\r', 0, 1, 0x1f, 0x7f, '<',

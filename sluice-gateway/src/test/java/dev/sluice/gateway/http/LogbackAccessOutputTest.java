@@ -5,14 +5,12 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.PatternLayout;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.classic.turbo.TurboFilter;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.read.ListAppender;
 import ch.qos.logback.core.spi.FilterReply;
 import dev.sluice.testing.FakeTime;
 import net.logstash.logback.encoder.LogstashEncoder;
-import net.logstash.logback.fieldnames.LogstashFieldNames;
 import net.logstash.logback.marker.MapEntriesAppendingMarker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -37,17 +35,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the logging events as before, checked again at each batch.
  */
 class LogbackAccessOutputTest {
-    private final LoggerContext ctx = new LoggerContext();
+    private final LoggerContext ctx = LogbackXml.context();
     private final CountingOutput stdout = new CountingOutput();
     private final Ticking clock = new Ticking();
     private final BatchingConsoleAppender appender = new BatchingConsoleAppender();
     private LogstashEncoder encoder;
     private LogbackAccessOutput output;
     private AccessLogWriter writer;
-
-    LogbackAccessOutputTest() {
-        ctx.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
-    }
 
     @AfterEach
     void stop() {
@@ -82,16 +76,7 @@ class LogbackAccessOutputTest {
 
     /** Root → one BatchingConsoleAppender with logback.xml's encoder, or {@code encoder} given. */
     private void configure(ch.qos.logback.core.encoder.Encoder<ILoggingEvent> other) {
-        if (other == null) {
-            encoder = new LogstashEncoder();
-            encoder.setContext(ctx);
-            encoder.setIncludeCallerData(false);
-            LogstashFieldNames names = new LogstashFieldNames();
-            names.setLevelValue("[ignore]");
-            names.setVersion("[ignore]");
-            encoder.setFieldNames(names);
-            encoder.start();
-        }
+        if (other == null) encoder = LogbackXml.encoder(ctx, null);
         appender.setContext(ctx);
         appender.setEncoder(other != null ? other : encoder);
         appender.setTarget(stdout);
@@ -102,12 +87,7 @@ class LogbackAccessOutputTest {
     }
 
     private byte[] oracle(AccessRecord r, Instant at, String thread) {
-        LoggingEvent event = new LoggingEvent(Logger.FQCN, ctx.getLogger("sluice.access"), Level.INFO, "{} {} {}",
-                null, new Object[]{r.method(), r.route(), r.status()});
-        event.setInstant(at);
-        event.setThreadName(thread);
-        event.addMarker(new AccessFields(r.fields()));
-        return encoder.encode(event);
+        return encoder.encode(LogbackAccessOutput.event(ctx, r, at, thread));
     }
 
     private static AccessRecord line(String id, int status) {
