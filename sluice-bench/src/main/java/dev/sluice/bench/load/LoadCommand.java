@@ -196,8 +196,7 @@ public final class LoadCommand implements Callable<Integer> {
             Servers.Server sim = servers.simulator();
             int simPort = sim.port();
             log("simulator on port " + simPort);
-            if (aot.equals("auto") && AotCache.supported()
-                    && (order.contains(SLUICE) || order.contains(SLUICE_REDIS) || coldSeconds > 0)) {
+            if (aot.equals("auto") && AotCache.supported() && (order.contains(SLUICE) || order.contains(SLUICE_REDIS))) {
                 log("Sluice's ahead-of-time cache (as ./sluice serve starts it)");
                 String how = servers.useAotCache(simPort);
                 log(how);
@@ -261,20 +260,20 @@ public final class LoadCommand implements Callable<Integer> {
      * compiler threads (nginx) is settled at once.
      */
     private void settle(String system, long pid, int port, BenchRequest request) throws Exception {
-        long before = ProcessStats.compilerCpuNanos(pid);
-        if (warmupMax <= warmup || before == 0) return;
+        if (warmupMax <= warmup || ProcessStats.compilerCpuNanos(pid) == 0) return;
         int spent = warmup;
         double share = Double.NaN;
-        while (spent + SETTLE_STEP_S <= warmupMax) {
+        boolean settledNow = false;
+        while (!settledNow && spent + SETTLE_STEP_S <= warmupMax) {
             long start = System.nanoTime();
             long c0 = ProcessStats.compilerCpuNanos(pid);
             wrk.orElseThrow().run(system + "-settle", 16, SETTLE_STEP_S, port, request);
             share = (ProcessStats.compilerCpuNanos(pid) - c0) / (double) (System.nanoTime() - start);
             spent += SETTLE_STEP_S;
-            if (share >= 0 && share < settleCores) break; // (a compiler thread that exited makes it negative)
+            settledNow = share >= 0 && share < settleCores; // (a compiler thread that exited makes it negative)
         }
         String what = String.format(Locale.ROOT, "%s warmed %d s (JIT compilers at %.2f cores in the last %d s%s)",
-                system, spent, share, SETTLE_STEP_S, share >= 0 && share < settleCores ? "" : ": --warmup-max reached, not settled");
+                system, spent, share, SETTLE_STEP_S, settledNow ? "" : ": --warmup-max reached, not settled");
         log(what);
         settled.add(what);
     }

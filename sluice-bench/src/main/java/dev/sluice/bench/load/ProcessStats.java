@@ -102,11 +102,8 @@ public final class ProcessStats {
         if (procs == null) return 0;
         for (String name : procs) {
             if (!name.chars().allMatch(Character::isDigit)) continue;
-            String stat = read("/proc/" + name + "/stat");
-            int close = stat.lastIndexOf(')');
-            if (close < 0) continue;
-            String[] f = stat.substring(close + 2).split(" ");
-            if (f.length < 13) continue;
+            String[] f = statFields(read("/proc/" + name + "/stat"));
+            if (f == null) continue;
             long self = Long.parseLong(name);
             children.computeIfAbsent(Long.parseLong(f[1]), k -> new ArrayList<>()).add(self);
             ticks.put(self, Long.parseLong(f[11]) + Long.parseLong(f[12]));
@@ -141,10 +138,19 @@ public final class ProcessStats {
     static long compilerTicks(String comm, String stat) {
         String name = comm.strip();
         if (!name.startsWith("C1 CompilerThre") && !name.startsWith("C2 CompilerThre")) return 0;
+        String[] f = statFields(stat);
+        return f == null ? 0 : Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+
+    /**
+     * The fields of a /proc {@code stat} line after the command name, from the state on ({@code [1]} the parent pid,
+     * {@code [11]} utime, {@code [12]} stime); null when the line is not one (empty, or too short).
+     */
+    private static String[] statFields(String stat) {
         int close = stat.lastIndexOf(')');
-        if (close < 0) return 0;
+        if (close < 0 || close + 2 > stat.length()) return null;
         String[] f = stat.substring(close + 2).split(" ");
-        return f.length < 13 ? 0 : Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        return f.length < 13 ? null : f;
     }
 
     private static String read(String path) {

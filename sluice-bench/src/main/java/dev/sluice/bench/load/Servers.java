@@ -126,7 +126,7 @@ final class Servers {
         if (!AotCache.fresh(aot, cliJar)) {
             Files.deleteIfExists(aot);
             aotOpts = AotCache.record(aot);
-            Server recording = sluiceWithConfig(LoadCommand.SLUICE, "sluice-aot-record", SluiceYaml.memory(simPort), true);
+            Server recording = sluice(LoadCommand.SLUICE, "sluice-aot-record", simPort, true);
             children.stop(recording.child(), java.time.Duration.ofSeconds(90));
             aotOpts = List.of();
             if (!AotCache.fresh(aot, cliJar)) return "could not record an AOT cache: Sluice ran without one";
