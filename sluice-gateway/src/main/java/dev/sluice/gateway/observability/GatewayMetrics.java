@@ -197,19 +197,15 @@ public final class GatewayMetrics implements RequestObserver {
         if (r.firstByteNanos() >= 0) {
             Timer ttft = m.firstToken;
             if (ttft == null) {
-                m.firstToken = ttft = timer("gen_ai.server.time_to_first_token",
-                        "Time to the first token of a streamed answer", "gen_ai.operation.name", m.op,
-                        "gen_ai.provider.name", m.provider, "gen_ai.request.model", m.model,
-                        "gen_ai.response.model", m.responseModel);
+                m.firstToken = ttft = modelTimer(m, "gen_ai.server.time_to_first_token",
+                        "Time to the first token of a streamed answer");
             }
             ttft.record(r.firstByteNanos(), TimeUnit.NANOSECONDS);
             if (r.completionTokens() > 1 && r.latencyNanos() > r.firstByteNanos()) {
                 Timer tpot = m.perToken;
                 if (tpot == null) {
-                    m.perToken = tpot = timer("gen_ai.server.time_per_output_token",
-                            "Time per output token after the first", "gen_ai.operation.name", m.op,
-                            "gen_ai.provider.name", m.provider, "gen_ai.request.model", m.model,
-                            "gen_ai.response.model", m.responseModel);
+                    m.perToken = tpot = modelTimer(m, "gen_ai.server.time_per_output_token",
+                            "Time per output token after the first");
                 }
                 tpot.record((r.latencyNanos() - r.firstByteNanos()) / (r.completionTokens() - 1),
                         TimeUnit.NANOSECONDS);
@@ -414,6 +410,12 @@ public final class GatewayMetrics implements RequestObserver {
         if (c != null) return c;
         return counters.computeIfAbsent(key, k -> Counter.builder(name).description(description).tags(tags)
                 .register(registry));
+    }
+
+    /** A timer of {@code m}'s four tags (operation, provider, request and response model). */
+    private Timer modelTimer(ModelSeries m, String name, String description) {
+        return timer(name, description, "gen_ai.operation.name", m.op, "gen_ai.provider.name", m.provider,
+                "gen_ai.request.model", m.model, "gen_ai.response.model", m.responseModel);
     }
 
     private Timer timer(String name, String description, String... tags) {
