@@ -1,6 +1,8 @@
 package dev.sluice.gateway;
 
 import dev.sluice.testing.FakeTime;
+import dev.sluice.gateway.config.ConfigLoader;
+import dev.sluice.gateway.config.SluiceConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +41,16 @@ class EventLoopsTest {
             assertThat(threads).allSatisfy(t -> assertThat(t).startsWith("vert.x-eventloop-thread-"));
             assertThat(threads).hasSizeGreaterThan(1);
         }
+    }
+
+    /**
+     * The public port writes on each connection's own event loop without Vert.x's cross-thread write queue (strict
+     * thread mode); the burst above, on four loops, is answered in that mode like every other test of the suite.
+     */
+    @Test
+    void thePublicPortWritesItsAnswersStraightFromTheConnectionsEventLoop() {
+        SluiceConfig cfg = ConfigLoader.load(ConfigLoader.Flags.none(), Map.of());
+        assertThat(GatewayAssembly.publicServerOptions(cfg).getStrictThreadMode()).isTrue();
     }
 
     /**
