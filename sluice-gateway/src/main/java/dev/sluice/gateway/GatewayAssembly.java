@@ -31,6 +31,7 @@ import dev.sluice.gateway.http.ConnectionGuard;
 import dev.sluice.gateway.http.FatalErrors;
 import dev.sluice.gateway.http.PublicApi;
 import dev.sluice.gateway.http.PublicListeners;
+import dev.sluice.gateway.http.SpinningEpoll;
 import dev.sluice.gateway.http.WireErrors;
 import dev.sluice.gateway.idempotency.IdempotencyStore;
 import dev.sluice.gateway.idempotency.MemoryIdempotencyStore;
@@ -116,7 +117,8 @@ final class GatewayAssembly {
             int cores = Runtime.getRuntime().availableProcessors();
             Vertx vertx = Observability.vertx(cfg.observability(), metrics,
                     new io.vertx.core.VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(Math.max(2 * cores,
-                            PublicListeners.loops(cfg.server().eventLoops()) + 1)));
+                            PublicListeners.loops(cfg.server().eventLoops()) + 1)),
+                    SpinningEpoll.orNull(cfg.server().eventLoopSpinUs()));
             return new Platform(vertx, prometheus, metrics);
         }
     }

@@ -3,6 +3,7 @@ package dev.sluice.gateway;
 import dev.sluice.testing.FakeTime;
 import dev.sluice.gateway.config.ConfigLoader;
 import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.gateway.http.SpinningEpoll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -65,6 +66,27 @@ class EventLoopsTest {
             assertThat(gw.gateway.vertx().isNativeTransportEnabled())
                     .as("native transport (unavailable because: %s)", gw.gateway.vertx().unavailableNativeTransportCause())
                     .isEqualTo(linuxX64);
+            assertThat(gw.post("/v1/chat/completions", chat("sim-mini", null)).statusCode()).isEqualTo(200);
+        }
+    }
+
+    /**
+     * {@code server.event_loop_spin_us} (50 by default): on Linux x86_64 the loops run on the epoll transport that
+     * looks for ready sockets that long before it sleeps; 0 gives Vert.x's epoll transport as it is. Requests are
+     * served either way.
+     */
+    @Test
+    void theEventLoopsSpinBeforeTheySleepAsConfigured() {
+        boolean linuxX64 = System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).contains("linux")
+                && Set.of("amd64", "x86_64").contains(System.getProperty("os.arch"));
+        try (TestGateway gw = TestGateway.builder(dir).config(TrafficHarness.ONLY_LIMITS).clock(clock).start()) {
+            assertThat(SpinningEpoll.installedIn(gw.gateway.vertx())).isEqualTo(linuxX64);
+            assertThat(gw.post("/v1/chat/completions", chat("sim-mini", null)).statusCode()).isEqualTo(200);
+        }
+        try (TestGateway gw = TestGateway.builder(dir.resolve("off")).config("server:\n  event_loop_spin_us: 0\n"
+                + TrafficHarness.ONLY_LIMITS).clock(clock).start()) {
+            assertThat(SpinningEpoll.installedIn(gw.gateway.vertx())).isFalse();
+            assertThat(gw.gateway.vertx().isNativeTransportEnabled()).isEqualTo(linuxX64);
             assertThat(gw.post("/v1/chat/completions", chat("sim-mini", null)).statusCode()).isEqualTo(200);
         }
     }
