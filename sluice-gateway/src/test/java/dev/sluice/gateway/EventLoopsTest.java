@@ -60,8 +60,7 @@ class EventLoopsTest {
      */
     @Test
     void theEventLoopsRunOnTheNativeTransportWhereTheReleaseShipsOne() {
-        boolean linuxX64 = System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).contains("linux")
-                && Set.of("amd64", "x86_64").contains(System.getProperty("os.arch"));
+        boolean linuxX64 = linuxX64();
         try (TestGateway gw = TestGateway.builder(dir).config(TrafficHarness.ONLY_LIMITS).clock(clock).start()) {
             assertThat(gw.gateway.vertx().isNativeTransportEnabled())
                     .as("native transport (unavailable because: %s)", gw.gateway.vertx().unavailableNativeTransportCause())
@@ -77,8 +76,7 @@ class EventLoopsTest {
      */
     @Test
     void theEventLoopsSpinBeforeTheySleepAsConfigured() {
-        boolean linuxX64 = System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).contains("linux")
-                && Set.of("amd64", "x86_64").contains(System.getProperty("os.arch"));
+        boolean linuxX64 = linuxX64();
         try (TestGateway gw = TestGateway.builder(dir).config(TrafficHarness.ONLY_LIMITS).clock(clock).start()) {
             assertThat(SpinningEpoll.installedIn(gw.gateway.vertx())).isEqualTo(linuxX64);
             assertThat(gw.post("/v1/chat/completions", chat("sim-mini", null)).statusCode()).isEqualTo(200);
@@ -129,5 +127,11 @@ class EventLoopsTest {
             answers.stream().filter(r -> r.statusCode() != 200)
                     .forEach(r -> assertError(r, 409, "invalid_request_error", "idempotency_key_in_use", null, true));
         }
+    }
+
+    /** The release's platform, where the epoll transport it ships loads. */
+    private static boolean linuxX64() {
+        return System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).contains("linux")
+                && Set.of("amd64", "x86_64").contains(System.getProperty("os.arch"));
     }
 }
