@@ -31,6 +31,7 @@ import dev.sluice.gateway.http.ConnectionGuard;
 import dev.sluice.gateway.http.FatalErrors;
 import dev.sluice.gateway.http.PublicApi;
 import dev.sluice.gateway.http.PublicListeners;
+import dev.sluice.gateway.http.SpinningEpoll;
 import dev.sluice.gateway.http.WireErrors;
 import dev.sluice.gateway.idempotency.IdempotencyStore;
 import dev.sluice.gateway.idempotency.MemoryIdempotencyStore;
@@ -116,7 +117,8 @@ final class GatewayAssembly {
             int cores = Runtime.getRuntime().availableProcessors();
             Vertx vertx = Observability.vertx(cfg.observability(), metrics,
                     new io.vertx.core.VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(Math.max(2 * cores,
-                            PublicListeners.loops(cfg.server().eventLoops()) + 1)));
+                            PublicListeners.loops(cfg.server().eventLoops()) + 1)),
+                    SpinningEpoll.orNull(cfg.server().eventLoopSpinUs()));
             return new Platform(vertx, prometheus, metrics);
         }
     }
@@ -263,7 +265,18 @@ final class GatewayAssembly {
 
     /** The public port's server options (one server per event loop listens with them). */
     HttpServerOptions publicServerOptions() {
-        return serverOptions(cfg).setHost(cfg.host()).setPort(cfg.port()).setCompressionSupported(false);
+        return publicServerOptions(cfg);
+    }
+
+    /**
+     * As above. Strict thread mode: every answer of the public port is written on the event loop its connection
+     * belongs to (the pipeline hands work to workers and comes back to the loop before it writes), so Vert.x writes to
+     * the channel directly instead of through a cross-thread message queue per connection; a write from another
+     * thread would fail instead of being queued.
+     */
+    static HttpServerOptions publicServerOptions(SluiceConfig cfg) {
+        return serverOptions(cfg).setHost(cfg.host()).setPort(cfg.port()).setCompressionSupported(false)
+                .setStrictThreadMode(true);
     }
 
     /** Makes one server of the public port serve the public API behind the shared guard. */

@@ -1,6 +1,9 @@
 package dev.sluice.gateway;
 
 import dev.sluice.testing.FakeTime;
+import dev.sluice.gateway.config.ConfigLoader;
+import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.gateway.http.SpinningEpoll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,17 +45,46 @@ class EventLoopsTest {
     }
 
     /**
+     * The public port writes on each connection's own event loop without Vert.x's cross-thread write queue (strict
+     * thread mode); the burst above, on four loops, is answered in that mode like every other test of the suite.
+     */
+    @Test
+    void thePublicPortWritesItsAnswersStraightFromTheConnectionsEventLoop() {
+        SluiceConfig cfg = ConfigLoader.load(ConfigLoader.Flags.none(), Map.of());
+        assertThat(GatewayAssembly.publicServerOptions(cfg).getStrictThreadMode()).isTrue();
+    }
+
+    /**
      * Linux x86_64 (the release's platform) runs on Netty's epoll transport, which the release ships: fewer copies and
      * no NIO selector per event loop. Elsewhere Vert.x falls back to NIO and says why; requests are served either way.
      */
     @Test
     void theEventLoopsRunOnTheNativeTransportWhereTheReleaseShipsOne() {
-        boolean linuxX64 = System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).contains("linux")
-                && Set.of("amd64", "x86_64").contains(System.getProperty("os.arch"));
+        boolean linuxX64 = linuxX64();
         try (TestGateway gw = TestGateway.builder(dir).config(TrafficHarness.ONLY_LIMITS).clock(clock).start()) {
             assertThat(gw.gateway.vertx().isNativeTransportEnabled())
                     .as("native transport (unavailable because: %s)", gw.gateway.vertx().unavailableNativeTransportCause())
                     .isEqualTo(linuxX64);
+            assertThat(gw.post("/v1/chat/completions", chat("sim-mini", null)).statusCode()).isEqualTo(200);
+        }
+    }
+
+    /**
+     * {@code server.event_loop_spin_us} (50 by default): on Linux x86_64 the loops run on the epoll transport that
+     * looks for ready sockets that long before it sleeps; 0 gives Vert.x's epoll transport as it is. Requests are
+     * served either way.
+     */
+    @Test
+    void theEventLoopsSpinBeforeTheySleepAsConfigured() {
+        boolean linuxX64 = linuxX64();
+        try (TestGateway gw = TestGateway.builder(dir).config(TrafficHarness.ONLY_LIMITS).clock(clock).start()) {
+            assertThat(SpinningEpoll.installedIn(gw.gateway.vertx())).isEqualTo(linuxX64);
+            assertThat(gw.post("/v1/chat/completions", chat("sim-mini", null)).statusCode()).isEqualTo(200);
+        }
+        try (TestGateway gw = TestGateway.builder(dir.resolve("off")).config("server:\n  event_loop_spin_us: 0\n"
+                + TrafficHarness.ONLY_LIMITS).clock(clock).start()) {
+            assertThat(SpinningEpoll.installedIn(gw.gateway.vertx())).isFalse();
+            assertThat(gw.gateway.vertx().isNativeTransportEnabled()).isEqualTo(linuxX64);
             assertThat(gw.post("/v1/chat/completions", chat("sim-mini", null)).statusCode()).isEqualTo(200);
         }
     }
@@ -95,5 +127,11 @@ class EventLoopsTest {
             answers.stream().filter(r -> r.statusCode() != 200)
                     .forEach(r -> assertError(r, 409, "invalid_request_error", "idempotency_key_in_use", null, true));
         }
+    }
+
+    /** The release's platform, where the epoll transport it ships loads. */
+    private static boolean linuxX64() {
+        return System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).contains("linux")
+                && Set.of("amd64", "x86_64").contains(System.getProperty("os.arch"));
     }
 }

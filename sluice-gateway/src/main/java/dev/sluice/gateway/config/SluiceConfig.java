@@ -232,14 +232,15 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
      * {@code maxBodyBytesInFlightPerKey} per API key; the request line and the headers are limited to
      * {@code maxUrlBytes} and {@code maxHeaderBytes}. {@code metricsTokenEnv} names an environment variable holding
      * a bearer token that {@code /metrics} then requires (unset: open, as before). {@code eventLoops}: the public
-     * port is served by that many servers, one per event loop (0 = one per core). {@code warmup}: the request path
-     * is exercised before {@code /health/ready} turns ready.
+     * port is served by that many servers, one per event loop (0 = one per core). {@code eventLoopSpinUs}: how long
+     * an event loop with nothing to do keeps looking for ready sockets before it sleeps (0 = it sleeps at once; read
+     * at start). {@code warmup}: the request path is exercised before {@code /health/ready} turns ready.
      */
     public record Server(long headerTimeoutMs, long idleTimeoutMs, long minBodyBytesPerSecond, long bodyRateGraceMs,
                          int maxConnections, int maxConnectionsPerAddress, long maxBodyBytesInFlight,
                          long maxBodyBytesInFlightPerKey, int maxUrlBytes, int maxHeaderBytes,
                          String metricsTokenEnv,
-                         int eventLoops, Warmup warmup) {}
+                         int eventLoops, int eventLoopSpinUs, Warmup warmup) {}
 
     /**
      * Warm-up before readiness ({@code server.warmup}): when {@code enabled}, {@code /health/ready} answers 503 until

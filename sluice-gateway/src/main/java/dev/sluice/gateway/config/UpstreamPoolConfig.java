@@ -15,10 +15,12 @@ final class UpstreamPoolConfig {
                 "must be between 0 and 10000000");
     }
 
-    /** {@code server.event_loops}: 0 (one per core) up to 256. */
+    /** {@code server.event_loops}: 0 (one per core) up to 256; {@code server.event_loop_spin_us}: 0 up to 1000. */
     static void validateServer(SluiceConfig.Server s) {
         require(s != null && s.eventLoops() >= 0 && s.eventLoops() <= 256, "server.event_loops",
                 "must be between 0 (one per core) and 256");
+        require(s.eventLoopSpinUs() >= 0 && s.eventLoopSpinUs() <= 1000, "server.event_loop_spin_us",
+                "must be between 0 (sleep at once) and 1000");
     }
 
     static void validateDeployment(SluiceConfig.ModelDeployment d, String dk) {

@@ -68,9 +68,19 @@ public final class Observability implements AutoCloseable {
 
     /** The same with the gateway's own Vert.x options (event loops and so on). */
     public static Vertx vertx(SluiceConfig.Observability cfg, MeterRegistry registry, VertxOptions options) {
-        if (!cfg.vertxMetrics()) return Vertx.vertx(options);
-        options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
-        return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).build();
+        return vertx(cfg, registry, options, null);
+    }
+
+    /** The same on {@code transport} (null: the one {@code options} prefer). */
+    public static Vertx vertx(SluiceConfig.Observability cfg, MeterRegistry registry, VertxOptions options,
+                              io.vertx.core.transport.Transport transport) {
+        io.vertx.core.VertxBuilder builder = Vertx.builder();
+        if (transport != null) builder = builder.withTransport(transport);
+        if (cfg.vertxMetrics()) {
+            options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
+            builder = builder.withMetrics(new MicrometerMetricsFactory(registry));
+        }
+        return builder.with(options).build();
     }
 
     public static Observability start(SluiceConfig.Observability cfg, MeterRegistry registry, Vertx vertx,
