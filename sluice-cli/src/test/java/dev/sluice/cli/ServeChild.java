@@ -53,9 +53,15 @@ final class ServeChild implements AutoCloseable {
     /** As {@link #start(Path)}, with {@code env} added to the child's environment. */
     static ServeChild start(Path config, java.util.Map<String, String> env) throws Exception {
         List<String> output = new CopyOnWriteArrayList<>();
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> command = new java.util.ArrayList<>();
+        // A test run started as a background job (a CI script's 'mvn test &') ignores SIGINT, and a JVM that starts
+        // with SIGINT ignored keeps ignoring it (it installs no handler): Ctrl-C would never reach 'sluice serve'.
+        // GNU env restores the default disposition for the child, which then installs its own handler.
+        if (ignoresSigint()) command.addAll(List.of("env", "--default-signal=INT"));
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "serve", "--config", config.toString()).redirectErrorStream(true);
+                "serve", "--config", config.toString()));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().put("SLUICE_DEMO_KEY", DEMO_KEY);
         pb.environment().put("SLUICE_ADMIN_TOKEN", ADMIN_TOKEN);
         pb.environment().remove("SLUICE_CONFIG");
@@ -88,6 +94,18 @@ final class ServeChild implements AutoCloseable {
             child.destroyForcibly();
             throw e;
         }
+    }
+
+    /** Whether this JVM ignores SIGINT (bit 2 of SigIgn in /proc/self/status), as its children then do. */
+    static boolean ignoresSigint() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("SigIgn:")) return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & 2) != 0;
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return false; // no procfs: nothing to correct
+        }
+        return false;
     }
 
     HttpResponse<String> get(String url) throws Exception {
