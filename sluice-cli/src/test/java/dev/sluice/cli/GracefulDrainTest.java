@@ -1,16 +1,14 @@
 package dev.sluice.cli;
 
+import dev.sluice.testing.ScriptedServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -21,12 +19,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,7 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Responses forms), the usage ledger in the SQLite file holds a record of every request, and the process exits 0.
  */
 class GracefulDrainTest {
-        static final int PLAIN = 200, SHORT_STREAMS = 100, LONG_STREAMS = 100;
+    static final int PLAIN = 200, SHORT_STREAMS = 100, LONG_STREAMS = 100;
 
     @TempDir
     Path dir;
@@ -45,70 +44,113 @@ class GracefulDrainTest {
     /** One request's outcome as the client saw it. */
     record Seen(String kind, int status, String requestId, String shouldRetry, String body) {}
 
+    /** How long the test waits for a state of the child: a bound for a hang, not a speed. */
+    static final long BOUND_SECONDS = 180;
+    static final String CHUNK = "{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"up\","
+            + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}]}";
+    static final String COMPLETION = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,"
+            + "\"model\":\"up\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hi\"},"
+            + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}";
+
     @Test
     void sigtermDrainsInFlightRequestsCutsLongStreamsInBandWritesTheWholeLedgerAndExitsZero() throws Exception {
-        // Plain calls take 0.5 s upstream and short streams 0.8 s: they can finish inside the 5 s drain (the gateway
-        // has 256 upstream connections, the long streams hold 100); long streams (40 s) cannot and are cut.
+        // Plain calls and short streams go to model 'held', whose upstream (here, in the test) holds every answer
+        // until the drain has begun: however long 400 requests take to get in flight on a loaded machine, none can
+        // finish before SIGTERM, and all can finish inside the drain once released. Long streams (sim-mini, hours of
+        // tokens at 2 a second) cannot and are cut at the drain's deadline.
+        CountDownLatch go = new CountDownLatch(1);
+        Semaphore arrived = new Semaphore(0);
+        try (ScriptedServer held = ScriptedServer.start().route(request -> {
+            arrived.release();
+            try {
+                if (!go.await(BOUND_SECONDS, TimeUnit.SECONDS)) throw new IllegalStateException("never released");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            return request.bodyText().contains("\"stream\":true")
+                    ? ScriptedServer.Reply.sse("data: " + CHUNK + "\n\n", "data: " + CHUNK + "\n\n", "data: [DONE]\n\n")
+                    : ScriptedServer.Reply.json(200, COMPLETION);
+        })) {
+            drain(held, go, arrived);
+        }
+    }
+
+    private void drain(ScriptedServer heldUpstream, CountDownLatch go, Semaphore arrived) throws Exception {
         Path config = dir.resolve("sluice.yaml");
         Files.writeString(config, String.join("\n",
                 "port: 0", "admin_port: 0", "data_dir: " + dir.resolve("data"),
                 "log: {format: json}",
-                "shutdown: {drain_ms: 5000}",
+                // long enough for the test to see readiness turn false and the listener close, then release the
+                // held answers; the long streams hold the drain until this deadline
+                "shutdown: {drain_ms: 15000}",
                 "simulator: {tokens_per_second: 0}",
                 "overload: {enabled: false}",
                 "slow_down: {enabled: false}",
-                "server: {warmup: {enabled: false}}", ""));
-        try (ServeChild serve = ServeChild.start(config)) {
+                "server: {warmup: {enabled: false}}",
+                // 300 connections to the test's HTTP/1.1 upstream, accepted slowly on a busy machine: connecting and
+                // the wait for a connection get room, and the held first byte is never cut by first_byte_ms; a long
+                // stream is cut by the drain, never by idle_ms (a starved test client reading 100 streams slowly
+                // holds the gateway's reads from the simulator back: one was cut as idle after 30 s)
+                "upstream_pool: {wait_ms: 120000}",
+                "upstream_timeouts: {connect_ms: 30000, first_byte_ms: 600000, idle_ms: 600000}",
+                "circuit_breaker: {failure_threshold: 100000}",
+                "models:",
+                "  - {id: sim-mini, family: sim-mini, modality: chat, context_window: 16384, max_output_tokens: 4096,"
+                        + " tokenizer: o200k_base, price: {input_per_1m: 0.15, output_per_1m: 0.60},"
+                        + " deployments: [{name: sim, provider: sim}]}",
+                "  - {id: held, family: held, modality: chat, context_window: 16384, max_output_tokens: 4096,"
+                        + " tokenizer: o200k_base, price: {input_per_1m: 1, output_per_1m: 2}, deployments: [{name: up,"
+                        + " provider: openai, model: up, base_url: \"" + heldUpstream.baseUrl() + "\", api_key_env: UP_KEY}]}",
+                ""));
+        try (ServeChild serve = ServeChild.start(config, Map.of("UP_KEY", "sk-up-test"))) {
             Process child = serve.process;
             List<String> output = serve.output;
             String base = serve.base, admin = serve.admin;
             assertThat(admin).as("admin url in the banner").isNotNull();
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(Duration.ofSeconds(5)).build();
+                    .connectTimeout(Duration.ofSeconds(30)).build();
             assertThat(get(http, admin + "/health/ready").statusCode()).isEqualTo(200);
 
             List<CompletableFuture<Seen>> all = new ArrayList<>();
             for (int i = 0; i < PLAIN; i++) {
-                all.add(send(http, base, "plain", chat(i, false), "delay_ms=500;tokens=5", "/v1/chat/completions"));
+                all.add(send(http, base, "plain", chat("held", i, false), null, "/v1/chat/completions"));
             }
             for (int i = 0; i < SHORT_STREAMS; i++) {
-                all.add(send(http, base, "short-stream", chat(i, true), "tokens=8;tps=10", "/v1/chat/completions"));
+                all.add(send(http, base, "short-stream", chat("held", i, true), null, "/v1/chat/completions"));
             }
             for (int i = 0; i < LONG_STREAMS; i++) {
                 boolean responses = i % 2 == 1;
                 all.add(send(http, base, responses ? "long-responses" : "long-chat",
-                        responses ? responsesBody(i) : chat(i, true), "tokens=400;tps=10",
+                        responses ? responsesBody(i) : chat("sim-mini", i, true), "tokens=100000;tps=2",
                         responses ? "/v1/responses" : "/v1/chat/completions"));
             }
             int total = all.size();
-            // Everything is in flight (the gateway counts it) before the signal.
-            for (int polls = 0; inFlight(http, admin) < total; polls++) {
-                assertThat(polls).as("requests in flight before SIGTERM").isLessThan(300);
-                Thread.sleep(50);
-            }
+            // Everything is in flight (the gateway counts it, the held ones have reached their upstream) before the
+            // signal: nothing can have finished, the held answers wait for the test and the long streams for hours.
+            assertThat(arrived.tryAcquire(PLAIN + SHORT_STREAMS, BOUND_SECONDS, TimeUnit.SECONDS))
+                    .as("held requests at their upstream: " + heldUpstream.requests().size()).isTrue();
+            await("requests in flight before SIGTERM", () -> inFlight(http, admin) >= total);
+            assertThat(all.stream().filter(CompletableFuture::isDone).map(CompletableFuture::join).toList())
+                    .as("finished before SIGTERM").isEmpty();
             child.destroy(); // SIGTERM
 
-            int readiness = 200;
-            for (int polls = 0; readiness == 200 && polls < 200; polls++) {
-                readiness = get(http, admin + "/health/ready").statusCode();
-                if (readiness == 200) Thread.sleep(10);
-            }
+            await("readiness turns false", () -> get(http, admin + "/health/ready").statusCode() != 200);
+            int readiness = get(http, admin + "/health/ready").statusCode();
             long unfinishedWhenNotReady = all.stream().filter(f -> !f.isDone()).count();
             assertThat(readiness).as("readiness during the drain").isEqualTo(503);
             assertThat(unfinishedWhenNotReady).as("requests still running when readiness turned false")
                     .isGreaterThanOrEqualTo(LONG_STREAMS);
             // The listener closes (asynchronously, within moments) and takes no new connection while the old drain.
-            boolean refused = false;
-            for (int tries = 0; !refused && tries < 50; tries++) {
-                refused = refused(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build(), base);
-            }
-            assertThat(refused).as("a new connection during the drain is refused").isTrue();
+            await("a new connection during the drain is refused",
+                    () -> refused(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build(), base));
             assertThat(all.stream().filter(f -> !f.isDone()).count()).as("streams still draining")
                     .isGreaterThanOrEqualTo(LONG_STREAMS);
+            go.countDown(); // the held answers come now, inside the drain
 
             List<Seen> seen = new ArrayList<>();
-            for (CompletableFuture<Seen> f : all) seen.add(f.get(30, TimeUnit.SECONDS));
-            assertThat(child.waitFor(30, TimeUnit.SECONDS)).as("child exits").isTrue();
+            for (CompletableFuture<Seen> f : all) seen.add(f.get(BOUND_SECONDS, TimeUnit.SECONDS));
+            assertThat(child.waitFor(BOUND_SECONDS, TimeUnit.SECONDS)).as("child exits").isTrue();
             assertThat(child.exitValue()).as("exit code; output:\n" + String.join("\n", output)).isZero();
 
             // Each one either completed or was cut at the deadline with the error of the contract, never silently.
@@ -173,8 +215,17 @@ class GracefulDrainTest {
         return true;
     }
 
-    private static String chat(int i, boolean stream) {
-        return "{\"model\":\"sim-mini\",\"stream\":" + stream + ",\"messages\":[{\"role\":\"user\",\"content\":\"drain "
+    /** Until {@code condition} holds (a bound for a hang, not a speed). */
+    static void await(String what, Callable<Boolean> condition) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS);
+        while (!condition.call()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("never: " + what);
+            Thread.sleep(10);
+        }
+    }
+
+    private static String chat(String model, int i, boolean stream) {
+        return "{\"model\":\"" + model + "\",\"stream\":" + stream + ",\"messages\":[{\"role\":\"user\",\"content\":\"drain "
                 + i + "\"}]}";
     }
 
@@ -184,16 +235,18 @@ class GracefulDrainTest {
 
     private static CompletableFuture<Seen> send(HttpClient http, String base, String kind, String body, String sim,
                                                 String path) {
-        HttpRequest r = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(BOUND_SECONDS))
                 .header("authorization", "Bearer " + ServeChild.DEMO_KEY).header("content-type", "application/json")
-                .header("x-sluice-sim", sim).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (sim != null) b.header("x-sluice-sim", sim);
+        HttpRequest r = b.build();
         return http.sendAsync(r, HttpResponse.BodyHandlers.ofString()).thenApply(resp -> new Seen(kind,
                 resp.statusCode(), resp.headers().firstValue("x-request-id").orElse(null),
                 resp.headers().firstValue("x-should-retry").orElse(null), resp.body()));
     }
 
     private static HttpResponse<String> get(HttpClient http, String url) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -207,7 +260,7 @@ class GracefulDrainTest {
     private static boolean refused(HttpClient http, String base) throws InterruptedException {
         try {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/models"))
-                    .timeout(Duration.ofSeconds(5)).header("authorization", "Bearer " + ServeChild.DEMO_KEY).build(),
+                    .timeout(Duration.ofSeconds(60)).header("authorization", "Bearer " + ServeChild.DEMO_KEY).build(),
                     HttpResponse.BodyHandlers.ofString());
             // Served in the moment before the listener closed: it must at least close the connection.
             assertThat(r.headers().firstValue("connection")).hasValue("close");

@@ -36,6 +36,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BatchCrashTest {
     static final int LINES = 3000;
     static final Pattern READY = Pattern.compile("Sluice listening on (http://127\\.0\\.0\\.1:\\d+)");
+    /**
+     * How long the test waits for the child to start or exit, or for a running batch to record one more line: bounds
+     * for a hang, not speeds. The batch's whole run gets no bound of its own (a loaded machine may take minutes for
+     * 3000 lines); it fails only when it stops moving.
+     */
+    static final Duration STALL = Duration.ofSeconds(180);
     @TempDir
     Path dir;
 
@@ -65,7 +71,7 @@ class BatchCrashTest {
             drain.setDaemon(true);
             drain.start();
             try {
-                String base = ready.get(60, TimeUnit.SECONDS);
+                String base = ready.get(STALL.toSeconds(), TimeUnit.SECONDS);
                 return new Child(p, base, HttpClient.newHttpClient());
             } catch (Exception e) {
                 p.destroyForcibly();
@@ -93,13 +99,39 @@ class BatchCrashTest {
         /** SIGKILL: no shutdown hook, no drain, no flush. */
         void kill() throws InterruptedException {
             process.destroyForcibly();
-            assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(process.waitFor(STALL.toSeconds(), TimeUnit.SECONDS)).isTrue();
         }
 
         @Override
         public void close() {
             process.destroyForcibly();
         }
+    }
+
+    /** Lines of the batch recorded so far, completed or failed. */
+    static int recorded(JsonNode batch) {
+        return batch.get("request_counts").get("completed").asInt() + batch.get("request_counts").get("failed").asInt();
+    }
+
+    /**
+     * Polls the batch until {@code done} holds; fails only if the batch stops moving: no line recorded and no status
+     * change for {@link #STALL}.
+     */
+    static JsonNode awaitMoving(HttpTarget gw, String id, java.util.function.Predicate<JsonNode> done) {
+        JsonNode b = getBatch(gw, id);
+        String seen = b.get("status").asText() + " " + recorded(b);
+        long stalledAt = System.nanoTime() + STALL.toNanos();
+        while (!done.test(b)) {
+            if (System.nanoTime() > stalledAt) throw new AssertionError("the batch stopped moving: " + b);
+            pause();
+            b = getBatch(gw, id);
+            String now = b.get("status").asText() + " " + recorded(b);
+            if (!now.equals(seen)) {
+                seen = now;
+                stalledAt = System.nanoTime() + STALL.toNanos();
+            }
+        }
+        return b;
     }
 
     @Test
@@ -123,21 +155,19 @@ class BatchCrashTest {
         int doneAtKill;
         try (Child first = Child.start(config, log)) {
             batchId = createBatch(first, uploadBatchFile(first, in.toString()), "/v1/chat/completions").get("id").asText();
-            JsonNode mid = await(first, batchId, b -> b.get("request_counts").get("completed").asInt() >= LINES / 5,
-                    Duration.ofSeconds(60));
+            JsonNode mid = awaitMoving(first, batchId, b -> b.get("request_counts").get("completed").asInt() >= LINES / 5);
             first.kill();
-            doneAtKill = mid.get("request_counts").get("completed").asInt() + mid.get("request_counts").get("failed").asInt();
+            doneAtKill = recorded(mid);
         }
         assertThat(doneAtKill).as("killed mid-batch").isLessThan(LINES);
 
         try (Child second = Child.start(config, log)) {
             JsonNode resumed = getBatch(second, batchId);
             assertThat(resumed.get("status").asText()).isIn("in_progress", "finalizing", "completed");
-            int doneAfterRestart = resumed.get("request_counts").get("completed").asInt()
-                    + resumed.get("request_counts").get("failed").asInt();
+            int doneAfterRestart = recorded(resumed);
             assertThat(doneAfterRestart).as("what was recorded before the kill survives").isGreaterThanOrEqualTo(doneAtKill);
 
-            JsonNode done = await(second, batchId, terminal(), Duration.ofSeconds(90));
+            JsonNode done = awaitMoving(second, batchId, terminal());
             assertThat(done.get("status").asText()).isEqualTo("completed");
             assertThat(done.get("request_counts").toString())
                     .isEqualTo("{\"total\":" + LINES + ",\"completed\":" + (LINES - faulty.size()) + ",\"failed\":"

@@ -42,8 +42,22 @@ class ScaleOutTest {
         String schema = "sluice_scale_" + HexFormat.of().formatHex(b);
         String yaml = "storage:\n  kind: postgres\n  url: " + PG_URL + "\n  user: postgres\n  schema: " + schema + "\n"
                 + "limits:\n  store: redis\n  reload_ms: 200\n"
+                // 600 requests at once on a loaded machine kept limit decisions unanswered past the default 2 s (the
+                // event loops were busy with the burst): the limit failed closed with 503 server_overloaded after
+                // Redis had counted the request, and only 20 of 100 were served. That is the product's answer to a
+                // slow store, not what this test is about: the script calls get room.
                 + "redis:\n  url: redis://127.0.0.1:6379\n  key_prefix: \"" + TrafficHarness.uniquePrefix() + "\"\n"
-                + TrafficHarness.ONLY_LIMITS;
+                + "  script_timeout_ms: 60000\n"
+                + TrafficHarness.ONLY_LIMITS
+                // Each gateway opens its first connection to its simulator (h2c) during the burst. When that takes
+                // longer than wait_ms + connect_ms (4 s; event loops stalled 2-4 s on the loaded machine), every
+                // request waiting for it gets 503 upstream_capacity after the limit admitted it: 93 of 100 once.
+                // Connecting, which is not what this test is about, gets room; any other answer is shown.
+                + "upstream_pool: {wait_ms: 60000}\nupstream_timeouts: {connect_ms: 30000}\n"
+                // The event loops stalled up to 10.7 s in that burst: the slow-client guard then closed a connection
+                // whose request it had not read yet as silent ("header parser received no bytes"). Not this test's
+                // subject either.
+                + "server: {header_timeout_ms: 120000, body_rate_grace_ms: 120000}\n";
         FakeTime clock = FakeTime.at("2026-03-10T12:00:00Z"); // stands still: no refill during the burst
         List<TestGateway> gateways = new ArrayList<>();
         try {
@@ -56,18 +70,41 @@ class ScaleOutTest {
                     "{\"max_requests_per_1_minute\": 100}"));
             // every gateway picks the change up (they reload every 200 ms; the wait is for that state, not a speed)
             for (TestGateway gw : gateways) {
-                HostileClientsTest.waitFor(() -> okJson(adminGet(gw, "/v1/organization/projects/" + project
-                        + "/rate_limits")).get("data").get(0).get("max_requests_per_1_minute").asLong() == 100);
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120); // a hang, not a speed
+                while (okJson(adminGet(gw, "/v1/organization/projects/" + project + "/rate_limits")).get("data").get(0)
+                        .get("max_requests_per_1_minute").asLong() != 100) {
+                    if (System.nanoTime() > deadline) {
+                        throw new AssertionError("gateway " + gateways.indexOf(gw) + " never showed the new limit");
+                    }
+                    Thread.sleep(20);
+                }
+            }
+
+            // Each gateway's request path and connections to its simulator are warmed first, by requests of another
+            // family (sim-large has no limit here). A cold start inside the burst stalled the event loops for
+            // seconds, and the clock of the limits stands still while Redis expires a bucket in real time (after
+            // the time it would take to drain: 1.6 s after the first admission), so a stall that long between early
+            // admissions lets the bucket start again empty (the likely cause of 103 served, seen once).
+            for (TestGateway gw : gateways) {
+                for (int i = 0; i < 4; i++) {
+                    HttpResponse<String> warm = gw.post("/v1/chat/completions", chat("sim-large", null));
+                    assertThat(warm.statusCode()).as(warm.body()).isEqualTo(200);
+                }
             }
 
             List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
             for (int i = 0; i < 600; i++) {
                 TestGateway gw = gateways.get(i % 3);
-                all.add(gw.http.sendAsync(chatRequest(gw, chat("sim-mini", null)), HttpResponse.BodyHandlers.ofString()));
+                java.net.http.HttpRequest r = java.net.http.HttpRequest.newBuilder(chatRequest(gw, chat("sim-mini", null)),
+                        (n, v) -> true).timeout(java.time.Duration.ofSeconds(120)).build(); // a hang, not a speed
+                all.add(gw.http.sendAsync(r, HttpResponse.BodyHandlers.ofString()));
             }
             List<HttpResponse<String>> answers = all.stream().map(CompletableFuture::join).toList();
 
-            assertThat(answers.stream().filter(r -> r.statusCode() == 200)).hasSize(100);
+            // what else came back, if anything: the answers that are neither admitted nor refused by the limit
+            String others = answers.stream().filter(r -> r.statusCode() != 200 && r.statusCode() != 429)
+                    .map(r -> r.statusCode() + " " + r.body()).distinct().limit(5).toList().toString();
+            assertThat(answers.stream().filter(r -> r.statusCode() == 200)).as(others).hasSize(100);
             List<HttpResponse<String>> refused = answers.stream().filter(r -> r.statusCode() != 200).toList();
             assertThat(refused).hasSize(500);
             for (HttpResponse<String> r : refused) {
@@ -82,7 +119,8 @@ class ScaleOutTest {
         }
         try (Connection c = DriverManager.getConnection(PG_URL, "postgres", null); Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("SELECT COUNT(*), COUNT(DISTINCT request_id), "
-                    + "SUM(CASE WHEN outcome = 'completed' THEN 1 ELSE 0 END) FROM \"" + schema + "\".usage_ledger")) {
+                    + "SUM(CASE WHEN outcome = 'completed' THEN 1 ELSE 0 END) FROM \"" + schema + "\".usage_ledger"
+                    + " WHERE model = 'sim-mini'")) {
                 rs.next();
                 assertThat(rs.getLong(1)).isEqualTo(600);
                 assertThat(rs.getLong(2)).isEqualTo(600);

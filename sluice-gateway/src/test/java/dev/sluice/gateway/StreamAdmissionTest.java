@@ -1,7 +1,5 @@
 package dev.sluice.gateway;
 
-import dev.sluice.testing.ScriptedServer;
-import dev.sluice.testing.ScriptedServer.Reply;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -9,7 +7,6 @@ import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -18,8 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 import static dev.sluice.gateway.TestGateway.assertError;
@@ -39,6 +34,9 @@ class StreamAdmissionTest {
     Path dir;
 
     /** A long, slow stream (the simulator paces it): 200 tokens at 2 tokens/s, far longer than any test here. */
+    /** The held upstream's first byte comes when the test releases it: no first-byte timeout may cut it before. */
+    private static final String HELD_TIMEOUTS = "upstream_timeouts: {first_byte_ms: 600000}\n";
+
     private static final String LONG_STREAM = chat("sim-mini", "\"stream\":true,\"max_tokens\":256,"
             + "\"metadata\":{\"sluice_sim\":\"tokens=200;tps=2\"}");
 
@@ -51,7 +49,8 @@ class StreamAdmissionTest {
     }
 
     private static HttpRequest streamRequest(TestGateway gw) {
-        return HttpRequest.newBuilder(URI.create(gw.url("/v1/chat/completions"))).timeout(Duration.ofSeconds(60))
+        return HttpRequest.newBuilder(URI.create(gw.url("/v1/chat/completions")))
+                .timeout(Duration.ofSeconds(HeldUpstream.BOUND_SECONDS))
                 .header("content-type", "application/json").header("authorization", "Bearer " + TestGateway.DEMO_KEY)
                 .POST(HttpRequest.BodyPublishers.ofString(LONG_STREAM)).build();
     }
@@ -97,8 +96,9 @@ class StreamAdmissionTest {
         // slot until its first byte: with first bytes held back, streams 201-300 queued and 301-400 got 503 at once.
         int n = 400;
         // (the test upstream speaks HTTP/1.1, one connection per request, and accepts them slowly on a busy machine:
-        // connecting and the wait for a connection, which are not admission control, get room)
-        String upstream = "upstream_pool: {wait_ms: 60000}\nupstream_timeouts: {connect_ms: 30000}\n"
+        // connecting and the wait for a connection, which are not admission control, get room; and the first byte is
+        // held until the test releases it, however long the 400 take to arrive, never cut by first_byte_ms)
+        String upstream = "upstream_pool: {wait_ms: 60000}\n" + HELD_TIMEOUTS.replace("{", "{connect_ms: 30000, ")
                 + "circuit_breaker: {failure_threshold: 100000}\n";
         try (HeldUpstream up = new HeldUpstream(); TestGateway gw = up.gateway(dir, upstream)) {
             List<CompletableFuture<HttpResponse<String>>> streams = up.send(gw, n, true);
@@ -116,7 +116,7 @@ class StreamAdmissionTest {
     void streamsWaitingForTheirFirstByteTakeNoAdaptiveSlotWhileUnaryRequestsStillDo() throws Exception {
         // an adaptive limit of 2 and no queue: two unary requests fill it; streams do not need it
         String overload = "overload: {algorithm: gradient2, initial_limit: 2, min_limit: 1, max_limit: 2, queue_size: 0,"
-                + " retry_after_seconds: 2}\n";
+                + " retry_after_seconds: 2}\n" + HELD_TIMEOUTS;
         try (HeldUpstream up = new HeldUpstream(); TestGateway gw = up.gateway(dir, overload)) {
             List<CompletableFuture<HttpResponse<String>>> streams = up.send(gw, 8, true);
             up.awaitArrivals(8, streams);
@@ -135,7 +135,7 @@ class StreamAdmissionTest {
             up.release();
             assertAllStreamed(gw, streams);
             for (CompletableFuture<HttpResponse<String>> u : unary) {
-                HttpResponse<String> r = u.get(30, TimeUnit.SECONDS);
+                HttpResponse<String> r = u.get(HeldUpstream.BOUND_SECONDS, TimeUnit.SECONDS);
                 assertThat(r.statusCode()).isEqualTo(200);
                 TrafficHarness.awaitUsage(gw, r);
             }
@@ -147,7 +147,7 @@ class StreamAdmissionTest {
     void theStreamBudgetCountsStreamsWaitingForTheirFirstByte() throws Exception {
         // one adaptive slot and no queue, but a budget of three streams: before, the second stream got 503 queue_full
         String overload = "overload: {algorithm: fixed, initial_limit: 1, min_limit: 1, max_limit: 1, queue_size: 0,"
-                + " max_streams: 3, retry_after_seconds: 3}\n";
+                + " max_streams: 3, retry_after_seconds: 3}\n" + HELD_TIMEOUTS;
         try (HeldUpstream up = new HeldUpstream(); TestGateway gw = up.gateway(dir, overload)) {
             List<CompletableFuture<HttpResponse<String>>> streams = up.send(gw, 3, true);
             up.awaitArrivals(3, streams);
@@ -199,106 +199,10 @@ class StreamAdmissionTest {
     private static void assertAllStreamed(TestGateway gw, List<CompletableFuture<HttpResponse<String>>> streams)
             throws Exception {
         for (CompletableFuture<HttpResponse<String>> s : streams) {
-            HttpResponse<String> r = s.get(60, TimeUnit.SECONDS);
+            HttpResponse<String> r = s.get(HeldUpstream.BOUND_SECONDS, TimeUnit.SECONDS);
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
             assertThat(r.body()).contains("\"content\":\"Hi\"").endsWith("data: [DONE]\n\n");
             TrafficHarness.awaitUsage(gw, r);
-        }
-    }
-
-    /**
-     * A real upstream on loopback that holds back the first byte of every answer until {@link #release()} (as a
-     * reasoning model does for tens of seconds), then answers streams with SSE and other requests with JSON.
-     */
-    private static final class HeldUpstream implements AutoCloseable {
-        private static final String CHUNK = "{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,"
-                + "\"model\":\"up\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}]}";
-        private static final String COMPLETION = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,"
-                + "\"model\":\"up\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hi\"},"
-                + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}";
-
-        private final CountDownLatch gate = new CountDownLatch(1);
-        private final Semaphore arrivals = new Semaphore(0);
-        /** One HTTP/1.1 connection per request, as the load harness's clients: no h2 stream cap of the client's. */
-        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        /** A caller per request, each blocked in its own send. */
-        private final java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
-        final ScriptedServer server = ScriptedServer.start().route(this::answer);
-
-        private Reply answer(ScriptedServer.Recorded request) {
-            arrivals.release();
-            try {
-                if (!gate.await(60, TimeUnit.SECONDS)) throw new IllegalStateException("never released");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-            return request.bodyText().contains("\"stream\":true")
-                    ? Reply.sse("data: " + CHUNK + "\n\n", "data: [DONE]\n\n")
-                    : Reply.json(200, COMPLETION);
-        }
-
-        /** A gateway whose model {@code held} is deployed on this upstream, with {@code extraYaml} added. */
-        TestGateway gateway(Path dir, String extraYaml) {
-            String yaml = "slow_down: {enabled: false}\nmodels:\n"
-                    + "  - {id: held, family: held, modality: chat, context_window: 16384, max_output_tokens: 4096,"
-                    + " tokenizer: o200k_base, price: {input_per_1m: 1, output_per_1m: 2}, deployments: [{name: up,"
-                    + " provider: openai, model: up, base_url: \"" + server.baseUrl() + "\", api_key_env: UP_KEY}]}\n"
-                    + extraYaml;
-            return TestGateway.builder(dir).withoutSimulator().config(yaml).env("UP_KEY", "sk-up-test").start();
-        }
-
-        /** Sends {@code n} chat requests to model {@code held} at once, streamed or not. */
-        List<CompletableFuture<HttpResponse<String>>> send(TestGateway gw, int n, boolean stream) {
-            List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                HttpRequest request = TrafficHarness.chatRequest(gw, chat("held", stream ? "\"stream\":true" : null));
-                all.add(CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return http.send(request, HttpResponse.BodyHandlers.ofString());
-                    } catch (Exception e) {
-                        throw new java.util.concurrent.CompletionException(e);
-                    }
-                }, callers));
-            }
-            return all;
-        }
-
-        /**
-         * Waits until {@code total} requests in all have reached this upstream, and fails if one of {@code sent} was
-         * answered before (refused by the gateway: nothing is answered while the upstream holds its first byte).
-         */
-        void awaitArrivals(int total, List<CompletableFuture<HttpResponse<String>>> sent) throws Exception {
-            CompletableFuture<Void> anyAnswered = CompletableFuture.anyOf(sent.toArray(CompletableFuture[]::new))
-                    .thenAccept(r -> { });
-            CompletableFuture<Void> arrived = CompletableFuture.runAsync(() -> {
-                try {
-                    if (!arrivals.tryAcquire(total, 60, TimeUnit.SECONDS)) throw new IllegalStateException("no arrivals");
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            CompletableFuture.anyOf(arrived, anyAnswered).get(60, TimeUnit.SECONDS);
-            for (CompletableFuture<HttpResponse<String>> f : sent) {
-                if (f.isDone()) {
-                    HttpResponse<String> r = f.join();
-                    throw new AssertionError("answered before the upstream's first byte: " + r.statusCode() + " "
-                            + r.body() + " (" + server.requests().size() + " of " + total + " requests reached the upstream)");
-                }
-            }
-            arrivals.release(total); // the count stays cumulative for the next wait
-        }
-
-        void release() {
-            gate.countDown();
-        }
-
-        @Override
-        public void close() {
-            gate.countDown();
-            http.shutdownNow();
-            callers.shutdownNow();
-            server.close();
         }
     }
 }

@@ -165,6 +165,29 @@ class TrafficConfigTest {
         }
     }
 
+    /**
+     * {@code redis.script_timeout_ms} is the time a script call may go unanswered: with 5000 a request to a silent
+     * Redis is refused only after 5 s (the default 2 s failed a loaded machine's 600-request burst in ScaleOutTest).
+     * A lower bound only: nothing can answer before the timer, however fast or slow the machine.
+     */
+    @Test
+    void redisScriptTimeoutMsSetsHowLongAScriptCallMayGoUnanswered() throws Exception {
+        try (TcpProxy proxy = new TcpProxy(6379)) {
+            String yaml = "limits:\n  store: redis\nredis:\n  url: redis://127.0.0.1:" + proxy.port() + "\n  key_prefix: \""
+                    + TrafficHarness.uniquePrefix() + "\"\n  script_timeout_ms: 5000\n" + TrafficHarness.ONLY_LIMITS;
+            try (TestGateway gw = TestGateway.builder(dir).config(yaml).start()) {
+                assertThat(gw.post("/v1/chat/completions", chat("sim-mini", null)).statusCode()).isEqualTo(200);
+                proxy.blackhole();
+                long start = System.nanoTime();
+                HttpResponse<String> r = gw.post("/v1/chat/completions", chat("sim-mini", null));
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                assertError(r, 503, "server_error", "server_overloaded", null, true);
+                assertThat(ms).isGreaterThanOrEqualTo(4_900);
+            }
+        }
+        refused("redis:\n  script_timeout_ms: 0\n", "redis.script_timeout_ms");
+    }
+
     /** A loopback TCP forwarder to a real server, which the test can cut off or silence. */
     static final class TcpProxy implements AutoCloseable {
         private final ServerSocket server;

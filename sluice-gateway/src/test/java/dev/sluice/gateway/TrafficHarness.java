@@ -97,14 +97,23 @@ final class TrafficHarness {
     }
 
     /** Waits for the request's usage record: by then its token correction and reservation release are done. */
+    /**
+     * The usage record of {@code r}'s request, once the gateway has written it (it may follow the answer). The bound is
+     * for a hang, not a speed; the poll pauses, so it takes no core from the gateway on a loaded machine.
+     */
     static UsageRecord awaitUsage(TestGateway gw, HttpResponse<String> r) {
         String id = requestId(r);
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
             for (UsageRecord u : gw.usage.records()) if (u.requestId().equals(id)) return u;
-            Thread.onSpinWait();
+            if (System.nanoTime() > deadline) throw new AssertionError("no usage record for " + id);
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
         }
-        throw new AssertionError("no usage record for " + id);
     }
 
     static String header(HttpResponse<String> r, String name) {

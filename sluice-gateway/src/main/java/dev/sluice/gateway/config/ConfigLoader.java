@@ -302,6 +302,8 @@ public final class ConfigLoader {
         if (l.store() == StoreBackend.REDIS) requireRedisUrl(c, "limits.store");
         if (c.redis() != null) {
             require(c.redis().poolSize() >= 1 && c.redis().poolSize() <= 256, "redis.pool_size", "must be between 1 and 256");
+            require(c.redis().scriptTimeoutMs() >= 1 && c.redis().scriptTimeoutMs() <= 60_000, "redis.script_timeout_ms",
+                    "must be between 1 and 60000");
             require(c.redis().keyPrefix() != null, "redis.key_prefix", "must be a string (may be empty)");
         }
         SluiceConfig.Quotas q = c.quotas();

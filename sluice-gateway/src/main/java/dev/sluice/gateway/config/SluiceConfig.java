@@ -166,9 +166,11 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
 
     /**
      * The one Redis connection of scale-out mode, shared by limits, slow-down counters and idempotency records
-     * ({@code dev.sluice.gateway.redis.RedisConnection}); limit keys start with {@code keyPrefix}.
+     * ({@code dev.sluice.gateway.redis.RedisConnection}); limit keys start with {@code keyPrefix}. A script call
+     * (a limit decision, a slow-down count, an idempotency record) that gets no answer within {@code scriptTimeoutMs}
+     * fails (limits then fail closed unless {@code limits.fail_open}).
      */
-    public record Redis(String url, String keyPrefix, int poolSize) {}
+    public record Redis(String url, String keyPrefix, int poolSize, long scriptTimeoutMs) {}
 
     /**
      * Budgets and credits given to every organization/project that has none of its own (null = none), and how the

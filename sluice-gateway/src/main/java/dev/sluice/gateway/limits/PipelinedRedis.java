@@ -23,12 +23,28 @@ import java.util.concurrent.TimeUnit;
 public final class PipelinedRedis {
     private final Redis redis;
     private final int maxLanes;
+    private final long scriptTimeoutMs;
     private final ConcurrentHashMap<Thread, Lane> lanes = new ConcurrentHashMap<>();
 
     /** @param maxLanes how many pooled connections may be pinned to event loops (0: always use the pool) */
     public PipelinedRedis(Redis redis, int maxLanes) {
+        this(redis, maxLanes, RedisScript.TIMEOUT_MS);
+    }
+
+    /**
+     * @param maxLanes        how many pooled connections may be pinned to event loops (0: always use the pool)
+     * @param scriptTimeoutMs how long a {@link RedisScript} call sent through here may go unanswered
+     *                        ({@code redis.script_timeout_ms})
+     */
+    public PipelinedRedis(Redis redis, int maxLanes, long scriptTimeoutMs) {
         this.redis = redis;
         this.maxLanes = Math.max(0, maxLanes);
+        this.scriptTimeoutMs = scriptTimeoutMs;
+    }
+
+    /** How long a script call sent through here may go unanswered before it fails. */
+    public long scriptTimeoutMs() {
+        return scriptTimeoutMs;
     }
 
     /** Sends on the calling loop's connection; fails when Redis does not answer within {@code timeoutMs}. */

@@ -20,7 +20,7 @@ import java.util.List;
  * hash, not the source. Calls go through a {@link PipelinedRedis} (the calling event loop's connection).
  */
 public final class RedisScript {
-    /** How long a script call may take before it counts as failed. */
+    /** How long a script call may take before it counts as failed, unless {@code redis.script_timeout_ms} says. */
     public static final long TIMEOUT_MS = 2_000;
     /** How long loading the script may take (at start, or after a NOSCRIPT): a busy host may stall that long. */
     static final long LOAD_TIMEOUT_MS = 10_000;
@@ -63,7 +63,8 @@ public final class RedisScript {
     }
 
     /**
-     * Runs the script; fails when Redis does not answer within {@link #TIMEOUT_MS} (a hung server must not hang
+     * Runs the script; fails when Redis does not answer within the pipeline's script timeout ({@link #TIMEOUT_MS}
+     * unless {@code redis.script_timeout_ms} sets it; a hung server must not hang
      * requests; after a NOSCRIPT, the reload has {@link #LOAD_TIMEOUT_MS} and the second call this time again).
      */
     public Future<Response> run(List<String> keys, List<String> args) {
@@ -82,7 +83,7 @@ public final class RedisScript {
         Request r = Request.cmd(Command.EVALSHA).arg(sha).arg(keys.size());
         for (String k : keys) r.arg(k);
         for (String a : args) r.arg(a);
-        return redis.send(r, TIMEOUT_MS);
+        return redis.send(r, redis.scriptTimeoutMs());
     }
 
     private static String sha1(String s) {

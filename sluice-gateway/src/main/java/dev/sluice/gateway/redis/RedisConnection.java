@@ -46,7 +46,9 @@ public final class RedisConnection implements AutoCloseable {
      * connection per loop, see {@link PipelinedRedis}); made on the first call. Every Redis user sends through this.
      */
     public synchronized PipelinedRedis pipelined() {
-        if (pipelined == null) pipelined = new PipelinedRedis(client(), Math.max(1, cfg.poolSize() / 2));
+        if (pipelined == null) {
+            pipelined = new PipelinedRedis(client(), Math.max(1, cfg.poolSize() / 2), cfg.scriptTimeoutMs());
+        }
         return pipelined;
     }
 
