@@ -37,11 +37,22 @@ class UpstreamCapacityTest {
     static Vertx vertx;
     static SimulatorServer sim;
     static TestGateway gw;
+    /** Accepts connections and never says a word: an HTTP/2 connection to it is never ready. */
+    static java.net.ServerSocket silent;
+    static final List<java.net.Socket> accepted = java.util.Collections.synchronizedList(new ArrayList<>());
 
     @BeforeAll
     static void start() throws Exception {
         vertx = Vertx.vertx();
         sim = await(SimulatorServer.start(vertx, SimulatorOptions.defaults().withTokensPerSecond(0)));
+        silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        Thread.ofVirtual().start(() -> {
+            try {
+                while (true) accepted.add(silent.accept());
+            } catch (java.io.IOException closed) {
+                // the test is over
+            }
+        });
         String base = "base_url: \"" + sim.baseUrl() + "\"";
         String yaml = """
                 simulator:
@@ -56,13 +67,16 @@ class UpstreamCapacityTest {
                 upstream_pool:
                   wait_ms: 300
                 models:
-                %s%s%s""".formatted(
+                %s%s%s%s""".formatted(
                 UpstreamResilienceTest.model("m-off", "{name: one-h1, provider: sim, model: sim-mini, " + base
                         + ", max_connections: 1, http2: \"off\"}"),
                 UpstreamResilienceTest.model("m-h2c", "{name: one-h2c-stream, provider: sim, model: sim-mini, " + base
                         + ", max_connections: 1, max_streams: 1, http2: h2c}"),
                 UpstreamResilienceTest.model("m-mux", "{name: one-h2c-conn, provider: sim, model: sim-mini, " + base
-                        + ", max_connections: 1, max_streams: 50, http2: h2c}"));
+                        + ", max_connections: 1, max_streams: 50, http2: h2c}"),
+                UpstreamResilienceTest.model("m-silent", "{name: silent-h2c, provider: sim, model: sim-mini, "
+                        + "base_url: \"http://127.0.0.1:" + silent.getLocalPort() + "/v1\", max_connections: 1,"
+                        + " http2: h2c}"));
         gw = TestGateway.builder(dir).config(yaml).start();
         for (String m : List.of("m-off", "m-h2c", "m-mux")) { // opens each pool's connection (a cold JVM is slow at it)
             assertThat(gw.post("/v1/chat/completions", chat(m, null)).statusCode()).isEqualTo(200);
@@ -71,6 +85,8 @@ class UpstreamCapacityTest {
 
     @AfterAll
     static void stop() throws Exception {
+        silent.close();
+        for (java.net.Socket s : accepted) s.close();
         gw.close();
         await(sim.close());
         await(vertx.close());
@@ -104,6 +120,23 @@ class UpstreamCapacityTest {
         assertThat(holder.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
         assertThat(sim.requestsReceived() - received).as("the refused request never reached the upstream").isEqualTo(1);
         assertThat(refusals(deployment)).isEqualTo(before + 1);
+    }
+
+    /**
+     * A pool whose first connection never becomes ready (the upstream accepts the TCP connection and never answers
+     * the HTTP/2 preface; a stalled machine looks the same) is not full: nothing holds its connections. When the
+     * wait for that connection runs out the caller gets the upstream's 504 upstream_timeout, which may be retried
+     * or failed over, not the gateway's own 503 upstream_capacity, and no capacity refusal is counted.
+     */
+    @Test
+    void aConnectionThatNeverBecomesReadyIsTheUpstreamsTimeoutNotAFullPool() throws Exception {
+        double before = refusals("silent-h2c");
+
+        HttpResponse<String> r = gw.post("/v1/chat/completions", chat("m-silent", null));
+
+        assertError(r, 504, "server_error", "upstream_timeout", null, true);
+        assertThat(accepted).as("the upstream was reached").isNotEmpty();
+        assertThat(refusals("silent-h2c")).isEqualTo(before);
     }
 
     @Test

@@ -8,7 +8,6 @@ import dev.sluice.protocol.ErrorKind;
 import dev.sluice.protocol.Headers;
 import dev.sluice.protocol.time.Timers;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
@@ -54,6 +53,8 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
     private final ProviderAdapter adapter;
     private final ProviderAdapter.Target target;
     private HttpClientRequest request;
+    /** The pool whose connection (or stream) {@link #request} holds; null before it has one and after it gave it back. */
+    private UpstreamClients.Pool holding;
     private Timers.Timer firstByteTimer, idleTimer;
     private long lastActivityNanos;
     private StreamRelay.Pipe pipe;
@@ -91,15 +92,15 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
                 .setConnectTimeout(cx.http().acquireTimeoutMs());
         r.headers().forEach(ro::putHeader);
         var d = deployment.deployment();
-        HttpClient client = cx.http().of(d, target.baseUrl(), d.baseUrl() == null && "sim".equals(d.provider()));
+        UpstreamClients.Pool pool = cx.http().of(d, target.baseUrl(), d.baseUrl() == null && "sim".equals(d.provider()));
         end = cx.observer().attempt(ex, d, r.url(), number, ro::putHeader);
-        client.request(ro).onComplete(ar -> {
+        pool.client().request(ro).onComplete(ar -> {
             if (over) {
                 if (ar.succeeded()) ar.result().reset();
                 return;
             }
             if (ar.failed()) {
-                if (UpstreamClients.poolExhausted(ar.cause())) { // a local limit: another deployment may have room
+                if (UpstreamClients.poolExhausted(ar.cause(), pool)) { // a local limit: another deployment may have room
                     fail(Failure.otherDeployment(cx.http().refused(ex.modelId(), d), Failure.Health.NEUTRAL));
                 } else {
                     fail(Failure.transport(connectFailure(ar.cause())));
@@ -107,6 +108,8 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
                 return;
             }
             request = ar.result();
+            holding = pool;
+            pool.hold();
             long firstByteMs = cx.timeouts().firstByteMs();
             firstByteTimer = cx.timers().schedule(firstByteMs,
                     () -> fail(Failure.silent(UpstreamErrors.timeout(firstByteMs))));
@@ -153,6 +156,15 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
         cancel(idleTimer);
         if (pipe != null) pipe.close();
         if (request != null) request.reset();
+        release();
+    }
+
+    /** Gives the pool's connection (or stream) back in the count of held ones, once. */
+    private void release() {
+        if (holding != null) {
+            holding.release();
+            holding = null;
+        }
     }
 
     private void fail(Failure f) {
@@ -196,6 +208,7 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
             case ProviderAdapter.Answer.Failed f -> fail(f.failure());
             case ProviderAdapter.Answer.Ok ok -> {
                 over = true;
+                release();
                 listener.answered(this, ok.body(), ok.root());
             }
         }
@@ -243,6 +256,7 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
         if (over) return;
         over = true;
         cancel(idleTimer);
+        release();
         ended(true, null); // before the answer ends: the access line reads what it recorded
         listener.streamCompleted(this);
     }

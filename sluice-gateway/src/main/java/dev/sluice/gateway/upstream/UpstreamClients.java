@@ -44,9 +44,42 @@ public final class UpstreamClients implements AutoCloseable {
     private final long connectMs;
     private final MeterRegistry metrics;
     private final int loops;
-    private final Map<Key, HttpClient> clients = new ConcurrentHashMap<>();
+    private final Map<Key, Pool> clients = new ConcurrentHashMap<>();
     /** Per event-loop thread, read and written only by that thread. */
-    private final Map<Thread, java.util.IdentityHashMap<Deployment, HttpClient>> byLoop = new ConcurrentHashMap<>();
+    private final Map<Thread, java.util.IdentityHashMap<Deployment, Pool>> byLoop = new ConcurrentHashMap<>();
+
+    /**
+     * One pool of connections and how many requests hold one of its connections (or streams) right now: a wait for a
+     * connection that runs out while none is held was a wait for a connection being opened — the upstream (or the
+     * way to it) was slow to accept, not the pool full.
+     */
+    public static final class Pool {
+        private final HttpClient client;
+        private final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
+
+        Pool(HttpClient client) {
+            this.client = client;
+        }
+
+        public HttpClient client() {
+            return client;
+        }
+
+        /** A request got a connection (or a stream) of this pool. */
+        void hold() {
+            held.incrementAndGet();
+        }
+
+        /** ... and gave it back. */
+        void release() {
+            held.decrementAndGet();
+        }
+
+        /** How many requests hold one of its connections now. */
+        public int held() {
+            return held.get();
+        }
+    }
 
     /** One pool per profile and event loop: a request and its upstream connection stay on one thread. */
     private record Key(Profile profile, Thread loop) {}
@@ -71,14 +104,14 @@ public final class UpstreamClients implements AutoCloseable {
         this.metrics = metrics;
     }
 
-    /** The client for {@code deployment} reached at {@code baseUrl}; {@code embeddedSim}: the gateway's own simulator. */
-    public HttpClient of(Deployment deployment, String baseUrl, boolean embeddedSim) {
+    /** The pool for {@code deployment} reached at {@code baseUrl}; {@code embeddedSim}: the gateway's own simulator. */
+    public Pool of(Deployment deployment, String baseUrl, boolean embeddedSim) {
         Thread loop = Vertx.currentContext() != null && Vertx.currentContext().isEventLoopContext()
                 ? Thread.currentThread() : null;
         if (loop != null) { // the hot path: this loop's own memo by deployment identity (no hashing of profiles)
-            java.util.IdentityHashMap<Deployment, HttpClient> memo = byLoop.computeIfAbsent(loop,
+            java.util.IdentityHashMap<Deployment, Pool> memo = byLoop.computeIfAbsent(loop,
                     t -> new java.util.IdentityHashMap<>());
-            HttpClient c = memo.get(deployment);
+            Pool c = memo.get(deployment);
             if (c == null) {
                 c = pool(deployment, baseUrl, embeddedSim, loop);
                 if (memo.size() > 10_000) memo.clear(); // deployments replaced by many reloads
@@ -89,10 +122,10 @@ public final class UpstreamClients implements AutoCloseable {
         return pool(deployment, baseUrl, embeddedSim, null);
     }
 
-    private HttpClient pool(Deployment deployment, String baseUrl, boolean embeddedSim, Thread loop) {
+    private Pool pool(Deployment deployment, String baseUrl, boolean embeddedSim, Thread loop) {
         return clients.computeIfAbsent(new Key(profile(deployment, baseUrl, embeddedSim), loop),
-                k -> create(k.profile(), k.loop() == null ? k.profile().maxConnections()
-                        : (k.profile().maxConnections() + loops - 1) / loops));
+                k -> new Pool(create(k.profile(), k.loop() == null ? k.profile().maxConnections()
+                        : (k.profile().maxConnections() + loops - 1) / loops)));
     }
 
     Profile profile(Deployment d, String baseUrl, boolean embeddedSim) {
@@ -165,14 +198,15 @@ public final class UpstreamClients implements AutoCloseable {
     }
 
     /**
-     * Whether {@code failure} of obtaining a request means the local pool was full: too many waiting, or the wait
-     * for a connection ran out. A TCP connect timeout or refusal is the upstream's doing and is not this.
+     * Whether {@code failure} of obtaining a request from {@code pool} means the pool was full: too many waiting, or
+     * the wait for a connection ran out while requests held its connections. The same wait running out while none
+     * was held was a wait for a connection being opened (the upstream slow to accept it, or the machine stalled):
+     * that is the upstream's timeout, like a TCP connect timeout or refusal, and is not this.
      */
-    public static boolean poolExhausted(Throwable failure) {
+    public static boolean poolExhausted(Throwable failure, Pool pool) {
         if (failure instanceof ConnectionPoolTooBusyException) return true;
-        String m = failure.getMessage();
-        return failure.getClass().getSimpleName().equals("NoStackTraceTimeoutException") && m != null
-                && m.contains("getting a connection");
+        String m = failure.getClass().getSimpleName().equals("NoStackTraceTimeoutException") ? failure.getMessage() : null;
+        return m != null && m.contains("getting a connection") && pool.held() > 0;
     }
 
     /** The 503 a caller gets for a full pool, counted per deployment. */
@@ -190,7 +224,7 @@ public final class UpstreamClients implements AutoCloseable {
     @Override
     public void close() {
         List<Future<Void>> closing = new ArrayList<>();
-        for (HttpClient c : clients.values()) closing.add(c.close());
+        for (Pool c : clients.values()) closing.add(c.client().close());
         clients.clear();
         byLoop.clear();
         Future.join(closing).toCompletionStage().toCompletableFuture().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS)

@@ -52,7 +52,7 @@ class UpstreamClientsLoopTest {
             for (Context caller : new Context[] {a, b, a, b}) {
                 CompletableFuture<Boolean> sameLoop = new CompletableFuture<>();
                 caller.runOnContext(v -> {
-                    HttpClient client = clients.of(d, base, false);
+                    HttpClient client = clients.of(d, base, false).client();
                     client.request(UpstreamClients.requestOptions(base + "/chat/completions")
                                     .setMethod(HttpMethod.POST))
                             .compose(req -> {
