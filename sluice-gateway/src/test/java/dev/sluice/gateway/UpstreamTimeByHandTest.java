@@ -246,6 +246,63 @@ class UpstreamTimeByHandTest {
     }
 
     /**
+     * A caller that stops reading is not an upstream that went quiet. The caller takes the first event and then
+     * nothing; the upstream sends until the gateway, with the caller's socket full, stops reading it. At 1 ms short of
+     * the idle timeout nothing happens; at the idle timeout the caller is treated as gone — its connection is closed
+     * and the upstream stream too — and what it finally reads carries no {@code upstream_timeout}: the upstream is
+     * not blamed for the caller's stall (before, the idle timer cut the stream in-band as the upstream's timeout).
+     */
+    @Test
+    void aCallerThatStopsReadingIsGoneAtTheIdleTimeoutNotAQuietUpstream() throws Exception {
+        Paced p = pacedStream();
+        HttpResponse<java.io.InputStream> r = p.response();
+        assertThat(r.statusCode()).isEqualTo(200);
+        java.io.BufferedReader in = new java.io.BufferedReader(
+                new java.io.InputStreamReader(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(nextData(in)).as("the first event reached the caller").doesNotContain("\"error\"");
+        awaitScheduled(1000); // the idle timer, armed on the fake clock by the first chunk
+        String big = PacedUpstream.CHUNK_EVENT.replace("\"Hi\"", "\"" + "Hi ".repeat(20_000) + "\"");
+        awaitGatewayStoppedReading(p.upstream(), big);
+        int waiting = time.pending();
+        time.advance(Duration.ofMillis(999));
+        assertThat(time.pending()).as("nothing fell due before the idle timeout").isEqualTo(waiting);
+        time.advance(Duration.ofMillis(1));
+        assertThat(p.upstream().gone().get(60, TimeUnit.SECONDS)).as("the upstream stream was closed").isTrue();
+        List<String> rest = new java.util.ArrayList<>();
+        try (in) {
+            for (String line; (line = in.readLine()) != null; ) if (line.startsWith("data: ")) rest.add(line);
+        } catch (java.io.IOException closed) {
+            // the gateway closed the connection of a caller that took nothing: what it had sent before is all there is
+        }
+        assertThat(rest).noneMatch(l -> l.contains("upstream_timeout")).doesNotContain("data: [DONE]");
+    }
+
+    /**
+     * Sends {@code event} through the upstream until the gateway stops taking it (the caller's socket is full, so
+     * the gateway paused its upstream): events stay queued at the upstream for 2 s (a liveness bound of 120 s).
+     */
+    static void awaitGatewayStoppedReading(PacedUpstream.Stream upstream, String event) throws InterruptedException {
+        long guard = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        long stuckSince = 0;
+        int last = -1;
+        while (System.nanoTime() < guard) {
+            int pending = upstream.pending();
+            if (pending == 0) {
+                for (int i = 0; i < 20; i++) upstream.send(event);
+                stuckSince = 0;
+            } else if (pending == last) {
+                if (stuckSince == 0) stuckSince = System.nanoTime();
+                else if (System.nanoTime() - stuckSince > TimeUnit.SECONDS.toNanos(2)) return;
+            } else {
+                stuckSince = 0;
+            }
+            last = pending;
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the gateway kept reading the upstream: the caller's socket never filled");
+    }
+
+    /**
      * A real OpenAI-style upstream on loopback whose streamed answers are driven by the test: each request's head is
      * sent at once, then one SSE event per {@link Stream#send}, and nothing otherwise.
      */
@@ -264,6 +321,11 @@ class UpstreamTimeByHandTest {
 
             void send(String event) {
                 events.add(event);
+            }
+
+            /** Events sent by the test and not yet written to the gateway. */
+            int pending() {
+                return events.size();
             }
 
             /**

@@ -123,6 +123,15 @@ public final class ConnectionGuard {
         if (req.connection() instanceof ConnectionBase c) c.channel().attr(REQUEST_ID).set(requestId);
     }
 
+    /**
+     * Closes the request's connection now, the answer in progress with it (Vert.x's own close waits for that answer
+     * to end): for a caller that has taken nothing for too long.
+     */
+    public static void cut(HttpServerRequest req) {
+        if (req.connection() instanceof ConnectionBase c) c.channel().close();
+        else req.response().reset();
+    }
+
     /** The answer the guard sent on the request's connection (a timeout or a bad chunk), or null. */
     public static ApiException answered(HttpServerRequest req) {
         return req.connection() instanceof ConnectionBase c ? c.channel().attr(ANSWERED).get() : null;

@@ -348,7 +348,7 @@ public final class PublicApi {
                 res.setStatusCode(200).setChunked(true)
                         .putHeader(HttpHeaders.CONTENT_TYPE, EVENT_STREAM)
                         .putHeader(HttpHeaders.CACHE_CONTROL, NO_CACHE);
-                s.source().start(new SocketSink(res));
+                s.source().start(new SocketSink(ctx.request(), res));
             }
             case Answer.Failed f -> ctx.fail(f.error());
             case Answer.Gone g -> ctx.fail(new IllegalStateException("no answer for a caller that is still here"));
@@ -356,7 +356,7 @@ public final class PublicApi {
     }
 
     /** A stream answer's events on the caller's socket, with its back-pressure. */
-    private record SocketSink(HttpServerResponse res) implements StreamSink {
+    private record SocketSink(HttpServerRequest req, HttpServerResponse res) implements StreamSink {
         @Override
         public void write(String event) {
             res.write(event);
@@ -376,6 +376,11 @@ public final class PublicApi {
         public void end(String last) {
             if (last == null) res.end();
             else res.end(last);
+        }
+
+        @Override
+        public void abandon() {
+            ConnectionGuard.cut(req);
         }
     }
 

@@ -16,4 +16,10 @@ public interface StreamSink {
 
     /** Writes {@code last} (null for nothing: a stream already terminated in-band) and ends the answer. */
     void end(String last);
+
+    /**
+     * The caller has taken nothing for too long (its socket stayed full): close its connection; the request then
+     * ends as a caller that left.
+     */
+    void abandon();
 }

@@ -70,6 +70,12 @@ final class StreamRelay implements StreamSource {
         /** Bytes arrived (the idle timer restarts). */
         void activity();
 
+        /**
+         * The caller's socket is full and the upstream is no longer read ({@code true}), or is read again
+         * ({@code false}): meanwhile the upstream's silence is the caller's doing, not the upstream's.
+         */
+        void paused(boolean callerFull);
+
         /** The stream broke: an error item, junk, a disconnect, or an end without the terminator. */
         void broken(Failure f);
 
@@ -101,8 +107,12 @@ final class StreamRelay implements StreamSource {
                 for (StreamTranslator.Item item : translator.feed(buf)) {
                     if (closed || !relay(item)) return;
                     if (full()) {
+                        upstream.paused(true);
                         resp.pause();
-                        onDrain(resp::resume);
+                        onDrain(() -> {
+                            upstream.paused(false);
+                            resp.resume();
+                        });
                     }
                 }
             });
@@ -168,6 +178,11 @@ final class StreamRelay implements StreamSource {
     }
 
     /** True while the upstream must wait: the caller's socket is full, or the answer is not being written yet. */
+    /** The caller's socket stayed full for the idle timeout: it is treated as gone (its connection is closed). */
+    void callerStalled() {
+        if (sink != null) sink.abandon();
+    }
+
     private boolean full() {
         return sink == null || sink.full();
     }

@@ -57,6 +57,9 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
     private UpstreamClients.Pool holding;
     private Timers.Timer firstByteTimer, idleTimer;
     private long lastActivityNanos;
+    /** The relay stopped reading the upstream because the caller's socket is full (since {@link #pausedNanos}). */
+    private boolean callerFull;
+    private long pausedNanos;
     private StreamRelay.Pipe pipe;
     private boolean over, judged;
     private UpstreamObserver.AttemptEnd end = UpstreamObserver.AttemptEnd.NONE;
@@ -227,11 +230,34 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
         if (idleTimer == null) armIdle(cx.timeouts().idleMs());
     }
 
+    /**
+     * While the caller's socket is full the upstream is not read, so it cannot be heard: its idle deadline waits, and
+     * runs again from the moment reading resumes. A caller that reads slowly is not an upstream that went quiet; one
+     * that takes nothing for {@code idle_ms} is treated as gone (its connection closed), never as the upstream's
+     * timeout.
+     */
+    @Override
+    public void paused(boolean full) {
+        if (over) return;
+        callerFull = full;
+        if (full) pausedNanos = cx.settings().ticker().nanos();
+        else activity();
+    }
+
     private void armIdle(long delayMs) {
         idleTimer = cx.timers().schedule(delayMs, () -> {
             idleTimer = null;
             if (over) return;
             long idleMs = cx.timeouts().idleMs();
+            if (callerFull) { // not reading the upstream: its silence is not its own
+                long stalledMs = (cx.settings().ticker().nanos() - pausedNanos) / 1_000_000;
+                if (stalledMs >= idleMs) { // the caller's doing: let go of the upstream, then of the caller
+                    abandon();
+                    relay.callerStalled();
+                }
+                else armIdle(idleMs - stalledMs);
+                return;
+            }
             long quietMs = (cx.settings().ticker().nanos() - lastActivityNanos) / 1_000_000;
             if (quietMs >= idleMs) broken(Failure.silent(UpstreamErrors.timeout(idleMs)));
             else armIdle(idleMs - quietMs);
