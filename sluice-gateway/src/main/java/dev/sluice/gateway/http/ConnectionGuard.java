@@ -128,8 +128,7 @@ public final class ConnectionGuard {
      * to end): for a caller that has taken nothing for too long.
      */
     public static void cut(HttpServerRequest req) {
-        if (req.connection() instanceof ConnectionBase c) c.channel().close();
-        else req.response().reset();
+        ((ConnectionBase) req.connection()).channel().close();
     }
 
     /** The answer the guard sent on the request's connection (a timeout or a bad chunk), or null. */

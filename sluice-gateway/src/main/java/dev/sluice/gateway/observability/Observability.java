@@ -61,17 +61,10 @@ public final class Observability implements AutoCloseable {
         return composite;
     }
 
-    /** A Vert.x instance that reports its HTTP servers, clients and pools to {@code registry} when configured. */
-    public static Vertx vertx(SluiceConfig.Observability cfg, MeterRegistry registry) {
-        return vertx(cfg, registry, new VertxOptions());
-    }
-
-    /** The same with the gateway's own Vert.x options (event loops and so on). */
-    public static Vertx vertx(SluiceConfig.Observability cfg, MeterRegistry registry, VertxOptions options) {
-        return vertx(cfg, registry, options, null);
-    }
-
-    /** The same on {@code transport} (null: the one {@code options} prefer). */
+    /**
+     * A Vert.x instance with the gateway's own options (event loops and so on) on {@code transport} (null: the one
+     * {@code options} prefer), reporting its HTTP servers, clients and pools to {@code registry} when configured.
+     */
     public static Vertx vertx(SluiceConfig.Observability cfg, MeterRegistry registry, VertxOptions options,
                               io.vertx.core.transport.Transport transport) {
         io.vertx.core.VertxBuilder builder = Vertx.builder();
