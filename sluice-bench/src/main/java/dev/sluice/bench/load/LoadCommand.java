@@ -39,7 +39,9 @@ public final class LoadCommand implements Callable<Integer> {
     static final String WRK_BASIS = "wrk";
 
     @Option(names = "--systems", split = ",", defaultValue = "direct,nginx,sluice",
-            description = "systems to measure, in order: direct, nginx, sluice, sluice-redis (default: ${DEFAULT-VALUE})")
+            description = "systems to measure, in order: direct, nginx, sluice, sluice-redis, floor-vertx, floor-netty"
+                    + " (the last two: a bare Vert.x or Netty proxy, what a JVM proxy with nothing in it gets here)"
+                    + " (default: ${DEFAULT-VALUE})")
     List<String> systems;
     @Option(names = "--warmup", defaultValue = "5", description = "warm-up seconds per system, and for each constant-rate run (default ${DEFAULT-VALUE})")
     int warmup;
@@ -140,8 +142,9 @@ public final class LoadCommand implements Callable<Integer> {
         List<String> order = new ArrayList<>(systems);
         if (redis && !order.contains(SLUICE_REDIS)) order.add(SLUICE_REDIS);
         for (String s : order) {
-            if (!List.of(Report.DIRECT, Report.NGINX, SLUICE, SLUICE_REDIS).contains(s)) {
-                System.err.println("sluice bench load: unknown system '" + s + "' (direct, nginx, sluice, sluice-redis)");
+            if (!List.of(Report.DIRECT, Report.NGINX, SLUICE, SLUICE_REDIS, Report.FLOOR_VERTX, Report.FLOOR_NETTY).contains(s)) {
+                System.err.println("sluice bench load: unknown system '" + s
+                        + "' (direct, nginx, sluice, sluice-redis, floor-vertx, floor-netty)");
                 return 2;
             }
         }
@@ -309,6 +312,8 @@ public final class LoadCommand implements Callable<Integer> {
         Servers.Server server = switch (system) {
             case Report.DIRECT -> sim;
             case Report.NGINX -> servers.nginx(nginx.orElseThrow(), sim.port());
+            case Report.FLOOR_VERTX -> servers.floor(system, "vertx", sim.port());
+            case Report.FLOOR_NETTY -> servers.floor(system, "netty", sim.port());
             default -> servers.sluice(system, system, sim.port());
         };
         int port = server.port();

@@ -16,6 +16,9 @@ public record Report(String command, String date, String machine, int connection
                      String rateBasis, List<SystemResult> systems, Map<String, StreamResult> streams, List<String> notes) {
     public static final String DIRECT = "direct";
     public static final String NGINX = "nginx";
+    /** The floors of a JVM gateway here ({@link FloorProxy}): Vert.x's HTTP layers, and Netty's, with nothing in them. */
+    public static final String FLOOR_VERTX = "floor-vertx";
+    public static final String FLOOR_NETTY = "floor-netty";
 
     /** A report whose constant rate is a fraction of the wrk c=N throughput. */
     public Report(String command, String date, String machine, int connections, double rateFraction,
@@ -62,7 +65,10 @@ public record Report(String command, String date, String machine, int connection
             WrkResult one = measured(r.single()), many = measured(r.many());
             RateResult rate = r.rate();
             s.append("| ").append(r.system().equals(DIRECT) ? "direct to the simulator"
-                            : r.system().equals(NGINX) ? "nginx `proxy_pass` (1 worker, keepalive)" : "**" + r.system() + "**")
+                            : r.system().equals(NGINX) ? "nginx `proxy_pass` (1 worker, keepalive)"
+                            : r.system().equals(FLOOR_VERTX) ? "floor: bare Vert.x proxy (h2c upstream)"
+                            : r.system().equals(FLOOR_NETTY) ? "floor: bare Netty proxy (HTTP/1.1 upstream)"
+                            : "**" + r.system() + "**")
                     .append(" | ").append(one == null ? "—" : micros(one.p50Micros()))
                     .append(" | ").append(one == null ? "—" : micros(one.p99Micros()))
                     .append(" | ").append(one == null || r.system().equals(DIRECT) ? "—" : direct.map(SystemResult::single)

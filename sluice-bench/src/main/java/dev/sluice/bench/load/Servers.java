@@ -27,6 +27,7 @@ final class Servers {
     static final String DEMO_KEY = "sk-proj-bench0000000000000000000000000000";
     private static final Pattern SIM_READY = Pattern.compile("simulator listening on http://[^:]+:(\\d+)");
     private static final Pattern SLUICE_READY = Pattern.compile("Sluice listening on http://[^:]+:(\\d+)");
+    private static final Pattern FLOOR_READY = Pattern.compile(Pattern.quote(FloorProxy.READY) + "(\\d+)");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
     /**
@@ -88,6 +89,18 @@ final class Servers {
                 "-c", confFile.toString()), Map.of());
         awaitPort(child, port);
         return new Server("nginx", port, -1, child, -1);
+    }
+
+    /**
+     * A {@link FloorProxy} of {@code kind} (vertx or netty) in front of the simulator, in a JVM of its own started like
+     * Sluice's (this harness's class path, which holds the gateway's Vert.x and Netty).
+     */
+    Server floor(String system, String kind, int simPort) throws Exception {
+        Children.Child child = children.start(system, List.of(javaBin, "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), FloorProxy.class.getName(), "--kind", kind,
+                "--upstream-port", Integer.toString(simPort), "--port", "0"), Map.of());
+        int port = Integer.parseInt(child.await(FLOOR_READY, START_TIMEOUT).group(1));
+        return new Server(system, port, child.pid(), child, -1);
     }
 
     /** Sluice in the mode {@code system} names (sluice or sluice-redis), ready: {@code /health/ready} answers 200. */
