@@ -38,7 +38,7 @@ public final class LoadCommand implements Callable<Integer> {
     static final String GENERATOR_BASIS = "generator";
     static final String WRK_BASIS = "wrk";
 
-    @Option(names = "--systems", split = ",", defaultValue = "direct,nginx,sluice",
+    @Option(names = "--systems", split = ",", defaultValue = "direct,nginx,floor-netty,floor-vertx,sluice",
             description = "systems to measure, in order: direct, nginx, sluice, sluice-redis, floor-vertx, floor-netty"
                     + " (the last two: a bare Vert.x or Netty proxy, what a JVM proxy with nothing in it gets here)"
                     + " (default: ${DEFAULT-VALUE})")
@@ -110,6 +110,8 @@ public final class LoadCommand implements Callable<Integer> {
     boolean keepWorkDir;
 
     private final List<String> notes = new ArrayList<>();
+    /** CPU of each measured system's processes per request at c=N, in µs (systems whose process the harness knows). */
+    private final Map<String, Double> cpuPerRequest = new LinkedHashMap<>();
     private final List<String> lateGenerator = new ArrayList<>();
     private Path home;
     private Optional<Path> nginx = Optional.empty();
@@ -233,6 +235,16 @@ public final class LoadCommand implements Callable<Integer> {
                     + " at most); the corrected latencies include that lateness, since they are measured from the"
                     + " intended send time.");
         }
+        if (!cpuPerRequest.isEmpty()) {
+            List<String> each = new ArrayList<>();
+            cpuPerRequest.forEach((sys, us) -> each.add(String.format(Locale.ROOT, "%s %.0f µs", sys, us)));
+            notes.add("CPU a request at c=" + connections + " (the system's processes; the simulator's alone for direct,"
+                    + " not included for the others): " + String.join(", ", each) + "."
+                    + (cpuPerRequest.containsKey(SLUICE) && cpuPerRequest.containsKey(Report.FLOOR_VERTX)
+                    ? String.format(Locale.ROOT, " Sluice's own work (the pipeline, its metrics, logs and ledger) is"
+                            + " what it spends beyond the bare proxy on the same Vert.x layers: %.0f µs a request.",
+                    cpuPerRequest.get(SLUICE) - cpuPerRequest.get(Report.FLOOR_VERTX)) : ""));
+        }
         if (!settled.isEmpty()) {
             notes.add("Warm-up: " + warmup + " s of wrk (16 connections), then on in " + SETTLE_STEP_S + " s steps until"
                     + " the JIT compilers used < " + settleCores + " cores over a step (--warmup-max " + warmupMax
@@ -334,6 +346,7 @@ public final class LoadCommand implements Callable<Integer> {
                 long cpuBefore = ProcessStats.treeCpuNanos(server.pid());
                 many = wrk.get().run(system + "-c" + connections, connections, duration, port, request);
                 long cpu = ProcessStats.treeCpuNanos(server.pid()) - cpuBefore;
+                if (many.requests() > 0 && cpu > 0) cpuPerRequest.put(system, cpu / 1000.0 / many.requests());
                 log(system + ": c=" + connections + " " + Wrk.summary(many) + (many.requests() > 0 && cpu > 0
                         ? String.format(Locale.ROOT, ", CPU %.0f µs/request (%s, %.2f cores)", cpu / 1000.0 / many.requests(),
                         server == sim ? "simulator" : "this system's processes, simulator not included",

@@ -31,7 +31,8 @@ final class Servers {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
     /**
-     * A running system: where it listens, the JVM to sample (-1 when it is not one of ours) and Sluice's admin port
+     * A running system: where it listens, its process (-1 when it has none of its own; its child processes count with
+     * it; JIT settling reads only JVMs, whose compiler threads nginx does not have) and Sluice's admin port
      * ({@code /metrics}, {@code /health/ready}; -1 for the others).
      */
     record Server(String system, int port, long pid, Children.Child child, int adminPort) {
@@ -88,7 +89,7 @@ final class Servers {
         Children.Child child = children.start("nginx", List.of(binary.toString(), "-p", workDir.toString(),
                 "-c", confFile.toString()), Map.of());
         awaitPort(child, port);
-        return new Server("nginx", port, -1, child, -1);
+        return new Server("nginx", port, child.pid(), child, -1); // its worker's CPU counts with it (a child process)
     }
 
     /**
