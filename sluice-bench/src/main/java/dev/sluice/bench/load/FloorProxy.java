@@ -111,7 +111,7 @@ public final class FloorProxy {
     /** The Vert.x floor on {@code port} (0: any). */
     static Running vertx(int port, int upstreamPort, int loops, boolean h1) throws Exception {
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(true));
-        int bound = port != 0 ? port : freePort(); // every instance listens on the same port
+        int bound = port != 0 ? port : Children.freePort(); // every instance listens on the same port
         vertx.deployVerticle(() -> new AbstractVerticle() {
             private HttpClient client;
 
@@ -142,12 +142,6 @@ public final class FloorProxy {
             }
         }, new DeploymentOptions().setInstances(loops)).await(30, TimeUnit.SECONDS);
         return new Running(bound, () -> vertx.close().await(10, TimeUnit.SECONDS));
-    }
-
-    private static int freePort() throws java.io.IOException {
-        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     private static void copy(io.vertx.core.MultiMap from, RequestOptions to, CharSequence name) {

@@ -78,10 +78,7 @@ class FloorProxyTest {
     @ParameterizedTest
     @ValueSource(strings = {"vertx", "netty"})
     void anUpstreamThatIsNotThereIs502(String kind) throws Exception {
-        int nobody;
-        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            nobody = s.getLocalPort();
-        }
+        int nobody = Children.freePort(); // free: nothing listens there
         try (FloorProxy.Running p = proxy(kind, nobody)) {
             assertThat(post(p.port(), "/v1/chat/completions", "{}").statusCode()).isEqualTo(502);
         }
