@@ -40,6 +40,11 @@ class UpstreamCapacityTest {
     /** Accepts connections and never says a word: an HTTP/2 connection to it is never ready. */
     static java.net.ServerSocket silent;
     static final List<java.net.Socket> accepted = java.util.Collections.synchronizedList(new ArrayList<>());
+    /**
+     * The simulator behind a door that lets only the first connection through: every later connection is accepted
+     * and never answered (an upstream slow to take a new connection while its first one works).
+     */
+    static io.vertx.core.net.NetServer firstOnly;
 
     @BeforeAll
     static void start() throws Exception {
@@ -53,6 +58,17 @@ class UpstreamCapacityTest {
                 // the test is over
             }
         });
+        int simPort = URI.create(sim.baseUrl()).getPort();
+        java.util.concurrent.atomic.AtomicInteger doors = new java.util.concurrent.atomic.AtomicInteger();
+        firstOnly = await(vertx.createNetServer().connectHandler(caller -> {
+            if (doors.incrementAndGet() > 1) return; // accepted, never answered
+            caller.pause();
+            vertx.createNetClient().connect(simPort, "127.0.0.1").onSuccess(upstream -> {
+                caller.pipeTo(upstream);
+                upstream.pipeTo(caller);
+                caller.resume();
+            });
+        }).listen(0, "127.0.0.1"));
         String base = "base_url: \"" + sim.baseUrl() + "\"";
         String yaml = """
                 simulator:
@@ -67,7 +83,7 @@ class UpstreamCapacityTest {
                 upstream_pool:
                   wait_ms: 300
                 models:
-                %s%s%s%s""".formatted(
+                %s%s%s%s%s""".formatted(
                 UpstreamResilienceTest.model("m-off", "{name: one-h1, provider: sim, model: sim-mini, " + base
                         + ", max_connections: 1, http2: \"off\"}"),
                 UpstreamResilienceTest.model("m-h2c", "{name: one-h2c-stream, provider: sim, model: sim-mini, " + base
@@ -76,9 +92,12 @@ class UpstreamCapacityTest {
                         + ", max_connections: 1, max_streams: 50, http2: h2c}"),
                 UpstreamResilienceTest.model("m-silent", "{name: silent-h2c, provider: sim, model: sim-mini, "
                         + "base_url: \"http://127.0.0.1:" + silent.getLocalPort() + "/v1\", max_connections: 1,"
-                        + " http2: h2c}"));
+                        + " http2: h2c}"),
+                UpstreamResilienceTest.model("m-half", "{name: half-h2c, provider: sim, model: sim-mini, "
+                        + "base_url: \"http://127.0.0.1:" + firstOnly.actualPort() + "/v1\", max_connections: 2,"
+                        + " max_streams: 1, http2: h2c}"));
         gw = TestGateway.builder(dir).config(yaml).start();
-        for (String m : List.of("m-off", "m-h2c", "m-mux")) { // opens each pool's connection (a cold JVM is slow at it)
+        for (String m : List.of("m-off", "m-h2c", "m-mux", "m-half")) { // opens each pool's connection (a cold JVM is slow at it)
             assertThat(gw.post("/v1/chat/completions", chat(m, null)).statusCode()).isEqualTo(200);
         }
     }
@@ -86,6 +105,7 @@ class UpstreamCapacityTest {
     @AfterAll
     static void stop() throws Exception {
         silent.close();
+        await(firstOnly.close());
         for (java.net.Socket s : accepted) s.close();
         gw.close();
         await(sim.close());
@@ -137,6 +157,26 @@ class UpstreamCapacityTest {
         assertError(r, 504, "server_error", "upstream_timeout", null, true);
         assertThat(accepted).as("the upstream was reached").isNotEmpty();
         assertThat(refusals("silent-h2c")).isEqualTo(before);
+    }
+
+    /**
+     * A pool with room for a second connection, whose first connection is busy and whose second is being opened (the
+     * upstream takes it and never answers), is not full either: the wait that runs out was a wait for the upstream
+     * to take a new connection, so the caller gets its 504 upstream_timeout (retried meanwhile, as the upstream's
+     * timeouts are: the first connection stays busy through every attempt), and no capacity refusal is counted,
+     * while the request on the first connection is answered.
+     */
+    @Test
+    void aPoolWithRoomWhoseNewConnectionNeverBecomesReadyIsTheUpstreamsTimeout() throws Exception {
+        double before = refusals("half-h2c");
+        CompletableFuture<HttpResponse<String>> holder = async("m-half", "delay_ms=8000");
+        awaitSimInFlight(1);
+
+        HttpResponse<String> r = gw.post("/v1/chat/completions", chat("m-half", null));
+
+        assertError(r, 504, "server_error", "upstream_timeout", null, true);
+        assertThat(holder.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        assertThat(refusals("half-h2c")).isEqualTo(before);
     }
 
     @Test

@@ -49,16 +49,19 @@ public final class UpstreamClients implements AutoCloseable {
     private final Map<Thread, java.util.IdentityHashMap<Deployment, Pool>> byLoop = new ConcurrentHashMap<>();
 
     /**
-     * One pool of connections and how many requests hold one of its connections (or streams) right now: a wait for a
-     * connection that runs out while none is held was a wait for a connection being opened — the upstream (or the
-     * way to it) was slow to accept, not the pool full.
+     * One pool of connections, how many requests hold one of its connections (or streams) right now, and how many of
+     * its connections are open and ready. A wait for a connection that runs out while the pool had room for another
+     * connection (fewer ready than {@code max_connections}) was a wait for the upstream to take a new connection — the
+     * upstream (or the way to it) was slow to accept it, or the machine stalled — not the pool full.
      */
     public static final class Pool {
-        private final HttpClient client;
+        private HttpClient client;
+        private final int maxConnections;
         private final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
+        private final java.util.concurrent.atomic.AtomicInteger ready = new java.util.concurrent.atomic.AtomicInteger();
 
-        Pool(HttpClient client) {
-            this.client = client;
+        Pool(int maxConnections) {
+            this.maxConnections = maxConnections;
         }
 
         public HttpClient client() {
@@ -78,6 +81,22 @@ public final class UpstreamClients implements AutoCloseable {
         /** How many requests hold one of its connections now. */
         public int held() {
             return held.get();
+        }
+
+        /** A connection of this pool is ready for requests; it counts until it closes. */
+        void opened(io.vertx.core.http.HttpConnection c) {
+            ready.incrementAndGet();
+            c.closeHandler(v -> ready.decrementAndGet());
+        }
+
+        /** How many of its connections are open and ready now. */
+        public int ready() {
+            return ready.get();
+        }
+
+        /** The most connections it may open (this event loop's share of the deployment's {@code max_connections}). */
+        public int maxConnections() {
+            return maxConnections;
         }
     }
 
@@ -123,9 +142,12 @@ public final class UpstreamClients implements AutoCloseable {
     }
 
     private Pool pool(Deployment deployment, String baseUrl, boolean embeddedSim, Thread loop) {
-        return clients.computeIfAbsent(new Key(profile(deployment, baseUrl, embeddedSim), loop),
-                k -> new Pool(create(k.profile(), k.loop() == null ? k.profile().maxConnections()
-                        : (k.profile().maxConnections() + loops - 1) / loops)));
+        return clients.computeIfAbsent(new Key(profile(deployment, baseUrl, embeddedSim), loop), k -> {
+            Pool p = new Pool(k.loop() == null ? k.profile().maxConnections()
+                    : (k.profile().maxConnections() + loops - 1) / loops);
+            p.client = create(k.profile(), p);
+            return p;
+        });
     }
 
     Profile profile(Deployment d, String baseUrl, boolean embeddedSim) {
@@ -139,7 +161,8 @@ public final class UpstreamClients implements AutoCloseable {
                 maxStreams);
     }
 
-    private HttpClient create(Profile p, int maxConnections) {
+    private HttpClient create(Profile p, Pool pool) {
+        int maxConnections = pool.maxConnections();
         HttpClientOptions o = new HttpClientOptions().setConnectTimeout((int) connectMs).setKeepAlive(true)
                 .setHttp2MultiplexingLimit(p.maxStreams()).setHttp2KeepAliveTimeout(60);
         if (p.h2c()) {
@@ -148,8 +171,9 @@ public final class UpstreamClients implements AutoCloseable {
             o.setProtocolVersion(HttpVersion.HTTP_2).setUseAlpn(true)
                     .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1));
         }
-        return vertx.createHttpClient(o, new PoolOptions().setHttp1MaxSize(maxConnections)
-                .setHttp2MaxSize(maxConnections).setMaxWaitQueueSize(pool.maxWaiting()));
+        return vertx.httpClientBuilder().with(o).with(new PoolOptions().setHttp1MaxSize(maxConnections)
+                .setHttp2MaxSize(maxConnections).setMaxWaitQueueSize(this.pool.maxWaiting()))
+                .withConnectHandler(pool::opened).build();
     }
 
     /** Where the upstream URLs seen so far point (by origin, {@code scheme://host:port}), parsed once each. */
@@ -199,14 +223,16 @@ public final class UpstreamClients implements AutoCloseable {
 
     /**
      * Whether {@code failure} of obtaining a request from {@code pool} means the pool was full: too many waiting, or
-     * the wait for a connection ran out while requests held its connections. The same wait running out while none
-     * was held was a wait for a connection being opened (the upstream slow to accept it, or the machine stalled):
-     * that is the upstream's timeout, like a TCP connect timeout or refusal, and is not this.
+     * the wait for a connection ran out while all the connections it may open were open and requests held them. The
+     * same wait running out while it had room for another connection (or none was held) was a wait for a connection
+     * being opened (the upstream slow to accept it, or the machine stalled): that is the upstream's timeout, like a
+     * TCP connect timeout or refusal, and is not this.
      */
     public static boolean poolExhausted(Throwable failure, Pool pool) {
         if (failure instanceof ConnectionPoolTooBusyException) return true;
         String m = failure.getClass().getSimpleName().equals("NoStackTraceTimeoutException") ? failure.getMessage() : null;
-        return m != null && m.contains("getting a connection") && pool.held() > 0;
+        return m != null && m.contains("getting a connection") && pool.held() > 0
+                && pool.ready() >= pool.maxConnections();
     }
 
     /** The 503 a caller gets for a full pool, counted per deployment. */
