@@ -57,9 +57,11 @@ import java.util.concurrent.TimeUnit;
  * event loop per core like Sluice and the upstream connections kept per loop:
  * <ul>
  *   <li>{@code vertx}: Vert.x's HTTP server and HTTP client, the layers Sluice is built on, with the client options
- *   Sluice's benchmark deployment uses (h2c with prior knowledge; {@code --upstream-h1} for HTTP/1.1 keep-alive);</li>
+ *   Sluice's benchmark deployment uses (h2c with prior knowledge; {@code --upstream-h1} for HTTP/1.1 keep-alive); an
+ *   answer without a length (a stream) is passed on piece by piece, so it can be in the streaming run too;</li>
  *   <li>{@code netty}: Netty's HTTP/1.1 codecs directly (epoll), an HTTP/1.1 keep-alive connection per request in
- *   flight to the upstream, reused from a per-loop free list — what nginx {@code proxy_pass} does.</li>
+ *   flight to the upstream, reused from a per-loop free list — what nginx {@code proxy_pass} does; whole answers
+ *   only (it aggregates).</li>
  * </ul>
  * {@code ./sluice bench load --systems …,floor-vertx,floor-netty} measures them beside nginx and Sluice in one run:
  * what separates Sluice from nginx that a rewrite of its HTTP layers could win back, and what no JVM proxy gets here.
@@ -130,12 +132,16 @@ public final class FloorProxy {
                             .setPort(upstreamPort).setURI(req.uri());
                     copy(req.headers(), ro, HttpHeaders.CONTENT_TYPE);
                     copy(req.headers(), ro, HttpHeaders.AUTHORIZATION);
-                    return client.request(ro).compose(up -> up.send(body))
-                            .compose(resp -> resp.body().map(b -> {
-                                String type = resp.getHeader(HttpHeaders.CONTENT_TYPE);
-                                if (type != null) req.response().putHeader(HttpHeaders.CONTENT_TYPE, type);
-                                return req.response().setStatusCode(resp.statusCode()).end(b);
-                            }));
+                    return client.request(ro).compose(up -> up.send(body)).compose(resp -> {
+                        String type = resp.getHeader(HttpHeaders.CONTENT_TYPE);
+                        if (type != null) req.response().putHeader(HttpHeaders.CONTENT_TYPE, type);
+                        req.response().setStatusCode(resp.statusCode());
+                        if (resp.getHeader(HttpHeaders.CONTENT_LENGTH) != null) { // a whole answer: one write
+                            return resp.body().compose(b -> req.response().end(b));
+                        }
+                        req.response().setChunked(true); // a stream: each piece on as it comes
+                        return resp.pipeTo(req.response());
+                    });
                 }).onFailure(e -> {
                     if (!req.response().ended()) req.response().setStatusCode(502).end();
                 });

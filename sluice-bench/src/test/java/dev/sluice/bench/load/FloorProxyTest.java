@@ -75,6 +75,35 @@ class FloorProxyTest {
                 protocol + " POST /v1/chat/completions?x=2 Bearer sk-floor application/json {\"n\":2}");
     }
 
+    /** The Vert.x floor passes a stream on as it comes: the caller reads the first event before the upstream sends the rest. */
+    @org.junit.jupiter.api.Test
+    void theVertxFloorPassesAStreamOnPieceByPiece() throws Exception {
+        java.util.concurrent.CompletableFuture<Void> firstRead = new java.util.concurrent.CompletableFuture<>();
+        int up = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
+            req.response().setChunked(true).putHeader("content-type", "text/event-stream");
+            req.response().write("data: one\n\n");
+            vertx.executeBlocking(() -> firstRead.get(5, TimeUnit.SECONDS)).onComplete(done -> {
+                if (done.succeeded()) req.response().end("data: two\n\ndata: [DONE]\n\n");
+                else req.response().reset(); // the first event never reached the caller on its own
+            });
+        })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+        try (FloorProxy.Running p = proxy("vertx", up)) {
+            HttpResponse<java.util.stream.Stream<String>> r = http.send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + p.port() + "/v1/chat/completions"))
+                    .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                    HttpResponse.BodyHandlers.ofLines());
+            List<String> lines = new java.util.ArrayList<>();
+            java.util.Iterator<String> it = r.body().iterator();
+            lines.add(it.next());
+            firstRead.complete(null); // only now does the upstream send the rest
+            it.forEachRemaining(lines::add);
+
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.headers().firstValue("content-type")).contains("text/event-stream");
+            assertThat(lines).containsExactly("data: one", "", "data: two", "", "data: [DONE]", "");
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"vertx", "netty"})
     void anUpstreamThatIsNotThereIs502(String kind) throws Exception {
