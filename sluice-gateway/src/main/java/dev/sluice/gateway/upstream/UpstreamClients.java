@@ -161,8 +161,9 @@ public final class UpstreamClients implements AutoCloseable {
                 maxStreams);
     }
 
-    private HttpClient create(Profile p, Pool pool) {
-        int maxConnections = pool.maxConnections();
+    /** The client of {@code owner}: its connections counted by it as they become ready and close. */
+    private HttpClient create(Profile p, Pool owner) {
+        int maxConnections = owner.maxConnections();
         HttpClientOptions o = new HttpClientOptions().setConnectTimeout((int) connectMs).setKeepAlive(true)
                 .setHttp2MultiplexingLimit(p.maxStreams()).setHttp2KeepAliveTimeout(60);
         if (p.h2c()) {
@@ -172,8 +173,8 @@ public final class UpstreamClients implements AutoCloseable {
                     .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1));
         }
         return vertx.httpClientBuilder().with(o).with(new PoolOptions().setHttp1MaxSize(maxConnections)
-                .setHttp2MaxSize(maxConnections).setMaxWaitQueueSize(this.pool.maxWaiting()))
-                .withConnectHandler(pool::opened).build();
+                .setHttp2MaxSize(maxConnections).setMaxWaitQueueSize(pool.maxWaiting()))
+                .withConnectHandler(owner::opened).build();
     }
 
     /** Where the upstream URLs seen so far point (by origin, {@code scheme://host:port}), parsed once each. */
