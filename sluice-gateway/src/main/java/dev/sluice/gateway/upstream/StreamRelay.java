@@ -177,12 +177,12 @@ final class StreamRelay implements StreamSource {
         tokens.delivered(ev);
     }
 
-    /** True while the upstream must wait: the caller's socket is full, or the answer is not being written yet. */
     /** The caller's socket stayed full for the idle timeout: it is treated as gone (its connection is closed). */
     void callerStalled() {
         if (sink != null) sink.abandon();
     }
 
+    /** True while the upstream must wait: the caller's socket is full, or the answer is not being written yet. */
     private boolean full() {
         return sink == null || sink.full();
     }

@@ -55,13 +55,16 @@ public final class UpstreamClients implements AutoCloseable {
      * upstream (or the way to it) was slow to accept it, or the machine stalled — not the pool full.
      */
     public static final class Pool {
-        private HttpClient client;
+        private final HttpClient client;
         private final int maxConnections;
         private final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
         private final java.util.concurrent.atomic.AtomicInteger ready = new java.util.concurrent.atomic.AtomicInteger();
 
-        Pool(int maxConnections) {
+        /** {@code client}: builds the pool's client given the handler its new connections are reported to. */
+        Pool(int maxConnections,
+             java.util.function.Function<io.vertx.core.Handler<io.vertx.core.http.HttpConnection>, HttpClient> client) {
             this.maxConnections = maxConnections;
+            this.client = client.apply(this::opened);
         }
 
         public HttpClient client() {
@@ -143,10 +146,8 @@ public final class UpstreamClients implements AutoCloseable {
 
     private Pool pool(Deployment deployment, String baseUrl, boolean embeddedSim, Thread loop) {
         return clients.computeIfAbsent(new Key(profile(deployment, baseUrl, embeddedSim), loop), k -> {
-            Pool p = new Pool(k.loop() == null ? k.profile().maxConnections()
-                    : (k.profile().maxConnections() + loops - 1) / loops);
-            p.client = create(k.profile(), p);
-            return p;
+            int max = k.loop() == null ? k.profile().maxConnections() : (k.profile().maxConnections() + loops - 1) / loops;
+            return new Pool(max, opened -> create(k.profile(), max, opened));
         });
     }
 
@@ -161,9 +162,9 @@ public final class UpstreamClients implements AutoCloseable {
                 maxStreams);
     }
 
-    /** The client of {@code owner}: its connections counted by it as they become ready and close. */
-    private HttpClient create(Profile p, Pool owner) {
-        int maxConnections = owner.maxConnections();
+    /** A client of at most {@code maxConnections} connections, each reported to {@code opened} once it is ready. */
+    private HttpClient create(Profile p, int maxConnections,
+                              io.vertx.core.Handler<io.vertx.core.http.HttpConnection> opened) {
         HttpClientOptions o = new HttpClientOptions().setConnectTimeout((int) connectMs).setKeepAlive(true)
                 .setHttp2MultiplexingLimit(p.maxStreams()).setHttp2KeepAliveTimeout(60);
         if (p.h2c()) {
@@ -174,7 +175,7 @@ public final class UpstreamClients implements AutoCloseable {
         }
         return vertx.httpClientBuilder().with(o).with(new PoolOptions().setHttp1MaxSize(maxConnections)
                 .setHttp2MaxSize(maxConnections).setMaxWaitQueueSize(pool.maxWaiting()))
-                .withConnectHandler(owner::opened).build();
+                .withConnectHandler(opened).build();
     }
 
     /** Where the upstream URLs seen so far point (by origin, {@code scheme://host:port}), parsed once each. */
