@@ -143,7 +143,9 @@ public final class FloorProxy {
                         return resp.pipeTo(req.response());
                     });
                 }).onFailure(e -> {
-                    if (!req.response().ended()) req.response().setStatusCode(502).end();
+                    if (req.response().ended()) return;
+                    if (req.response().headWritten()) req.response().reset(); // a stream broken midway
+                    else req.response().setStatusCode(502).end();
                 });
             }
         }, new DeploymentOptions().setInstances(loops)).await(30, TimeUnit.SECONDS);
@@ -192,11 +194,11 @@ public final class FloorProxy {
         }
     };
 
-    /** Which caller an upstream connection is answering now. */
-    private static final io.netty.util.AttributeKey<ChannelHandlerContext> CALLER =
-            io.netty.util.AttributeKey.valueOf("floor.caller");
-    private static final io.netty.util.AttributeKey<Boolean> CALLER_KEEP_ALIVE =
-            io.netty.util.AttributeKey.valueOf("floor.keepAlive");
+    /** The caller an upstream connection is answering now, and whether that caller keeps its connection. */
+    private record Caller(ChannelHandlerContext ctx, boolean keepAlive) {
+    }
+
+    private static final io.netty.util.AttributeKey<Caller> CALLER = io.netty.util.AttributeKey.valueOf("floor.caller");
 
     /** A caller's request: to an idle upstream connection of this loop, or a new one on this loop. */
     private static final class Forward extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -237,8 +239,7 @@ public final class FloorProxy {
         }
 
         private static void send(Channel up, ChannelHandlerContext caller, boolean keepAlive, FullHttpRequest out) {
-            up.attr(CALLER).set(caller);
-            up.attr(CALLER_KEEP_ALIVE).set(keepAlive);
+            up.attr(CALLER).set(new Caller(caller, keepAlive));
             up.writeAndFlush(out);
         }
 
@@ -252,8 +253,7 @@ public final class FloorProxy {
     private static final class UpstreamAnswer extends SimpleChannelInboundHandler<FullHttpResponse> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse resp) {
-            ChannelHandlerContext caller = ctx.channel().attr(CALLER).getAndSet(null);
-            boolean keepAlive = Boolean.TRUE.equals(ctx.channel().attr(CALLER_KEEP_ALIVE).get());
+            Caller caller = ctx.channel().attr(CALLER).getAndSet(null);
             if (HttpUtil.isKeepAlive(resp)) IDLE.get().addFirst(ctx.channel());
             else ctx.close();
             if (caller == null) return;
@@ -263,15 +263,15 @@ public final class FloorProxy {
             CharSequence type = resp.headers().get(HttpHeaderNames.CONTENT_TYPE);
             if (type != null) out.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
             out.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
-            if (!keepAlive) out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            var written = caller.writeAndFlush(out);
-            if (!keepAlive) written.addListener(ChannelFutureListener.CLOSE);
+            if (!caller.keepAlive()) out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            var written = caller.ctx().writeAndFlush(out);
+            if (!caller.keepAlive()) written.addListener(ChannelFutureListener.CLOSE);
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            ChannelHandlerContext caller = ctx.channel().attr(CALLER).getAndSet(null);
-            if (caller != null) badGateway(caller);
+            Caller caller = ctx.channel().attr(CALLER).getAndSet(null);
+            if (caller != null) badGateway(caller.ctx());
         }
 
         @Override
