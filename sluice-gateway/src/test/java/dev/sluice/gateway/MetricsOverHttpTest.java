@@ -312,7 +312,21 @@ class MetricsOverHttpTest {
                 .isEqualTo(1);
         assertThat(sum(text, "sluice_project_requests_total", "code", "rate_limit_exceeded")).isEqualTo(1);
         assertThat(text).contains("jvm_memory_used_bytes").contains("jvm_gc_").contains("sluice_event_loop_lag_seconds")
-                .contains("vertx_http_server_").contains("sluice_ledger_lag_seconds")
+                .contains("vertx_pool_").contains("sluice_ledger_lag_seconds")
                 .contains("sluice_rate_limit_headroom_ratio{");
+    }
+
+    @Test
+    void vertxPerRequestHttpSeriesAreOffByDefaultAndExportedWhenAskedFor() {
+        assertThat(text).doesNotContain("vertx_http_server_").doesNotContain("vertx_http_client_");
+        try (TestGateway on = TestGateway.builder(dir.resolve("vertx-http")).config("""
+                observability: {vertx_http_metrics: true}
+                models:
+                  - {id: sim-mini, family: sim-mini, modality: chat, context_window: 16384, max_output_tokens: 4096, tokenizer: o200k_base, price: {input_per_1m: 1, output_per_1m: 2}, deployments: [{name: sim, provider: sim}]}
+                """).start()) {
+            assertThat(on.post("/v1/chat/completions", chat("sim-mini", null)).statusCode()).isEqualTo(200);
+            assertThat(scrape(on)).contains("vertx_http_server_requests_total")
+                    .contains("vertx_http_client_requests_total");
+        }
     }
 }

@@ -32,6 +32,7 @@ class ObservabilityConfigTest {
         SluiceConfig.Observability o = load("").observability();
         assertThat(o.jvmMetrics()).isTrue();
         assertThat(o.vertxMetrics()).isTrue();
+        assertThat(o.vertxHttpMetrics()).isFalse();
         assertThat(o.otlpEndpoint()).isNull();
         assertThat(o.maxProjectLabels()).isEqualTo(100);
         assertThat(o.projectLabels()).isEmpty();

@@ -209,9 +209,12 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
     /**
      * Metrics, traces and the access log's sampling ({@code docs/observability.md}). {@code projectLabels}: projects
      * that always get their own {@code project} label; {@code maxProjectLabels}: how many other projects get one
-     * (first seen), the rest are counted as {@code other}.
+     * (first seen), the rest are counted as {@code other}. {@code vertxHttpMetrics}: with {@code vertxMetrics}, also
+     * Vert.x's per-request HTTP server and client series ({@code vertx_http_*}), off by default: they are looked up
+     * by tags on every request and attempt and repeat the gateway's own request and upstream series.
      */
-    public record Observability(boolean jvmMetrics, boolean vertxMetrics, List<String> projectLabels,
+    public record Observability(boolean jvmMetrics, boolean vertxMetrics, boolean vertxHttpMetrics,
+                                List<String> projectLabels,
                                 int maxProjectLabels, double traceSampleRatio, String otlpEndpoint,
                                 double accessLogSuccessSampleRatio, long otlpMetricsStepMs) {}
 

@@ -15,6 +15,7 @@ import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 
 import java.util.ArrayList;
@@ -70,7 +71,16 @@ public final class Observability implements AutoCloseable {
         io.vertx.core.VertxBuilder builder = Vertx.builder();
         if (transport != null) builder = builder.withTransport(transport);
         if (cfg.vertxMetrics()) {
-            options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
+            // vertx-micrometer keeps backends by registry name for the whole JVM: a name of this registry's own, so a
+            // second gateway in one JVM (tests, embedding) reports to its registry and not to the first one's
+            MicrometerMetricsOptions metrics = new MicrometerMetricsOptions().setEnabled(true)
+                    .setRegistryName("sluice-" + Integer.toHexString(System.identityHashCode(registry)));
+            if (!cfg.vertxHttpMetrics()) {
+                // Per request and per attempt these resolve four meters by tags: ~10 µs a request (docs/benchmarks.md)
+                metrics.addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
+                        .addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT);
+            }
+            options.setMetricsOptions(metrics);
             builder = builder.withMetrics(new MicrometerMetricsFactory(registry));
         }
         return builder.with(options).build();
