@@ -41,12 +41,7 @@ class DistributionIT {
 
     @Test
     void theUnpackedTarballServesAChatRequestWithOnlyAJavaRuntime() throws Exception {
-        Path tarball = Path.of(System.getProperty("sluice.dist"));
-        String version = System.getProperty("sluice.version");
-        assertThat(tarball).as("built before the integration tests").isRegularFile();
-        assertThat(new ProcessBuilder("tar", "xzf", tarball.toString(), "-C", dir.toString()).inheritIO().start()
-                .waitFor()).isZero();
-        Path home = dir.resolve("sluice-" + version);
+        Path home = unpack();
         for (String f : List.of("bin/sluice", "sluice-cli.jar", "sluice.yaml", "README.md", "docs/operations.md",
                 "deploy/k8s/base/kustomization.yaml")) {
             assertThat(home.resolve(f)).as(f).exists();
@@ -110,6 +105,45 @@ class DistributionIT {
             reader.join(Duration.ofSeconds(10));
             assertThat(ended).as("stopped on SIGTERM; output: %s", output).isTrue();
         }
+    }
+
+    /**
+     * Without a heap size in SLUICE_JAVA_OPTS the launcher starts the heap at a quarter of the memory, at most 1 GiB
+     * (G1 left to start small runs a young generation too small for the load); with one, it adds nothing.
+     */
+    @Test
+    void theLauncherSizesTheHeapUnlessTheOperatorDoes() throws Exception {
+        Path home = unpack();
+        long memory = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getTotalMemorySize();
+        long expected = Math.min(1024L << 20, (memory >> 20) / 4 << 20);
+        assertThat(flags(home, "-XX:+PrintCommandLineFlags")).contains("-XX:InitialHeapSize=" + expected + " ")
+                .contains("-XX:MinHeapSize=" + expected + " ");
+        String sized = flags(home, "-Xmx256m -XX:+PrintCommandLineFlags");
+        assertThat(sized).contains("-XX:MaxHeapSize=268435456 ").doesNotContain("-XX:MinHeapSize=" + expected + " ");
+    }
+
+    /** What {@code bin/sluice --version} prints with {@code SLUICE_JAVA_OPTS} set to {@code opts}. */
+    private String flags(Path home, String opts) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/sluice").toString(), "--version").redirectErrorStream(true);
+        Map<String, String> env = pb.environment();
+        env.clear();
+        env.put("PATH", shellToolsOnly().toString());
+        env.put("JAVA_HOME", System.getProperty("java.home"));
+        env.put("SLUICE_JAVA_OPTS", opts);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        return out;
+    }
+
+    private Path unpack() throws Exception {
+        Path tarball = Path.of(System.getProperty("sluice.dist"));
+        assertThat(tarball).as("built before the integration tests").isRegularFile();
+        assertThat(new ProcessBuilder("tar", "xzf", tarball.toString(), "-C", dir.toString()).inheritIO().start()
+                .waitFor()).isZero();
+        return dir.resolve("sluice-" + System.getProperty("sluice.version"));
     }
 
     /** A directory of links to the few tools the launcher uses: no java, no mvn. */

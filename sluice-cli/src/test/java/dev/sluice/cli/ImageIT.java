@@ -87,6 +87,7 @@ class ImageIT {
         assertThat(Files.readAllLines(java.getParent().getParent().resolve("release")))
                 .anyMatch(l -> l.matches("JAVA_VERSION=\"(2[1-9]|[3-9]\\d)[.\"].*"));
         assertThat(entrypoint).contains("-XX:+ExitOnOutOfMemoryError").anyMatch(a -> a.startsWith("-XX:MaxRAMPercentage="))
+                .contains("-XX:InitialRAMPercentage=25")
                 .endsWith(Main.class.getName());
         assertThat(strings(c.get("Cmd"))).containsExactly("serve");
         String classpathFile = entrypoint.get(entrypoint.indexOf("-cp") + 1);

@@ -207,6 +207,12 @@ public final class LoadCommand implements Callable<Integer> {
                 log(how);
                 notes.add("AOT: " + how + ".");
             }
+            if (order.contains(SLUICE) || order.contains(SLUICE_REDIS)) {
+                List<String> heap = Servers.heapOpts(System.getProperty("sluice.serve.heap", ""), sluiceJavaOpts);
+                notes.add("Sluice's heap: " + (heap.isEmpty() ? "the JVM's default or --sluice-java-opts"
+                        : String.join(" ", heap) + ", as ./sluice serve starts it (a quarter of the memory, at most 1 GiB)")
+                        + (sluiceJavaOpts.isBlank() ? "" : "; --sluice-java-opts " + sluiceJavaOpts) + ".");
+            }
             for (String system : order) {
                 try {
                     measure(system, sim, results, streamResults);

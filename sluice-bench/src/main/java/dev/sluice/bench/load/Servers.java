@@ -151,12 +151,22 @@ final class Servers {
                 + "; --aot off: without): the harness " + how;
     }
 
+    /**
+     * The heap options {@code ./sluice serve} starts Sluice with (the launcher passes them as {@code sluice.serve.heap}),
+     * unless {@code javaOpts} size the heap themselves, as the launcher leaves them out when SLUICE_JAVA_OPTS does.
+     */
+    static List<String> heapOpts(String launcherHeap, String javaOpts) {
+        if (javaOpts.matches("(?s).*(-Xm[sx]|HeapSize|RAMPercentage|RAMFraction).*")) return List.of();
+        return java.util.Arrays.stream(launcherHeap.trim().split("\\s+")).filter(o -> !o.isEmpty()).toList();
+    }
+
     /** Sluice with exactly the config {@code yaml}, ready ({@code awaitReady}) or as soon as its public port listens. */
     Server sluiceWithConfig(String system, String name, String yaml, boolean awaitReady) throws Exception {
         Path config = workDir.resolve(name + ".yaml");
         Files.writeString(config, yaml);
         int admin = Children.freePort();
         List<String> cmd = new ArrayList<>(List.of(javaBin, "--enable-native-access=ALL-UNNAMED"));
+        cmd.addAll(heapOpts(System.getProperty("sluice.serve.heap", ""), sluice.javaOpts()));
         cmd.addAll(aotOpts);
         for (String o : sluice.javaOpts().trim().split("\\s+")) if (!o.isEmpty()) cmd.add(o);
         cmd.addAll(List.of("-jar", cliJar.toString(), "serve", "--config", config.toString(), "--port", "0",
