@@ -28,6 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * probes, the {@link Tracing} and the upstream telemetry. Built once at start, closed with the gateway.
  */
 public final class Observability implements AutoCloseable {
+    /** Numbers the Vert.x metrics backends of the gateways of this JVM (see {@link #vertx}). */
+    private static final java.util.concurrent.atomic.AtomicLong VERTX_REGISTRIES = new java.util.concurrent.atomic.AtomicLong();
     /** How often each event loop is probed for lag. */
     static final long PROBE_MS = 1000;
 
@@ -71,10 +73,10 @@ public final class Observability implements AutoCloseable {
         io.vertx.core.VertxBuilder builder = Vertx.builder();
         if (transport != null) builder = builder.withTransport(transport);
         if (cfg.vertxMetrics()) {
-            // vertx-micrometer keeps backends by registry name for the whole JVM: a name of this registry's own, so a
+            // vertx-micrometer keeps backends by registry name for the whole JVM: a name of this gateway's own, so a
             // second gateway in one JVM (tests, embedding) reports to its registry and not to the first one's
             MicrometerMetricsOptions metrics = new MicrometerMetricsOptions().setEnabled(true)
-                    .setRegistryName("sluice-" + Integer.toHexString(System.identityHashCode(registry)));
+                    .setRegistryName("sluice-" + VERTX_REGISTRIES.incrementAndGet());
             if (!cfg.vertxHttpMetrics()) {
                 // Per request and per attempt these resolve four meters by tags: ~10 µs a request (docs/benchmarks.md)
                 metrics.addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
