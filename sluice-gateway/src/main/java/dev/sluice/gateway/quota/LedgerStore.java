@@ -20,9 +20,9 @@ import java.util.Map;
  * Blocking JDBC: the ledger writer's thread calls it.
  *
  * <p>A batch is written in request-id order, in one transaction with its spend sums (computed once). On SQLite the rows
- * go in as one JDBC batch of a single-row {@code INSERT … ON CONFLICT (request_id) DO NOTHING} (the driver steps the
- * one compiled statement per row; a multi-row statement measured slower there), whose per-row counts tell which rows
- * were new. On PostgreSQL they go in as multi-row {@code INSERT … VALUES (…), (…)} statements of {@value #CHUNK} rows
+ * go in as JDBC batches of a single-row {@code INSERT … ON CONFLICT (request_id) DO NOTHING} (the driver steps the
+ * one compiled statement per row; a multi-row statement measured slower there), {@value #CHUNK} rows a slice with a
+ * {@link Thread#yield} between slices, whose per-row counts tell which rows were new. On PostgreSQL they go in as multi-row {@code INSERT … VALUES (…), (…)} statements of {@value #CHUNK} rows
  * or fewer (a power of two, so a connection prepares at most eight distinct statements): when the database reports
  * as many new rows as sent — the normal case — the sums are added to {@code spend_totals} in the same transaction;
  * when fewer (a request id it already had: a re-delivered record), that transaction is rolled back and the batch is
@@ -125,13 +125,19 @@ public final class LedgerStore {
      */
     private int insertOneByOne(List<LedgerRow> rows, Map<SpendBook.Key, Long> sums) {
         return db.transaction(c -> {
-            int[] counts;
+            int[] counts = new int[rows.size()];
             try (PreparedStatement ps = db.prepare(c, INSERT)) {
-                for (LedgerRow r : rows) {
-                    bind(ps, 1, r);
-                    ps.addBatch();
+                for (int from = 0; from < rows.size(); from += CHUNK) {
+                    int to = Math.min(rows.size(), from + CHUNK);
+                    for (int i = from; i < to; i++) {
+                        bind(ps, 1, rows.get(i));
+                        ps.addBatch();
+                    }
+                    System.arraycopy(ps.executeBatch(), 0, counts, from, to - from);
+                    // A flush of thousands of rows is milliseconds of CPU: between slices the writer lets a thread
+                    // waiting for this core (an event loop, on a busy machine) run, instead of holding it throughout.
+                    if (to < rows.size()) Thread.yield();
                 }
-                counts = ps.executeBatch();
             }
             List<LedgerRow> fresh = new ArrayList<>();
             for (int i = 0; i < rows.size(); i++) {

@@ -213,7 +213,8 @@ class UsageLedgerTest {
     void everyRowIsWrittenExactlyOnceAcrossStatementChunksAndRedeliveries(Backend backend) throws Exception {
         try (Database db = open(backend)) {
             SpendBook book = new SpendBook(clock);
-            // 300 a batch: PostgreSQL's multi-row statements split it into 128 + 128 + 32 + 8 + 4 rows.
+            // 300 a batch: PostgreSQL's multi-row statements split it into 128 + 128 + 32 + 8 + 4 rows, SQLite's JDBC
+            // batch into slices of 128 + 128 + 44 (the known ids of the second writer fall in every slice).
             UsageLedger first = ledger(db, book, 600_000, 300);
             java.util.Map<String, Long> byProject = new java.util.HashMap<>();
             List<UsageRecord> sent = new java.util.ArrayList<>();
