@@ -125,7 +125,8 @@ class DistributionIT {
 
     /** What {@code bin/sluice --version} prints with {@code SLUICE_JAVA_OPTS} set to {@code opts}. */
     private String flags(Path home, String opts) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/sluice").toString(), "--version").redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/sluice").toString(), "--version")
+                .redirectErrorStream(true);
         Map<String, String> env = pb.environment();
         env.clear();
         env.put("PATH", shellToolsOnly().toString());

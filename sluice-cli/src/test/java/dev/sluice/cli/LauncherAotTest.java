@@ -92,7 +92,8 @@ class LauncherAotTest {
         CompletableFuture<String> args = new CompletableFuture<>();
         StringBuilder seen = new StringBuilder();
         Thread.ofVirtual().start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader r = new BufferedReader(
+                    new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
                     synchronized (seen) {
                         seen.append(line).append('\n');

@@ -14,8 +14,8 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MetricsDomain;
+import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 
 import java.util.ArrayList;
@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Observability implements AutoCloseable {
     /** Numbers the Vert.x metrics backends of the gateways of this JVM (see {@link #vertx}). */
-    private static final java.util.concurrent.atomic.AtomicLong VERTX_REGISTRIES = new java.util.concurrent.atomic.AtomicLong();
+    private static final AtomicLong VERTX_REGISTRIES = new AtomicLong();
     /** How often each event loop is probed for lag. */
     static final long PROBE_MS = 1000;
 

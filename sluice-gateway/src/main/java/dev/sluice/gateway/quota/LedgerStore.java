@@ -22,11 +22,12 @@ import java.util.Map;
  * <p>A batch is written in request-id order, in one transaction with its spend sums (computed once). On SQLite the rows
  * go in as JDBC batches of a single-row {@code INSERT … ON CONFLICT (request_id) DO NOTHING} (the driver steps the
  * one compiled statement per row; a multi-row statement measured slower there), {@value #CHUNK} rows a slice with a
- * {@link Thread#yield} between slices, whose per-row counts tell which rows were new. On PostgreSQL they go in as multi-row {@code INSERT … VALUES (…), (…)} statements of {@value #CHUNK} rows
- * or fewer (a power of two, so a connection prepares at most eight distinct statements): when the database reports
- * as many new rows as sent — the normal case — the sums are added to {@code spend_totals} in the same transaction;
- * when fewer (a request id it already had: a re-delivered record), that transaction is rolled back and the batch is
- * written again as one JDBC batch whose per-row counts tell which rows were new, so only those are added.
+ * {@link Thread#yield} between slices, whose per-row counts tell which rows were new. On PostgreSQL they go in as
+ * multi-row {@code INSERT … VALUES (…), (…)} statements of {@value #CHUNK} rows or fewer (a power of two, so a
+ * connection prepares at most eight distinct statements): when the database reports as many new rows as sent — the
+ * normal case — the sums are added to {@code spend_totals} in the same transaction; when fewer (a request id it
+ * already had: a re-delivered record), that transaction is rolled back and the batch is written again as JDBC
+ * batches whose per-row counts tell which rows were new, so only those are added.
  */
 public final class LedgerStore {
     /** The most rows one INSERT statement carries (16 parameters a row; both databases accept 2,048 parameters). */
