@@ -54,7 +54,8 @@ class LauncherAotTest {
         Path release = root.resolve("release");
         Process recording = serve(launcher, release);
         String recordingArgs = probeArgs(recording);
-        assertThat(recordingArgs).contains("-XX:AOTCacheOutput=" + target.resolve("sluice.aot"));
+        assertThat(recordingArgs).contains("-XX:AOTCacheOutput=" + target.resolve("sluice.aot"))
+                .containsPattern(" -Xms\\d+m "); // the launcher's heap default (docs/operations.md#memory)
 
         Process meanwhile = serve(launcher, null);
         String meanwhileArgs = probeArgs(meanwhile);
