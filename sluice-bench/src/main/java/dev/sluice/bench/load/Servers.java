@@ -157,7 +157,12 @@ final class Servers {
      */
     static List<String> heapOpts(String launcherHeap, String javaOpts) {
         if (javaOpts.matches("(?s).*(-Xm[sx]|HeapSize|RAMPercentage|RAMFraction).*")) return List.of();
-        return java.util.Arrays.stream(launcherHeap.trim().split("\\s+")).filter(o -> !o.isEmpty()).toList();
+        return options(launcherHeap);
+    }
+
+    /** JVM options written as one string, separated by white space. */
+    private static List<String> options(String opts) {
+        return java.util.Arrays.stream(opts.trim().split("\\s+")).filter(o -> !o.isEmpty()).toList();
     }
 
     /** Sluice with exactly the config {@code yaml}, ready ({@code awaitReady}) or as soon as its public port listens. */
@@ -168,7 +173,7 @@ final class Servers {
         List<String> cmd = new ArrayList<>(List.of(javaBin, "--enable-native-access=ALL-UNNAMED"));
         cmd.addAll(heapOpts(System.getProperty("sluice.serve.heap", ""), sluice.javaOpts()));
         cmd.addAll(aotOpts);
-        for (String o : sluice.javaOpts().trim().split("\\s+")) if (!o.isEmpty()) cmd.add(o);
+        cmd.addAll(options(sluice.javaOpts()));
         cmd.addAll(List.of("-jar", cliJar.toString(), "serve", "--config", config.toString(), "--port", "0",
                 "--admin-port", Integer.toString(admin), "--data-dir", workDir.resolve(name + "-data").toString()));
         Map<String, String> env = new HashMap<>();
