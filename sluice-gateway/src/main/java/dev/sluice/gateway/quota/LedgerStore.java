@@ -21,7 +21,7 @@ import java.util.Map;
  *
  * <p>A batch is written in request-id order, in one transaction with its spend sums (computed once). On SQLite the rows
  * go in as JDBC batches of a single-row {@code INSERT … ON CONFLICT (request_id) DO NOTHING} (the driver steps the
- * one compiled statement per row; a multi-row statement measured slower there), {@value #CHUNK} rows a slice with a
+ * one compiled statement per row; a multi-row statement measured slower there), {@value #SLICE} rows a slice with a
  * {@link Thread#yield} between slices, whose per-row counts tell which rows were new. On PostgreSQL they go in as
  * multi-row {@code INSERT … VALUES (…), (…)} statements of {@value #CHUNK} rows or fewer (a power of two, so a
  * connection prepares at most eight distinct statements): when the database reports as many new rows as sent — the
@@ -32,6 +32,8 @@ import java.util.Map;
 public final class LedgerStore {
     /** The most rows one INSERT statement carries (16 parameters a row; both databases accept 2,048 parameters). */
     static final int CHUNK = 128;
+    /** The rows of one SQLite JDBC batch; the writer yields its core between two (a flush can be milliseconds). */
+    static final int SLICE = 128;
     private static final String COLUMNS = "INSERT INTO usage_ledger (request_id, created_at, org_id, project_id, "
             + "key_id, model, endpoint, prompt_tokens, completion_tokens, cost_nanos, status, outcome, error_code, "
             + "upstream_request_id, attempts, stream) VALUES ";
@@ -128,8 +130,8 @@ public final class LedgerStore {
         return db.transaction(c -> {
             int[] counts = new int[rows.size()];
             try (PreparedStatement ps = db.prepare(c, INSERT)) {
-                for (int from = 0; from < rows.size(); from += CHUNK) {
-                    int to = Math.min(rows.size(), from + CHUNK);
+                for (int from = 0; from < rows.size(); from += SLICE) {
+                    int to = Math.min(rows.size(), from + SLICE);
                     for (int i = from; i < to; i++) {
                         bind(ps, 1, rows.get(i));
                         ps.addBatch();
