@@ -153,4 +153,36 @@ class KeyLifecycleTest {
         assertThat(chatWith(TestGateway.DEMO_KEY).statusCode()).isEqualTo(200);
         assertThat(gw.gateway.database().queryCount() - before).isEqualTo(4);
     }
+
+    @Test
+    void aKeyAndAnUnknownKeyThatShareAHashSlotAreEachAnsweredAsThemselves() {
+        JsonNode key = createKey(null);
+        String secret = key.get("value").asText();
+        String twin = sameHashCode(secret); // the same slot of the remembered key hashes; not a valid key
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> ok = chatWith(secret);
+            assertThat(ok.statusCode()).isEqualTo(200);
+            assertThat(ok.headers().firstValue("openai-project")).contains(projectId);
+            JsonNode e = assertError(chatWith(twin), 401, "invalid_request_error", "invalid_api_key", null, false);
+            assertThat(e.get("message").asText()).contains(KeyMask.mask(twin));
+        }
+        gw.adminOk("DELETE", "/v1/organization/projects/" + projectId + "/api_keys/" + key.get("id").asText(), null);
+        assertError(chatWith(secret), 401, "invalid_request_error", "invalid_api_key", null, false);
+    }
+
+    /** Another string with {@code s}'s hashCode: two adjacent chars moved by (+1, -31) or (-1, +31), still alphanumeric. */
+    static String sameHashCode(String s) {
+        for (int k = s.length() - 2; k >= 0; k--) {
+            for (int d : new int[] {1, -1}) {
+                char a = (char) (s.charAt(k) + d);
+                char b = (char) (s.charAt(k + 1) - 31 * d);
+                if (Character.isLetterOrDigit(a) && a < 128 && Character.isLetterOrDigit(b) && b < 128) {
+                    String t = s.substring(0, k) + a + b + s.substring(k + 2);
+                    assertThat(t.hashCode()).isEqualTo(s.hashCode());
+                    return t;
+                }
+            }
+        }
+        throw new AssertionError("no twin for this key");
+    }
 }

@@ -1,6 +1,5 @@
 package dev.sluice.gateway.store;
 
-import dev.sluice.protocol.Hashes;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import com.github.benmanes.caffeine.cache.Ticker;
@@ -21,6 +20,8 @@ public final class CachingKeyLookup {
     public static final long DEFAULT_MAXIMUM_SIZE = 100_000;
 
     private final LoadingCache<String, Optional<KeyPrincipal>> cache;
+    /** The hashes of recently presented secrets: a returning key is looked up without hashing it again. */
+    private final KeyHashes hashes = new KeyHashes();
 
     /** Default bound (1 s), system ticker; {@code refreshExecutor} runs background reloads (a worker pool). */
     public CachingKeyLookup(ApiKeys keys, Executor refreshExecutor) {
@@ -40,7 +41,7 @@ public final class CachingKeyLookup {
     /** The principal for {@code secret}, or empty for an unknown one. */
     public Optional<KeyPrincipal> find(String secret) {
         if (secret == null || secret.isEmpty()) return Optional.empty();
-        return cache.get(Hashes.sha256Hex(secret));
+        return cache.get(hashes.sha256Hex(secret));
     }
 
     /**
@@ -49,7 +50,7 @@ public final class CachingKeyLookup {
      */
     public Optional<KeyPrincipal> peek(String secret) {
         if (secret == null || secret.isEmpty()) return Optional.empty();
-        return cache.getIfPresent(Hashes.sha256Hex(secret));
+        return cache.getIfPresent(hashes.sha256Hex(secret));
     }
 
     /** Forgets a key (after revoking it here), so the next lookup reads the database. */
