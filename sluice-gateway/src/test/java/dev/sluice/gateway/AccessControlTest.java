@@ -279,6 +279,23 @@ class AccessControlTest {
     }
 
     @Test
+    void eachRequestIsCheckedAgainstItsOwnProjectsPolicyWhenProjectsAlternate() {
+        // One policy lookup a request serves the allowlist, region and model checks: it never carries over.
+        for (int i = 0; i < 3; i++) {
+            assertThat(call(OPEN, "/v1/chat/completions", chat("sim-large", null), "x-forwarded-for", "203.0.113.9")
+                    .statusCode()).isEqualTo(200);
+            assertError(call(RESTRICTED, "/v1/chat/completions", chat("sim-large", null), "x-forwarded-for",
+                    "10.0.0.1"), 403, "permission_error", "model_not_allowed", "model", false);
+            assertError(call(RESTRICTED, "/v1/chat/completions", chat("sim-mini", null), "x-forwarded-for",
+                    "203.0.113.9"), 401, "invalid_request_error", "ip_not_authorized", null, false);
+            assertError(call(OPEN, "/v1/chat/completions", chat("sim-mini", null), "x-forwarded-for",
+                    "198.51.100.7"), 403, "request_forbidden", "unsupported_country_region_territory", null, false);
+            assertThat(call(RESTRICTED, "/v1/chat/completions", chat("sim-mini", null), "x-forwarded-for", "10.0.0.1")
+                    .statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void aModelOutsideTheOrganizationsTierIs404ModelNotFoundLikeAnUnknownOne() {
         JsonNode hidden = assertError(call(OPEN, "/v1/images/generations", "{\"model\":\"sim-image\",\"prompt\":\"a cat\"}"),
                 404, "invalid_request_error", "model_not_found", "model", false);

@@ -1,6 +1,7 @@
 package dev.sluice.gateway.pipeline;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.gateway.access.AccessPolicy;
 import dev.sluice.gateway.access.ClientAddress;
 import dev.sluice.gateway.models.ModelSpec;
 import io.opentelemetry.context.Context;
@@ -37,6 +38,7 @@ public final class Exchange {
 
     // What the stages learned about it.
     private Caller caller;
+    private AccessPolicy accessPolicy;
     private ObjectNode json;
     private String modelId;
     private ModelSpec model;
@@ -122,6 +124,9 @@ public final class Exchange {
 
     public Caller caller() { return caller; }
     public void caller(Caller c) { this.caller = c; }
+    /** The caller's access policy once a stage has resolved it (null before): the later stages use the same one. */
+    public AccessPolicy accessPolicy() { return accessPolicy; }
+    public void accessPolicy(AccessPolicy p) { this.accessPolicy = p; }
     public ObjectNode json() { return json; }
     public void json(ObjectNode j) { this.json = j; }
     public String modelId() { return modelId; }

@@ -4,7 +4,6 @@ import dev.sluice.gateway.access.ClientAddress;
 import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
-import dev.sluice.gateway.pipeline.Futures;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
 import dev.sluice.protocol.ErrorKind;
@@ -29,7 +28,7 @@ public final class IpAllowlist implements Stage {
 
     @Override
     public Future<Answer> apply(Exchange ex, Chain next) {
-        return Futures.compose(policies.policy(ex.caller()), p -> {
+        return RequestPolicy.apply(ex, policies, p -> {
             ClientAddress client = ex.clientAddress();
             if (!p.admits(client.address())) {
                 return Future.failedFuture(ApiException.of(ErrorKind.IP_NOT_AUTHORIZED, "ip", client.display()));

@@ -7,7 +7,6 @@ import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Endpoint;
 import dev.sluice.gateway.pipeline.Exchange;
-import dev.sluice.gateway.pipeline.Futures;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
 import dev.sluice.protocol.ErrorKind;
@@ -34,7 +33,7 @@ public final class ModelAccess implements Stage {
     public Future<Answer> apply(Exchange ex, Chain next) {
         ModelSpec model = ex.model();
         if (model == null) return next.proceed(ex);
-        return Futures.compose(policies.policy(ex.caller()), p -> {
+        return RequestPolicy.apply(ex, policies, p -> {
             check(p, ex, model);
             return next.proceed(ex);
         });

@@ -4,7 +4,6 @@ import dev.sluice.gateway.access.CountryLookup;
 import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
-import dev.sluice.gateway.pipeline.Futures;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
 import dev.sluice.protocol.ErrorKind;
@@ -31,7 +30,7 @@ public final class RegionPolicy implements Stage {
 
     @Override
     public Future<Answer> apply(Exchange ex, Chain next) {
-        return Futures.compose(policies.policy(ex.caller()), p -> {
+        return RequestPolicy.apply(ex, policies, p -> {
             if (p.unsupportedCountries().isEmpty()) return next.proceed(ex);
             String country = countries.country(ex.clientAddress(), ex::header);
             if (!p.supports(country)) return Future.failedFuture(ApiException.of(ErrorKind.UNSUPPORTED_COUNTRY));
