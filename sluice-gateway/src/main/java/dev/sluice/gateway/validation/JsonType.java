@@ -13,14 +13,20 @@ public enum JsonType {
 
     public String phrase() { return phrase; }
 
+    /**
+     * The kind of {@code n} ({@link #NULL} for null, missing and absent). One {@code getNodeType()} call: the
+     * {@code isX()} tests each make that same virtual call, and validation asks this of every value of every body.
+     */
     public static JsonType of(JsonNode n) {
-        if (n == null || n.isNull() || n.isMissingNode()) return NULL;
-        if (n.isTextual()) return STRING;
-        if (n.isIntegralNumber()) return INTEGER;
-        if (n.isNumber()) return NUMBER;
-        if (n.isBoolean()) return BOOLEAN;
-        if (n.isArray()) return ARRAY;
-        return OBJECT;
+        if (n == null) return NULL;
+        return switch (n.getNodeType()) {
+            case NULL, MISSING -> NULL;
+            case STRING -> STRING;
+            case NUMBER -> n.isIntegralNumber() ? INTEGER : NUMBER;
+            case BOOLEAN -> BOOLEAN;
+            case ARRAY -> ARRAY;
+            case OBJECT, POJO, BINARY -> OBJECT;
+        };
     }
 
     /** An integer is an acceptable decimal, as in JSON Schema. */
