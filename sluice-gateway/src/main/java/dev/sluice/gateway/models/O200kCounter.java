@@ -30,38 +30,51 @@ final class O200kCounter {
     static final int LONG_PIECE = 256;
     private static final int NONE = Integer.MAX_VALUE;
 
-    // Open-addressing table from token bytes to rank: slot -> entry + 1 (0 = empty); entry -> bytes in DATA, rank.
-    private final int[] slots;
+    /*
+     * Open-addressing table from token bytes to rank. A slot (0 = empty) packs everything a lookup needs, so a probe
+     * touches the table once and the token's bytes once (the table is megabytes: every separate array read was a
+     * cache miss): bits 0-20 the token's start in DATA, 21-28 its length (1..255, so a used slot is never 0), 29-46
+     * its rank, 47-63 the top bits of its hash, which turn most probes of another token away without reading DATA.
+     */
+    private static final int OFFSET_BITS = 21;
+    private static final int LENGTH_BITS = 8;
+    private static final int RANK_BITS = 18;
+    private static final int LENGTH_SHIFT = OFFSET_BITS;
+    private static final int RANK_SHIFT = LENGTH_SHIFT + LENGTH_BITS;
+    private static final int TAG_SHIFT = RANK_SHIFT + RANK_BITS;
+    private final long[] slots;
     private final int mask;
     private final byte[] data;
-    private final int[] offsets;   // entry -> start in data; offsets[entries] = data length
-    private final int[] ranks;
 
     O200kCounter() {
         Map<byte[], Integer> all = loadRanks();
         int entries = all.size();
         int total = 0;
         for (byte[] b : all.keySet()) total += b.length;
+        if (total >= 1 << OFFSET_BITS) throw new IllegalStateException("o200k ranks: " + total + " bytes of tokens");
         data = new byte[total];
-        offsets = new int[entries + 1];
-        ranks = new int[entries];
         int tableSize = Integer.highestOneBit(entries * 2) << 1;
-        slots = new int[tableSize];
+        slots = new long[tableSize];
         mask = tableSize - 1;
-        int e = 0;
         int at = 0;
         for (Map.Entry<byte[], Integer> entry : all.entrySet()) {
             byte[] b = entry.getKey();
+            int rank = entry.getValue();
+            if (b.length == 0 || b.length >= 1 << LENGTH_BITS || rank < 0 || rank >= 1 << RANK_BITS) {
+                throw new IllegalStateException("o200k ranks: a token of " + b.length + " bytes, rank " + rank);
+            }
             System.arraycopy(b, 0, data, at, b.length);
-            offsets[e] = at;
-            ranks[e] = entry.getValue();
-            int slot = hash(b, 0, b.length) & mask;
+            int h = hash(b, 0, b.length);
+            int slot = h & mask;
             while (slots[slot] != 0) slot = (slot + 1) & mask;
-            slots[slot] = e + 1;
+            slots[slot] = at | (long) b.length << LENGTH_SHIFT | (long) rank << RANK_SHIFT | tag(h) << TAG_SHIFT;
             at += b.length;
-            e++;
         }
-        offsets[entries] = at;
+    }
+
+    /** The hash bits a slot keeps (the top 17 of the 32; the slot index uses the low ones). */
+    private static long tag(int hash) {
+        return (hash >>> (32 - (64 - TAG_SHIFT))) & ((1L << (64 - TAG_SHIFT)) - 1);
     }
 
     /** jtokkit's merge for long pieces, built on first need (it holds its own copy of the ranks). */
@@ -143,15 +156,20 @@ final class O200kCounter {
     /** The rank of {@code bytes[from, to)}, or {@link #NONE}. */
     int rank(byte[] bytes, int from, int to) {
         int len = to - from;
-        int slot = hash(bytes, from, to) & mask;
-        for (int e; (e = slots[slot]) != 0; slot = (slot + 1) & mask) {
-            int entry = e - 1;
-            int start = offsets[entry];
-            if (offsets[entry + 1] - start == len && Arrays.equals(data, start, start + len, bytes, from, to)) {
-                return ranks[entry];
+        int h = hash(bytes, from, to);
+        // the length and hash bits a matching slot must have, compared in one step
+        long want = (long) len << LENGTH_SHIFT | tag(h) << TAG_SHIFT;
+        long wantMask = ((1L << LENGTH_BITS) - 1) << LENGTH_SHIFT | -1L << TAG_SHIFT;
+        for (int slot = h & mask; ; slot = (slot + 1) & mask) {
+            long e = slots[slot];
+            if (e == 0) return NONE;
+            if ((e & wantMask) == want) {
+                int start = (int) (e & ((1 << OFFSET_BITS) - 1));
+                if (Arrays.equals(data, start, start + len, bytes, from, to)) {
+                    return (int) (e >>> RANK_SHIFT) & ((1 << RANK_BITS) - 1);
+                }
             }
         }
-        return NONE;
     }
 
     private static int hash(byte[] b, int from, int to) {
