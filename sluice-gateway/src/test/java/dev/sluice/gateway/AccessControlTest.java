@@ -292,6 +292,9 @@ class AccessControlTest {
                     "198.51.100.7"), 403, "request_forbidden", "unsupported_country_region_territory", null, false);
             assertThat(call(RESTRICTED, "/v1/chat/completions", chat("sim-mini", null), "x-forwarded-for", "10.0.0.1")
                     .statusCode()).isEqualTo(200);
+            JsonNode e = assertError(call(untrusted, RESTRICTED, "/v1/chat/completions", chat("sim-mini", null)), 401,
+                    "invalid_request_error", "ip_not_authorized", null, false);
+            assertThat(e.get("message").asText()).contains("IP address 127.0.0.2.");
         }
     }
 

@@ -143,4 +143,17 @@ class AddressesAndScopesTest {
         assertThat(p.mayUse("b")).isFalse();
         assertThat(p.mayUse("a")).isTrue();
     }
+
+    @Test
+    void directAddressesOfAlternatingPeersAreEachTheirOwn() {
+        for (int i = 0; i < 3; i++) {
+            assertThat(ClientAddress.direct("10.0.0.1").display()).isEqualTo("10.0.0.1");
+            assertThat(ClientAddress.direct("10.0.0.1").address()).containsExactly(10, 0, 0, 1);
+            assertThat(ClientAddress.direct("2001:db8:0:0::5").display()).isEqualTo("2001:db8::5");
+            assertThat(ClientAddress.direct("not-an-ip").display()).isEqualTo("not-an-ip");
+            assertThat(ClientAddress.direct("not-an-ip").address()).isNull();
+            assertThat(ClientAddress.direct(null).display()).isEqualTo("unknown");
+            assertThat(ClientAddress.direct("10.0.0.2").address()).containsExactly(10, 0, 0, 2);
+        }
+    }
 }
