@@ -69,6 +69,7 @@ public final class PublicApi {
         this.trustedProxies = trustedProxies;
         this.mistakes = new ClientMistakes(metrics, 10, System::nanoTime);
         this.vertx = vertx;
+        this.blockingRunner = work -> vertx.executeBlocking(work, false);
         this.metrics = metrics;
         FunctionCounter.builder("sluice_access_log_dropped", AccessLogWriter.class,
                 c -> AccessLogWriter.dropped()).description("access lines dropped: the log output could not keep up")
@@ -294,6 +295,9 @@ public final class PublicApi {
         span.end();
     }
 
+    /** How an exchange runs blocking work (a worker thread, unordered): one function for every request. */
+    private final java.util.function.Function<java.util.concurrent.Callable<?>, Future<?>> blockingRunner;
+
     private void run(RoutingContext ctx, Endpoint endpoint) {
         RequestScope scope = ctx.get(RequestScope.KEY);
         scope.route = endpoint.route();
@@ -305,7 +309,7 @@ public final class PublicApi {
         }
         Exchange ex = new Exchange(scope.requestId, scope.startNanos, endpoint, req.method().name(), req.path(),
                 req.headers(), ctx.body() == null ? null : ctx.body().buffer(), scope.client.display(), req,
-                work -> vertx.executeBlocking(work, false), scope.cancel.future());
+                blockingRunner, scope.cancel.future());
         ex.clientAddress(scope.client);
         if (scope.trace != null) ex.trace(scope.trace);
         scope.exchange = ex;
