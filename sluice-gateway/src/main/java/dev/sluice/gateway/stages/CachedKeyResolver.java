@@ -22,11 +22,28 @@ public final class CachedKeyResolver implements KeyResolver {
         this.lookup = lookup;
     }
 
+    /**
+     * The last principal decided and its outcome: the cache returns the same principal object for a key until it
+     * reloads it, so the caller's requests reuse one (immutable) outcome instead of building it anew each time.
+     */
+    private volatile Decided last;
+
+    private record Decided(KeyPrincipal principal, Resolution resolution) {}
+
     @Override
     public Future<Resolution> resolve(String secret) {
         Optional<KeyPrincipal> hit = lookup.peek(secret);
-        if (hit != null) return Future.succeededFuture(decide(hit));
+        if (hit != null) return Future.succeededFuture(decideCached(hit));
         return vertx.executeBlocking(() -> lookup.find(secret), false).map(CachedKeyResolver::decide);
+    }
+
+    private Resolution decideCached(Optional<KeyPrincipal> found) {
+        if (found.isEmpty()) return decide(found);
+        Decided d = last;
+        if (d != null && d.principal() == found.get()) return d.resolution();
+        Resolution r = decide(found);
+        last = new Decided(found.get(), r);
+        return r;
     }
 
     private static Resolution decide(Optional<KeyPrincipal> found) {

@@ -13,6 +13,9 @@ import java.util.concurrent.Executor;
  * {@code maxStaleness} has passed and dropped at {@code maxStaleness}, so a revocation made by any gateway is seen
  * within that bound (1 s by default); a revocation made through this instance is seen at once via
  * {@link #invalidateKey}. Unknown secrets are cached too, so a flood of bad keys costs one query per key.
+ *
+ * <p>The cache is keyed by hash, so it holds no secret; the only secrets kept in memory are the last few hundred
+ * presented, in {@link KeyHashes}' bounded table (so a returning key is not hashed again), never logged or stored.
  */
 public final class CachingKeyLookup {
 
