@@ -1,5 +1,6 @@
 package dev.sluice.gateway.limits;
 
+import dev.sluice.gateway.http.ResponseHeaders;
 import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Caller;
@@ -90,17 +91,21 @@ public final class RateLimits implements Stage {
                 d.tokens().limit());
     }
 
-    /** The {@code x-ratelimit-*} headers of {@code d}, their names encoded once (hashed and checked from bytes). */
+    /**
+     * The {@code x-ratelimit-*} headers of {@code d}, their names encoded once (hashed and checked from bytes) and
+     * their values made as AsciiStrings from the digits (the text of {@code Long.toString} and
+     * {@code Durations.formatMillis}, written to the socket in one copy).
+     */
     public static void headers(MultiMap h, Decision d) {
         if (d.requests() != null) {
-            h.set(LIMIT_REQUESTS, Long.toString(d.requests().limit()));
-            h.set(REMAINING_REQUESTS, Long.toString(d.requests().remaining()));
-            h.set(RESET_REQUESTS, Durations.formatMillis(d.requests().resetMs()));
+            h.set(LIMIT_REQUESTS, ResponseHeaders.number(d.requests().limit()));
+            h.set(REMAINING_REQUESTS, ResponseHeaders.number(d.requests().remaining()));
+            h.set(RESET_REQUESTS, ResponseHeaders.duration(d.requests().resetMs()));
         }
         if (d.tokens() != null) {
-            h.set(LIMIT_TOKENS, Long.toString(d.tokens().limit()));
-            h.set(REMAINING_TOKENS, Long.toString(d.tokens().remaining()));
-            h.set(RESET_TOKENS, Durations.formatMillis(d.tokens().resetMs()));
+            h.set(LIMIT_TOKENS, ResponseHeaders.number(d.tokens().limit()));
+            h.set(REMAINING_TOKENS, ResponseHeaders.number(d.tokens().remaining()));
+            h.set(RESET_TOKENS, ResponseHeaders.duration(d.tokens().resetMs()));
         }
     }
 
