@@ -22,9 +22,10 @@ import java.util.Set;
 
 /**
  * Reads a whole JSON answer without building its tree: one pass of the streaming parser over the body, which keeps
- * only the top-level fields a caller asks for (an OpenAI-compatible answer's {@code error}, {@code detail}) as small
+ * only the top-level fields that are read (an OpenAI-compatible answer's {@code error}, {@code detail}) as small
  * trees, reads the token counts of its {@code usage} as they go by, and skips the rest (the choices, the message text)
  * token by token. The answer is passed on to the caller as the upstream's bytes, so nothing else of it is needed.
+ * {@link #fields} is the pass itself, for other readers (a stream event's check).
  *
  * <p>Gives the same verdict as {@code ObjectMapper.readTree}: null for a body that is not JSON, is cut short, or is not
  * one JSON object (what follows the root object is ignored, as {@code readTree} ignores it); a key given twice keeps
@@ -35,25 +36,8 @@ final class AnswerScan {
     private static final ObjectMapper JSON = Json.MAPPER;
     /** What a top-level field not kept holds in the skeleton: present, not null, not read. */
     static final JsonNode SKIPPED = JSON.getNodeFactory().textNode("(skipped)");
-    /** The top-level fields an OpenAI-compatible answer is read for: its usage, and whether it carries an error. */
-    static final Set<String> OPENAI_FIELDS = Set.of("usage", "error", "detail");
 
     private AnswerScan() {
-    }
-
-    /** The skeleton of {@code body} with the fields named in {@code keep} whole, or null when it is not a JSON object. */
-    static ObjectNode skeleton(byte[] body, Set<String> keep) {
-        Keeper k = new Keeper(keep);
-        return fields(body, k) ? k.root : null;
-    }
-
-    /**
-     * {@link #skeleton(byte[], Set)} of a buffer, read in place when it is on the heap (an HTTP client's answer
-     * body), so its bytes are not copied out first.
-     */
-    static ObjectNode skeleton(Buffer body, Set<String> keep) {
-        Keeper k = new Keeper(keep);
-        return fields(body, k) ? k.root : null;
     }
 
     /**
@@ -129,21 +113,6 @@ final class AnswerScan {
     private static JsonNode tree(JsonParser p) throws IOException {
         JsonNode v = p.readValueAsTree();
         return v == null ? JSON.getNodeFactory().nullNode() : v;
-    }
-
-    /** Puts each top-level field into its skeleton: whole when named in {@code keep}, else {@link #SKIPPED}. */
-    private static final class Keeper implements FieldVisitor {
-        private final ObjectNode root = skeletonNode();
-        private final Set<String> keep;
-
-        Keeper(Set<String> keep) {
-            this.keep = keep;
-        }
-
-        @Override
-        public void field(String name, JsonToken value, JsonParser p) throws IOException {
-            root.set(name, keep.contains(name) ? tree(p) : SKIPPED);
-        }
     }
 
     /** An object node over {@link Fields}: a skeleton is read a few times, by name, and dropped. */
@@ -236,6 +205,7 @@ final class AnswerScan {
                 public Iterator<Map.Entry<String, JsonNode>> iterator() {
                     return new Iterator<>() {
                         private int next;
+                        private int last = -1;
 
                         @Override
                         public boolean hasNext() {
@@ -245,7 +215,7 @@ final class AnswerScan {
                         @Override
                         public Map.Entry<String, JsonNode> next() {
                             if (next >= size) throw new NoSuchElementException();
-                            int i = next++;
+                            int i = last = next++;
                             return new AbstractMap.SimpleEntry<>(names[i], values[i]) {
                                 @Override
                                 public JsonNode setValue(JsonNode value) {
@@ -253,6 +223,14 @@ final class AnswerScan {
                                     return super.setValue(value);
                                 }
                             };
+                        }
+
+                        @Override
+                        public void remove() {
+                            if (last < 0) throw new IllegalStateException();
+                            Fields.this.remove(names[last]);
+                            next = last;
+                            last = -1;
                         }
                     };
                 }

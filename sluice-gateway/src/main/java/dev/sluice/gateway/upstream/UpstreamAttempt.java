@@ -1,9 +1,9 @@
 package dev.sluice.gateway.upstream;
 
 import dev.sluice.gateway.config.SluiceConfig;
-import dev.sluice.gateway.http.ResponseHeaders;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
+import dev.sluice.gateway.pipeline.HeaderText;
 import dev.sluice.protocol.ErrorKind;
 import dev.sluice.protocol.time.Timers;
 import io.vertx.core.buffer.Buffer;
@@ -183,7 +183,7 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
     private void onResponse(HttpClientResponse resp) {
         String upstreamId = adapter.requestId(resp.headers());
         if (upstreamId != null) {
-            ex.responseHeaders().set(ResponseHeaders.UPSTREAM_REQUEST_ID, upstreamId);
+            ex.responseHeaders().set(HeaderText.UPSTREAM_REQUEST_ID, upstreamId);
             ex.upstreamRequestId(upstreamId);
         }
         adapter.limits(resp.headers(), cx.settings().clock()).applyTighter(ex.responseHeaders());

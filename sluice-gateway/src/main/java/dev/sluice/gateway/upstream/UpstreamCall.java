@@ -1,11 +1,11 @@
 package dev.sluice.gateway.upstream;
 
 import dev.sluice.gateway.config.SluiceConfig;
-import dev.sluice.gateway.http.ResponseHeaders;
 import dev.sluice.gateway.models.Deployment;
 import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
+import dev.sluice.gateway.pipeline.HeaderText;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
 import dev.sluice.protocol.time.Ticker;
@@ -127,7 +127,7 @@ public final class UpstreamCall implements Stage {
 
         Future<Answer> start() {
             ex.attempts(0);
-            ex.responseHeaders().set(ResponseHeaders.SLUICE_ATTEMPTS, ResponseHeaders.number(0));
+            ex.responseHeaders().set(HeaderText.SLUICE_ATTEMPTS, HeaderText.number(0));
             totalMs = deadline.totalMs(settings.timeouts().totalMs(), ex::header);
             totalTimer = timers.schedule(totalMs, this::totalTimeout);
             ex.cancelled().onSuccess(v -> cancelledByCaller());
@@ -172,7 +172,7 @@ public final class UpstreamCall implements Stage {
             last = i;
             attemptsMade++;
             ex.attempts(attemptsMade);
-            ex.responseHeaders().set(ResponseHeaders.SLUICE_ATTEMPTS, ResponseHeaders.number(attemptsMade));
+            ex.responseHeaders().set(HeaderText.SLUICE_ATTEMPTS, HeaderText.number(attemptsMade));
             current = new UpstreamAttempt(cx, ex, d, attemptsMade, relay, this);
             current.start();
         }

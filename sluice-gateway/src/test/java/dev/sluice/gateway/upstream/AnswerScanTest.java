@@ -96,13 +96,27 @@ class AnswerScanTest {
     @MethodSource("bodies")
     void readsABufferInPlaceAsItReadsItsBytes(String body) {
         byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        JsonNode fromBytes = AnswerScan.skeleton(bytes, AnswerScan.OPENAI_FIELDS);
+        AnswerScan.OpenAiAnswer fromBytes = AnswerScan.openAi(Buffer.buffer(bytes));
         // A slice that starts inside its array, with JSON before and after it: only the body's own bytes are read.
         Buffer sliced = Buffer.buffer("{\"usage\":9}").appendBytes(bytes).appendString("{\"error\":1}")
                 .slice(11, 11 + bytes.length);
         assertThat(sliced.getBytes()).isEqualTo(bytes);
-        assertThat(AnswerScan.skeleton(sliced, AnswerScan.OPENAI_FIELDS)).as(body).isEqualTo(fromBytes);
-        assertThat(AnswerScan.skeleton(Buffer.buffer(bytes), AnswerScan.OPENAI_FIELDS)).as(body).isEqualTo(fromBytes);
+        // Off the heap (no array to read in place): its bytes are copied out and read the same.
+        io.netty.buffer.ByteBuf direct = io.netty.buffer.Unpooled.directBuffer(bytes.length).writeBytes(bytes);
+        try {
+            for (Buffer other : new Buffer[]{sliced, io.vertx.core.internal.buffer.BufferInternal.buffer(direct)}) {
+                AnswerScan.OpenAiAnswer read = AnswerScan.openAi(other);
+                if (fromBytes == null) {
+                    assertThat(read).as(body).isNull();
+                    continue;
+                }
+                assertThat(read).as(body).isNotNull();
+                assertThat(read.skeleton()).as(body).isEqualTo(fromBytes.skeleton());
+                assertThat(read.usage()).as(body).isEqualTo(fromBytes.usage());
+            }
+        } finally {
+            direct.release();
+        }
     }
 
     @ParameterizedTest
@@ -128,6 +142,36 @@ class AnswerScanTest {
             assertThat(skeleton.get(name)).as("%s of %s", name, body).isEqualTo(tree.get(name));
         }
         assertThat(read.usage()).as(body).isEqualTo(ProviderAdapter.Usage.of(tree));
+    }
+
+    /** The skeleton's map behaves as the LinkedHashMap an object node has otherwise, order included. */
+    @org.junit.jupiter.api.Test
+    void theSkeletonsFieldsActAsALinkedHashMap() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        String[] names = {"id", "usage", "error", "detail", "choices", "model", "a", "b", "c", "d", "e", "f"};
+        for (int round = 0; round < 200; round++) {
+            AnswerScan.Fields fields = new AnswerScan.Fields();
+            java.util.Map<String, JsonNode> reference = new java.util.LinkedHashMap<>();
+            for (int op = 0; op < 40; op++) {
+                String name = new String(names[random.nextInt(names.length)]); // equal, not the same object
+                JsonNode value = com.fasterxml.jackson.databind.node.IntNode.valueOf(random.nextInt(100));
+                switch (random.nextInt(6)) {
+                    case 0, 1, 2 -> assertThat(fields.put(name, value)).isEqualTo(reference.put(name, value));
+                    case 3 -> assertThat(fields.remove(name)).isEqualTo(reference.remove(name));
+                    case 4 -> { // removed while iterating
+                        fields.entrySet().removeIf(e -> e.getKey().equals(name));
+                        reference.entrySet().removeIf(e -> e.getKey().equals(name));
+                    }
+                    default -> {
+                        assertThat(fields.get(name)).isEqualTo(reference.get(name));
+                        assertThat(fields.containsKey(name)).isEqualTo(reference.containsKey(name));
+                    }
+                }
+                assertThat(new java.util.ArrayList<>(fields.entrySet()))
+                        .containsExactlyElementsOf(reference.entrySet());
+                assertThat(fields).isEqualTo(reference).hasSameHashCodeAs(reference);
+            }
+        }
     }
 
     /** What reading the whole tree gave (the implementation before the scan): null for a failure. */

@@ -1,4 +1,4 @@
-package dev.sluice.gateway.http;
+package dev.sluice.gateway.pipeline;
 
 import dev.sluice.protocol.Durations;
 import io.netty.util.AsciiString;
@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The header values made from digits spell exactly what the String formatting they replace spells: the bytes on the
  * wire do not change.
  */
-class ResponseHeadersTest {
+class HeaderTextTest {
     @Test
     void aNumberIsSpelledAsLongToStringSpellsIt() {
         LongStream edges = LongStream.of(0, 1, 9, 10, 99, 100, 101, 999, 1000, 65_535, 99_999_999, 100_000_000,
@@ -22,10 +22,20 @@ class ResponseHeadersTest {
         SplittableRandom random = new SplittableRandom(13);
         LongStream randoms = LongStream.generate(() -> random.nextLong() >> random.nextInt(64)).limit(20_000);
         LongStream.concat(edges, randoms).forEach(n -> {
-            CharSequence spelled = ResponseHeaders.number(n);
+            CharSequence spelled = HeaderText.number(n);
             assertThat(spelled).isInstanceOf(AsciiString.class);
             assertThat(spelled.toString()).as("%d", n).isEqualTo(Long.toString(n));
         });
+    }
+
+    @Test
+    void aRepeatedNumberSpellsEachValueItIsGivenAndKeepsTheLastOne() {
+        HeaderText.RepeatedNumber limit = new HeaderText.RepeatedNumber();
+        CharSequence first = limit.of(100_000_000);
+        assertThat(limit.of(100_000_000)).as("the same value: the same text").isSameAs(first);
+        for (long n : new long[]{0, 60, 100_000_000, 61, 60, -1, 10_000_000_000L, 10_000_000_000L, 0}) {
+            assertThat(limit.of(n).toString()).isEqualTo(Long.toString(n));
+        }
     }
 
     @Test
@@ -37,7 +47,7 @@ class ResponseHeadersTest {
         LongStream randoms = LongStream.generate(() -> random.nextLong(0, 200_000_000)).limit(20_000);
         LongStream dense = LongStream.range(0, 130_000);
         LongStream.concat(LongStream.concat(edges, randoms), dense).forEach(ms -> {
-            CharSequence spelled = ResponseHeaders.duration(ms);
+            CharSequence spelled = HeaderText.duration(ms);
             assertThat(spelled).isInstanceOf(AsciiString.class);
             assertThat(spelled.toString()).as("%d ms", ms).isEqualTo(Durations.formatMillis(ms));
         });
