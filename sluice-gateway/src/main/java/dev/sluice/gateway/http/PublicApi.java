@@ -337,8 +337,8 @@ public final class PublicApi {
         }
         switch (answer) {
             case Answer.Whole w -> {
-                res.setStatusCode(w.status());
-                if (w.contentType() != null) res.putHeader(HttpHeaders.CONTENT_TYPE, w.contentType());
+                status(res, w.status());
+                if (w.contentType() != null) res.putHeader(HttpHeaders.CONTENT_TYPE, contentType(w.contentType()));
                 res.end(w.body());
             }
             case Answer.Download d -> {
@@ -349,7 +349,8 @@ public final class PublicApi {
                 });
             }
             case Answer.Stream s -> {
-                res.setStatusCode(200).setChunked(true)
+                status(res, 200);
+                res.setChunked(true)
                         .putHeader(HttpHeaders.CONTENT_TYPE, EVENT_STREAM)
                         .putHeader(HttpHeaders.CACHE_CONTROL, NO_CACHE);
                 s.source().start(new SocketSink(ctx.request(), res));
@@ -357,6 +358,19 @@ public final class PublicApi {
             case Answer.Failed f -> ctx.fail(f.error());
             case Answer.Gone g -> ctx.fail(new IllegalStateException("no answer for a caller that is still here"));
         }
+    }
+
+    /**
+     * Sets the answer's status unless it is already that one (a new response is 200): setting it takes the
+     * connection's lock and looks the status up again, for the same status object.
+     */
+    private static void status(HttpServerResponse res, int status) {
+        if (res.getStatusCode() != status) res.setStatusCode(status);
+    }
+
+    /** The JSON content type in its encoded form (written in one copy), any other type as it is. */
+    private static CharSequence contentType(String type) {
+        return "application/json".equals(type) ? ResponseHeaders.APPLICATION_JSON : type;
     }
 
     /** A stream answer's events on the caller's socket, with its back-pressure. */

@@ -12,6 +12,7 @@ import java.util.Map;
  * Header names and values an answer carries on every request, encoded once as {@link io.netty.util.AsciiString}: a
  * response header map hashes and validates an AsciiString name from its bytes (hash kept) instead of a String's
  * characters on every request. {@link #copy} moves the stages' headers onto the answer with these names.
+ * The stages make their values the same way ({@link dev.sluice.gateway.pipeline.HeaderText}).
  */
 public final class ResponseHeaders {
     public static final CharSequence REQUEST_ID = HttpHeaders.createOptimized(Headers.REQUEST_ID);

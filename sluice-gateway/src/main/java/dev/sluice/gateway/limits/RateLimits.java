@@ -6,6 +6,7 @@ import dev.sluice.gateway.pipeline.Caller;
 import dev.sluice.gateway.pipeline.Endpoint;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Futures;
+import dev.sluice.gateway.pipeline.HeaderText;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
 import dev.sluice.gateway.usage.Billing;
@@ -90,20 +91,27 @@ public final class RateLimits implements Stage {
                 d.tokens().limit());
     }
 
-    /** The {@code x-ratelimit-*} headers of {@code d}, their names encoded once (hashed and checked from bytes). */
+    /**
+     * The {@code x-ratelimit-*} headers of {@code d}, their names encoded once (hashed and checked from bytes) and
+     * their values made as AsciiStrings from the digits (the text of {@code Long.toString} and
+     * {@code Durations.formatMillis}, written to the socket in one copy); a limit's value kept while it stays.
+     */
     public static void headers(MultiMap h, Decision d) {
         if (d.requests() != null) {
-            h.set(LIMIT_REQUESTS, Long.toString(d.requests().limit()));
-            h.set(REMAINING_REQUESTS, Long.toString(d.requests().remaining()));
-            h.set(RESET_REQUESTS, Durations.formatMillis(d.requests().resetMs()));
+            h.set(LIMIT_REQUESTS, REQUESTS_LIMIT.of(d.requests().limit()));
+            h.set(REMAINING_REQUESTS, HeaderText.number(d.requests().remaining()));
+            h.set(RESET_REQUESTS, HeaderText.duration(d.requests().resetMs()));
         }
         if (d.tokens() != null) {
-            h.set(LIMIT_TOKENS, Long.toString(d.tokens().limit()));
-            h.set(REMAINING_TOKENS, Long.toString(d.tokens().remaining()));
-            h.set(RESET_TOKENS, Durations.formatMillis(d.tokens().resetMs()));
+            h.set(LIMIT_TOKENS, TOKENS_LIMIT.of(d.tokens().limit()));
+            h.set(REMAINING_TOKENS, HeaderText.number(d.tokens().remaining()));
+            h.set(RESET_TOKENS, HeaderText.duration(d.tokens().resetMs()));
         }
     }
 
+    /** The limits are the configured ones on almost every answer: their values spelled once while they stay. */
+    private static final HeaderText.RepeatedNumber REQUESTS_LIMIT = new HeaderText.RepeatedNumber();
+    private static final HeaderText.RepeatedNumber TOKENS_LIMIT = new HeaderText.RepeatedNumber();
     private static final CharSequence LIMIT_REQUESTS = HttpHeaders.createOptimized(Headers.LIMIT_REQUESTS);
     private static final CharSequence REMAINING_REQUESTS = HttpHeaders.createOptimized(Headers.REMAINING_REQUESTS);
     private static final CharSequence RESET_REQUESTS = HttpHeaders.createOptimized(Headers.RESET_REQUESTS);

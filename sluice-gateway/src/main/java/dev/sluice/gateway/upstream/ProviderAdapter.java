@@ -10,6 +10,7 @@ import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.protocol.Durations;
 import dev.sluice.protocol.Headers;
+import io.netty.util.AsciiString;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 
@@ -58,10 +59,33 @@ public interface ProviderAdapter {
 
     /** A 2xx answer read: the OpenAI-shaped body to deliver, or a failure (a 200 that carries an error). */
     sealed interface Answer {
-        /** {@code root}: the answer's JSON, or at least its top-level {@code usage} (what the token count reads). */
-        record Ok(Buffer body, JsonNode root) implements Answer {}
+        /**
+         * {@code root}: the answer's JSON, or its skeleton; {@code usage}: the token counts of its {@code usage}
+         * object, null when it has none.
+         */
+        record Ok(Buffer body, JsonNode root, Usage usage) implements Answer {
+            /** A translated answer, whose token counts are its tree's top-level {@code usage}. */
+            public Ok(Buffer body, JsonNode root) {
+                this(body, root, Usage.of(root));
+            }
+        }
 
         record Failed(Failure failure) implements Answer {}
+    }
+
+    /**
+     * The token fields of an answer's {@code usage} object as the tree holds them (null when absent): OpenAI's
+     * {@code prompt_tokens} / {@code completion_tokens}, or the {@code input_tokens} / {@code output_tokens} of
+     * Anthropic-style answers. What the token count reads of a usage.
+     */
+    record Usage(JsonNode promptTokens, JsonNode completionTokens, JsonNode inputTokens, JsonNode outputTokens) {
+        /** The usage of a whole answer's tree; null when its {@code usage} is absent or not an object. */
+        public static Usage of(JsonNode root) {
+            JsonNode usage = root.get("usage");
+            if (usage == null || !usage.isObject()) return null;
+            return new Usage(usage.get("prompt_tokens"), usage.get("completion_tokens"), usage.get("input_tokens"),
+                    usage.get("output_tokens"));
+        }
     }
 
     /** Which provider this adapter speaks. */
@@ -125,19 +149,20 @@ public interface ProviderAdapter {
     /**
      * A non-stream 2xx answer as OpenAI's JSON (usage included), or a failure when it is not a usable answer.
      * OpenAI-compatible: the body as is, unless it is not a JSON object or {@link #carriesError carries an error}.
-     * The body is read in one streaming pass without building its tree ({@link AnswerScan}): the answer's
-     * {@link Answer.Ok#root root} is then its skeleton, with {@code usage}, {@code error} and {@code detail} whole.
+     * The body is read in one streaming pass without building its tree ({@link AnswerScan#openAi}): the answer's
+     * {@link Answer.Ok#root root} is then its skeleton, with {@code error} and {@code detail} whole, and its
+     * {@link Answer.Ok#usage usage} the token counts read on the way.
      */
     default Answer translateResponse(Target t, Exchange ex, Buffer body) {
-        JsonNode root = AnswerScan.skeleton(body, AnswerScan.OPENAI_FIELDS);
-        if (root == null || carriesError(root)) return new Answer.Failed(Failure.garbage());
-        return new Answer.Ok(body, root);
+        AnswerScan.OpenAiAnswer read = AnswerScan.openAi(body);
+        if (read == null || carriesError(read.skeleton())) return new Answer.Failed(Failure.garbage());
+        return new Answer.Ok(body, read.skeleton(), read.usage());
     }
 
     /**
      * True when a 2xx JSON answer is nevertheless an error (errors.md: "an HTTP 200 whose body carries an error").
      * From the default {@link #translateResponse}, {@code root} is the answer's skeleton: every top-level field is
-     * present ({@code has}), and only {@code usage}, {@code error} and {@code detail} may be read.
+     * present ({@code has}), and only {@code error} and {@code detail} may be read.
      */
     boolean carriesError(JsonNode root);
 
@@ -162,16 +187,17 @@ public interface ProviderAdapter {
 
     /** The upstream's own request id, kept in {@code x-upstream-request-id} and the usage record. */
     default String requestId(MultiMap responseHeaders) {
-        return responseHeaders.get(Headers.REQUEST_ID);
+        return responseHeaders.get(OpenAiWindow.REQUEST_ID);
     }
 
     /**
      * The provider's own rate limits from an answer's headers, passed to the caller when tighter than Sluice's.
-     * OpenAI-compatible: its {@code x-ratelimit-*} headers.
+     * OpenAI-compatible: its {@code x-ratelimit-*} headers ({@link ProviderLimits#NONE} when it sent none).
      */
     default ProviderLimits limits(MultiMap headers, Clock clock) {
-        return new ProviderLimits(openAiWindow(headers, OpenAiWindow.REQUESTS), openAiWindow(headers,
-                OpenAiWindow.TOKENS));
+        ProviderLimits.Window requests = openAiWindow(headers, OpenAiWindow.REQUESTS);
+        ProviderLimits.Window tokens = openAiWindow(headers, OpenAiWindow.TOKENS);
+        return requests == null && tokens == null ? ProviderLimits.NONE : new ProviderLimits(requests, tokens);
     }
 
     /**
@@ -202,13 +228,19 @@ public interface ProviderAdapter {
         return new ProviderLimits.Window(limit, remaining, reset);
     }
 
-    /** The three header names of one OpenAI-style rate-limit window, built once rather than per answer. */
-    record OpenAiWindow(String remaining, String limit, String reset) {
+    /**
+     * The three header names of one OpenAI-style rate-limit window, built once rather than per answer, as
+     * AsciiStrings: a lookup in the upstream's headers then hashes a name once, not on every answer.
+     */
+    record OpenAiWindow(CharSequence remaining, CharSequence limit, CharSequence reset) {
         static final OpenAiWindow REQUESTS = new OpenAiWindow("requests");
         static final OpenAiWindow TOKENS = new OpenAiWindow("tokens");
+        /** The OpenAI-compatible answer's own request id (the default {@link #requestId}), encoded the same way. */
+        static final CharSequence REQUEST_ID = AsciiString.cached(Headers.REQUEST_ID);
 
         OpenAiWindow(String kind) {
-            this("x-ratelimit-remaining-" + kind, "x-ratelimit-limit-" + kind, "x-ratelimit-reset-" + kind);
+            this(AsciiString.cached("x-ratelimit-remaining-" + kind), AsciiString.cached("x-ratelimit-limit-" + kind),
+                    AsciiString.cached("x-ratelimit-reset-" + kind));
         }
     }
 }

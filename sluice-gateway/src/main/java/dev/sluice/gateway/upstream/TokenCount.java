@@ -21,13 +21,31 @@ final class TokenCount {
         this.ex = ex;
     }
 
-    /** A whole JSON answer: its {@code usage} object, in OpenAI or Anthropic-style names. */
+    /** A whole JSON answer: the usage its adapter read. */
+    void answered(ProviderAdapter.Answer.Ok ok) {
+        answered(ok.usage());
+    }
+
+    /** A whole JSON answer's tree: its {@code usage} object. */
     void answered(JsonNode root) {
-        JsonNode usage = root.get("usage");
-        if (usage == null || !usage.isObject()) return;
-        ex.completionTokens(usage.path("completion_tokens").asInt(usage.path("output_tokens").asInt(0)));
-        int prompt = usage.path("prompt_tokens").asInt(usage.path("input_tokens").asInt(-1));
+        answered(ProviderAdapter.Usage.of(root));
+    }
+
+    /**
+     * An answer's usage (null: none), in OpenAI or Anthropic-style names: each read as {@link JsonNode#asInt(int)}
+     * reads it (a number's int value, a numeric string's, true as 1), an absent or unreadable one falling back to the
+     * other name.
+     */
+    private void answered(ProviderAdapter.Usage u) {
+        if (u == null) return;
+        ex.completionTokens(asInt(u.completionTokens(), asInt(u.outputTokens(), 0)));
+        int prompt = asInt(u.promptTokens(), asInt(u.inputTokens(), -1));
         if (prompt >= 0) ex.promptTokens(prompt);
+    }
+
+    /** {@code n.asInt(otherwise)}, and {@code otherwise} for an absent field (as the tree's missing node gives). */
+    private static int asInt(JsonNode n, int otherwise) {
+        return n == null ? otherwise : n.asInt(otherwise);
     }
 
     /** The provider's own token counts for the stream (a translated provider's usage item). */

@@ -1,11 +1,10 @@
 package dev.sluice.gateway.upstream;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.gateway.config.SluiceConfig;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
+import dev.sluice.gateway.pipeline.HeaderText;
 import dev.sluice.protocol.ErrorKind;
-import dev.sluice.protocol.Headers;
 import dev.sluice.protocol.time.Timers;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
@@ -31,7 +30,7 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
         void failed(UpstreamAttempt a, Failure f);
 
         /** A whole 2xx JSON answer, already translated to the OpenAI shape. */
-        void answered(UpstreamAttempt a, Buffer body, JsonNode root);
+        void answered(UpstreamAttempt a, ProviderAdapter.Answer.Ok answer);
 
         /** The relayed stream ended with its terminator. */
         void streamCompleted(UpstreamAttempt a);
@@ -184,7 +183,7 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
     private void onResponse(HttpClientResponse resp) {
         String upstreamId = adapter.requestId(resp.headers());
         if (upstreamId != null) {
-            ex.responseHeaders().set(Headers.UPSTREAM_REQUEST_ID, upstreamId);
+            ex.responseHeaders().set(HeaderText.UPSTREAM_REQUEST_ID, upstreamId);
             ex.upstreamRequestId(upstreamId);
         }
         adapter.limits(resp.headers(), cx.settings().clock()).applyTighter(ex.responseHeaders());
@@ -212,7 +211,7 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
             case ProviderAdapter.Answer.Ok ok -> {
                 over = true;
                 release();
-                listener.answered(this, ok.body(), ok.root());
+                listener.answered(this, ok);
             }
         }
     }

@@ -1,19 +1,17 @@
 package dev.sluice.gateway.upstream;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.gateway.config.SluiceConfig;
 import dev.sluice.gateway.models.Deployment;
 import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
+import dev.sluice.gateway.pipeline.HeaderText;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
-import dev.sluice.protocol.Headers;
 import dev.sluice.protocol.time.Ticker;
 import dev.sluice.protocol.time.Timers;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.buffer.Buffer;
 
 import java.time.Clock;
 import java.util.ArrayList;
@@ -129,7 +127,7 @@ public final class UpstreamCall implements Stage {
 
         Future<Answer> start() {
             ex.attempts(0);
-            ex.responseHeaders().set(Headers.SLUICE_ATTEMPTS, "0");
+            ex.responseHeaders().set(HeaderText.SLUICE_ATTEMPTS, HeaderText.number(0));
             totalMs = deadline.totalMs(settings.timeouts().totalMs(), ex::header);
             totalTimer = timers.schedule(totalMs, this::totalTimeout);
             ex.cancelled().onSuccess(v -> cancelledByCaller());
@@ -174,7 +172,7 @@ public final class UpstreamCall implements Stage {
             last = i;
             attemptsMade++;
             ex.attempts(attemptsMade);
-            ex.responseHeaders().set(Headers.SLUICE_ATTEMPTS, String.valueOf(attemptsMade));
+            ex.responseHeaders().set(HeaderText.SLUICE_ATTEMPTS, HeaderText.number(attemptsMade));
             current = new UpstreamAttempt(cx, ex, d, attemptsMade, relay, this);
             current.start();
         }
@@ -220,13 +218,13 @@ public final class UpstreamCall implements Stage {
         }
 
         @Override
-        public void answered(UpstreamAttempt a, Buffer body, JsonNode root) {
+        public void answered(UpstreamAttempt a, ProviderAdapter.Answer.Ok ok) {
             if (finished) return;
             a.verdict(Failure.Health.ALIVE);
             finish();
-            tokens.answered(root);
+            tokens.answered(ok);
             a.ended(true, null); // with the tokens, before the answer ends (the access line reads what it recorded)
-            answer.tryComplete(Answer.json(200, body));
+            answer.tryComplete(Answer.json(200, ok.body()));
         }
 
         @Override
