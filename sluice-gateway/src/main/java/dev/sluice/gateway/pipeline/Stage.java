@@ -17,6 +17,14 @@ public interface Stage {
 
     Future<Answer> apply(Exchange ex, Chain next);
 
+    /**
+     * True for a stage that does nothing but {@code next.proceed(ex)} (a disabled concern keeping its place in the
+     * order): {@link Pipeline} checks its order like any other's but does not call it per request.
+     */
+    default boolean passesThrough() {
+        return false;
+    }
+
     /** The remainder of the pipeline after a stage. */
     interface Chain {
         /** Runs the stages after this one; the future always succeeds (an error is an {@link Answer.Failed}). */

@@ -249,6 +249,39 @@ class PipelineLifecycleTest {
     }
 
     @Test
+    void aStageThatOnlyPassesThroughKeepsItsPlaceInTheOrderButIsNotCalled() {
+        Stage passing = new Stage() {
+            @Override
+            public StageOrder order() {
+                return StageOrder.SLOW_DOWN_GUARD;
+            }
+
+            @Override
+            public Future<Answer> apply(Exchange ex, Chain next) {
+                log.add("called");
+                return next.proceed(ex);
+            }
+
+            @Override
+            public boolean passesThrough() {
+                return true;
+            }
+        };
+        Answer whole = Answer.json(200, "{}");
+        Pipeline p = new Pipeline(List.of(around(StageOrder.RATE_LIMITS, "limits"), passing,
+                around(StageOrder.ADMISSION_CONTROL, "admission"),
+                stage(StageOrder.TERMINAL, (ex, next) -> Future.succeededFuture(whole))));
+
+        Answer answer = p.run(exchange()).result();
+        answer.ended(new Ending(200, Outcome.COMPLETED, null));
+
+        assertThat(answer).isSameAs(whole);
+        assertThat(log).containsExactly("limits before", "admission before", "admission after COMPLETED",
+                "limits after COMPLETED");
+        assertThat(p.stages()).contains(passing);
+    }
+
+    @Test
     void anInheritedAnswerRunsTheInnerWorkFirst() {
         Answer inner = Answer.json(200, "{}").whenDone(e -> log.add("inner"));
         Answer outer = Answer.failed(new IllegalStateException()).whenDone(e -> log.add("outer")).inherit(inner);
