@@ -122,7 +122,7 @@ public final class MemoryLimitStore implements LimitStore {
             int locked = 0;
             for (; locked < n; locked++) {
                 int i = order[locked];
-                Bucket b = buckets.computeIfAbsent(checks.get(i).key(), k -> new Bucket());
+                Bucket b = bucket(checks.get(i).key());
                 b.lock();
                 held[i] = b;
                 if (b.dead) {
@@ -135,6 +135,15 @@ public final class MemoryLimitStore implements LimitStore {
             for (int k = 0; k < locked; k++) held[order[k]].unlock();
             java.util.Arrays.fill(held, null);
         }
+    }
+
+    /**
+     * The bucket of {@code key}, made on first use. A lock-free read first: {@code computeIfAbsent} locks the map's
+     * bin when the key is not the bin's first node, and the bucket is there on almost every decision.
+     */
+    private Bucket bucket(String key) {
+        Bucket b = buckets.get(key);
+        return b != null ? b : buckets.computeIfAbsent(key, k -> new Bucket());
     }
 
     private static void unlockAll(Bucket[] held) {
