@@ -8,6 +8,7 @@ import io.vertx.core.Future;
  * fails with an {@link ApiException} (the pipeline makes that an {@link Answer.Failed}). What a stage must do once the
  * request has ended (release, correct, record) it attaches to the answer right after {@code proceed}:
  * <pre>{@code return next.proceed(ex).map(a -> a.whenDone(ending -> release()));}</pre>
+ * or, the same without a future operation, {@code return Futures.whenDone(next.proceed(ex), ending -> release());}.
  * Stages never write to the socket (only the HTTP adapter does) and never block: blocking work goes to a worker
  * through {@link Exchange#blocking}.
  */
