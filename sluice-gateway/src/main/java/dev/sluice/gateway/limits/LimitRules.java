@@ -33,8 +33,11 @@ public final class LimitRules {
         }
     }
 
-    /** The effective limits of one owner and family, with the store key of each limit. */
-    public record Resolved(OwnerFamily owner, LimitSet values, String[] keys) {
+    /**
+     * The effective limits of one owner and family, with the store key of each limit and the group of those keys
+     * (their common prefix).
+     */
+    public record Resolved(OwnerFamily owner, LimitSet values, String[] keys, String group) {
         public String key(LimitKind kind) { return keys[kind.ordinal()]; }
     }
 
@@ -100,6 +103,6 @@ public final class LimitRules {
         String[] keys = new String[LimitKind.values().length];
         String base = keyPrefix + "rl:" + k.scope().code() + ":" + k.ownerId() + ":" + k.family() + ":";
         for (LimitKind kind : LimitKind.values()) keys[kind.ordinal()] = base + kind.code();
-        return new Resolved(k, values, keys);
+        return new Resolved(k, values, keys, base);
     }
 }
