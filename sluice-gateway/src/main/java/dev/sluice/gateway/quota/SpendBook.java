@@ -23,7 +23,11 @@ public final class SpendBook {
     /** A sum of one owner over one period. */
     public record Key(Owner owner, String period) {}
 
-    private record Reservation(Owner org, Owner project, long nanos) {}
+    /**
+     * A request's reservation, with the owners' sums it was added to: ending it needs no lookup by owner. Such a sum
+     * stays in {@code reserved} while any reservation with a positive amount holds it (it is removed only at 0).
+     */
+    private record Reservation(Owner org, Owner project, long nanos, Sum orgSum, Sum projectSum) {}
 
     /**
      * A running sum in a map, changed in place: a request adds to four and ends two reservations, which as boxed
@@ -73,9 +77,8 @@ public final class SpendBook {
                                            Quota projectQuota) {
         String month = currentMonth();
         if (reached(org, orgQuota, month) || reached(project, projectQuota, month)) return false;
-        byRequest.put(requestId, new Reservation(org, project, nanos));
-        add(reserved, org, nanos);
-        add(reserved, project, nanos);
+        byRequest.put(requestId, new Reservation(org, project, nanos, add(reserved, org, nanos),
+                add(reserved, project, nanos)));
         return true;
     }
 
@@ -105,13 +108,21 @@ public final class SpendBook {
     private void releaseLocked(String requestId) {
         Reservation r = byRequest.remove(requestId);
         if (r == null) return;
-        subtract(reserved, r.org(), r.nanos());
-        subtract(reserved, r.project(), r.nanos());
+        end(r.org(), r.orgSum(), r.nanos());
+        end(r.project(), r.projectSum(), r.nanos());
     }
 
-    /** Adds {@code n} to the sum of {@code k} (made at 0 if absent; kept even when it comes to 0). */
-    private static <K> void add(Map<K, Sum> sums, K k, long n) {
-        sums.computeIfAbsent(k, x -> new Sum()).value += n;
+    /** Takes a reservation of {@code n} from its owner's sum; a sum that comes to 0 is removed. */
+    private void end(Owner owner, Sum sum, long n) {
+        sum.value -= n;
+        if (sum.value == 0) reserved.remove(owner, sum);
+    }
+
+    /** Adds {@code n} to the sum of {@code k} (made at 0 if absent; kept even when it comes to 0); returns the sum. */
+    private static <K> Sum add(Map<K, Sum> sums, K k, long n) {
+        Sum sum = sums.computeIfAbsent(k, x -> new Sum());
+        sum.value += n;
+        return sum;
     }
 
     /** Takes {@code n} from the sum of {@code k} if it has one; a sum that comes to 0 is removed. */

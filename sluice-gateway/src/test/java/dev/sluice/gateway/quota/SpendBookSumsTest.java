@@ -43,6 +43,20 @@ class SpendBookSumsTest {
     }
 
     @Test
+    void aReservationOfNothingOutlivingItsOwnersSumLeavesTheNextSumAlone() {
+        assertThat(book.tryReserve("r1", org, project, 100, Quota.NONE, Quota.NONE)).isTrue();
+        assertThat(book.tryReserve("r2", org, project, 0, Quota.NONE, Quota.NONE)).isTrue();
+        book.release("r1"); // the owners' sums come to 0 and go
+        assertThat(book.tryReserve("r3", org, project, 10, Quota.NONE, Quota.NONE)).isTrue();
+        book.release("r2");
+        assertThat(book.reserved(org)).isEqualTo(10);
+        assertThat(book.reserved(project)).isEqualTo(10);
+        book.recorded("r3", org, project, 5, MARCH);
+        assertThat(book.reserved(org)).isZero();
+        assertThat(book.inFlight()).isZero();
+    }
+
+    @Test
     void aCapCountsSpendAndReservationsAndARefreshTakesOutWhatTheDatabaseHas() {
         Quota credits = new Quota(null, 100L);
         book.recorded("r0", org, project, 40, MARCH);
