@@ -29,7 +29,8 @@ public final class LimitRules {
                          ConcurrentHashMap<String, ConcurrentHashMap<String, Resolved>> projects,
                          ConcurrentHashMap<OwnerFamily, Resolved> others) {
         State(Map<OwnerFamily, RateLimitOverride> overrides) {
-            this(Map.copyOf(overrides), new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
+            this(Map.copyOf(overrides), new ConcurrentHashMap<>(), new ConcurrentHashMap<>(),
+                    new ConcurrentHashMap<>());
         }
     }
 
@@ -72,7 +73,8 @@ public final class LimitRules {
     public Resolved effective(LimitScope scope, String ownerId, String family) {
         State st = state;
         if (ownerId == null || family == null) {
-            return st.others.computeIfAbsent(new OwnerFamily(scope, ownerId, family), x -> resolve(x, st.overrides.get(x)));
+            return st.others.computeIfAbsent(new OwnerFamily(scope, ownerId, family),
+                    x -> resolve(x, st.overrides.get(x)));
         }
         var byOwner = scope == LimitScope.ORGANIZATION ? st.orgs : st.projects;
         var byFamily = byOwner.get(ownerId);

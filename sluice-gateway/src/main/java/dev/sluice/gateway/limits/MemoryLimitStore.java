@@ -100,7 +100,10 @@ public final class MemoryLimitStore implements LimitStore {
         }
     }
 
-    /** Removes buckets that are empty at {@code nowMs} (they hold no state a fresh bucket would not), and empty groups. */
+    /**
+     * Removes buckets that are empty at {@code nowMs} (they hold no state a fresh bucket would not), and groups left
+     * with none.
+     */
     public int sweep(long nowMs) {
         int removed = 0;
         for (var e : groups.entrySet()) {

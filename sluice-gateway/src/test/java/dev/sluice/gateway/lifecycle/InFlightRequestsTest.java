@@ -46,7 +46,7 @@ class InFlightRequestsTest {
         for (Thread t : threads) t.join();
         assertThat(in.count()).isEqualTo(800);
 
-        java.util.concurrent.CompletableFuture<Boolean> idle = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        var idle = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try {
                 return in.awaitIdle(System.nanoTime() + TimeUnit.MINUTES.toNanos(1));
             } catch (InterruptedException e) {

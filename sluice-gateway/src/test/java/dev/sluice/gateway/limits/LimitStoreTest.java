@@ -301,7 +301,8 @@ class LimitStoreTest {
         LimitStore store = open(kind);
         // as the rate limiter sends them: each scope's limits in one group, the groups in either order
         Check orgRpm = new Check(prefix + "o:rpm", prefix + "o:", LimitKind.RPM, LimitScope.ORGANIZATION, 1000, 1);
-        Check orgTpm = new Check(prefix + "o:tpm", prefix + "o:", LimitKind.TPM, LimitScope.ORGANIZATION, 1_000_000, 10);
+        Check orgTpm = new Check(prefix + "o:tpm", prefix + "o:", LimitKind.TPM, LimitScope.ORGANIZATION,
+                1_000_000, 10);
         Check projectRpm = new Check(prefix + "p:rpm", prefix + "p:", LimitKind.RPM, LimitScope.PROJECT, 50, 1);
         Check projectTpm = new Check(prefix + "p:tpm", prefix + "p:", LimitKind.TPM, LimitScope.PROJECT, 1_000_000, 10);
         ExecutorService pool = Executors.newFixedThreadPool(8);

@@ -287,7 +287,8 @@ class PipelineLifecycleTest {
         Promise<Answer> upstream = Promise.promise();
         ApiException refused = ApiException.of(ErrorKind.SERVER_OVERLOADED);
         Pipeline p = new Pipeline(List.of(attaching(StageOrder.USAGE_RECORDING, "usage"),
-                stage(StageOrder.RATE_LIMITS, (ex, next) -> next.proceed(ex).compose(a -> Future.failedFuture(refused))),
+                stage(StageOrder.RATE_LIMITS,
+                        (ex, next) -> next.proceed(ex).compose(a -> Future.failedFuture(refused))),
                 attaching(StageOrder.ADMISSION_CONTROL, "admission"),
                 stage(StageOrder.TERMINAL, (ex, next) -> upstream.future())));
 
