@@ -29,6 +29,6 @@ public final class LiveTrafficMetering implements Stage {
     public Future<Answer> apply(Exchange ex, Chain next) {
         if (LoopbackClient.PRIORITY_VALUE.equals(ex.header(Headers.SLUICE_PRIORITY))) return next.proceed(ex);
         live.started();
-        return Futures.map(next.proceed(ex), answer -> answer.whenDone(ending -> live.ended()));
+        return Futures.whenDone(next.proceed(ex), ending -> live.ended());
     }
 }

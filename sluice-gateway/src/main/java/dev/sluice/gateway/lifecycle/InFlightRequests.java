@@ -14,22 +14,30 @@ import java.util.concurrent.locks.ReentrantLock;
  * The requests the public port is serving, from their first handler until their usage record has gone to the
  * ledger, and whether the gateway is draining. The drain waits here for the count to reach zero, and at its deadline
  * asks every request still running to end with an error ({@link Exchange#abort}).
+ *
+ * <p>Every request enters and leaves here, on one of several event loops: the tickets are held in stripes chosen by
+ * the entering thread, so the loops do not write the same set (its table and its counters) for every request; and a
+ * request that leaves wakes the drain only while a drain is waiting.
  */
 public final class InFlightRequests {
-    private final Set<Ticket> active = ConcurrentHashMap.newKeySet();
+    private final Set<Ticket>[] stripes = stripes(2 * Runtime.getRuntime().availableProcessors());
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
+    /** Threads in {@link #awaitIdle} (changed under {@code lock}; read without it by {@link Ticket#leave}). */
+    private volatile int waiting;
     private volatile boolean draining;
     private volatile boolean cut;
 
     /** One request; {@link #exchange} is set once the request reaches a pipeline. */
     public final class Ticket {
         private final Context context;
+        private final Set<Ticket> stripe;
         private volatile Exchange exchange;
         private boolean left;
 
-        private Ticket(Context context) {
+        private Ticket(Context context, Set<Ticket> stripe) {
             this.context = context;
+            this.stripe = stripe;
         }
 
         public void exchange(Exchange ex) {
@@ -42,20 +50,29 @@ public final class InFlightRequests {
                 if (left) return;
                 left = true;
             }
-            active.remove(this);
-            signal();
+            stripe.remove(this);
+            // awaitIdle counts itself in before it looks at the stripes: either it sees this removal or this sees it
+            if (waiting > 0) signal();
         }
     }
 
     /** A new request on {@code context} (its event loop, where an abort must run). */
     public Ticket enter(Context context) {
-        Ticket t = new Ticket(context);
-        active.add(t);
+        Set<Ticket> stripe = stripes[(int) (Thread.currentThread().threadId() & (stripes.length - 1))];
+        Ticket t = new Ticket(context, stripe);
+        stripe.add(t);
         return t;
     }
 
     public int count() {
-        return active.size();
+        int n = 0;
+        for (Set<Ticket> s : stripes) n += s.size();
+        return n;
+    }
+
+    private boolean idle() {
+        for (Set<Ticket> s : stripes) if (!s.isEmpty()) return false;
+        return true;
     }
 
     /** True from the drain's start: readiness answers 503, new answers carry {@code connection: close}. */
@@ -77,14 +94,16 @@ public final class InFlightRequests {
     /** Waits until no request is in flight, the deadline passes or {@link #cutNow}; true when none is left. */
     public boolean awaitIdle(long deadlineNanos) throws InterruptedException {
         lock.lock();
+        waiting++;
         try {
-            while (!active.isEmpty() && !cut) {
+            while (!idle() && !cut) {
                 long left = deadlineNanos - System.nanoTime();
                 if (left <= 0) break;
                 changed.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
             }
-            return active.isEmpty();
+            return idle();
         } finally {
+            waiting--;
             lock.unlock();
         }
     }
@@ -95,13 +114,23 @@ public final class InFlightRequests {
      */
     public int abortAll(ApiException error) {
         int n = 0;
-        for (Ticket t : active) {
-            Exchange ex = t.exchange;
-            if (ex == null || t.context == null) continue;
-            n++;
-            t.context.runOnContext(v -> ex.abort(error));
+        for (Set<Ticket> s : stripes) {
+            for (Ticket t : s) {
+                Exchange ex = t.exchange;
+                if (ex == null || t.context == null) continue;
+                n++;
+                t.context.runOnContext(v -> ex.abort(error));
+            }
         }
         return n;
+    }
+
+    /** {@code n} rounded up to a power of two sets (a thread's stripe is its id's low bits). */
+    @SuppressWarnings("unchecked")
+    private static Set<Ticket>[] stripes(int n) {
+        Set<Ticket>[] s = new Set[Integer.highestOneBit(Math.max(1, n - 1)) << 1];
+        for (int i = 0; i < s.length; i++) s[i] = ConcurrentHashMap.newKeySet();
+        return s;
     }
 
     private void signal() {

@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * The limits in force: the per-family defaults of sluice.yaml under the admin API's per-owner overrides. Overrides
  * are replaced wholesale when the database changes (this gateway's admin writes at once, other gateways' on the next
  * reload); the resolved limits and their store keys are cached per owner and family until then, so the hot path is
- * one map lookup.
+ * two map lookups.
  */
 public final class LimitRules {
     private final String keyPrefix;
@@ -19,15 +19,26 @@ public final class LimitRules {
     private volatile Map<String, LimitSet> projectDefaults = Map.of();
     private volatile State state = new State(Map.of());
 
-    /** The overrides and the cache built from them, swapped together so a stale entry cannot outlive a change. */
-    private record State(Map<OwnerFamily, RateLimitOverride> overrides, ConcurrentHashMap<OwnerFamily, Resolved> cache) {
+    /**
+     * The overrides and the cache built from them, swapped together so a stale entry cannot outlive a change. The
+     * cache is held per scope by owner id, then family: a decision's two lookups build no key object (a null id or
+     * family, which those maps cannot hold, goes to {@code others}).
+     */
+    private record State(Map<OwnerFamily, RateLimitOverride> overrides,
+                         ConcurrentHashMap<String, ConcurrentHashMap<String, Resolved>> orgs,
+                         ConcurrentHashMap<String, ConcurrentHashMap<String, Resolved>> projects,
+                         ConcurrentHashMap<OwnerFamily, Resolved> others) {
         State(Map<OwnerFamily, RateLimitOverride> overrides) {
-            this(Map.copyOf(overrides), new ConcurrentHashMap<>());
+            this(Map.copyOf(overrides), new ConcurrentHashMap<>(), new ConcurrentHashMap<>(),
+                    new ConcurrentHashMap<>());
         }
     }
 
-    /** The effective limits of one owner and family, with the store key of each limit. */
-    public record Resolved(OwnerFamily owner, LimitSet values, String[] keys) {
+    /**
+     * The effective limits of one owner and family, with the store key of each limit and the group of those keys
+     * (their common prefix).
+     */
+    public record Resolved(OwnerFamily owner, LimitSet values, String[] keys, String group) {
         public String key(LimitKind kind) { return keys[kind.ordinal()]; }
     }
 
@@ -61,10 +72,19 @@ public final class LimitRules {
 
     public Resolved effective(LimitScope scope, String ownerId, String family) {
         State st = state;
-        OwnerFamily k = new OwnerFamily(scope, ownerId, family);
-        Resolved r = st.cache.get(k);
+        if (ownerId == null || family == null) {
+            return st.others.computeIfAbsent(new OwnerFamily(scope, ownerId, family),
+                    x -> resolve(x, st.overrides.get(x)));
+        }
+        var byOwner = scope == LimitScope.ORGANIZATION ? st.orgs : st.projects;
+        var byFamily = byOwner.get(ownerId);
+        if (byFamily == null) byFamily = byOwner.computeIfAbsent(ownerId, o -> new ConcurrentHashMap<>());
+        Resolved r = byFamily.get(family);
         if (r != null) return r;
-        return st.cache.computeIfAbsent(k, x -> resolve(x, st.overrides.get(x)));
+        return byFamily.computeIfAbsent(family, f -> {
+            OwnerFamily k = new OwnerFamily(scope, ownerId, f);
+            return resolve(k, st.overrides.get(k));
+        });
     }
 
     public LimitSet defaults(LimitScope scope, String family) {
@@ -85,6 +105,6 @@ public final class LimitRules {
         String[] keys = new String[LimitKind.values().length];
         String base = keyPrefix + "rl:" + k.scope().code() + ":" + k.ownerId() + ":" + k.family() + ":";
         for (LimitKind kind : LimitKind.values()) keys[kind.ordinal()] = base + kind.code();
-        return new Resolved(k, values, keys);
+        return new Resolved(k, values, keys, base);
     }
 }

@@ -94,7 +94,7 @@ public final class RateLimiter {
                 case IMAGES -> d.images();
             };
             if (k == LimitKind.IPM && d.images() <= 0) continue;
-            out.add(new Check(r.key(k), k, r.owner().scope(), limit, cost));
+            out.add(new Check(r.key(k), r.group(), k, r.owner().scope(), limit, cost));
         }
     }
 

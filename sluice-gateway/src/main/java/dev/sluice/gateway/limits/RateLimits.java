@@ -75,9 +75,9 @@ public final class RateLimits implements Stage {
             if (!d.checks().isEmpty()) {
                 // a model fallback that served instead is charged by its own decision; this one is then refunded
                 var decidedFor = ex.model();
-                return Futures.map(next.proceed(ex), answer -> answer.whenDoneAsync(ending -> limiter.correct(d,
+                return Futures.whenDoneAsync(next.proceed(ex), ending -> limiter.correct(d,
                         ex.model() == decidedFor ? Billing.billedTokens(ex.attempts(), ending.outcome(),
-                                ex.promptTokens(), ex.completionTokens()) : 0)));
+                                ex.promptTokens(), ex.completionTokens()) : 0));
             }
             return next.proceed(ex);
         });

@@ -11,6 +11,7 @@ import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Ending;
 import dev.sluice.gateway.pipeline.Exchange;
+import dev.sluice.gateway.pipeline.Futures;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
 import dev.sluice.gateway.usage.Outcome;
@@ -107,7 +108,7 @@ public final class AdmissionControl implements Stage {
         }
         // No adaptive slot: the stream counts against max_streams from here to its end (the chain's future always
         // succeeds; an error is an Answer.Failed, which ends too).
-        return next.proceed(ex).map(answer -> answer.whenDone(e -> openStreams.decrementAndGet()));
+        return Futures.whenDone(next.proceed(ex), e -> openStreams.decrementAndGet());
     }
 
     /** Streams admitted and not yet ended. */
@@ -176,10 +177,10 @@ public final class AdmissionControl implements Stage {
 
     /** Holds the slot until the request has ended (a caller that left while queued gets no further stage). */
     private Future<Answer> admitted(Exchange ex, Limiter.Listener listener, Chain next) {
-        return next.proceed(ex).map(answer -> answer.whenDone(ending -> {
+        return Futures.whenDone(next.proceed(ex), ending -> {
             release(listener, ending);
             admitWaiting();
-        }));
+        });
     }
 
     /**

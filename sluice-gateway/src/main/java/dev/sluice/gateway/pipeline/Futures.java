@@ -1,7 +1,9 @@
 package dev.sluice.gateway.pipeline;
 
+import io.vertx.core.Completable;
 import io.vertx.core.Future;
 
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -43,6 +45,45 @@ public final class Futures {
             return Future.succeededFuture(to.apply(f.result()));
         } catch (Throwable e) {
             return Future.failedFuture(e);
+        }
+    }
+
+    /**
+     * As {@code answer.map(a -> a.whenDone(work))} for the answer of {@code next.proceed(ex)}, without a new future:
+     * {@link Answer#whenDone} adds to the answer it is called on, so the same future is handed back, with the work
+     * attached when the answer comes (at once if it has). Work is attached in the order the stages call this, as
+     * with the map (the innermost stage's listener is registered first), and a stage that hands back the rest's own
+     * future costs the pipeline no failure handling ({@code Pipeline}). The answer's future never fails
+     * ({@link Stage.Chain}); should it, the failure is handed back as it is, as by the map.
+     */
+    public static Future<Answer> whenDone(Future<Answer> answer, Consumer<Ending> work) {
+        return attach(answer, new Attach(work, null));
+    }
+
+    /** As {@link #whenDone}, for work attached with {@link Answer#whenDoneAsync}. */
+    public static Future<Answer> whenDoneAsync(Future<Answer> answer, Function<Ending, Future<?>> work) {
+        return attach(answer, new Attach(null, work));
+    }
+
+    private static Future<Answer> attach(Future<Answer> answer, Attach attach) {
+        if (answer.isComplete()) {
+            if (answer.succeeded()) attach.to(answer.result());
+        } else {
+            answer.onComplete(attach);
+        }
+        return answer;
+    }
+
+    /** One piece of end-of-request work waiting for its answer: the listener itself, one object. */
+    private record Attach(Consumer<Ending> now, Function<Ending, Future<?>> async) implements Completable<Answer> {
+        @Override
+        public void complete(Answer answer, Throwable failure) {
+            if (failure == null) to(answer);
+        }
+
+        void to(Answer answer) {
+            if (now != null) answer.whenDone(now);
+            else answer.whenDoneAsync(async);
         }
     }
 }

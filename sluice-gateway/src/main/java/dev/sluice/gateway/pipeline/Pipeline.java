@@ -1,17 +1,19 @@
 package dev.sluice.gateway.pipeline;
 
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 
 import java.util.List;
 import java.util.function.Function;
 
 /**
- * An ordered, immutable list of stages. The constructor refuses a list that is out of {@link StageOrder} order or
+ * An ordered, immutable list of stages (a stage that {@linkplain Stage#passesThrough only passes the request on}
+ * keeps its place but is not called). The constructor refuses a list that is out of {@link StageOrder} order or
  * that does not end in a terminal stage, so a mis-assembled gateway does not start.
  */
 public final class Pipeline {
     private final List<Stage> stages;
+    /** The stages a request runs through: {@link #stages} without those that only pass it on. */
+    private final Stage[] running;
 
     public Pipeline(List<Stage> stages) {
         if (stages.isEmpty() || stages.getLast().order() != StageOrder.TERMINAL) {
@@ -25,6 +27,7 @@ public final class Pipeline {
             }
         }
         this.stages = List.copyOf(stages);
+        this.running = stages.stream().filter(s -> !s.passesThrough()).toArray(Stage[]::new);
     }
 
     public List<Stage> stages() {
@@ -49,11 +52,11 @@ public final class Pipeline {
      */
     private Future<Answer> step(int i, Exchange ex) {
         if (ex.cancelled().isComplete()) return Future.succeededFuture(Answer.gone(null));
-        if (i >= stages.size()) return Future.succeededFuture(Answer.failed(new IllegalStateException("no answer")));
+        if (i >= running.length) return Future.succeededFuture(Answer.failed(new IllegalStateException("no answer")));
         Rest rest = new Rest(i + 1);
         Future<Answer> result;
         try {
-            result = stages.get(i).apply(ex, rest);
+            result = running[i].apply(ex, rest);
         } catch (RuntimeException e) {
             return Future.succeededFuture(rest.apply(e));
         }
@@ -63,14 +66,17 @@ public final class Pipeline {
     }
 
     /**
-     * The {@link Stage.Chain} one stage gets: runs the stages from {@code from} on and remembers their answer (the
+     * The {@link Stage.Chain} one stage gets: runs the stages from {@code from} on and remembers their future (the
      * last one, should the stage proceed more than once); also turns a failure of the stage into its answer, which
-     * keeps the end-of-request work of the stages after it. One object per stage and request, no lambdas.
+     * keeps the end-of-request work of the stages after it. One object per stage and request, no lambdas, and no
+     * listener on the rest's future: the answer is looked up only when the stage has failed, which is rare, while a
+     * listener per stage cost every request one registration per stage on the terminal's pending future.
      */
-    private final class Rest implements Stage.Chain, Function<Throwable, Answer>, Handler<Answer> {
+    private final class Rest implements Stage.Chain, Function<Throwable, Answer> {
         private final int from;
         private Future<Answer> future;
-        private Answer answer;
+        /** The answer of an earlier {@link #proceed} that had come when the stage proceeded again. */
+        private Answer earlier;
 
         Rest(int from) {
             this.from = from;
@@ -78,23 +84,21 @@ public final class Pipeline {
 
         @Override
         public Future<Answer> proceed(Exchange next) {
+            Future<Answer> last = future;
+            if (last != null && last.isComplete()) earlier = last.result();
             Future<Answer> f = step(from, next);
             future = f;
-            if (f.isComplete()) answer = f.result();
-            else f.onSuccess(this);
             return f;
         }
 
-        /** The answer of the stages after this one, once it has come (a later {@link #proceed} wins). */
-        @Override
-        public void handle(Answer a) {
-            answer = a;
-        }
-
-        /** The stage failed: an error answer inheriting the work attached to the answer of the stages after it. */
+        /**
+         * The stage failed: an error answer inheriting the work attached to the answer of the stages after it — the
+         * last {@link #proceed}'s once it has come (its future never fails), else an earlier one's, else none.
+         */
         @Override
         public Answer apply(Throwable err) {
-            return Answer.failed(err).inherit(answer);
+            Future<Answer> last = future;
+            return Answer.failed(err).inherit(last != null && last.isComplete() ? last.result() : earlier);
         }
     }
 

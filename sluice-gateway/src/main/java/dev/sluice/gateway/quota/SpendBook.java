@@ -23,13 +23,25 @@ public final class SpendBook {
     /** A sum of one owner over one period. */
     public record Key(Owner owner, String period) {}
 
-    private record Reservation(Owner org, Owner project, long nanos) {}
+    /**
+     * A request's reservation, with the owners' sums it was added to: ending it needs no lookup by owner. Such a sum
+     * stays in {@code reserved} while any reservation with a positive amount holds it (it is removed only at 0).
+     */
+    private record Reservation(Owner org, Owner project, long nanos, Sum orgSum, Sum projectSum) {}
+
+    /**
+     * A running sum in a map, changed in place: a request adds to four and ends two reservations, which as boxed
+     * {@code Long}s would be six allocations and six map writes per request under the lock.
+     */
+    private static final class Sum {
+        long value;
+    }
 
     private final Clock clock;
     private final Map<Key, Long> base = new HashMap<>();
-    private final Map<Key, Long> pending = new HashMap<>();
+    private final Map<Key, Sum> pending = new HashMap<>();
     private Map<Key, Long> committed = new HashMap<>();
-    private final Map<Owner, Long> reserved = new HashMap<>();
+    private final Map<Owner, Sum> reserved = new HashMap<>();
     private final Map<String, Reservation> byRequest = new HashMap<>();
 
     public SpendBook(Clock clock) {
@@ -65,15 +77,14 @@ public final class SpendBook {
                                            Quota projectQuota) {
         String month = currentMonth();
         if (reached(org, orgQuota, month) || reached(project, projectQuota, month)) return false;
-        byRequest.put(requestId, new Reservation(org, project, nanos));
-        reserved.merge(org, nanos, Long::sum);
-        reserved.merge(project, nanos, Long::sum);
+        byRequest.put(requestId, new Reservation(org, project, nanos, add(reserved, org, nanos),
+                add(reserved, project, nanos)));
         return true;
     }
 
     private boolean reached(Owner o, Quota q, String month) {
         if (q == null || !q.capped()) return false;
-        long inFlight = reserved.getOrDefault(o, 0L);
+        long inFlight = valueOf(reserved.get(o));
         if (q.monthlyBudgetNanos() != null && spentLocked(new Key(o, month)) + inFlight >= q.monthlyBudgetNanos()) return true;
         return q.creditsNanos() != null && spentLocked(new Key(o, ALL)) + inFlight >= q.creditsNanos();
     }
@@ -83,10 +94,10 @@ public final class SpendBook {
         releaseLocked(requestId);
         if (costNanos == 0) return;
         String month = month(atMillis);
-        for (Owner o : new Owner[] {org, project}) {
-            pending.merge(new Key(o, ALL), costNanos, Long::sum);
-            pending.merge(new Key(o, month), costNanos, Long::sum);
-        }
+        add(pending, new Key(org, ALL), costNanos);
+        add(pending, new Key(org, month), costNanos);
+        add(pending, new Key(project, ALL), costNanos);
+        add(pending, new Key(project, month), costNanos);
     }
 
     /** Ends a reservation without spend (a re-delivered record). */
@@ -97,8 +108,33 @@ public final class SpendBook {
     private void releaseLocked(String requestId) {
         Reservation r = byRequest.remove(requestId);
         if (r == null) return;
-        reserved.computeIfPresent(r.org(), (k, v) -> v - r.nanos() == 0 ? null : v - r.nanos());
-        reserved.computeIfPresent(r.project(), (k, v) -> v - r.nanos() == 0 ? null : v - r.nanos());
+        end(r.org(), r.orgSum(), r.nanos());
+        end(r.project(), r.projectSum(), r.nanos());
+    }
+
+    /** Takes a reservation of {@code n} from its owner's sum; a sum that comes to 0 is removed. */
+    private void end(Owner owner, Sum sum, long n) {
+        sum.value -= n;
+        if (sum.value == 0) reserved.remove(owner, sum);
+    }
+
+    /** Adds {@code n} to the sum of {@code k} (made at 0 if absent; kept even when it comes to 0); returns the sum. */
+    private static <K> Sum add(Map<K, Sum> sums, K k, long n) {
+        Sum sum = sums.computeIfAbsent(k, x -> new Sum());
+        sum.value += n;
+        return sum;
+    }
+
+    /** Takes {@code n} from the sum of {@code k} if it has one; a sum that comes to 0 is removed. */
+    private static <K> void subtract(Map<K, Sum> sums, K k, long n) {
+        Sum sum = sums.get(k);
+        if (sum == null) return;
+        sum.value -= n;
+        if (sum.value == 0) sums.remove(k);
+    }
+
+    private static long valueOf(Sum sum) {
+        return sum == null ? 0 : sum.value;
     }
 
     /** The ledger writer committed rows with these sums (every row of the batch, inserted or a duplicate). */
@@ -117,7 +153,7 @@ public final class SpendBook {
     public synchronized void rebase(Map<Key, Long> totals, Map<Key, Long> taken) {
         base.clear();
         base.putAll(totals);
-        taken.forEach((k, v) -> pending.computeIfPresent(k, (x, p) -> p - v == 0 ? null : p - v));
+        taken.forEach((k, v) -> subtract(pending, k, v));
         String month = currentMonth();
         // Past months no longer decide anything; their pending sums would only grow the map.
         pending.keySet().removeIf(k -> !k.period().equals(ALL) && k.period().compareTo(month) < 0);
@@ -128,7 +164,7 @@ public final class SpendBook {
     }
 
     public synchronized long reserved(Owner owner) {
-        return reserved.getOrDefault(owner, 0L);
+        return valueOf(reserved.get(owner));
     }
 
     /** Requests holding a reservation (for tests and metrics). */
@@ -137,6 +173,6 @@ public final class SpendBook {
     }
 
     private long spentLocked(Key k) {
-        return base.getOrDefault(k, 0L) + pending.getOrDefault(k, 0L);
+        return base.getOrDefault(k, 0L) + valueOf(pending.get(k));
     }
 }

@@ -3,6 +3,7 @@ package dev.sluice.gateway.quota;
 import dev.sluice.gateway.models.ModelCatalog;
 import dev.sluice.gateway.models.ModelSpec;
 import dev.sluice.gateway.usage.Billing;
+import dev.sluice.gateway.usage.Outcome;
 import dev.sluice.gateway.usage.UsageRecord;
 import dev.sluice.gateway.usage.UsageSink;
 import io.micrometer.core.instrument.Counter;
@@ -13,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -57,6 +59,10 @@ public final class UsageLedger implements UsageSink {
     /** When the oldest row of the batch being written was recorded; -1 when none is being written. */
     private volatile long writingSinceMs = -1;
 
+    /** Each outcome's ledger name (the enum name in lower case), made once rather than per row. */
+    private static final String[] OUTCOME_NAMES = Arrays.stream(Outcome.values())
+            .map(o -> o.name().toLowerCase(Locale.ROOT)).toArray(String[]::new);
+
     /** The default queue bound ({@code quotas.ledger_queue_capacity}): 10 s of 10,000 requests/s. */
     public static final int DEFAULT_CAPACITY = 100_000;
 
@@ -97,7 +103,7 @@ public final class UsageLedger implements UsageSink {
         long cost = Billing.costNanos(prompt, completion, model);
         long at = clock.millis();
         LedgerRow row = new LedgerRow(r.requestId(), at, r.orgId(), r.projectId(), r.keyId(), r.model(),
-                r.endpoint(), prompt, completion, cost, r.status(), r.outcome().name().toLowerCase(Locale.ROOT),
+                r.endpoint(), prompt, completion, cost, r.status(), OUTCOME_NAMES[r.outcome().ordinal()],
                 r.errorCode(), r.upstreamRequestId(), r.attempts(), r.stream());
         book.recorded(r.requestId(), Owner.org(r.orgId()), Owner.project(r.projectId()), cost, at);
         boolean full;

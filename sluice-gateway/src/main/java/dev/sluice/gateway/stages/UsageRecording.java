@@ -35,11 +35,11 @@ public final class UsageRecording implements Stage {
 
     @Override
     public Future<Answer> apply(Exchange ex, Chain next) {
-        return Futures.map(next.proceed(ex), answer -> answer.whenDone(ending -> {
+        return Futures.whenDone(next.proceed(ex), ending -> {
             if (ex.caller() != null && ex.endpoint().modelRequest() && ex.modelId() != null && !ex.replay()) {
                 usage.record(record(ex, ending));
             }
-        }));
+        });
     }
 
     private UsageRecord record(Exchange ex, Ending ending) {

@@ -21,5 +21,10 @@ public record TrafficStages(Stage quotaCheck, Stage rateLimits, Stage slowDownGu
         public Future<Answer> apply(Exchange ex, Chain next) {
             return next.proceed(ex);
         }
+
+        @Override
+        public boolean passesThrough() {
+            return true;
+        }
     }
 }

@@ -34,6 +34,32 @@ class InFlightRequestsTest {
     }
 
     @Test
+    void requestsEnteringOnManyThreadsAreCountedAndAWaitEndsWhenOthersLeaveThem() throws Exception {
+        InFlightRequests in = new InFlightRequests();
+        List<InFlightRequests.Ticket> tickets = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            threads.add(Thread.ofPlatform().start(() -> {
+                for (int k = 0; k < 100; k++) tickets.add(in.enter(null));
+            }));
+        }
+        for (Thread t : threads) t.join();
+        assertThat(in.count()).isEqualTo(800);
+
+        var idle = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return in.awaitIdle(System.nanoTime() + TimeUnit.MINUTES.toNanos(1));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread leaver = Thread.ofPlatform().start(() -> tickets.forEach(InFlightRequests.Ticket::leave));
+        leaver.join();
+        assertThat(idle.get(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(in.count()).isZero();
+    }
+
+    @Test
     void cutNowEndsTheWaitBeforeItsDeadline() throws Exception {
         InFlightRequests in = new InFlightRequests();
         in.enter(null);

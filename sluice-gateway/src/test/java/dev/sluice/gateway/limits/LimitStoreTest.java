@@ -295,6 +295,54 @@ class LimitStoreTest {
         assertThat(pipe.lanes()).isZero();
     }
 
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void concurrentDecisionsOverGroupedBucketsAdmitExactlyTheLimitAndCorrectionsAddUp(Kind kind) throws Exception {
+        LimitStore store = open(kind);
+        // as the rate limiter sends them: each scope's limits in one group, the groups in either order
+        Check orgRpm = new Check(prefix + "o:rpm", prefix + "o:", LimitKind.RPM, LimitScope.ORGANIZATION, 1000, 1);
+        Check orgTpm = new Check(prefix + "o:tpm", prefix + "o:", LimitKind.TPM, LimitScope.ORGANIZATION,
+                1_000_000, 10);
+        Check projectRpm = new Check(prefix + "p:rpm", prefix + "p:", LimitKind.RPM, LimitScope.PROJECT, 50, 1);
+        Check projectTpm = new Check(prefix + "p:tpm", prefix + "p:", LimitKind.TPM, LimitScope.PROJECT, 1_000_000, 10);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<java.util.concurrent.Future<Future<LimitStore.Levels>>> submitted = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            List<Check> checks = i % 2 == 0 ? List.of(orgRpm, orgTpm, projectRpm, projectTpm)
+                    : List.of(projectTpm, projectRpm, orgTpm, orgRpm);
+            submitted.add(pool.submit(() -> store.acquire(checks, 0)));
+        }
+        long admitted = 0;
+        for (var s : submitted) if (get(s.get()).admitted()) admitted++;
+        List<java.util.concurrent.Future<Future<Void>>> refunds = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            refunds.add(pool.submit(() -> store.adjust(List.of(projectTpm.withCost(-4), orgTpm.withCost(-4)), 0)));
+        }
+        for (var r : refunds) get(r.get());
+        pool.shutdown();
+
+        assertThat(admitted).isEqualTo(50);
+        LimitStore.Levels levels = get(store.acquire(List.of(orgRpm.withCost(0), orgTpm.withCost(0),
+                projectRpm.withCost(0), projectTpm.withCost(0)), 0));
+        assertThat(levels.before()).containsExactly(50 * 60_000L, 50 * 6 * 60_000L, 50 * 60_000L, 50 * 6 * 60_000L);
+    }
+
+    @Test
+    void aSweptGroupIsMadeAnewByTheNextDecision() {
+        MemoryLimitStore store = new MemoryLimitStore();
+        Check rpm = new Check(prefix + "o:rpm", prefix + "o:", LimitKind.RPM, LimitScope.ORGANIZATION, 10, 1);
+        Check rpd = new Check(prefix + "o:rpd", prefix + "o:", LimitKind.RPD, LimitScope.ORGANIZATION, 10, 1);
+        get(store.acquire(List.of(rpm, rpd), 0));
+        assertThat(store.size()).isEqualTo(2);
+        assertThat(store.sweep(30_000)).as("the minute bucket only").isEqualTo(1);
+        assertThat(store.sweep(Long.MAX_VALUE / 2)).isEqualTo(1);
+        assertThat(store.size()).isZero();
+        LimitStore.Levels levels = get(store.acquire(List.of(rpm, rpd), 40_000));
+        assertThat(levels.admitted()).isTrue();
+        assertThat(levels.before()).containsExactly(0L, 0L);
+        assertThat(store.size()).isEqualTo(2);
+    }
+
     @Test
     void theMemoryStoreForgetsBucketsThatHaveDrainedEmpty() {
         MemoryLimitStore store = new MemoryLimitStore();

@@ -32,6 +32,14 @@ class PipelineLifecycleTest {
         });
     }
 
+    /** As {@link #around}, attaching its work with {@link Futures#whenDone} (the same future handed back). */
+    private Stage attaching(StageOrder order, String name) {
+        return stage(order, (ex, next) -> {
+            log.add(name + " before");
+            return Futures.whenDone(next.proceed(ex), e -> log.add(name + " after " + e.outcome()));
+        });
+    }
+
     private static Stage stage(StageOrder order, BiFunction<Exchange, Stage.Chain, Future<Answer>> body) {
         return new Stage() {
             @Override
@@ -246,6 +254,85 @@ class PipelineLifecycleTest {
         later.fail(new IllegalStateException("async work failed later"));
         assertThat(log).containsExactly("first", "after the failures", "pending", "after the pending one");
         assertThat(ended.succeeded()).isTrue();
+    }
+
+    @Test
+    void workAttachedWithoutAFutureRunsInTheSameOrderAsMappedWorkWhetherTheAnswerCameAtOnceOrLater() {
+        for (boolean later : new boolean[] {false, true}) {
+            log.clear();
+            Promise<Answer> upstream = Promise.promise();
+            Answer whole = Answer.json(200, "{}");
+            if (!later) upstream.complete(whole);
+            Pipeline p = new Pipeline(List.of(attaching(StageOrder.USAGE_RECORDING, "usage"),
+                    around(StageOrder.RATE_LIMITS, "limits"),
+                    attaching(StageOrder.ADMISSION_CONTROL, "admission"),
+                    attaching(StageOrder.LIVE_TRAFFIC_METERING, "live"),
+                    stage(StageOrder.TERMINAL, (ex, next) -> upstream.future())));
+
+            Future<Answer> run = p.run(exchange());
+            if (later) {
+                assertThat(run.isComplete()).isFalse();
+                upstream.complete(whole);
+            }
+            assertThat(run.result()).isSameAs(whole);
+            whole.ended(new Ending(200, Outcome.COMPLETED, null));
+            assertThat(log).as("answer came " + (later ? "later" : "at once")).containsExactly("usage before",
+                    "limits before", "admission before", "live before", "live after COMPLETED",
+                    "admission after COMPLETED", "limits after COMPLETED", "usage after COMPLETED");
+        }
+    }
+
+    @Test
+    void aStageFailingAroundAttachedWorkKeepsIt() {
+        Promise<Answer> upstream = Promise.promise();
+        ApiException refused = ApiException.of(ErrorKind.SERVER_OVERLOADED);
+        Pipeline p = new Pipeline(List.of(attaching(StageOrder.USAGE_RECORDING, "usage"),
+                stage(StageOrder.RATE_LIMITS,
+                        (ex, next) -> next.proceed(ex).compose(a -> Future.failedFuture(refused))),
+                attaching(StageOrder.ADMISSION_CONTROL, "admission"),
+                stage(StageOrder.TERMINAL, (ex, next) -> upstream.future())));
+
+        Future<Answer> run = p.run(exchange());
+        upstream.complete(Answer.json(200, "{}"));
+
+        Answer answer = run.result();
+        assertThat(((Answer.Failed) answer).apiError()).isSameAs(refused);
+        answer.ended(new Ending(503, Outcome.FAILED, "server_overloaded"));
+        assertThat(log).containsExactly("usage before", "admission before", "admission after FAILED",
+                "usage after FAILED");
+    }
+
+    @Test
+    void aStageThatOnlyPassesThroughKeepsItsPlaceInTheOrderButIsNotCalled() {
+        Stage passing = new Stage() {
+            @Override
+            public StageOrder order() {
+                return StageOrder.SLOW_DOWN_GUARD;
+            }
+
+            @Override
+            public Future<Answer> apply(Exchange ex, Chain next) {
+                log.add("called");
+                return next.proceed(ex);
+            }
+
+            @Override
+            public boolean passesThrough() {
+                return true;
+            }
+        };
+        Answer whole = Answer.json(200, "{}");
+        Pipeline p = new Pipeline(List.of(around(StageOrder.RATE_LIMITS, "limits"), passing,
+                around(StageOrder.ADMISSION_CONTROL, "admission"),
+                stage(StageOrder.TERMINAL, (ex, next) -> Future.succeededFuture(whole))));
+
+        Answer answer = p.run(exchange()).result();
+        answer.ended(new Ending(200, Outcome.COMPLETED, null));
+
+        assertThat(answer).isSameAs(whole);
+        assertThat(log).containsExactly("limits before", "admission before", "admission after COMPLETED",
+                "limits after COMPLETED");
+        assertThat(p.stages()).contains(passing);
     }
 
     @Test
