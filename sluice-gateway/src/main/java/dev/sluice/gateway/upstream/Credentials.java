@@ -56,7 +56,8 @@ public final class Credentials {
     public static String secret(Deployment d, Map<String, String> env) {
         if (d.apiKeyEnv() != null) {
             String v = env == PROCESS_ENV && PROCESS_SECRETS.size() < 10_000
-                    ? PROCESS_SECRETS.computeIfAbsent(d.apiKeyEnv(), n -> Optional.ofNullable(fromEnv(env, n))).orElse(null)
+                    ? PROCESS_SECRETS.computeIfAbsent(d.apiKeyEnv(), n -> Optional.ofNullable(fromEnv(env, n)))
+                            .orElse(null)
                     : fromEnv(env, d.apiKeyEnv());
             if (v != null) return v;
         }
