@@ -99,8 +99,24 @@ public final class Tracing implements AutoCloseable {
     public Span attemptSpan(Context parent, String name, BiConsumer<String, String> header) {
         Span span = tracer == null ? contextOnly(parent)
                 : tracer.spanBuilder(name).setParent(parent).setSpanKind(SpanKind.CLIENT).startSpan();
-        W3C.inject(parent.with(span), header, (h, k, v) -> h.accept(k, v));
+        inject(span, parent, header);
         return span;
+    }
+
+    /**
+     * Writes {@code span}'s context as {@link W3CTraceContextPropagator#inject} does: {@code traceparent}
+     * ({@code 00-<trace id>-<span id>-<flags>}), nothing for an invalid context. Without a trace state (the rule:
+     * only a caller's is carried) the header is built here in one string, without the propagator's context and
+     * thread-local buffer; with one, the propagator writes both headers itself (it encodes the trace state).
+     */
+    static void inject(Span span, Context parent, BiConsumer<String, String> header) {
+        SpanContext sc = span.getSpanContext();
+        if (!sc.getTraceState().isEmpty()) {
+            W3C.inject(parent.with(span), header, (h, k, v) -> h.accept(k, v));
+        } else if (sc.isValid()) {
+            header.accept(TRACEPARENT, "00-" + sc.getTraceId() + "-" + sc.getSpanId() + "-"
+                    + sc.getTraceFlags().asHex());
+        }
     }
 
     /**
@@ -120,6 +136,8 @@ public final class Tracing implements AutoCloseable {
                 ? (f.isTraceIdRandom() ? SAMPLED_RANDOM : SAMPLED) : (f.isTraceIdRandom() ? NEW_TRACE : NOT_SAMPLED),
                 p.getTraceState()));
     }
+
+    private static final String TRACEPARENT = "traceparent";
 
     private static final TraceFlags NOT_SAMPLED = TraceFlags.getDefault();
     private static final TraceFlags SAMPLED = TraceFlags.getSampled();

@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -15,6 +16,13 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Credentials {
     private static final Map<String, String> FILES = new ConcurrentHashMap<>();
+    /** The process's environment: fixed while it runs (System.getenv() is always this one map). */
+    private static final Map<String, String> PROCESS_ENV = System.getenv();
+    /**
+     * The secrets read from {@link #PROCESS_ENV}, by variable: every attempt reads its deployment's, and a lookup in
+     * the process environment encodes the name and compares bytes each time. Bounded by the names config gives.
+     */
+    private static final Map<String, Optional<String>> PROCESS_SECRETS = new ConcurrentHashMap<>();
 
     /** How a credential is put on the wire. */
     public enum Style {
@@ -47,11 +55,20 @@ public final class Credentials {
     /** The deployment's secret, or null when it names none (or the variable is unset). */
     public static String secret(Deployment d, Map<String, String> env) {
         if (d.apiKeyEnv() != null) {
-            String v = env.get(d.apiKeyEnv());
-            if (v != null && !v.isBlank()) return v.strip();
+            String v = env == PROCESS_ENV && PROCESS_SECRETS.size() < 10_000
+                    ? PROCESS_SECRETS.computeIfAbsent(d.apiKeyEnv(), n -> Optional.ofNullable(fromEnv(env, n)))
+                            .orElse(null)
+                    : fromEnv(env, d.apiKeyEnv());
+            if (v != null) return v;
         }
         if (d.apiKeyFile() != null) return FILES.computeIfAbsent(d.apiKeyFile(), Credentials::read);
         return null;
+    }
+
+    /** The variable {@code name} of {@code env} trimmed, or null when it is unset or blank. */
+    private static String fromEnv(Map<String, String> env, String name) {
+        String v = env.get(name);
+        return v != null && !v.isBlank() ? v.strip() : null;
     }
 
     /** Reads a credential file; start-up calls this so an unreadable file stops it (the message names no secret). */

@@ -114,8 +114,8 @@ public interface ProviderAdapter {
         credentialStyle(t.deployment()).apply(t.secret(), h);
         String idem = ex.header(Headers.IDEMPOTENCY_KEY);
         if (idem != null) h.put(Headers.IDEMPOTENCY_KEY, idem);
-        String sim = ex.header(Headers.SLUICE_SIM);
-        if (sim != null && t.deployment().forwardSimHeader()) h.put(Headers.SLUICE_SIM, sim);
+        String sim = t.deployment().forwardSimHeader() ? ex.header(Headers.SLUICE_SIM) : null;
+        if (sim != null) h.put(Headers.SLUICE_SIM, sim);
         extraHeaders(ex, h);
         Request r = new Request("POST", url(t, ex), h, translateRequest(t, ex));
         return sign(r, t);

@@ -6,6 +6,7 @@ import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.HeaderText;
 import dev.sluice.protocol.ErrorKind;
 import dev.sluice.protocol.time.Timers;
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -14,6 +15,9 @@ import io.vertx.core.http.RequestOptions;
 
 import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * One upstream HTTP exchange on one deployment, with its two timers (first byte, then idle between stream chunks):
@@ -89,13 +93,14 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
             fail(Failure.otherDeployment(cannotServe, Failure.Health.NEUTRAL));
             return;
         }
+        checkHeaders(r.headers());
         // The wait for a pooled connection has its own bound (upstream_pool.wait_ms); first_byte_ms starts after it.
         RequestOptions ro = UpstreamClients.requestOptions(r.url()).setMethod(HttpMethod.valueOf(r.method()))
                 .setConnectTimeout(cx.http().acquireTimeoutMs());
-        r.headers().forEach(ro::putHeader);
         var d = deployment.deployment();
         UpstreamClients.Pool pool = cx.http().of(d, target.baseUrl(), d.baseUrl() == null && "sim".equals(d.provider()));
-        end = cx.observer().attempt(ex, d, r.url(), number, ro::putHeader);
+        TraceHeaders trace = new TraceHeaders();
+        end = cx.observer().attempt(ex, d, r.url(), number, trace);
         pool.client().request(ro).onComplete(ar -> {
             if (over) {
                 if (ar.succeeded()) ar.result().reset();
@@ -112,6 +117,12 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
             request = ar.result();
             holding = pool;
             pool.hold();
+            try {
+                headers(request.headers(), r.headers(), trace);
+            } catch (IllegalArgumentException invalid) { // not expected after checkHeaders: never left hanging
+                fail(Failure.transport(connectFailure(invalid)));
+                return;
+            }
             long firstByteMs = cx.timeouts().firstByteMs();
             firstByteTimer = cx.timers().schedule(firstByteMs,
                     () -> fail(Failure.silent(UpstreamErrors.timeout(firstByteMs))));
@@ -122,6 +133,74 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
                 else onResponse(resp.result());
             });
         });
+    }
+
+    /**
+     * Refuses, before the attempt begins, the provider headers Vert.x would refuse (a credential with a control
+     * character), as when they were put in the request options here: the {@link IllegalArgumentException} of
+     * {@link RequestOptions#putHeader} ends the request as an internal error, before the attempt is observed. Headers
+     * of token characters with printable values are taken without more; anything else goes through that same
+     * {@code putHeader}, so Vert.x's own rules and message decide. (The trace context's are W3C-checked ids and
+     * tracestate entries.)
+     */
+    private static void checkHeaders(Map<String, String> headers) {
+        for (Map.Entry<String, String> h : headers.entrySet()) {
+            if (!plainName(h.getKey()) || !plainValue(h.getValue())) {
+                RequestOptions vertxCheck = new RequestOptions();
+                headers.forEach(vertxCheck::putHeader);
+                return;
+            }
+        }
+    }
+
+    /** Letters, digits and '-' only (every one a token character). */
+    private static boolean plainName(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-')) return false;
+        }
+        return true;
+    }
+
+    /** Printable ASCII and tabs only; null (no value: the header is removed) too. */
+    private static boolean plainValue(String value) {
+        if (value == null) return true;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if ((c < 0x20 || c > 0x7E) && c != '\t') return false;
+        }
+        return true;
+    }
+
+    /**
+     * Puts the provider's headers, then the trace context's, on the upstream request, each replacing one of the same
+     * name (any case), as {@link RequestOptions#putHeader} did. They go straight into the request's own headers: given
+     * in its {@link RequestOptions}, Vert.x would copy them into the request from a second map, one entry and one
+     * iterator wrapper per header, per request. The order on the wire is the same.
+     */
+    private static void headers(MultiMap to, Map<String, String> provider, TraceHeaders trace) {
+        for (Map.Entry<String, String> h : provider.entrySet()) to.set(h.getKey(), h.getValue());
+        trace.addTo(to);
+    }
+
+    /**
+     * The headers the observer gives an attempt before its request exists (the trace context: {@code traceparent},
+     * and {@code tracestate} when the trace carries one), kept in the order given until {@link #headers} adds them.
+     */
+    private static final class TraceHeaders implements BiConsumer<String, String> {
+        private String[] pairs = new String[4];
+        private int size;
+
+        @Override
+        public void accept(String name, String value) {
+            if (size == pairs.length) pairs = Arrays.copyOf(pairs, size * 2);
+            pairs[size++] = name;
+            pairs[size++] = value;
+        }
+
+        void addTo(MultiMap headers) {
+            for (int i = 0; i < size; i += 2) headers.set(pairs[i], pairs[i + 1]);
+        }
     }
 
     /** Tells the breaker what this attempt showed, once; faults the caller asked for show nothing. */

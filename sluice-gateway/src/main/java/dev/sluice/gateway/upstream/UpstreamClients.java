@@ -15,6 +15,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
 
 import java.net.URI;
 import java.util.ArrayList;
@@ -181,20 +182,35 @@ public final class UpstreamClients implements AutoCloseable {
     /** Where the upstream URLs seen so far point (by origin, {@code scheme://host:port}), parsed once each. */
     private static final Map<String, Origin> ORIGINS = new ConcurrentHashMap<>();
 
-    private record Origin(boolean ssl, String host, int port) {
+    /**
+     * {@code server}: the address the client connects to, the one it would build from host and port for every request
+     * (an IP literal parsed into an address each time); null when that would fail, so the request fails as before.
+     * An address of a host name is not resolved here (the client resolves it per connection, as without it).
+     */
+    private record Origin(boolean ssl, String host, int port, SocketAddress server) {
         static Origin parse(String origin) {
             URI u = URI.create(origin);
             boolean ssl = "https".equalsIgnoreCase(u.getScheme());
             if (u.getHost() == null || u.getRawUserInfo() != null || !"http".equalsIgnoreCase(u.getScheme()) && !ssl) {
                 return null;
             }
-            return new Origin(ssl, u.getHost(), u.getPort() >= 0 ? u.getPort() : ssl ? 443 : 80);
+            int port = u.getPort() >= 0 ? u.getPort() : ssl ? 443 : 80;
+            return new Origin(ssl, u.getHost(), port, server(u.getHost(), port));
+        }
+
+        private static SocketAddress server(String host, int port) {
+            try {
+                return SocketAddress.inetSocketAddress(port, host);
+            } catch (RuntimeException e) { // a bad port or address: the client then fails the request, as without it
+                return null;
+            }
         }
     }
 
     /**
-     * The request options of one attempt to the absolute {@code url}: its origin (scheme, host, port) parsed once
-     * per origin rather than per request, the path and query as they are. An URL of another form is parsed whole.
+     * The request options of one attempt to the absolute {@code url}: its origin (scheme, host, port and the server's
+     * address) parsed once per origin rather than per request, the path and query as they are. An URL of another
+     * form is parsed whole.
      */
     public static RequestOptions requestOptions(String url) {
         int start = url.indexOf("://");
@@ -211,7 +227,7 @@ public final class UpstreamClients implements AutoCloseable {
                 if (o != null) ORIGINS.put(key, o);
             }
             if (o != null) {
-                return new RequestOptions().setSsl(o.ssl()).setHost(o.host()).setPort(o.port())
+                return new RequestOptions().setSsl(o.ssl()).setHost(o.host()).setPort(o.port()).setServer(o.server())
                         .setURI(url.substring(slash));
             }
         }

@@ -1,13 +1,19 @@
 package dev.sluice.gateway.observability;
 
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
+import io.opentelemetry.sdk.trace.IdGenerator;
 import io.vertx.core.MultiMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -69,6 +75,28 @@ class TracingTest {
             Span attempt = tracing.attemptSpan(request, "chat sim-mini", sent::put);
             assertThat(sent.get("traceparent")).isEqualTo("00-" + TRACE + "-" + attempt.getSpanContext().getSpanId()
                     + "-" + flags);
+        }
+    }
+
+    @Test
+    void theTraceContextSentIsWhatTheW3cPropagatorWrites() {
+        List<SpanContext> contexts = List.of(
+                SpanContext.create(TRACE, PARENT, TraceFlags.getDefault(), TraceState.getDefault()),
+                SpanContext.create(TRACE, PARENT, TraceFlags.getSampled(), TraceState.getDefault()),
+                SpanContext.create(TRACE, PARENT, TraceFlags.builder().setRandomTraceId(true).build(),
+                        TraceState.getDefault()),
+                SpanContext.create(TRACE, PARENT, TraceFlags.builder().setSampled(true).setRandomTraceId(true).build(),
+                        TraceState.builder().put("congo", "t61rcWkgMzE").put("rojo", "00f067aa0ba902b7").build()),
+                SpanContext.getInvalid(),
+                SpanContext.create(IdGenerator.random().generateTraceId(), IdGenerator.random().generateSpanId(),
+                        TraceFlags.getSampled(), TraceState.getDefault()));
+        for (SpanContext sc : contexts) {
+            Span span = Span.wrap(sc);
+            Map<String, String> ours = new LinkedHashMap<>();
+            Tracing.inject(span, Context.root(), ours::put);
+            Map<String, String> w3c = new LinkedHashMap<>();
+            W3CTraceContextPropagator.getInstance().inject(Context.root().with(span), w3c, Map::put);
+            assertThat(ours).as(sc.toString()).containsExactlyEntriesOf(w3c);
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.sluice.gateway.upstream;
 
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -29,6 +30,10 @@ class RequestOptionsTest {
             assertThat(got.getPort()).as(url).isEqualTo(expected.getPort());
             assertThat(got.isSsl()).as(url).isEqualTo(expected.isSsl());
             assertThat(got.getURI()).as(url).isEqualTo(expected.getURI());
+            if (got.getServer() != null) { // the address the client would build from host and port (same pool key)
+                assertThat(got.getServer()).as(url)
+                        .isEqualTo(SocketAddress.inetSocketAddress(expected.getPort(), expected.getHost()));
+            }
         }
     }
 }
