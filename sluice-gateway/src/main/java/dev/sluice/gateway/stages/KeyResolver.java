@@ -5,7 +5,11 @@ import io.vertx.core.Future;
 
 import java.time.Instant;
 
-/** Looks an API key secret up (cached, off the event loop); the secret itself is never kept. */
+/**
+ * Looks an API key secret up (cached, off the event loop). The cache is keyed by the secret's hash; the only
+ * secrets held are the last few hundred presented, in {@code KeyHashes}' bounded table (so a caller's key is not
+ * hashed again on every request).
+ */
 public interface KeyResolver {
     Future<Resolution> resolve(String secret);
 
