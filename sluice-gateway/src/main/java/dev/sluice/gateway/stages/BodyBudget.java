@@ -36,11 +36,17 @@ public final class BodyBudget {
             inFlight.addAndGet(-n);
             return Refusal.TOTAL;
         }
-        AtomicLong k = byKey.computeIfAbsent(key, x -> new AtomicLong());
-        if (k.addAndGet(n) > perKey) {
-            k.addAndGet(-n);
+        // Counted inside the map's compute, as release's removal is: a count added outside it could land on a
+        // counter a concurrent release had just removed, and the key's bound would then not see it.
+        long[] after = new long[1];
+        byKey.compute(key, (x, v) -> {
+            AtomicLong k = v == null ? new AtomicLong() : v;
+            after[0] = k.addAndGet(n);
+            return k;
+        });
+        if (after[0] > perKey) {
             inFlight.addAndGet(-n);
-            byKey.computeIfPresent(key, (x, v) -> v.get() <= 0 ? null : v);
+            giveBack(key, n);
             return Refusal.KEY;
         }
         return Refusal.NONE;
@@ -49,6 +55,11 @@ public final class BodyBudget {
     public void release(String key, long n) {
         if (n <= 0) return;
         inFlight.addAndGet(-n);
+        giveBack(key, n);
+    }
+
+    /** Takes {@code n} off the key's count, and the counter out of the map once nothing is left on it. */
+    private void giveBack(String key, long n) {
         byKey.computeIfPresent(key, (x, v) -> v.addAndGet(-n) <= 0 ? null : v);
     }
 }
