@@ -26,11 +26,6 @@ final class TokenCount {
         answered(ok.usage());
     }
 
-    /** A whole JSON answer's tree: its {@code usage} object. */
-    void answered(JsonNode root) {
-        answered(ProviderAdapter.Usage.of(root));
-    }
-
     /**
      * An answer's usage (null: none), in OpenAI or Anthropic-style names: each read as {@link JsonNode#asInt(int)}
      * reads it (a number's int value, a numeric string's, true as 1), an absent or unreadable one falling back to the

@@ -185,7 +185,7 @@ class AnswerScanTest {
             }
             if (root == null || !root.isObject() || adapter.carriesError(root)) return null;
             Exchange ex = chat();
-            new TokenCount(ex).answered(root);
+            new TokenCount(ex).answered(new ProviderAdapter.Answer.Ok(Buffer.buffer(body), root));
             return new Expected(ex.promptTokens(), ex.completionTokens());
         }
     }

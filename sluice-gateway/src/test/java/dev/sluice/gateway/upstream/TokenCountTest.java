@@ -3,6 +3,7 @@ package dev.sluice.gateway.upstream;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.protocol.SseEvent;
+import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,12 +18,17 @@ class TokenCountTest {
                 + content + "\"}}]}");
     }
 
+    /** A translated answer with this JSON (its usage read from the tree). */
+    static ProviderAdapter.Answer.Ok answer(String json) throws Exception {
+        return new ProviderAdapter.Answer.Ok(Buffer.buffer(json), new ObjectMapper().readTree(json));
+    }
+
     @Test
     void aJsonAnswersUsageIsTakenInOpenAiOrAnthropicNames() throws Exception {
-        count.answered(new ObjectMapper().readTree("{\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":7}}"));
+        count.answered(answer("{\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":7}}"));
         assertThat(ex.promptTokens()).isEqualTo(11);
         assertThat(ex.completionTokens()).isEqualTo(7);
-        count.answered(new ObjectMapper().readTree("{\"usage\":{\"input_tokens\":3,\"output_tokens\":4}}"));
+        count.answered(answer("{\"usage\":{\"input_tokens\":3,\"output_tokens\":4}}"));
         assertThat(ex.promptTokens()).isEqualTo(3);
         assertThat(ex.completionTokens()).isEqualTo(4);
     }
