@@ -37,7 +37,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Each public event loop keeps its own pools, so a request and its upstream connection stay on one thread (a
  * shared pool hands every request and answer between threads); a deployment's {@code max_connections} is divided
- * among the loops, rounded up.
+ * among the loops, rounded up. An HTTP/2 connection's frames go to its socket once per turn of its loop, not once per
+ * request ({@link FlushBatching}).
  */
 public final class UpstreamClients implements AutoCloseable {
     private final Vertx vertx;
@@ -89,6 +90,7 @@ public final class UpstreamClients implements AutoCloseable {
 
         /** A connection of this pool is ready for requests; it counts until it closes. */
         void opened(io.vertx.core.http.HttpConnection c) {
+            FlushBatching.install(c);
             ready.incrementAndGet();
             c.closeHandler(v -> ready.decrementAndGet());
         }
