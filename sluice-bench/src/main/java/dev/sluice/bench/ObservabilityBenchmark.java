@@ -89,7 +89,7 @@ public class ObservabilityBenchmark {
     @Benchmark
     public void requestAndAttemptSpans(Traces t, Blackhole bh) {
         Context request = t.tracing.serverSpan(t.headers, "POST", "/v1/chat/completions");
-        Span attempt = t.tracing.attemptSpan(request, "chat sim-mini", (k, v) -> bh.consume(v));
+        Span attempt = t.tracing.attemptSpan(request, "chat", "sim-mini", (k, v) -> bh.consume(v));
         attempt.end();
         Span.fromContext(request).end();
         bh.consume(Tracing.traceId(request));

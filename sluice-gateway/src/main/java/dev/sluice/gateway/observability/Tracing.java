@@ -93,12 +93,14 @@ public final class Tracing implements AutoCloseable {
     }
 
     /**
-     * Starts an upstream attempt's client span under {@code parent} and writes its trace context into the upstream
-     * request's headers with {@code header}.
+     * Starts an upstream attempt's client span under {@code parent}, named {@code operation model}, and writes its
+     * trace context into the upstream request's headers with {@code header}. The name is built only for a span that
+     * is built (not without an exporter).
      */
-    public Span attemptSpan(Context parent, String name, BiConsumer<String, String> header) {
+    public Span attemptSpan(Context parent, String operation, String model, BiConsumer<String, String> header) {
         Span span = tracer == null ? contextOnly(parent)
-                : tracer.spanBuilder(name).setParent(parent).setSpanKind(SpanKind.CLIENT).startSpan();
+                : tracer.spanBuilder(operation + " " + model).setParent(parent).setSpanKind(SpanKind.CLIENT)
+                        .startSpan();
         inject(span, parent, header);
         return span;
     }

@@ -32,7 +32,7 @@ final class UpstreamTelemetry implements UpstreamObserver {
         String responseModel = d.upstreamModel() != null ? d.upstreamModel() : model;
         String server = hosts.computeIfAbsent(url == null ? "" : url, UpstreamTelemetry::host);
         ex.upstream(d.name(), d.provider(), responseModel);
-        Span span = tracing.attemptSpan(ex.trace(), op + " " + model, header);
+        Span span = tracing.attemptSpan(ex.trace(), op, model, header);
         if (span.isRecording()) {
             span.setAttribute("gen_ai.operation.name", op);
             span.setAttribute("gen_ai.provider.name", GatewayMetrics.providerName(d.provider()));

@@ -33,7 +33,7 @@ class TracingTest {
                     .add("traceparent", "00-" + TRACE + "-" + PARENT + "-01").add("tracestate", "congo=t61rcWkgMzE");
             Context request = tracing.serverSpan(headers, "POST", "/v1/chat/completions");
             Map<String, String> sent = new LinkedHashMap<>();
-            Span attempt = tracing.attemptSpan(request, "chat sim-mini", sent::put);
+            Span attempt = tracing.attemptSpan(request, "chat", "sim-mini", sent::put);
 
             assertThat(Span.fromContext(request).isRecording()).isFalse();
             assertThat(attempt.isRecording()).isFalse();
@@ -54,7 +54,7 @@ class TracingTest {
         try (Tracing tracing = new Tracing(1.0, null, null)) {
             Context request = tracing.serverSpan(MultiMap.caseInsensitiveMultiMap(), "POST", "/v1/embeddings");
             Map<String, String> sent = new LinkedHashMap<>();
-            Span attempt = tracing.attemptSpan(request, "embeddings sim-embed", sent::put);
+            Span attempt = tracing.attemptSpan(request, "embeddings", "sim-embed", sent::put);
 
             String trace = Tracing.traceId(request);
             assertThat(trace).matches("[0-9a-f]{32}").isNotEqualTo("0".repeat(32));
@@ -72,7 +72,7 @@ class TracingTest {
             Context request = tracing.serverSpan(MultiMap.caseInsensitiveMultiMap()
                     .add("traceparent", "00-" + TRACE + "-" + PARENT + "-" + flags), "POST", "/v1/chat/completions");
             Map<String, String> sent = new LinkedHashMap<>();
-            Span attempt = tracing.attemptSpan(request, "chat sim-mini", sent::put);
+            Span attempt = tracing.attemptSpan(request, "chat", "sim-mini", sent::put);
             assertThat(sent.get("traceparent")).isEqualTo("00-" + TRACE + "-" + attempt.getSpanContext().getSpanId()
                     + "-" + flags);
         }
