@@ -75,6 +75,22 @@ final class AccessJson {
     // The thread name last written and its JSON string.
     private String threadName;
     private byte[] threadJson;
+    // The fields whose values repeat from line to line (the same route, model, caller, deployment): each keeps the
+    // value it last wrote and that value's JSON, copied again while the value is equal. Request and trace ids are
+    // new on every line and are escaped each time.
+    private final Last method = new Last(), route = new Last(), errorCode = new Last(), clientIp = new Last(),
+            model = new Last(), orgId = new Last(), projectId = new Last(), keyId = new Last(),
+            deployment = new Last(), refusedBy = new Last();
+    // The message ("METHOD route status") last written, by its three parts, and its JSON string.
+    private String messageMethod, messageRoute;
+    private int messageStatus;
+    private byte[] messageJson;
+
+    /** A field's last written value and its JSON (a string, or {@code null}): what a value equal to it writes. */
+    private static final class Last {
+        String value;
+        byte[] json = NULL;
+    }
 
     /** Timestamps in {@code zone} (the encoder's: the JVM's default zone), lines ended by {@code lineSeparator}. */
     AccessJson(ZoneId zone, String lineSeparator) {
@@ -122,7 +138,17 @@ final class AccessJson {
         raw(TIMESTAMP);
         timestamp(epochSecond, nanos);
         raw(MESSAGE);
-        message(r.method(), r.route(), r.status());
+        if (r.status() == messageStatus && r.method() != null && r.route() != null
+                && r.method().equals(messageMethod) && r.route().equals(messageRoute)) {
+            raw(messageJson);
+        } else {
+            int from = pos;
+            message(r.method(), r.route(), r.status());
+            messageJson = Arrays.copyOfRange(buf, from, pos);
+            messageMethod = r.method();
+            messageRoute = r.route();
+            messageStatus = r.status();
+        }
         raw(AFTER_MESSAGE);
         if (!thread.equals(threadName)) {
             int from = pos;
@@ -136,27 +162,27 @@ final class AccessJson {
         raw(REQUEST_ID);
         string(r.requestId());
         raw(METHOD);
-        string(r.method());
+        repeated(method, r.method());
         raw(ROUTE);
-        string(r.route());
+        repeated(route, r.route());
         raw(STATUS);
         number(r.status());
         raw(ERROR_CODE);
-        string(r.errorCode());
+        repeated(errorCode, r.errorCode());
         raw(LATENCY_MS);
         number(r.latencyMs());
         raw(CLIENT_IP);
-        string(r.clientIp());
+        repeated(clientIp, r.clientIp());
         if (r.kind() != AccessRecord.CONNECTION) {
             if (r.kind() == AccessRecord.EXCHANGE) {
                 raw(MODEL);
-                string(r.model());
+                repeated(model, r.model());
                 raw(ORG_ID);
-                string(r.orgId());
+                repeated(orgId, r.orgId());
                 raw(PROJECT_ID);
-                string(r.projectId());
+                repeated(projectId, r.projectId());
                 raw(KEY_ID);
-                string(r.keyId());
+                repeated(keyId, r.keyId());
                 raw(STREAM);
                 raw(r.stream() ? TRUE : FALSE);
                 raw(PROMPT_TOKENS);
@@ -166,13 +192,13 @@ final class AccessJson {
                 raw(COMPLETION_TOKENS);
                 number(r.completionTokens());
                 raw(DEPLOYMENT);
-                string(r.deployment());
+                repeated(deployment, r.deployment());
                 raw(UPSTREAM_LATENCY_MS);
                 optionalNumber(r.upstreamLatencyMs());
                 raw(TTFT_MS);
                 optionalNumber(r.ttftMs());
                 raw(REFUSED_BY);
-                string(r.refusedBy());
+                repeated(refusedBy, r.refusedBy());
             }
             raw(TRACE_ID);
             string(r.traceId());
@@ -230,6 +256,18 @@ final class AccessJson {
     private static boolean hasHighSurrogate(String s) {
         for (int i = 0, n = s.length(); i < n; i++) if (Character.isHighSurrogate(s.charAt(i))) return true;
         return false;
+    }
+
+    /** {@code s} as a JSON string: copied from {@code last} when equal to the value written there before. */
+    private void repeated(Last last, String s) {
+        if (s == last.value || s != null && s.equals(last.value)) {
+            raw(last.json);
+            return;
+        }
+        int from = pos;
+        string(s);
+        last.json = Arrays.copyOfRange(buf, from, pos);
+        last.value = s;
     }
 
     private void string(String s) {

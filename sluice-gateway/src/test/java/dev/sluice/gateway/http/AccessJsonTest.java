@@ -108,14 +108,40 @@ class AccessJsonTest {
         return Instant.ofEpochSecond(second, nanos);
     }
 
+    /**
+     * A record whose values come from a small pool (the same instances, equal copies, tricky strings and null), so
+     * consecutive lines repeat some values and change others, as a gateway's lines do.
+     */
+    static AccessRecord pooledRecord(Random r, String[] pool) {
+        java.util.function.Supplier<String> s = () -> {
+            String v = pool[r.nextInt(pool.length)];
+            return v != null && r.nextBoolean() ? new String(v.toCharArray()) : v; // an equal copy, or the same
+        };
+        byte kind = (byte) r.nextInt(3);
+        if (kind == AccessRecord.CONNECTION) return AccessRecord.connection(s.get(), 400 + r.nextInt(2), s.get(), s.get());
+        int status = r.nextBoolean() ? 200 : 429;
+        if (kind == AccessRecord.PLAIN) {
+            return new AccessRecord(kind, s.get(), s.get(), s.get(), status, s.get(), r.nextInt(5), s.get(), null,
+                    null, null, null, false, 0, 0, 0, null, -1, -1, null, s.get());
+        }
+        return new AccessRecord(kind, s.get(), s.get(), s.get(), status, s.get(), r.nextInt(5), s.get(), s.get(),
+                s.get(), s.get(), s.get(), r.nextBoolean(), r.nextInt(3), 1, r.nextInt(3), s.get(),
+                r.nextBoolean() ? -1 : 2, -1, s.get(), s.get());
+    }
+
     private void compare(String zone, ZoneId zoneId, long seed, int lines) {
+        compare(zone, zoneId, seed, lines, AccessJsonTest::randomRecord);
+    }
+
+    private void compare(String zone, ZoneId zoneId, long seed, int lines,
+                         java.util.function.Function<Random, AccessRecord> records) {
         LogstashEncoder encoder = encoder(zone);
         AccessJson json = new AccessJson(zoneId, System.lineSeparator());
         Random r = new Random(seed);
         String[] threads = {"sluice-access-log", "main", "quote\" \u0001 é"};
         Instant at = randomInstant(r);
         for (int i = 0; i < lines; i++) {
-            AccessRecord record = randomRecord(r);
+            AccessRecord record = records.apply(r);
             if (r.nextInt(3) == 0) at = randomInstant(r); // else the same second as before (the cached prefix)
             else at = at.plusNanos(r.nextInt(2_000_000));
             String thread = threads[r.nextInt(threads.length)];
@@ -139,6 +165,15 @@ class AccessJsonTest {
     void randomLinesAreTheEncodersBytesInAZoneWithSummerTime() {
         compare("Europe/Berlin", ZoneId.of("Europe/Berlin"), 14, 2_000);
         compare("America/St_Johns", ZoneId.of("America/St_Johns"), 15, 1_000); // a half-hour offset
+    }
+
+    @Test
+    void linesThatRepeatSomeValuesAndChangeOthersAreTheEncodersBytes() {
+        Random pick = new Random(16);
+        String[] pool = {"POST", "GET", "/v1/chat/completions", "org_8f2b1c", "proj_6c0d9e", null, "",
+                "q\"b\\ \u0001", "é 漢字 😀", "end\uD800", "lone \uDC00", "x".repeat(999) + "😀" + "y".repeat(20),
+                randomString(pick), randomString(pick)};
+        compare(null, ZoneId.systemDefault(), 17, 5_000, r -> pooledRecord(r, pool));
     }
 
     @Test
