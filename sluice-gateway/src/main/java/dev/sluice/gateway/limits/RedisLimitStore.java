@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The scale-out store: decisions and corrections run inside Redis in {@code acquire.lua}, which drains, checks and
@@ -19,9 +20,12 @@ import java.util.Map;
  * limit exactly (no local copy that drifts). The time comes from the calling gateway's clock as an argument; a
  * bucket's stamp never moves backwards, so clock skew between gateways can only delay a refill, never grant it twice.
  *
- * <p>Work is sent in rounds: one {@code EVALSHA} is in flight per store (plus, at most, one carrying only
- * corrections); what arrives meanwhile (decisions in arrival order, corrections merged per bucket with their deltas
- * summed) goes in the next call, sent as soon as the previous one returns. An idle gateway therefore sends each
+ * <p>Work is sent in rounds, one series of rounds per event loop: one {@code EVALSHA} is in flight per loop (plus, at
+ * most, one carrying only corrections); what arrives on that loop meanwhile (decisions in arrival order, corrections
+ * merged per bucket with their deltas summed) goes in the loop's next call, sent as soon as the previous one returns.
+ * A loop's rounds go out on its own connection and their replies are read on it, so every answer completes on the
+ * loop that asked, without a task handed to another loop (a round shared by two loops completed about half of its
+ * decisions and corrections across threads). Callers off an event loop share one more series. An idle gateway therefore sends each
  * request's decision at once (one round trip, as before); a busy one sends one script call per round trip for many
  * requests, and a bucket that those requests share is read and written once per call instead of once per request.
  * Each decision is still all-or-nothing and decided in order against the state the previous ones left. A
@@ -34,7 +38,10 @@ public final class RedisLimitStore implements LimitStore {
     private final RedisScript script;
     private final PipelinedRedis pipe;
     private final boolean ownsPipe;
-    private final Rounds rounds = new Rounds();
+    /** The rounds of each event loop, touched only from that loop. */
+    private final ConcurrentHashMap<Thread, Rounds> loops = new ConcurrentHashMap<>();
+    /** The rounds of callers off an event loop (start-up, workers, tests). */
+    private final Rounds offLoop = new Rounds();
 
     private RedisLimitStore(RedisScript script, PipelinedRedis pipe, boolean ownsPipe) {
         this.script = script;
@@ -59,17 +66,32 @@ public final class RedisLimitStore implements LimitStore {
 
     @Override
     public Future<Levels> acquire(List<Check> checks, long nowMs) {
-        Promise<Levels> promise = promiseOnCaller();
-        rounds.add(new Decision(checks, nowMs, promise), null, 0);
+        Context ctx = Vertx.currentContext();
+        Promise<Levels> promise = promiseOn(ctx);
+        rounds(ctx).add(new Decision(checks, nowMs, promise), null, 0);
         return promise.future();
     }
 
     @Override
     public Future<Void> adjust(List<Check> checks, long nowMs) {
         if (checks.isEmpty()) return Future.succeededFuture();
-        Promise<Void> promise = promiseOnCaller();
-        rounds.add(null, new Correction(checks, promise), nowMs);
+        Context ctx = Vertx.currentContext();
+        Promise<Void> promise = promiseOn(ctx);
+        rounds(ctx).add(null, new Correction(checks, promise), nowMs);
         return promise.future();
+    }
+
+    /** The calling event loop's rounds, or the shared ones off a loop. */
+    private Rounds rounds(Context ctx) {
+        if (ctx == null || !ctx.isEventLoopContext()) return offLoop;
+        Thread loop = Thread.currentThread();
+        Rounds r = loops.get(loop);
+        return r != null ? r : loops.computeIfAbsent(loop, t -> new Rounds());
+    }
+
+    /** How many event loops have sent work (for tests). */
+    int loops() {
+        return loops.size();
     }
 
     @Override
@@ -103,10 +125,11 @@ public final class RedisLimitStore implements LimitStore {
     private record Round(List<Decision> decisions, Map<String, Pending> corrections, List<Promise<Void>> corrected) {}
 
     /**
-     * The work not yet sent. One round is in flight at a time, and the next takes what arrived meanwhile; the one
-     * exception is a decision arriving while only corrections are out: it goes at once (with any corrections
-     * waiting) rather than wait a round trip behind them, so a lone request never waits for its predecessor's
-     * correction.
+     * The work not yet sent by one event loop (or by the callers off a loop). One round is in flight at a time, and
+     * the next takes what arrived meanwhile; the one exception is a decision arriving while only corrections are
+     * out: it goes at once (with any corrections waiting) rather than wait a round trip behind them, so a lone
+     * request never waits for its predecessor's correction. A loop's next round is sent from its reply's callback,
+     * which runs on that loop, so the lock is never contended there; off a loop it orders the callers.
      */
     private final class Rounds {
         private List<Decision> decisions = new ArrayList<>();
@@ -237,8 +260,7 @@ public final class RedisLimitStore implements LimitStore {
     }
 
     /** A promise whose listeners run on the caller's context (its event loop), as a Redis reply's would. */
-    private static <T> Promise<T> promiseOnCaller() {
-        Context ctx = Vertx.currentContext();
+    private static <T> Promise<T> promiseOn(Context ctx) {
         return ctx instanceof ContextInternal ci ? ci.promise() : Promise.promise();
     }
 }

@@ -295,6 +295,58 @@ class LimitStoreTest {
         assertThat(pipe.lanes()).isZero();
     }
 
+    @Test
+    void twoGatewaysWithTwoEventLoopsEachShareOneExactLimitAndAnswerOnTheLoopThatAsked() throws Exception {
+        // two gateways (a client and a store each) on one Redis, each used from two event loops at once: each loop
+        // sends its own rounds on its own connection, and all of them together admit exactly the limit
+        Redis otherClient = Redis.createClient(vertx, new RedisOptions().setConnectionString("redis://127.0.0.1:6379")
+                .setMaxPoolSize(8).setMaxPoolWaiting(10_000));
+        List<PipelinedRedis> pipes = List.of(new PipelinedRedis(redis, 4), new PipelinedRedis(otherClient, 4));
+        List<RedisLimitStore> stores = new ArrayList<>();
+        for (PipelinedRedis pipe : pipes) stores.add(get(RedisLimitStore.start(pipe)));
+        Check rpm = new Check(prefix + "o:rpm", prefix + "o:", LimitKind.RPM, LimitScope.ORGANIZATION, 250, 1);
+        Check tpm = new Check(prefix + "o:tpm", prefix + "o:", LimitKind.TPM, LimitScope.ORGANIZATION, 1_000_000, 10);
+        var internal = (io.vertx.core.internal.VertxInternal) vertx;
+        io.netty.channel.EventLoop first = internal.nettyEventLoopGroup().next();
+        io.netty.channel.EventLoop second = internal.nettyEventLoopGroup().next();
+        assertThat(second).as("two event loops").isNotSameAs(first);
+        java.util.concurrent.atomic.AtomicInteger admitted = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger elsewhere = new java.util.concurrent.atomic.AtomicInteger();
+        List<java.util.concurrent.CompletableFuture<Void>> done = new ArrayList<>();
+        for (RedisLimitStore store : stores) {
+            for (io.netty.channel.EventLoop loop : List.of(first, second)) {
+                io.vertx.core.Context ctx = internal.contextBuilder().withEventLoop(loop).build();
+                var finished = new java.util.concurrent.CompletableFuture<Void>();
+                done.add(finished);
+                ctx.runOnContext(v -> {
+                    List<Future<?>> all = new ArrayList<>();
+                    for (int i = 0; i < 100; i++) {
+                        // each admitted request ends with a refund of 4 tokens, sent from the loop it ran on
+                        all.add(store.acquire(List.of(rpm, tpm), 0).compose(levels -> {
+                            if (Vertx.currentContext() != ctx || !loop.inEventLoop()) elsewhere.incrementAndGet();
+                            if (!levels.admitted()) return Future.succeededFuture();
+                            admitted.incrementAndGet();
+                            return store.adjust(List.of(tpm.withCost(-4)), 0);
+                        }));
+                    }
+                    Future.all(all).onComplete(ar -> {
+                        if (ar.succeeded()) finished.complete(null);
+                        else finished.completeExceptionally(ar.cause());
+                    });
+                });
+            }
+        }
+        for (var f : done) f.get(10, TimeUnit.SECONDS);
+
+        assertThat(admitted.get()).isEqualTo(250);
+        assertThat(elsewhere.get()).as("answers completed off the loop that asked").isZero();
+        for (RedisLimitStore store : stores) assertThat(store.loops()).as("rounds per event loop").isEqualTo(2);
+        LimitStore.Levels levels = get(stores.get(0).acquire(List.of(rpm.withCost(0), tpm.withCost(0)), 0));
+        assertThat(levels.before()).containsExactly(250 * 60_000L, 250 * 6 * 60_000L);
+        pipes.forEach(PipelinedRedis::close);
+        get(otherClient.close());
+    }
+
     @ParameterizedTest
     @EnumSource(Kind.class)
     void concurrentDecisionsOverGroupedBucketsAdmitExactlyTheLimitAndCorrectionsAddUp(Kind kind) throws Exception {
