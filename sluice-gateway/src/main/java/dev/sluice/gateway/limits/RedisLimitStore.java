@@ -121,6 +121,51 @@ public final class RedisLimitStore implements LimitStore {
         }
     }
 
+    /**
+     * One script call's keys and integer arguments. Each key gets a slot with the capacity and window of its first
+     * use; a later use with another limit (changed while the round gathered) carries its own after a negated slot.
+     */
+    private static final class Args {
+        private final Map<String, Integer> slots = new LinkedHashMap<>();
+        private final List<long[]> limits = new ArrayList<>();
+        long[] values;
+        int size;
+
+        Args(Round round) {
+            values = new long[8 + 3 * round.corrections().size() + 14 * round.decisions().size()];
+        }
+
+        /** The key's slot (made with this limit on its first use), its capacity and window written after the base. */
+        void slot(String key, long capacity, long windowMs) {
+            if (slots.containsKey(key)) return;
+            slots.put(key, slots.size() + 1); // Lua's KEYS start at 1
+            add(capacity);
+            add(windowMs);
+            limits.add(new long[] {capacity, windowMs});
+        }
+
+        void bucket(String key, long capacity, long windowMs) {
+            int i = slots.get(key);
+            long[] l = limits.get(i - 1);
+            if (l[0] == capacity && l[1] == windowMs) {
+                add(i);
+            } else {
+                add(-i);
+                add(capacity);
+                add(windowMs);
+            }
+        }
+
+        void add(long v) {
+            if (size == values.length) values = java.util.Arrays.copyOf(values, size * 2);
+            values[size++] = v;
+        }
+
+        List<String> keys() {
+            return new ArrayList<>(slots.keySet());
+        }
+    }
+
     /** What one script call carries, and who waits for it. */
     private record Round(List<Decision> decisions, Map<String, Pending> corrections, List<Promise<Void>> corrected) {}
 
@@ -207,39 +252,36 @@ public final class RedisLimitStore implements LimitStore {
             });
         }
 
+        /** The round as {@code acquire.lua}'s arguments (see the script for their layout). */
         private Future<Response> call(Round round) {
-            Map<String, Integer> index = new LinkedHashMap<>();
-            List<String> args = new ArrayList<>(2 + 5 * round.corrections().size() + 18 * round.decisions().size());
-            args.add(Integer.toString(round.corrections().size()));
+            Args a = new Args(round);
+            long base = round.decisions().isEmpty() ? round.corrections().values().iterator().next().nowMs
+                    : round.decisions().getFirst().nowMs();
+            a.add(base);
             for (Map.Entry<String, Pending> e : round.corrections().entrySet()) {
                 Pending p = e.getValue();
-                args.add(Integer.toString(indexOf(index, e.getKey())));
-                args.add(Long.toString(p.capacity));
-                args.add(Long.toString(p.windowMs));
-                args.add(Long.toString(p.delta));
-                args.add(Long.toString(p.nowMs));
+                a.slot(e.getKey(), p.capacity, p.windowMs);
             }
-            args.add(Integer.toString(round.decisions().size()));
             for (Decision d : round.decisions()) {
-                args.add(Long.toString(d.nowMs()));
-                args.add(Integer.toString(d.checks().size()));
+                for (Check c : d.checks()) a.slot(c.key(), c.capacity(), c.windowMs());
+            }
+            a.add(round.corrections().size());
+            for (Map.Entry<String, Pending> e : round.corrections().entrySet()) {
+                Pending p = e.getValue();
+                a.bucket(e.getKey(), p.capacity, p.windowMs);
+                a.add(p.delta);
+                a.add(p.nowMs - base);
+            }
+            a.add(round.decisions().size());
+            for (Decision d : round.decisions()) {
+                a.add(d.nowMs() - base);
+                a.add(d.checks().size());
                 for (Check c : d.checks()) {
-                    args.add(Integer.toString(indexOf(index, c.key())));
-                    args.add(Long.toString(c.capacity()));
-                    args.add(Long.toString(c.windowMs()));
-                    args.add(Long.toString(c.cost()));
+                    a.bucket(c.key(), c.capacity(), c.windowMs());
+                    a.add(c.cost());
                 }
             }
-            return script.run(new ArrayList<>(index.keySet()), args);
-        }
-
-        private static int indexOf(Map<String, Integer> index, String key) {
-            Integer i = index.get(key);
-            if (i == null) {
-                i = index.size() + 1; // Lua's KEYS start at 1
-                index.put(key, i);
-            }
-            return i;
+            return script.run(a.keys(), a.values, a.size);
         }
 
         private static void answer(Round round, Response r) {
@@ -248,7 +290,7 @@ public final class RedisLimitStore implements LimitStore {
             for (Decision d : round.decisions()) {
                 boolean admitted = r.get(at++).toInteger() == 1;
                 long[] before = new long[d.checks().size()];
-                for (int i = 0; i < before.length; i++) before[i] = Long.parseLong(r.get(at++).toString());
+                for (int i = 0; i < before.length; i++) before[i] = r.get(at++).toLong();
                 d.promise().tryComplete(new Levels(admitted, before));
             }
         }

@@ -265,6 +265,42 @@ class LimitStoreTest {
     }
 
     @Test
+    void aLimitChangedWhileARoundGathersDecidesEachRequestWithItsOwnLimit() throws Exception {
+        LimitStore memory = open(Kind.MEMORY);
+        LimitStore redisStore = open(Kind.REDIS);
+        Check orgRpm = new Check(prefix + "o:rpm", LimitKind.RPM, LimitScope.ORGANIZATION, 120, 1);
+        Check orgTpm = new Check(prefix + "o:tpm", LimitKind.TPM, LimitScope.ORGANIZATION, 40_000, 0);
+        Random random = new Random(11);
+        List<List<Check>> requests = new ArrayList<>();
+        long[] times = new long[300];
+        for (int i = 0; i < times.length; i++) {
+            // the limits change every 50 requests (an admin edit or a reload), back and forth, so one round
+            // carries the same bucket with more than one limit; each request is decided with the limit it carries
+            long rpm = (i / 50) % 2 == 0 ? 120 : 90 + i / 10;
+            long tpm = (i / 50) % 2 == 0 ? 40_000 : 30_000 + i;
+            long tokens = random.nextInt(400);
+            requests.add(List.of(withCapacity(orgRpm, rpm), withCapacity(orgTpm, tpm).withCost(tokens)));
+            times[i] = 20_000 + i * 40L;
+        }
+        var sent = new java.util.concurrent.CompletableFuture<List<Future<LimitStore.Levels>>>();
+        vertx.runOnContext(v -> {
+            List<Future<LimitStore.Levels>> fs = new ArrayList<>();
+            for (int i = 0; i < times.length; i++) fs.add(redisStore.acquire(requests.get(i), times[i]));
+            sent.complete(fs);
+        });
+        List<Future<LimitStore.Levels>> answers = sent.get(10, TimeUnit.SECONDS);
+        int admitted = 0;
+        for (int i = 0; i < times.length; i++) {
+            LimitStore.Levels m = get(memory.acquire(requests.get(i), times[i]));
+            LimitStore.Levels r = get(answers.get(i));
+            assertThat(r.admitted()).as("request %d", i).isEqualTo(m.admitted());
+            assertThat(r.before()).as("request %d", i).containsExactly(m.before());
+            if (m.admitted()) admitted++;
+        }
+        assertThat(admitted).as("some refused").isBetween(50, 280);
+    }
+
+    @Test
     void commandsFromAnEventLoopShareThatLoopsConnectionAndOtherLoopsUseThePool() throws Exception {
         PipelinedRedis pipe = new PipelinedRedis(redis, 1);
         LimitStore store = get(RedisLimitStore.start(pipe));
@@ -402,6 +438,10 @@ class LimitStoreTest {
         assertThat(store.sweep(30_000)).isEqualTo(1); // the minute bucket is empty after 6 s; the day one is not
         assertThat(store.size()).isEqualTo(1);
         assertThat(get(store.acquire(List.of(check("a", LimitKind.RPM, 10, 1)), 30_000)).before()[0]).isZero();
+    }
+
+    private static Check withCapacity(Check c, long capacity) {
+        return new Check(c.key(), c.group(), c.kind(), c.scope(), capacity, c.cost());
     }
 
     static <T> T get(Future<T> f) {
