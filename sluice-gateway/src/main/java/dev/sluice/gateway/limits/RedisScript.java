@@ -13,6 +13,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * A Lua script run by its SHA ({@code EVALSHA}): loaded once at start, and loaded again only if Redis answers
@@ -91,7 +92,7 @@ public final class RedisScript {
         });
     }
 
-    private Future<Response> sendOrLoad(java.util.function.Supplier<Request> request) {
+    private Future<Response> sendOrLoad(Supplier<Request> request) {
         return send(request.get()).recover(err -> {
             String m = err.getMessage();
             if (m == null || !m.startsWith("NOSCRIPT")) return Future.failedFuture(err);
