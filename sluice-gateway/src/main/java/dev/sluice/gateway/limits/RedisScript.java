@@ -13,6 +13,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * A Lua script run by its SHA ({@code EVALSHA}): loaded once at start, and loaded again only if Redis answers
@@ -71,18 +72,41 @@ public final class RedisScript {
         return sendOrLoad(keys, args);
     }
 
-    private Future<Response> sendOrLoad(List<String> keys, List<String> args) {
-        return send(keys, args).recover(err -> {
-            String m = err.getMessage();
-            if (m == null || !m.startsWith("NOSCRIPT")) return Future.failedFuture(err);
-            return load().compose(v -> send(keys, args));
+    /**
+     * Runs the script with integer arguments, the first {@code count} of {@code args} (written as Redis writes a
+     * number, without a {@code String} each); as {@link #run(List, List)} otherwise.
+     */
+    public Future<Response> run(List<String> keys, long[] args, int count) {
+        return sendOrLoad(() -> {
+            Request r = request(keys);
+            for (int i = 0; i < count; i++) r.arg(args[i]);
+            return r;
         });
     }
 
-    private Future<Response> send(List<String> keys, List<String> args) {
+    private Future<Response> sendOrLoad(List<String> keys, List<String> args) {
+        return sendOrLoad(() -> {
+            Request r = request(keys);
+            for (String a : args) r.arg(a);
+            return r;
+        });
+    }
+
+    private Future<Response> sendOrLoad(Supplier<Request> request) {
+        return send(request.get()).recover(err -> {
+            String m = err.getMessage();
+            if (m == null || !m.startsWith("NOSCRIPT")) return Future.failedFuture(err);
+            return load().compose(v -> send(request.get()));
+        });
+    }
+
+    private Request request(List<String> keys) {
         Request r = Request.cmd(Command.EVALSHA).arg(sha).arg(keys.size());
         for (String k : keys) r.arg(k);
-        for (String a : args) r.arg(a);
+        return r;
+    }
+
+    private Future<Response> send(Request r) {
         return redis.send(r, redis.scriptTimeoutMs());
     }
 

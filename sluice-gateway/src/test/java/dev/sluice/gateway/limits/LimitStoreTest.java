@@ -265,6 +265,42 @@ class LimitStoreTest {
     }
 
     @Test
+    void aLimitChangedWhileARoundGathersDecidesEachRequestWithItsOwnLimit() throws Exception {
+        LimitStore memory = open(Kind.MEMORY);
+        LimitStore redisStore = open(Kind.REDIS);
+        Check orgRpm = new Check(prefix + "o:rpm", LimitKind.RPM, LimitScope.ORGANIZATION, 120, 1);
+        Check orgTpm = new Check(prefix + "o:tpm", LimitKind.TPM, LimitScope.ORGANIZATION, 40_000, 0);
+        Random random = new Random(11);
+        List<List<Check>> requests = new ArrayList<>();
+        long[] times = new long[300];
+        for (int i = 0; i < times.length; i++) {
+            // the limits change every 50 requests (an admin edit or a reload), back and forth, so one round
+            // carries the same bucket with more than one limit; each request is decided with the limit it carries
+            long rpm = (i / 50) % 2 == 0 ? 120 : 90 + i / 10;
+            long tpm = (i / 50) % 2 == 0 ? 40_000 : 30_000 + i;
+            long tokens = random.nextInt(400);
+            requests.add(List.of(withCapacity(orgRpm, rpm), withCapacity(orgTpm, tpm).withCost(tokens)));
+            times[i] = 20_000 + i * 40L;
+        }
+        var sent = new java.util.concurrent.CompletableFuture<List<Future<LimitStore.Levels>>>();
+        vertx.runOnContext(v -> {
+            List<Future<LimitStore.Levels>> fs = new ArrayList<>();
+            for (int i = 0; i < times.length; i++) fs.add(redisStore.acquire(requests.get(i), times[i]));
+            sent.complete(fs);
+        });
+        List<Future<LimitStore.Levels>> answers = sent.get(10, TimeUnit.SECONDS);
+        int admitted = 0;
+        for (int i = 0; i < times.length; i++) {
+            LimitStore.Levels m = get(memory.acquire(requests.get(i), times[i]));
+            LimitStore.Levels r = get(answers.get(i));
+            assertThat(r.admitted()).as("request %d", i).isEqualTo(m.admitted());
+            assertThat(r.before()).as("request %d", i).containsExactly(m.before());
+            if (m.admitted()) admitted++;
+        }
+        assertThat(admitted).as("some refused").isBetween(50, 280);
+    }
+
+    @Test
     void commandsFromAnEventLoopShareThatLoopsConnectionAndOtherLoopsUseThePool() throws Exception {
         PipelinedRedis pipe = new PipelinedRedis(redis, 1);
         LimitStore store = get(RedisLimitStore.start(pipe));
@@ -293,6 +329,58 @@ class LimitStoreTest {
         assertThat(pipe.lanes()).as("one pinned connection (maxLanes 1); the other loop used the pool").isEqualTo(1);
         pipe.close();
         assertThat(pipe.lanes()).isZero();
+    }
+
+    @Test
+    void twoGatewaysWithTwoEventLoopsEachShareOneExactLimitAndAnswerOnTheLoopThatAsked() throws Exception {
+        // two gateways (a client and a store each) on one Redis, each used from two event loops at once: each loop
+        // sends its own rounds on its own connection, and all of them together admit exactly the limit
+        Redis otherClient = Redis.createClient(vertx, new RedisOptions().setConnectionString("redis://127.0.0.1:6379")
+                .setMaxPoolSize(8).setMaxPoolWaiting(10_000));
+        List<PipelinedRedis> pipes = List.of(new PipelinedRedis(redis, 4), new PipelinedRedis(otherClient, 4));
+        List<RedisLimitStore> stores = new ArrayList<>();
+        for (PipelinedRedis pipe : pipes) stores.add(get(RedisLimitStore.start(pipe)));
+        Check rpm = new Check(prefix + "o:rpm", prefix + "o:", LimitKind.RPM, LimitScope.ORGANIZATION, 250, 1);
+        Check tpm = new Check(prefix + "o:tpm", prefix + "o:", LimitKind.TPM, LimitScope.ORGANIZATION, 1_000_000, 10);
+        var internal = (io.vertx.core.internal.VertxInternal) vertx;
+        io.netty.channel.EventLoop first = internal.nettyEventLoopGroup().next();
+        io.netty.channel.EventLoop second = internal.nettyEventLoopGroup().next();
+        assertThat(second).as("two event loops").isNotSameAs(first);
+        java.util.concurrent.atomic.AtomicInteger admitted = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger elsewhere = new java.util.concurrent.atomic.AtomicInteger();
+        List<java.util.concurrent.CompletableFuture<Void>> done = new ArrayList<>();
+        for (RedisLimitStore store : stores) {
+            for (io.netty.channel.EventLoop loop : List.of(first, second)) {
+                io.vertx.core.Context ctx = internal.contextBuilder().withEventLoop(loop).build();
+                var finished = new java.util.concurrent.CompletableFuture<Void>();
+                done.add(finished);
+                ctx.runOnContext(v -> {
+                    List<Future<?>> all = new ArrayList<>();
+                    for (int i = 0; i < 100; i++) {
+                        // each admitted request ends with a refund of 4 tokens, sent from the loop it ran on
+                        all.add(store.acquire(List.of(rpm, tpm), 0).compose(levels -> {
+                            if (Vertx.currentContext() != ctx || !loop.inEventLoop()) elsewhere.incrementAndGet();
+                            if (!levels.admitted()) return Future.succeededFuture();
+                            admitted.incrementAndGet();
+                            return store.adjust(List.of(tpm.withCost(-4)), 0);
+                        }));
+                    }
+                    Future.all(all).onComplete(ar -> {
+                        if (ar.succeeded()) finished.complete(null);
+                        else finished.completeExceptionally(ar.cause());
+                    });
+                });
+            }
+        }
+        for (var f : done) f.get(10, TimeUnit.SECONDS);
+
+        assertThat(admitted.get()).isEqualTo(250);
+        assertThat(elsewhere.get()).as("answers completed off the loop that asked").isZero();
+        for (RedisLimitStore store : stores) assertThat(store.loops()).as("rounds per event loop").isEqualTo(2);
+        LimitStore.Levels levels = get(stores.get(0).acquire(List.of(rpm.withCost(0), tpm.withCost(0)), 0));
+        assertThat(levels.before()).containsExactly(250 * 60_000L, 250 * 6 * 60_000L);
+        pipes.forEach(PipelinedRedis::close);
+        get(otherClient.close());
     }
 
     @ParameterizedTest
@@ -350,6 +438,10 @@ class LimitStoreTest {
         assertThat(store.sweep(30_000)).isEqualTo(1); // the minute bucket is empty after 6 s; the day one is not
         assertThat(store.size()).isEqualTo(1);
         assertThat(get(store.acquire(List.of(check("a", LimitKind.RPM, 10, 1)), 30_000)).before()[0]).isZero();
+    }
+
+    private static Check withCapacity(Check c, long capacity) {
+        return new Check(c.key(), c.group(), c.kind(), c.scope(), capacity, c.cost());
     }
 
     static <T> T get(Future<T> f) {
