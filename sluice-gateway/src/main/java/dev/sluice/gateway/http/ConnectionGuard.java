@@ -12,6 +12,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
@@ -239,10 +240,10 @@ public final class ConnectionGuard {
                 refusal = "unsupported protocol version";
             } else if (!validTarget(req.uri())) {
                 refusal = "the request target is not a valid path";
-            } else if (v == HttpVersion.HTTP_1_1 && req.headers().getAll("host").size() != 1) {
+            } else if (v == HttpVersion.HTTP_1_1 && req.headers().getAll(HttpHeaderNames.HOST).size() != 1) {
                 refusal = "an HTTP/1.1 request needs exactly one Host header";
-            } else if (req.headers().contains("expect")) { // rare: looked at only when present
-                List<String> expect = req.headers().getAll("expect");
+            } else if (req.headers().contains(HttpHeaderNames.EXPECT)) { // rare: looked at only when present
+                List<String> expect = req.headers().getAll(HttpHeaderNames.EXPECT);
                 if (!expect.isEmpty() && (expect.size() > 1 || !"100-continue".equalsIgnoreCase(expect.getFirst().trim()))) {
                     answer = ApiException.of(ErrorKind.EXPECTATION_FAILED, "value",
                             ClientMistakes.oneLine(expect.getFirst()).replaceAll("[^A-Za-z0-9 ._=-]", "?"));
