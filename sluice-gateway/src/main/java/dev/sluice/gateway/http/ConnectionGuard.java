@@ -49,6 +49,7 @@ public final class ConnectionGuard {
     static final long LINGER_MS = 2000;
     private static final AttributeKey<String> REQUEST_ID = AttributeKey.valueOf("sluice.request_id");
     private static final AttributeKey<ApiException> ANSWERED = AttributeKey.valueOf("sluice.answered");
+    private static final AttributeKey<String> PEER = AttributeKey.valueOf("sluice.peer");
 
     private final String port;
     private final Limits limits;
@@ -72,7 +73,9 @@ public final class ConnectionGuard {
     /** For the HTTP server's connection handler: counts, caps and watches one new connection. */
     public void install(HttpConnection connection) {
         Channel ch = ((ConnectionBase) connection).channel();
-        String address = connection.remoteAddress() == null ? "unknown" : connection.remoteAddress().hostAddress();
+        String peer = connection.remoteAddress() == null ? null : connection.remoteAddress().hostAddress();
+        if (peer != null) ch.attr(PEER).set(peer);
+        String address = peer == null ? "unknown" : peer;
         int total = open.incrementAndGet();
         int fromAddress = perAddress.merge(address, 1, Integer::sum);
         ch.closeFuture().addListener(f -> {
@@ -117,6 +120,15 @@ public final class ConnectionGuard {
     private static String clientOf(Channel ch) {
         return ch.remoteAddress() instanceof java.net.InetSocketAddress a && a.getAddress() != null
                 ? a.getAddress().getHostAddress() : null;
+    }
+
+    /**
+     * The connection's peer address as {@code remoteAddress().hostAddress()} gave it when the connection was
+     * installed, or null for a connection the guard did not install (then ask the connection): the text of an
+     * address is made once per connection, not once per request.
+     */
+    public static String peer(HttpConnection connection) {
+        return connection instanceof ConnectionBase c ? c.channel().attr(PEER).get() : null;
     }
 
     /** Called by the router's first handler: the request id the guard uses if it must answer this request itself. */

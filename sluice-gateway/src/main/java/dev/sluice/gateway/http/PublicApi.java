@@ -474,8 +474,10 @@ public final class PublicApi {
      * forwarded-header parser per request to give the same answer.
      */
     private static String clientIp(HttpServerRequest req) {
-        io.vertx.core.net.SocketAddress a = req.connection() != null ? req.connection().remoteAddress()
-                : req.remoteAddress();
+        io.vertx.core.http.HttpConnection connection = req.connection();
+        String known = ConnectionGuard.peer(connection); // the text made once when the connection came in
+        if (known != null) return known;
+        io.vertx.core.net.SocketAddress a = connection != null ? connection.remoteAddress() : req.remoteAddress();
         return a == null ? null : a.hostAddress();
     }
 }
