@@ -126,8 +126,9 @@ public final class PublicApi {
     private static final StaticRoutes STATIC_ROUTES = new StaticRoutes();
 
     private void dispatch(RoutingContext ctx) {
-        RequestScope scope = begin(ctx);
+        RequestScope scope = new RequestScope(RequestIds.next(), System.nanoTime());
         try {
+            begin(ctx, scope);
             // Bodies are read by the pipelines after the key is checked (RequestBody; uploads: FilesApi), never before.
             HttpServerRequest req = ctx.request();
             if (HttpMethod.POST.equals(req.method())) req.pause();
@@ -149,8 +150,7 @@ public final class PublicApi {
             HttpHeaders.createOptimized("text/event-stream; charset=utf-8");
     private static final CharSequence NO_CACHE = HttpHeaders.createOptimized("no-cache");
 
-    private RequestScope begin(RoutingContext ctx) {
-        RequestScope scope = new RequestScope(RequestIds.next(), System.nanoTime());
+    private void begin(RoutingContext ctx, RequestScope scope) {
         scope.ticket = inFlight.enter(vertx.getOrCreateContext());
         HttpServerRequest req = ctx.request();
         HttpServerResponse res = ctx.response();
@@ -180,7 +180,6 @@ public final class PublicApi {
         res.closeHandler(v -> {
             if (!res.ended()) socketEnded(scope, gone(scope, req), true);
         });
-        return scope;
     }
 
     /** 499 for a caller that left, or what the connection guard answered before closing (a timeout, a bad chunk). */
