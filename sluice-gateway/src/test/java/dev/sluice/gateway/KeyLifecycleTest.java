@@ -109,6 +109,26 @@ class KeyLifecycleTest {
     }
 
     @Test
+    void interleavedKeysOfTwoOrganizationsEachGetTheirOwnOrganizationAndProjectHeaders() {
+        String orgId = gw.adminOk("POST", "/v1/organizations", "{\"name\":\"Second\"}").get("id").asText();
+        String project = gw.adminOk("POST", "/v1/organization/projects", "{\"name\":\"P2\"}",
+                "openai-organization", orgId).get("id").asText();
+        String secret = gw.adminOk("POST", "/v1/organization/projects/" + project + "/api_keys", "{\"name\":\"k2\"}")
+                .get("value").asText();
+        String demoOrg = gw.gateway.demo().orElseThrow().orgId();
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> demo = chatWith(TestGateway.DEMO_KEY);
+            assertThat(demo.statusCode()).isEqualTo(200);
+            assertThat(demo.headers().allValues("openai-organization")).containsExactly(demoOrg);
+            assertThat(demo.headers().allValues("openai-project")).containsExactly(projectId);
+            HttpResponse<String> other = chatWith(secret);
+            assertThat(other.statusCode()).isEqualTo(200);
+            assertThat(other.headers().allValues("openai-organization")).containsExactly(orgId);
+            assertThat(other.headers().allValues("openai-project")).containsExactly(project);
+        }
+    }
+
+    @Test
     void aPolicyChangeWrittenByAnotherGatewayIsSeenWithinOneSecond() {
         String orgId = gw.adminOk("POST", "/v1/organizations", "{\"name\":\"Elsewhere\"}").get("id").asText();
         String project = gw.adminOk("POST", "/v1/organization/projects", "{\"name\":\"P\"}",

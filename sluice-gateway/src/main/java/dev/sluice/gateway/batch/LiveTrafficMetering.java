@@ -7,6 +7,7 @@ import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
 import dev.sluice.protocol.Headers;
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpHeaders;
 
 /**
  * Counts a live (non-batch) model request in {@link LiveTraffic} from the moment it reaches the upstream call until
@@ -14,6 +15,7 @@ import io.vertx.core.Future;
  * not counted.
  */
 public final class LiveTrafficMetering implements Stage {
+    private static final CharSequence PRIORITY = HttpHeaders.createOptimized(Headers.SLUICE_PRIORITY);
     private final LiveTraffic live;
 
     public LiveTrafficMetering(LiveTraffic live) {
@@ -27,7 +29,7 @@ public final class LiveTrafficMetering implements Stage {
 
     @Override
     public Future<Answer> apply(Exchange ex, Chain next) {
-        if (LoopbackClient.PRIORITY_VALUE.equals(ex.header(Headers.SLUICE_PRIORITY))) return next.proceed(ex);
+        if (LoopbackClient.PRIORITY_VALUE.equals(ex.header(PRIORITY))) return next.proceed(ex);
         live.started();
         return Futures.whenDone(next.proceed(ex), ending -> live.ended());
     }

@@ -12,6 +12,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
@@ -48,6 +49,7 @@ public final class ConnectionGuard {
     static final long LINGER_MS = 2000;
     private static final AttributeKey<String> REQUEST_ID = AttributeKey.valueOf("sluice.request_id");
     private static final AttributeKey<ApiException> ANSWERED = AttributeKey.valueOf("sluice.answered");
+    private static final AttributeKey<String> PEER = AttributeKey.valueOf("sluice.peer");
 
     private final String port;
     private final Limits limits;
@@ -71,7 +73,9 @@ public final class ConnectionGuard {
     /** For the HTTP server's connection handler: counts, caps and watches one new connection. */
     public void install(HttpConnection connection) {
         Channel ch = ((ConnectionBase) connection).channel();
-        String address = connection.remoteAddress() == null ? "unknown" : connection.remoteAddress().hostAddress();
+        String peer = connection.remoteAddress() == null ? null : connection.remoteAddress().hostAddress();
+        if (peer != null) ch.attr(PEER).set(peer);
+        String address = peer == null ? "unknown" : peer;
         int total = open.incrementAndGet();
         int fromAddress = perAddress.merge(address, 1, Integer::sum);
         ch.closeFuture().addListener(f -> {
@@ -116,6 +120,15 @@ public final class ConnectionGuard {
     private static String clientOf(Channel ch) {
         return ch.remoteAddress() instanceof java.net.InetSocketAddress a && a.getAddress() != null
                 ? a.getAddress().getHostAddress() : null;
+    }
+
+    /**
+     * The connection's peer address as {@code remoteAddress().hostAddress()} gave it when the connection was
+     * installed, or null for a connection the guard did not install (then ask the connection): the text of an
+     * address is made once per connection, not once per request.
+     */
+    public static String peer(HttpConnection connection) {
+        return connection instanceof ConnectionBase c ? c.channel().attr(PEER).get() : null;
     }
 
     /** Called by the router's first handler: the request id the guard uses if it must answer this request itself. */
@@ -239,10 +252,10 @@ public final class ConnectionGuard {
                 refusal = "unsupported protocol version";
             } else if (!validTarget(req.uri())) {
                 refusal = "the request target is not a valid path";
-            } else if (v == HttpVersion.HTTP_1_1 && req.headers().getAll("host").size() != 1) {
+            } else if (v == HttpVersion.HTTP_1_1 && req.headers().getAll(HttpHeaderNames.HOST).size() != 1) {
                 refusal = "an HTTP/1.1 request needs exactly one Host header";
-            } else if (req.headers().contains("expect")) { // rare: looked at only when present
-                List<String> expect = req.headers().getAll("expect");
+            } else if (req.headers().contains(HttpHeaderNames.EXPECT)) { // rare: looked at only when present
+                List<String> expect = req.headers().getAll(HttpHeaderNames.EXPECT);
                 if (!expect.isEmpty() && (expect.size() > 1 || !"100-continue".equalsIgnoreCase(expect.getFirst().trim()))) {
                     answer = ApiException.of(ErrorKind.EXPECTATION_FAILED, "value",
                             ClientMistakes.oneLine(expect.getFirst()).replaceAll("[^A-Za-z0-9 ._=-]", "?"));

@@ -105,21 +105,44 @@ public final class PublicApi {
         return this;
     }
 
+    /**
+     * One route takes every request: it begins it and dispatches a path without parameters itself, by the same rule
+     * as a Vert.x route of that path would (the normalized path, an optional trailing slash, the method), so a
+     * request costs one route, not one per route before its own. Paths with parameters, and what matches nothing,
+     * go on to their routes as before, the scope with them.
+     */
     public Router router() {
         Router router = Router.router(vertx);
-        router.route().handler(this::begin);
-        // Bodies are read by the pipelines after the key is checked (RequestBody; uploads: FilesApi), never before.
-        router.route().method(HttpMethod.POST).handler(ctx -> {
-            ctx.request().pause();
-            ctx.next();
-        });
+        router.route().handler(this::dispatch);
         for (Endpoint e : Endpoint.values()) {
-            HttpMethod m = HttpMethod.valueOf(e.method());
-            router.route(m, e.route()).handler(ctx -> run(ctx, e));
+            if (StaticRoutes.hasParameters(e)) router.route(HttpMethod.valueOf(e.method()), e.route())
+                    .handler(ctx -> run(ctx, ctx.get(RequestScope.KEY), e));
         }
         router.route().handler(this::unknownRoute);
         router.route().failureHandler(this::failure);
         return router;
+    }
+
+    private static final StaticRoutes STATIC_ROUTES = new StaticRoutes();
+
+    private void dispatch(RoutingContext ctx) {
+        RequestScope scope = new RequestScope(RequestIds.next(), System.nanoTime());
+        try {
+            begin(ctx, scope);
+            // Bodies are read by the pipelines after the key is checked (RequestBody; uploads: FilesApi), never before.
+            HttpServerRequest req = ctx.request();
+            if (HttpMethod.POST.equals(req.method())) req.pause();
+            Endpoint e = STATIC_ROUTES.find(req.method(), ctx.normalizedPath());
+            if (e != null) {
+                run(ctx, scope, e);
+                return;
+            }
+        } catch (RuntimeException | Error failure) {
+            ctx.put(RequestScope.KEY, scope); // the router answers it through the failure handler, which reads it
+            throw failure;
+        }
+        ctx.put(RequestScope.KEY, scope);
+        ctx.next();
     }
 
     // Constant values encoded once (names: ResponseHeaders).
@@ -127,9 +150,7 @@ public final class PublicApi {
             HttpHeaders.createOptimized("text/event-stream; charset=utf-8");
     private static final CharSequence NO_CACHE = HttpHeaders.createOptimized("no-cache");
 
-    private void begin(RoutingContext ctx) {
-        RequestScope scope = new RequestScope(RequestIds.next(), System.nanoTime());
-        ctx.put(RequestScope.KEY, scope);
+    private void begin(RoutingContext ctx, RequestScope scope) {
         scope.ticket = inFlight.enter(vertx.getOrCreateContext());
         HttpServerRequest req = ctx.request();
         HttpServerResponse res = ctx.response();
@@ -159,7 +180,6 @@ public final class PublicApi {
         res.closeHandler(v -> {
             if (!res.ended()) socketEnded(scope, gone(scope, req), true);
         });
-        ctx.next();
     }
 
     /** 499 for a caller that left, or what the connection guard answered before closing (a timeout, a bad chunk). */
@@ -298,8 +318,7 @@ public final class PublicApi {
     /** How an exchange runs blocking work (a worker thread, unordered): one function for every request. */
     private final java.util.function.Function<java.util.concurrent.Callable<?>, Future<?>> blockingRunner;
 
-    private void run(RoutingContext ctx, Endpoint endpoint) {
-        RequestScope scope = ctx.get(RequestScope.KEY);
+    private void run(RoutingContext ctx, RequestScope scope, Endpoint endpoint) {
         scope.route = endpoint.route();
         HttpServerRequest req = ctx.request();
         if (scope.trace != null) {
@@ -317,11 +336,20 @@ public final class PublicApi {
         try {
             testFault.accept(ex);
         } catch (RuntimeException fault) {
-            answered(ctx, scope, Answer.failed(fault));
+            answer(ctx, scope, Answer.failed(fault));
             return;
         }
-        pipelines.get(endpoint).run(ex).onComplete(ar -> answered(ctx, scope,
+        pipelines.get(endpoint).run(ex).onComplete(ar -> answer(ctx, scope,
                 ar.succeeded() ? ar.result() : Answer.failed(ar.cause())));
+    }
+
+    /**
+     * Hands the answer to {@link #answered}; one that may go through the failure handler (an error, a download whose
+     * file fails, no answer) first leaves the scope on the routing context, where the failure handler reads it.
+     */
+    private void answer(RoutingContext ctx, RequestScope scope, Answer answer) {
+        if (!(answer instanceof Answer.Whole) && !(answer instanceof Answer.Stream)) ctx.put(RequestScope.KEY, scope);
+        answered(ctx, scope, answer);
     }
 
     /**
@@ -445,8 +473,10 @@ public final class PublicApi {
      * forwarded-header parser per request to give the same answer.
      */
     private static String clientIp(HttpServerRequest req) {
-        io.vertx.core.net.SocketAddress a = req.connection() != null ? req.connection().remoteAddress()
-                : req.remoteAddress();
+        io.vertx.core.http.HttpConnection connection = req.connection();
+        String known = ConnectionGuard.peer(connection); // the text made once when the connection came in
+        if (known != null) return known;
+        io.vertx.core.net.SocketAddress a = connection != null ? connection.remoteAddress() : req.remoteAddress();
         return a == null ? null : a.hostAddress();
     }
 }

@@ -55,32 +55,43 @@ public final class RateLimits implements Stage {
         long images = ex.endpoint() == Endpoint.IMAGES ? Math.max(1, ex.json().path("n").asInt(1)) : 0;
         RateLimiter.Demand demand = new RateLimiter.Demand(c.orgId(), c.projectId(), ex.model().family(),
                 (long) ex.promptTokens() + ex.maxOutputTokens(), images);
-        // the in-memory store decides at once: no future operation then (Futures), only for a store still answering
-        return Futures.compose(Futures.recover(limiter.decide(demand), err -> {
+        // the in-memory store decides at once: no lambda and no future operation then, only for a store still answering
+        Future<Decision> decision = limiter.decide(demand);
+        if (decision.isComplete() && decision.succeeded()) {
+            try {
+                return decided(ex, next, c, decision.result());
+            } catch (Throwable e) {
+                return Future.failedFuture(e);
+            }
+        }
+        return Futures.compose(Futures.recover(decision, err -> {
             LOG.warn("rate-limit store failed ({}); {}", err.toString(), failOpen ? "admitting (fail_open)" : "refusing");
             metrics.counter("sluice_rate_limit_store_errors").increment();
             if (failOpen) return Future.succeededFuture(Decision.UNLIMITED);
             return Future.failedFuture(ApiException.of(ErrorKind.SERVER_OVERLOADED)
                     .withHeaders(Map.of(Headers.RETRY_AFTER, "1")));
-        }), d -> {
-            headers(ex.responseHeaders(), d);
-            headroom(c, ex.model().family(), d);
-            if (!d.admitted()) {
-                Decision.Refusal r = d.refusal();
-                metrics.counter("sluice_rate_limited", "limit", r.check().kind().abbreviation(),
-                        "scope", r.check().scope().value()).increment();
-                ex.refusedBy(r.check().kind().abbreviation() + "/" + r.check().scope().value());
-                return Future.failedFuture(refusal(ex, r));
-            }
-            if (!d.checks().isEmpty()) {
-                // a model fallback that served instead is charged by its own decision; this one is then refunded
-                var decidedFor = ex.model();
-                return Futures.whenDoneAsync(next.proceed(ex), ending -> limiter.correct(d,
-                        ex.model() == decidedFor ? Billing.billedTokens(ex.attempts(), ending.outcome(),
-                                ex.promptTokens(), ex.completionTokens()) : 0));
-            }
-            return next.proceed(ex);
-        });
+        }), d -> decided(ex, next, c, d));
+    }
+
+    /** The decision made: its headers on the answer, a refusal, or the rest with the reservation's correction. */
+    private Future<Answer> decided(Exchange ex, Chain next, Caller c, Decision d) {
+        headers(ex.responseHeaders(), d);
+        headroom(c, ex.model().family(), d);
+        if (!d.admitted()) {
+            Decision.Refusal r = d.refusal();
+            metrics.counter("sluice_rate_limited", "limit", r.check().kind().abbreviation(),
+                    "scope", r.check().scope().value()).increment();
+            ex.refusedBy(r.check().kind().abbreviation() + "/" + r.check().scope().value());
+            return Future.failedFuture(refusal(ex, r));
+        }
+        if (!d.checks().isEmpty()) {
+            // a model fallback that served instead is charged by its own decision; this one is then refunded
+            var decidedFor = ex.model();
+            return Futures.whenDoneAsync(next.proceed(ex), ending -> limiter.correct(d,
+                    ex.model() == decidedFor ? Billing.billedTokens(ex.attempts(), ending.outcome(),
+                            ex.promptTokens(), ex.completionTokens()) : 0));
+        }
+        return next.proceed(ex);
     }
 
     /** The project's remaining share of its binding per-minute limits, for the headroom gauge. */

@@ -95,6 +95,8 @@ public final class Exchange {
     public String path() { return path; }
     public MultiMap requestHeaders() { return requestHeaders; }
     public String header(String name) { return requestHeaders.get(name); }
+    /** As {@link #header(String)}, for a name made once with {@code HttpHeaders.createOptimized} (hashed once). */
+    public String header(CharSequence name) { return requestHeaders.get(name); }
     public Buffer body() { return body; }
     /** Set by the body-reading stage after authentication (the body is not read before the key is checked);
      * replaced when a model fallback renames the model in it. */

@@ -1,14 +1,17 @@
 package dev.sluice.gateway.stages;
 
 import dev.sluice.gateway.pipeline.Answer;
+import dev.sluice.gateway.pipeline.Caller;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Futures;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
 import dev.sluice.protocol.ErrorKind;
+import dev.sluice.protocol.Headers;
 import dev.sluice.protocol.KeyMask;
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpHeaders;
 
 import java.time.Clock;
 
@@ -18,6 +21,9 @@ import java.time.Clock;
  * so a cached key stops working at its expiry time. What the key may do is for the stages after it.
  */
 public final class ApiKeyAuthentication implements Stage {
+    private static final CharSequence AUTHORIZATION = HttpHeaders.createOptimized("authorization");
+    private static final CharSequence ORGANIZATION = HttpHeaders.createOptimized(Headers.OPENAI_ORGANIZATION);
+    private static final CharSequence PROJECT = HttpHeaders.createOptimized(Headers.OPENAI_PROJECT);
     private final KeyResolver keys;
     private final Clock clock;
 
@@ -33,30 +39,57 @@ public final class ApiKeyAuthentication implements Stage {
 
     @Override
     public Future<Answer> apply(Exchange ex, Chain next) {
-        String secret = bearer(ex.header("authorization"));
+        String secret = bearer(ex.header(AUTHORIZATION));
         if (secret == null) return Future.failedFuture(ApiException.of(ErrorKind.MISSING_API_KEY));
-        return Futures.compose(keys.resolve(secret), r -> {
-            KeyResolver.Status status = r.status();
-            if (status == KeyResolver.Status.VALID && r.at() != null && !clock.instant().isBefore(r.at())) {
-                status = KeyResolver.Status.EXPIRED;
+        Future<KeyResolver.Resolution> resolved = keys.resolve(secret);
+        // a cached key is answered at once: then no lambda and no future operation, else as Futures.compose
+        if (!resolved.isComplete() || resolved.failed()) {
+            return Futures.compose(resolved, r -> resolved(ex, next, secret, r));
+        }
+        try {
+            return resolved(ex, next, secret, resolved.result());
+        } catch (Throwable e) {
+            return Future.failedFuture(e);
+        }
+    }
+
+    private Future<Answer> resolved(Exchange ex, Chain next, String secret, KeyResolver.Resolution r) {
+        KeyResolver.Status status = r.status();
+        if (status == KeyResolver.Status.VALID && r.at() != null && !clock.instant().isBefore(r.at())) {
+            status = KeyResolver.Status.EXPIRED;
+        }
+        return switch (status) {
+            case VALID -> {
+                Caller caller = r.caller();
+                ex.caller(caller);
+                Named named = this.named;
+                if (named == null || named.caller() != caller) this.named = named = Named.of(caller);
+                ex.responseHeaders().set(ORGANIZATION, named.org());
+                ex.responseHeaders().set(PROJECT, named.project());
+                yield next.proceed(ex);
             }
-            return switch (status) {
-                case VALID -> {
-                    ex.caller(r.caller());
-                    ex.responseHeaders().set(dev.sluice.protocol.Headers.OPENAI_ORGANIZATION, r.caller().orgId());
-                    ex.responseHeaders().set(dev.sluice.protocol.Headers.OPENAI_PROJECT, r.caller().projectId());
-                    yield next.proceed(ex);
-                }
-                case UNKNOWN -> Future.failedFuture(ApiException.of(ErrorKind.INVALID_API_KEY,
-                        "masked", KeyMask.mask(secret)));
-                case REVOKED -> Future.failedFuture(ApiException.of(ErrorKind.REVOKED_API_KEY,
-                        "masked", KeyMask.mask(secret),
-                        "time", String.valueOf(r.at())));
-                case EXPIRED -> Future.failedFuture(ApiException.of(ErrorKind.EXPIRED_API_KEY,
-                        "masked", KeyMask.mask(secret),
-                        "time", String.valueOf(r.at())));
-            };
-        });
+            case UNKNOWN -> Future.failedFuture(ApiException.of(ErrorKind.INVALID_API_KEY,
+                    "masked", KeyMask.mask(secret)));
+            case REVOKED -> Future.failedFuture(ApiException.of(ErrorKind.REVOKED_API_KEY,
+                    "masked", KeyMask.mask(secret),
+                    "time", String.valueOf(r.at())));
+            case EXPIRED -> Future.failedFuture(ApiException.of(ErrorKind.EXPIRED_API_KEY,
+                    "masked", KeyMask.mask(secret),
+                    "time", String.valueOf(r.at())));
+        };
+    }
+
+    /**
+     * The last caller's organization and project as header values in their encoded form (written to the socket in
+     * one copy, not a character at a time): the key resolver hands back the same caller while its key is cached, so
+     * its requests reuse them.
+     */
+    private volatile Named named;
+
+    private record Named(Caller caller, CharSequence org, CharSequence project) {
+        static Named of(Caller c) {
+            return new Named(c, HttpHeaders.createOptimized(c.orgId()), HttpHeaders.createOptimized(c.projectId()));
+        }
     }
 
     /** The key of an {@code Authorization: Bearer KEY} header, or null when absent or empty. */

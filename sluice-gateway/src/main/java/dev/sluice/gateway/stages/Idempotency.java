@@ -11,6 +11,7 @@ import dev.sluice.protocol.ErrorKind;
 import dev.sluice.protocol.Hashes;
 import dev.sluice.protocol.Headers;
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.buffer.Buffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +37,7 @@ public final class Idempotency implements Stage {
     /** The headers of an answer that are stored and replayed with it. */
     private static final String[] KEPT = {"content-type", Headers.UPSTREAM_REQUEST_ID, Headers.SLUICE_ATTEMPTS};
     private static final int MAX_KEY_LENGTH = 255;
+    private static final CharSequence IDEMPOTENCY_KEY = HttpHeaders.createOptimized(Headers.IDEMPOTENCY_KEY);
 
     private final IdempotencyStore store;
     private final Duration inFlightTtl;
@@ -59,7 +61,7 @@ public final class Idempotency implements Stage {
 
     @Override
     public Future<Answer> apply(Exchange ex, Chain next) {
-        String key = ex.header(Headers.IDEMPOTENCY_KEY);
+        String key = ex.header(IDEMPOTENCY_KEY);
         if (key == null || !"POST".equals(ex.method()) || ex.caller() == null) return next.proceed(ex);
         if (key.isEmpty() || key.length() > MAX_KEY_LENGTH || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
             throw ApiException.at(ErrorKind.INVALID_VALUE, "Idempotency-Key", "why",

@@ -17,7 +17,7 @@ import io.vertx.core.Future;
  * model_not_found, as for an unknown model, so nothing is revealed); a model of the wrong modality for the endpoint
  * is a 400 on {@code model}; a model the organization or project is not allowed to use is 403 model_not_allowed.
  */
-public final class ModelAccess implements Stage {
+public final class ModelAccess implements Stage, RequestPolicy.Check {
     private final PolicyResolver policies;
 
     public ModelAccess(PolicyResolver policies) {
@@ -31,12 +31,14 @@ public final class ModelAccess implements Stage {
 
     @Override
     public Future<Answer> apply(Exchange ex, Chain next) {
-        ModelSpec model = ex.model();
-        if (model == null) return next.proceed(ex);
-        return RequestPolicy.apply(ex, policies, p -> {
-            check(p, ex, model);
-            return next.proceed(ex);
-        });
+        if (ex.model() == null) return next.proceed(ex);
+        return RequestPolicy.apply(ex, policies, this, next);
+    }
+
+    @Override
+    public Future<Answer> check(AccessPolicy p, Exchange ex, Chain next) {
+        check(p, ex, ex.model());
+        return next.proceed(ex);
     }
 
     private static void check(AccessPolicy p, Exchange ex, ModelSpec model) {

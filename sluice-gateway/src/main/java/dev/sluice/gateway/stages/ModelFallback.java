@@ -48,8 +48,12 @@ public final class ModelFallback implements Stage {
 
     @Override
     public Future<Answer> apply(Exchange ex, Chain next) {
-        if (ex.model() == null) return next.proceed(ex);
-        return attempt(ex, next, ex.model(), 0, 0, false);
+        ModelSpec model = ex.model();
+        // a model with nowhere to fall back to hands the answer on as it is, with no future operation on it
+        if (model == null || model.fallbacks().isEmpty() && model.contextWindowFallbacks().isEmpty()) {
+            return next.proceed(ex);
+        }
+        return attempt(ex, next, model, 0, 0, false);
     }
 
     /** Runs the call on the current model; on a fallback-worthy failure, moves to the next candidate. */

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.stages;
 
+import dev.sluice.gateway.access.AccessPolicy;
 import dev.sluice.gateway.access.CountryLookup;
 import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.ApiException;
@@ -14,7 +15,7 @@ import io.vertx.core.Future;
  * list (403 unsupported_country_region_territory). The country comes from {@link CountryLookup}; an unknown
  * country is served, since the policy lists what is refused.
  */
-public final class RegionPolicy implements Stage {
+public final class RegionPolicy implements Stage, RequestPolicy.Check {
     private final PolicyResolver policies;
     private final CountryLookup countries;
 
@@ -30,11 +31,14 @@ public final class RegionPolicy implements Stage {
 
     @Override
     public Future<Answer> apply(Exchange ex, Chain next) {
-        return RequestPolicy.apply(ex, policies, p -> {
-            if (p.unsupportedCountries().isEmpty()) return next.proceed(ex);
-            String country = countries.country(ex.clientAddress(), ex::header);
-            if (!p.supports(country)) return Future.failedFuture(ApiException.of(ErrorKind.UNSUPPORTED_COUNTRY));
-            return next.proceed(ex);
-        });
+        return RequestPolicy.apply(ex, policies, this, next);
+    }
+
+    @Override
+    public Future<Answer> check(AccessPolicy p, Exchange ex, Chain next) {
+        if (p.unsupportedCountries().isEmpty()) return next.proceed(ex);
+        String country = countries.country(ex.clientAddress(), ex::header);
+        if (!p.supports(country)) return Future.failedFuture(ApiException.of(ErrorKind.UNSUPPORTED_COUNTRY));
+        return next.proceed(ex);
     }
 }

@@ -10,6 +10,7 @@ import dev.sluice.protocol.ErrorKind;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 
 /**
@@ -65,7 +66,7 @@ public final class RequestBody implements Stage {
         }
 
         Future<Buffer> read() {
-            String length = req.getHeader("content-length");
+            String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
             long declared = -1;
             if (length != null) {
                 try {
@@ -87,7 +88,7 @@ public final class RequestBody implements Stage {
                 reserved = 0;
                 done.tryComplete(buf);
             });
-            if ("100-continue".equalsIgnoreCase(req.getHeader("expect"))) req.response().writeContinue();
+            if ("100-continue".equalsIgnoreCase(req.getHeader(HttpHeaders.EXPECT))) req.response().writeContinue();
             req.resume();
             return done.future();
         }

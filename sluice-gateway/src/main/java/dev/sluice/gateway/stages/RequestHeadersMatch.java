@@ -8,6 +8,7 @@ import dev.sluice.gateway.pipeline.StageOrder;
 import dev.sluice.protocol.ErrorKind;
 import dev.sluice.protocol.Headers;
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpHeaders;
 
 /**
  * The OpenAI SDKs send {@code OpenAI-Organization} / {@code OpenAI-Project} when configured; a key used with headers
@@ -16,6 +17,8 @@ import io.vertx.core.Future;
  */
 public final class RequestHeadersMatch implements Stage {
     private static final int MAX_ECHO = 64;
+    private static final CharSequence ORGANIZATION = HttpHeaders.createOptimized(Headers.REQUEST_ORGANIZATION);
+    private static final CharSequence PROJECT = HttpHeaders.createOptimized(Headers.REQUEST_PROJECT);
 
     @Override
     public StageOrder order() {
@@ -24,11 +27,11 @@ public final class RequestHeadersMatch implements Stage {
 
     @Override
     public Future<Answer> apply(Exchange ex, Chain next) {
-        String org = trimmed(ex.header(Headers.REQUEST_ORGANIZATION));
+        String org = trimmed(ex.header(ORGANIZATION));
         if (org != null && !org.equals(ex.caller().orgId())) {
             return Future.failedFuture(ApiException.of(ErrorKind.INVALID_ORGANIZATION, "org", echo(org)));
         }
-        String project = trimmed(ex.header(Headers.REQUEST_PROJECT));
+        String project = trimmed(ex.header(PROJECT));
         if (project != null && !project.equals(ex.caller().projectId())) {
             return Future.failedFuture(ApiException.of(ErrorKind.INVALID_PROJECT, "project", echo(project)));
         }

@@ -3,10 +3,8 @@ package dev.sluice.gateway.stages;
 import dev.sluice.gateway.access.AccessPolicy;
 import dev.sluice.gateway.pipeline.Answer;
 import dev.sluice.gateway.pipeline.Exchange;
-import dev.sluice.gateway.pipeline.Futures;
+import dev.sluice.gateway.pipeline.Stage;
 import io.vertx.core.Future;
-
-import java.util.function.Function;
 
 /**
  * The caller's access policy for the stages that check it (IP allowlist, region policy, model access): resolved by
@@ -16,17 +14,31 @@ import java.util.function.Function;
 final class RequestPolicy {
     private RequestPolicy() {}
 
-    /** {@code then} applied to the request's policy; as {@link Futures#compose}, a throw becomes a failed future. */
-    static Future<Answer> apply(Exchange ex, PolicyResolver policies, Function<AccessPolicy, Future<Answer>> then) {
+    /** What a stage does with the policy; the stage itself, so a request allocates nothing to call it. */
+    interface Check {
+        Future<Answer> check(AccessPolicy p, Exchange ex, Stage.Chain next);
+    }
+
+    /**
+     * {@code check} applied to the request's policy: at once when the request knows it or the resolver answers at
+     * once (a cache hit), else once it has loaded. As {@code Futures.compose}, a throw becomes a failed future.
+     */
+    static Future<Answer> apply(Exchange ex, PolicyResolver policies, Check check, Stage.Chain next) {
         AccessPolicy known = ex.accessPolicy();
         if (known == null) {
-            return Futures.compose(policies.policy(ex.caller()), p -> {
-                ex.accessPolicy(p);
-                return then.apply(p);
-            });
+            Future<AccessPolicy> resolved = policies.policy(ex.caller());
+            if (!resolved.isComplete()) {
+                return resolved.compose(p -> {
+                    ex.accessPolicy(p);
+                    return check.check(p, ex, next);
+                });
+            }
+            if (resolved.failed()) return Future.failedFuture(resolved.cause());
+            known = resolved.result();
+            ex.accessPolicy(known);
         }
         try {
-            return then.apply(known);
+            return check.check(known, ex, next);
         } catch (Throwable e) {
             return Future.failedFuture(e);
         }
