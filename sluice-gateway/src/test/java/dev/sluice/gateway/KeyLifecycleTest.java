@@ -110,11 +110,8 @@ class KeyLifecycleTest {
 
     @Test
     void interleavedKeysOfTwoOrganizationsEachGetTheirOwnOrganizationAndProjectHeaders() {
-        String orgId = gw.adminOk("POST", "/v1/organizations", "{\"name\":\"Second\"}").get("id").asText();
-        String project = gw.adminOk("POST", "/v1/organization/projects", "{\"name\":\"P2\"}",
-                "openai-organization", orgId).get("id").asText();
-        String secret = gw.adminOk("POST", "/v1/organization/projects/" + project + "/api_keys", "{\"name\":\"k2\"}")
-                .get("value").asText();
+        ProjectKey second = newOrganizationWithKey("Second", "P2", "k2");
+        String orgId = second.orgId(), project = second.projectId(), secret = second.secret();
         String demoOrg = gw.gateway.demo().orElseThrow().orgId();
         for (int i = 0; i < 3; i++) {
             HttpResponse<String> demo = chatWith(TestGateway.DEMO_KEY);
@@ -130,11 +127,8 @@ class KeyLifecycleTest {
 
     @Test
     void aPolicyChangeWrittenByAnotherGatewayIsSeenWithinOneSecond() {
-        String orgId = gw.adminOk("POST", "/v1/organizations", "{\"name\":\"Elsewhere\"}").get("id").asText();
-        String project = gw.adminOk("POST", "/v1/organization/projects", "{\"name\":\"P\"}",
-                "openai-organization", orgId).get("id").asText();
-        String secret = gw.adminOk("POST", "/v1/organization/projects/" + project + "/api_keys", "{\"name\":\"k\"}")
-                .get("value").asText();
+        ProjectKey elsewhere = newOrganizationWithKey("Elsewhere", "P", "k");
+        String orgId = elsewhere.orgId(), secret = elsewhere.secret();
         assertThat(chatWith(secret).statusCode()).isEqualTo(200);
 
         gw.gateway.database().transaction(c -> {
@@ -205,4 +199,16 @@ class KeyLifecycleTest {
         }
         throw new AssertionError("no twin for this key");
     }
+
+    /** An organization of its own (through the admin API) with one project and one key of that project. */
+    private ProjectKey newOrganizationWithKey(String org, String projectName, String keyName) {
+        String orgId = gw.adminOk("POST", "/v1/organizations", "{\"name\":\"" + org + "\"}").get("id").asText();
+        String project = gw.adminOk("POST", "/v1/organization/projects", "{\"name\":\"" + projectName + "\"}",
+                "openai-organization", orgId).get("id").asText();
+        String secret = gw.adminOk("POST", "/v1/organization/projects/" + project + "/api_keys",
+                "{\"name\":\"" + keyName + "\"}").get("value").asText();
+        return new ProjectKey(orgId, project, secret);
+    }
+
+    private record ProjectKey(String orgId, String projectId, String secret) {}
 }
