@@ -56,25 +56,25 @@ public final class RateLimits implements Stage {
         RateLimiter.Demand demand = new RateLimiter.Demand(c.orgId(), c.projectId(), ex.model().family(),
                 (long) ex.promptTokens() + ex.maxOutputTokens(), images);
         // the in-memory store decides at once: no lambda and no future operation then, only for a store still answering
-        Future<Decision> decision = limiter.decide(demand);
-        if (decision.isComplete() && decision.succeeded()) {
-            try {
-                return decided(ex, next, c, decision.result());
-            } catch (Throwable e) {
-                return Future.failedFuture(e);
-            }
-        }
-        return Futures.compose(Futures.recover(decision, err -> {
-            LOG.warn("rate-limit store failed ({}); {}", err.toString(), failOpen ? "admitting (fail_open)" : "refusing");
-            metrics.counter("sluice_rate_limit_store_errors").increment();
-            if (failOpen) return Future.succeededFuture(Decision.UNLIMITED);
-            return Future.failedFuture(ApiException.of(ErrorKind.SERVER_OVERLOADED)
-                    .withHeaders(Map.of(Headers.RETRY_AFTER, "1")));
-        }), d -> decided(ex, next, c, d));
+        return Futures.compose(Futures.recover(limiter.decide(demand), storeFailed), ex, next, decided);
     }
 
+    private final java.util.function.Function<Throwable, Future<Decision>> storeFailed = this::storeFailed;
+
+    /** A store that failed: admit without limits (fail_open) or refuse as overloaded. */
+    private Future<Decision> storeFailed(Throwable err) {
+        LOG.warn("rate-limit store failed ({}); {}", err.toString(), failOpen ? "admitting (fail_open)" : "refusing");
+        metrics.counter("sluice_rate_limit_store_errors").increment();
+        if (failOpen) return Future.succeededFuture(Decision.UNLIMITED);
+        return Future.failedFuture(ApiException.of(ErrorKind.SERVER_OVERLOADED)
+                .withHeaders(Map.of(Headers.RETRY_AFTER, "1")));
+    }
+
+    private final Futures.Step<Decision> decided = this::decided;
+
     /** The decision made: its headers on the answer, a refusal, or the rest with the reservation's correction. */
-    private Future<Answer> decided(Exchange ex, Chain next, Caller c, Decision d) {
+    private Future<Answer> decided(Decision d, Exchange ex, Chain next) {
+        Caller c = ex.caller();
         headers(ex.responseHeaders(), d);
         headroom(c, ex.model().family(), d);
         if (!d.admitted()) {

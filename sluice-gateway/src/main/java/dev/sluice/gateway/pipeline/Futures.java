@@ -26,6 +26,27 @@ public final class Futures {
         }
     }
 
+    /**
+     * What a stage does with a lookup's answer: a method of the stage, held once, so that calling it on an answer
+     * already there makes no lambda per request ({@link #compose(Future, Exchange, Stage.Chain, Step)}).
+     */
+    public interface Step<T> {
+        Future<Answer> apply(T value, Exchange ex, Stage.Chain next);
+    }
+
+    /**
+     * As {@code compose(f, v -> step.apply(v, ex, next))}; the lambda is made only while {@code f} is pending or
+     * failed.
+     */
+    public static <T> Future<Answer> compose(Future<T> f, Exchange ex, Stage.Chain next, Step<? super T> step) {
+        if (!f.isComplete() || f.failed()) return compose(f, v -> step.apply(v, ex, next));
+        try {
+            return step.apply(f.result(), ex, next);
+        } catch (Throwable e) {
+            return Future.failedFuture(e);
+        }
+    }
+
     /** As {@code f.recover(instead)}. */
     public static <T> Future<T> recover(Future<T> f, Function<Throwable, Future<T>> instead) {
         if (!f.isComplete()) return f.recover(instead);

@@ -41,42 +41,35 @@ public final class ApiKeyAuthentication implements Stage {
     public Future<Answer> apply(Exchange ex, Chain next) {
         String secret = bearer(ex.header(AUTHORIZATION));
         if (secret == null) return Future.failedFuture(ApiException.of(ErrorKind.MISSING_API_KEY));
-        Future<KeyResolver.Resolution> resolved = keys.resolve(secret);
-        // a cached key is answered at once: then no lambda and no future operation, else as Futures.compose
-        if (!resolved.isComplete() || resolved.failed()) {
-            return Futures.compose(resolved, r -> resolved(ex, next, secret, r));
-        }
-        try {
-            return resolved(ex, next, secret, resolved.result());
-        } catch (Throwable e) {
-            return Future.failedFuture(e);
-        }
+        // a cached key is answered at once: then no lambda and no future operation
+        return Futures.compose(keys.resolve(secret), ex, next, resolved);
     }
 
-    private Future<Answer> resolved(Exchange ex, Chain next, String secret, KeyResolver.Resolution r) {
+    private final Futures.Step<KeyResolver.Resolution> resolved = this::resolved;
+
+    private Future<Answer> resolved(KeyResolver.Resolution r, Exchange ex, Chain next) {
         KeyResolver.Status status = r.status();
         if (status == KeyResolver.Status.VALID && r.at() != null && !clock.instant().isBefore(r.at())) {
             status = KeyResolver.Status.EXPIRED;
         }
-        return switch (status) {
-            case VALID -> {
-                Caller caller = r.caller();
-                ex.caller(caller);
-                Named named = this.named;
-                if (named == null || named.caller() != caller) this.named = named = Named.of(caller);
-                ex.responseHeaders().set(ORGANIZATION, named.org());
-                ex.responseHeaders().set(PROJECT, named.project());
-                yield next.proceed(ex);
-            }
-            case UNKNOWN -> Future.failedFuture(ApiException.of(ErrorKind.INVALID_API_KEY,
-                    "masked", KeyMask.mask(secret)));
-            case REVOKED -> Future.failedFuture(ApiException.of(ErrorKind.REVOKED_API_KEY,
-                    "masked", KeyMask.mask(secret),
-                    "time", String.valueOf(r.at())));
-            case EXPIRED -> Future.failedFuture(ApiException.of(ErrorKind.EXPIRED_API_KEY,
-                    "masked", KeyMask.mask(secret),
-                    "time", String.valueOf(r.at())));
-        };
+        if (status == KeyResolver.Status.VALID) {
+            Caller caller = r.caller();
+            ex.caller(caller);
+            Named named = this.named;
+            if (named == null || named.caller() != caller) this.named = named = Named.of(caller);
+            ex.responseHeaders().set(ORGANIZATION, named.org());
+            ex.responseHeaders().set(PROJECT, named.project());
+            return next.proceed(ex);
+        }
+        String masked = KeyMask.mask(bearer(ex.header(AUTHORIZATION))); // the key apply read, read again on refusal
+        return Future.failedFuture(switch (status) {
+            case UNKNOWN -> ApiException.of(ErrorKind.INVALID_API_KEY, "masked", masked);
+            case REVOKED -> ApiException.of(ErrorKind.REVOKED_API_KEY, "masked", masked,
+                    "time", String.valueOf(r.at()));
+            case EXPIRED -> ApiException.of(ErrorKind.EXPIRED_API_KEY, "masked", masked,
+                    "time", String.valueOf(r.at()));
+            case VALID -> throw new AssertionError("answered above");
+        });
     }
 
     /**
