@@ -109,10 +109,7 @@ final class WarmUpPath implements WarmUp.Path {
                             .setMaxHeaderSize(cfg.server().maxHeaderBytes()))
                     .requestHandler(api.router()).listen()
                     .map(server -> target(server, sim, clients, key, catalog))
-                    .recover(t -> {
-                        clients.close();
-                        return sim.close().transform(v -> Future.failedFuture(t));
-                    });
+                    .recover(t -> clients.closeAsync().eventually(sim::close).transform(v -> Future.failedFuture(t)));
         });
     }
 
@@ -120,10 +117,7 @@ final class WarmUpPath implements WarmUp.Path {
                                         ModelCatalog catalog) {
         List<String> models = catalog.all().stream().map(ModelSpec::id).toList();
         return new WarmUp.Target(server.actualPort(), key, models,
-                () -> server.close().eventually(() -> {
-                    clients.close();
-                    return sim.close();
-                }));
+                () -> server.close().eventually(clients::closeAsync).eventually(sim::close));
     }
 
     /**

@@ -96,6 +96,33 @@ class WarmUpTest {
         }
     }
 
+    @Test
+    void newConnectionsAreAnsweredFromTheMomentReadinessTurnsReadyWhileTheWarmUpPathCloses() throws Exception {
+        // bound by the clock: readiness turns ready while warm-up requests are in flight, and the private path
+        // (its server, upstream clients and simulator) closes just after; that close must not hold a Vert.x thread
+        // (it once blocked the acceptor for up to 10 s: no new connection to any port was accepted meanwhile)
+        Map<String, String> env = Map.of("SLUICE_SERVER_WARMUP_ENABLED", "true",
+                "SLUICE_SERVER_WARMUP_MAX_REQUESTS", "100000000", "SLUICE_SERVER_WARMUP_CONCURRENCY", "4",
+                "SLUICE_SERVER_WARMUP_MAX_MS", "1500");
+        try (TestGateway gw = TestGateway.builder(dir).env(env).start()) {
+            gw.gateway.warmUp().done().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            int asked = 0;
+            while (System.nanoTime() < until) {
+                try (java.net.http.HttpClient fresh = java.net.http.HttpClient.newHttpClient()) {
+                    HttpResponse<String> r = fresh.send(HttpRequest.newBuilder(URI.create(gw.url("/v1/models")))
+                                    .header("authorization", "Bearer " + TestGateway.DEMO_KEY)
+                                    .timeout(java.time.Duration.ofSeconds(3)).GET().build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    assertThat(r.statusCode()).as("new connection %d after ready: %s", asked, r.body()).isEqualTo(200);
+                }
+                asked++;
+                Thread.sleep(100);
+            }
+            assertThat(asked).isGreaterThan(3);
+        }
+    }
+
     private static HttpResponse<String> admin(TestGateway gw, String path) {
         return gw.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.gateway.adminPort() + path)).GET()
                 .build());

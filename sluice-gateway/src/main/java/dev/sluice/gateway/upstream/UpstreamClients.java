@@ -267,13 +267,22 @@ public final class UpstreamClients implements AutoCloseable {
         return clients.size();
     }
 
-    @Override
-    public void close() {
+    /**
+     * Closes every pool without waiting: the future completes when they are closed. For a Vert.x thread, which must
+     * never wait for it ({@link #close()} would hold the thread, and with it every connection or accept it serves).
+     */
+    public Future<Void> closeAsync() {
         List<Future<Void>> closing = new ArrayList<>();
         for (Pool c : clients.values()) closing.add(c.client().close());
         clients.clear();
         byLoop.clear();
-        Future.join(closing).toCompletionStage().toCompletableFuture().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS)
+        return Future.join(closing).mapEmpty();
+    }
+
+    /** Closes every pool and waits for it, at most 10 s; never from a Vert.x thread (see {@link #closeAsync()}). */
+    @Override
+    public void close() {
+        closeAsync().toCompletionStage().toCompletableFuture().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS)
                 .exceptionally(e -> null).join();
     }
 }
