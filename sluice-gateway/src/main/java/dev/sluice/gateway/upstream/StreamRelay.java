@@ -76,8 +76,11 @@ final class StreamRelay implements StreamSource {
          */
         void paused(boolean callerFull);
 
-        /** The stream broke: an error item, junk, a disconnect, or an end without the terminator. */
+        /** The stream broke: an error item, junk, or an end without the terminator. */
         void broken(Failure f);
+
+        /** The stream failed itself (its connection was lost): broken, and nothing of it is left to reset. */
+        void lost(Failure f);
 
         /** The stream ended after its terminator. */
         void completed();
@@ -117,7 +120,7 @@ final class StreamRelay implements StreamSource {
                 }
             });
             resp.exceptionHandler(err -> {
-                if (!closed) upstream.broken(Failure.transport(ApiException.of(ErrorKind.BAD_GATEWAY)));
+                if (!closed) upstream.lost(Failure.transport(ApiException.of(ErrorKind.BAD_GATEWAY)));
             });
             resp.endHandler(v -> {
                 if (closed) return;

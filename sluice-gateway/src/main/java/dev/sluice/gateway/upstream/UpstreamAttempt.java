@@ -129,7 +129,7 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
             request.send(r.body()).onComplete(resp -> {
                 cancel(firstByteTimer);
                 if (over) return;
-                if (resp.failed()) fail(Failure.transport(connectFailure(resp.cause())));
+                if (resp.failed()) lost(Failure.transport(connectFailure(resp.cause())));
                 else onResponse(resp.result());
             });
         });
@@ -232,11 +232,20 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
     }
 
     private void stop() {
+        stop(true);
+    }
+
+    /**
+     * Ends the attempt; {@code reset} says whether its stream may still be open upstream (it is reset then). A stream
+     * that failed itself (its connection lost, its response failed) is not reset: the write would fail on the dead
+     * connection and fail its next stream from inside this one's handler — one nested call per stream on it.
+     */
+    private void stop(boolean reset) {
         over = true;
         cancel(firstByteTimer);
         cancel(idleTimer);
         if (pipe != null) pipe.close();
-        if (request != null) request.reset();
+        if (reset && request != null) request.reset();
         release();
     }
 
@@ -249,9 +258,13 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
     }
 
     private void fail(Failure f) {
+        fail(f, true);
+    }
+
+    private void fail(Failure f, boolean reset) {
         if (over) return;
         ended(false, f.error().error().code() != null ? f.error().error().code() : f.error().error().type());
-        stop();
+        stop(reset);
         listener.failed(this, f);
     }
 
@@ -271,7 +284,7 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
             resp.body().onComplete(b -> {
                 if (over) return;
                 if (b.failed()) {
-                    fail(Failure.transport(ApiException.of(ErrorKind.BAD_GATEWAY)));
+                    lost(Failure.transport(ApiException.of(ErrorKind.BAD_GATEWAY)));
                 } else if (status >= 200 && status < 300) {
                     answered(b.result());
                 } else {
@@ -345,13 +358,23 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
     /** The stream failed: before its first event the request may retry; after it, the caller gets it in-band. */
     @Override
     public void broken(Failure f) {
+        broken(f, true);
+    }
+
+    /** Also for a response or body that failed (before any event the same as a failed attempt). */
+    @Override
+    public void lost(Failure f) {
+        broken(f, false);
+    }
+
+    private void broken(Failure f, boolean reset) {
         if (over) return;
         if (!relay.started()) {
-            fail(f);
+            fail(f, reset);
             return;
         }
         ended(false, f.error().error().code());
-        stop();
+        stop(reset);
         listener.brokenMidStream(this, f.error());
     }
 
