@@ -40,6 +40,14 @@ public final class SseDecoder {
         return out;
     }
 
+    /**
+     * True between events: nothing of a line or an event is held, and no CR is waiting for its LF, so what comes next
+     * begins a new event.
+     */
+    public boolean atBoundary() {
+        return line.isEmpty() && !hasData && event == null && id == null && !lastWasCr;
+    }
+
     /** Call at end of stream: returns an event whose terminating blank line never came, if any. */
     public List<SseEvent> finish() {
         List<SseEvent> out = new ArrayList<>(1);

@@ -19,6 +19,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -404,7 +405,7 @@ public final class PublicApi {
     /** A stream answer's events on the caller's socket, with its back-pressure. */
     private record SocketSink(HttpServerRequest req, HttpServerResponse res) implements StreamSink {
         @Override
-        public void write(String event) {
+        public void write(Buffer event) {
             res.write(event);
         }
 

@@ -1,12 +1,14 @@
 package dev.sluice.gateway.pipeline;
 
+import io.vertx.core.buffer.Buffer;
+
 /**
  * Where a stream answer's events go: the caller's connection, behind the HTTP adapter. The source writes, and pauses
  * its own upstream while {@link #full()} until {@link #onDrain} runs (back-pressure).
  */
 public interface StreamSink {
     /** Writes one encoded event. */
-    void write(String event);
+    void write(Buffer event);
 
     /** True while the caller's socket does not take more; wait for {@link #onDrain}. */
     boolean full();

@@ -26,13 +26,18 @@ public final class SseBytes {
     /** The events the bytes complete. */
     public List<SseEvent> feed(Buffer bytes) {
         byte[] in = bytes.getBytes();
+        return feed(in, 0, in.length);
+    }
+
+    /** The events {@code in[from, to)} completes. */
+    public List<SseEvent> feed(byte[] in, int from, int to) {
         ByteBuffer bb;
         if (pending.length == 0) {
-            bb = ByteBuffer.wrap(in);
+            bb = ByteBuffer.wrap(in, from, to - from);
         } else {
-            byte[] all = new byte[pending.length + in.length];
+            byte[] all = new byte[pending.length + to - from];
             System.arraycopy(pending, 0, all, 0, pending.length);
-            System.arraycopy(in, 0, all, pending.length, in.length);
+            System.arraycopy(in, from, all, pending.length, to - from);
             bb = ByteBuffer.wrap(all);
         }
         CharBuffer out = CharBuffer.allocate(bb.remaining() + 1);
@@ -41,6 +46,14 @@ public final class SseBytes {
         bb.get(pending);
         out.flip();
         return decoder.feed(out);
+    }
+
+    /**
+     * True between events: no part of a character, line or event is held (the next bytes begin a new event, as after
+     * a blank line).
+     */
+    public boolean atBoundary() {
+        return pending.length == 0 && decoder.atBoundary();
     }
 
     /** The events left when the stream ends. */

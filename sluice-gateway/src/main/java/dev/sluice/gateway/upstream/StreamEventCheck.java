@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.sluice.gateway.pipeline.Endpoint;
 import dev.sluice.protocol.SseEvent;
+import io.netty.buffer.ByteBuf;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 
 import java.io.IOException;
 
@@ -25,17 +28,62 @@ enum StreamEventCheck {
      * its last value.
      */
     static StreamEventCheck of(Endpoint endpoint, SseEvent ev) {
+        return of(endpoint, ev, null);
+    }
+
+    /**
+     * {@link #of(Endpoint, SseEvent)} of an event that may come with its {@code wire} form
+     * ({@link StreamTranslator.Event#wire()}): the data is then read from those bytes, where it already is in UTF-8.
+     */
+    static StreamEventCheck of(Endpoint endpoint, SseEvent ev, Buffer wire) {
         if ("error".equals(ev.event()) || "response.failed".equals(ev.event())) return UPSTREAM_ERROR;
         String data = ev.data();
         if (data == null || data.isBlank()) return SKIP;
         if (ev.isDone()) return endpoint == Endpoint.CHAT_COMPLETIONS ? RELAY : SKIP;
         Seen seen = new Seen();
-        if (!AnswerScan.fields(data, seen)) return INVALID;
+        if (!(wire != null && ev.event() == null ? dataFields(wire, data, seen) : AnswerScan.fields(data, seen))) {
+            return INVALID;
+        }
         if (seen.errorNotNull && !seen.hasChoices && !seen.hasType) return UPSTREAM_ERROR;
         if ("error".equals(seen.type) || "response.failed".equals(seen.type)) return UPSTREAM_ERROR;
         if (endpoint == Endpoint.RESPONSES) return seen.type != null ? RELAY : SKIP;
         return seen.choicesArray ? RELAY : SKIP;
     }
+
+    /**
+     * The fields of the data of a one-line data event's wire form, {@code data: <json>\n\n}: by {@link EventScan},
+     * or by Jackson over its text ({@code data}) where it is not sure.
+     */
+    private static boolean dataFields(Buffer wire, String data, Seen seen) {
+        ByteBuf b = ((BufferInternal) wire).getByteBuf();
+        int from = b.readerIndex() + DATA_PREFIX;
+        int to = b.writerIndex() - 2;
+        byte[] json;
+        if (b.hasArray()) {
+            json = b.array();
+            from += b.arrayOffset();
+            to += b.arrayOffset();
+        } else {
+            json = new byte[to - from];
+            b.getBytes(from, json);
+            from = 0;
+            to = json.length;
+        }
+        EventScan.Fields f = new EventScan.Fields();
+        int verdict = EventScan.scan(json, from, to, f);
+        if (verdict == EventScan.UNSURE) return AnswerScan.fields(data, seen);
+        seen.errorNotNull = f.errorNotNull;
+        seen.hasChoices = f.hasChoices;
+        seen.choicesArray = f.choicesArray;
+        seen.hasType = f.hasType;
+        seen.type = f.typeKind == 1 ? "error" : f.typeKind == 2 ? "response.failed" : f.typeKind == 0 ? OTHER_TYPE : null;
+        return verdict == EventScan.VALID;
+    }
+
+    /** A textual {@code type} that is neither of the two the check asks about (its value is not needed). */
+    private static final String OTHER_TYPE = "(another type)";
+
+    private static final int DATA_PREFIX = "data: ".length();
 
     /** The top-level fields of one event that decide it (a key given twice: its last value). */
     private static final class Seen implements AnswerScan.FieldVisitor {

@@ -11,6 +11,7 @@ import dev.sluice.protocol.ErrorKind;
 import dev.sluice.protocol.SseEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 
 import java.util.ArrayList;
@@ -28,7 +29,7 @@ final class StreamRelay implements StreamSource {
     private final TokenCount tokens;
     private final Runnable onFirstEvent;
     private final Promise<Result> outcome = Promise.promise();
-    private final List<String> pending = new ArrayList<>(2);
+    private final List<Buffer> pending = new ArrayList<>(2);
     private StreamSink sink;
     private Runnable drained;
     private boolean started;
@@ -47,7 +48,7 @@ final class StreamRelay implements StreamSource {
     @Override
     public void start(StreamSink s) {
         sink = s;
-        for (String event : pending) s.write(event);
+        for (Buffer event : pending) s.write(event);
         pending.clear();
         if (endPending) s.end(endLast);
         Runnable d = drained;
@@ -146,13 +147,13 @@ final class StreamRelay implements StreamSource {
                 case StreamTranslator.Usage u -> tokens.reported(u);
                 case StreamTranslator.Event e -> {
                     SseEvent ev = e.event();
-                    StreamEventCheck check = StreamEventCheck.of(ex.endpoint(), ev);
+                    StreamEventCheck check = StreamEventCheck.of(ex.endpoint(), ev, e.wire());
                     if (check == StreamEventCheck.SKIP) return true;
                     if (check != StreamEventCheck.RELAY) { // the upstream's error, or junk: never relayed
                         upstream.broken(Failure.garbage());
                         return false;
                     }
-                    send(ev);
+                    send(ev, e.wire());
                     if (ev.isDone() || "response.completed".equals(ev.event())
                             || "response.incomplete".equals(ev.event())) terminated = true;
                 }
@@ -168,13 +169,14 @@ final class StreamRelay implements StreamSource {
         return p;
     }
 
-    private void send(SseEvent ev) {
+    /** Writes {@code ev}: as {@code wire} when there is one (the same bytes), else encoded. */
+    private void send(SseEvent ev, Buffer wire) {
         if (!started) {
             started = true;
             onFirstEvent.run();
         }
         if (ex.endpoint() == Endpoint.RESPONSES) sequence++;
-        String event = ev.encode();
+        Buffer event = wire != null ? wire : Buffer.buffer(ev.encode());
         if (sink == null) pending.add(event);
         else sink.write(event);
         tokens.delivered(ev);

@@ -24,9 +24,15 @@ public interface StreamTranslator {
 
     /**
      * An OpenAI-shaped event to relay as is; {@code [DONE]} (chat) or {@code response.completed} (Responses) marks
-     * the stream as properly terminated.
+     * the stream as properly terminated. {@code wire}, when not null, is the event exactly as {@code event.encode()}
+     * writes it, already in bytes (the upstream's own, relayed without encoding them again).
      */
-    record Event(SseEvent event) implements Item {}
+    record Event(SseEvent event, Buffer wire) implements Item {
+        /** An event the caller gets as {@link SseEvent#encode()} writes it. */
+        public Event(SseEvent event) {
+            this(event, null);
+        }
+    }
 
     /**
      * Token counts the provider reported (not relayed by itself: a translator that was asked for
