@@ -65,6 +65,8 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
     private long pausedNanos;
     private StreamRelay.Pipe pipe;
     private boolean over, judged;
+    /** This attempt's stream died with a connection whose loss another attempt already told the breaker. */
+    private boolean lossTold;
     private UpstreamObserver.AttemptEnd end = UpstreamObserver.AttemptEnd.NONE;
 
     /** @param number 1 for the request's first attempt */
@@ -207,7 +209,8 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
     void verdict(Failure.Health health) {
         if (judged) return;
         judged = true;
-        Failure.Health h = adapter.healthSignal(ex) ? health : Failure.Health.NEUTRAL;
+        Failure.Health h = adapter.healthSignal(ex) && !(lossTold && health == Failure.Health.FAILURE)
+                ? health : Failure.Health.NEUTRAL;
         CircuitBreaker breaker = deployment.breaker();
         switch (h) {
             case FAILURE -> breaker.onFailure();
@@ -361,9 +364,14 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
         broken(f, true);
     }
 
-    /** Also for a response or body that failed (before any event the same as a failed attempt). */
+    /**
+     * Also for a response or body that failed (before any event the same as a failed attempt). All the streams of a
+     * lost connection fail together: the loss is one failure for the breaker, not one per stream (a connection with a
+     * few hundred streams would otherwise open the circuit for every caller at once).
+     */
     @Override
     public void lost(Failure f) {
+        if (!over && request != null) lossTold = !LostConnections.first(request.connection());
         broken(f, false);
     }
 
