@@ -103,6 +103,39 @@ class UpstreamConnectionLossTest {
         }
     }
 
+    @Test
+    void streamsResetOneByOneOnAConnectionThatStaysUpStillEachCountForTheBreaker() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try {
+            AtomicInteger reset = new AtomicInteger();
+            io.vertx.core.http.HttpServer resetting = await(vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions()
+                    .setHttp2ClearTextEnabled(true)).requestHandler(req -> {
+                        reset.incrementAndGet();
+                        req.response().reset(); // RST_STREAM; the connection stays up
+                    }).listen(0, "127.0.0.1"));
+            String yaml = """
+                    simulator:
+                      enabled: false
+                    server:
+                      event_loops: 1
+                    slow_down: {enabled: false}
+                    models:
+                    %s""".formatted(UpstreamResilienceTest.model("m-rst", "{name: rst-h2c, provider: openai, model: up,"
+                    + " base_url: \"http://127.0.0.1:" + resetting.actualPort() + "/v1\", api_key_env: UP_KEY,"
+                    + " max_connections: 1, http2: h2c}"));
+            try (TestGateway gw = TestGateway.builder(dir).config(yaml).env(java.util.Map.of("UP_KEY", "sk-up")).start()) {
+                for (int i = 0; i < 8; i++) gw.post("/v1/chat/completions", chat("m-rst", null));
+                assertThat(reset.get()).as("attempts, all reset on the one connection").isGreaterThanOrEqualTo(5);
+                assertThat(gw.send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + gw.gateway.adminPort() + "/metrics")).build()).body())
+                        .as("each reset was a failure: the circuit opened")
+                        .contains("sluice_circuit_breaker_state{deployment=\"rst-h2c\",model=\"m-rst\"} 2.0");
+            }
+        } finally {
+            await(vertx.close());
+        }
+    }
+
     /** A slow stream (2 tokens a second): completes with its whole body; counts itself once its first bytes came. */
     private static Future<String> stream(HttpClient client, AtomicInteger streaming) {
         String body = "{\"model\":\"m-h2c\",\"stream\":true,\"max_tokens\":100,\"metadata\":{\"sluice_sim\":"

@@ -54,7 +54,7 @@ final class EventScan {
         if (s.p >= to || b[s.p] != '{') return INVALID; // not an object (a byte-order mark is not white space)
         boolean ok;
         try {
-            ok = s.rootObject(out);
+            ok = s.members(1, (byte) '}', out);
         } catch (Cut e) {
             ok = false;
         }
@@ -81,35 +81,6 @@ final class EventScan {
             byte c = b[p];
             if (c != ' ' && c != '\n' && c != '\r' && c != '\t') return;
             p++;
-        }
-    }
-
-    private boolean rootObject(Fields out) {
-        p++; // '{'
-        ws();
-        if (at() == '}') return true;
-        while (true) {
-            if (at() != '"') return false;
-            int nameFrom = p + 1;
-            if (!string()) return false;
-            int nameTo = p - 1;
-            if (unsure) return false;
-            ws();
-            if (at() != ':') return false;
-            p++;
-            ws();
-            byte first = at();
-            int valueFrom = p;
-            if (!value(1)) return false;
-            if (unsure) return false;
-            field(nameFrom, nameTo, first, valueFrom, out);
-            if (unsure) return false;
-            ws();
-            byte c = at();
-            p++;
-            if (c == '}') return true;
-            if (c != ',') return false;
-            ws();
         }
     }
 
@@ -155,9 +126,9 @@ final class EventScan {
             case '"':
                 return string();
             case '{':
-                return object(depth + 1);
+                return members(depth + 1, (byte) '}', null);
             case '[':
-                return array(depth + 1);
+                return members(depth + 1, (byte) ']', null);
             case 't':
                 return literal("true");
             case 'f':
@@ -170,50 +141,46 @@ final class EventScan {
         }
     }
 
-    private boolean object(int depth) {
+    /**
+     * The members of an object (up to {@code close} '}', each a name and a value) or an array (up to ']', values),
+     * {@code p} on its opening byte; the root object notes its fields in {@code out} (null below it).
+     */
+    private boolean members(int depth, byte close, Fields out) {
         if (depth > MAX_DEPTH) {
             unsure = true;
             return false;
         }
         p++;
         ws();
-        if (at() == '}') {
+        if (at() == close) {
             p++;
             return true;
         }
         while (true) {
-            if (at() != '"' || !string()) return false;
-            ws();
-            if (at() != ':') return false;
-            p++;
-            ws();
-            if (!value(depth)) return false;
-            ws();
-            byte c = at();
-            p++;
-            if (c == '}') return true;
-            if (c != ',') return false;
-            ws();
-        }
-    }
-
-    private boolean array(int depth) {
-        if (depth > MAX_DEPTH) {
-            unsure = true;
-            return false;
-        }
-        p++;
-        ws();
-        if (at() == ']') {
-            p++;
-            return true;
-        }
-        while (true) {
-            if (!value(depth)) return false;
+            int nameFrom = p + 1;
+            if (close == '}') {
+                if (at() != '"' || !string()) return false;
+                int nameTo = p - 1;
+                ws();
+                if (at() != ':') return false;
+                p++;
+                ws();
+                if (out != null) {
+                    byte first = at();
+                    int valueFrom = p;
+                    if (!value(depth)) return false;
+                    field(nameFrom, nameTo, first, valueFrom, out);
+                } else if (!value(depth)) {
+                    return false;
+                }
+            } else if (!value(depth)) {
+                return false;
+            }
+            if (unsure) return false;
             ws();
             byte c = at();
             p++;
-            if (c == ']') return true;
+            if (c == close) return true;
             if (c != ',') return false;
             ws();
         }

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.WeakHashMap;
 
 /**
- * The upstream connections whose loss has been told to a circuit breaker: the streams of one lost HTTP/2 connection
+ * The upstream connections whose loss has been told to a circuit breaker: the streams of one closed HTTP/2 connection
  * all fail at once, and the loss counts once. Held weakly (a closed connection is soon unreachable); a loss is rare,
  * so one lock serves every event loop.
  */

@@ -80,8 +80,8 @@ final class StreamRelay implements StreamSource {
         /** The stream broke: an error item, junk, or an end without the terminator. */
         void broken(Failure f);
 
-        /** The stream failed itself (its connection was lost): broken, and nothing of it is left to reset. */
-        void lost(Failure f);
+        /** The stream failed itself ({@code cause}: a reset, its connection lost): broken, nothing left to reset. */
+        void lost(Failure f, Throwable cause);
 
         /** The stream ended after its terminator. */
         void completed();
@@ -121,7 +121,7 @@ final class StreamRelay implements StreamSource {
                 }
             });
             resp.exceptionHandler(err -> {
-                if (!closed) upstream.lost(Failure.transport(ApiException.of(ErrorKind.BAD_GATEWAY)));
+                if (!closed) upstream.lost(Failure.transport(ApiException.of(ErrorKind.BAD_GATEWAY)), err);
             });
             resp.endHandler(v -> {
                 if (closed) return;

@@ -10,6 +10,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 
@@ -131,7 +132,7 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
             request.send(r.body()).onComplete(resp -> {
                 cancel(firstByteTimer);
                 if (over) return;
-                if (resp.failed()) lost(Failure.transport(connectFailure(resp.cause())));
+                if (resp.failed()) lost(Failure.transport(connectFailure(resp.cause())), resp.cause());
                 else onResponse(resp.result());
             });
         });
@@ -287,7 +288,7 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
             resp.body().onComplete(b -> {
                 if (over) return;
                 if (b.failed()) {
-                    lost(Failure.transport(ApiException.of(ErrorKind.BAD_GATEWAY)));
+                    lost(Failure.transport(ApiException.of(ErrorKind.BAD_GATEWAY)), b.cause());
                 } else if (status >= 200 && status < 300) {
                     answered(b.result());
                 } else {
@@ -366,12 +367,15 @@ final class UpstreamAttempt implements StreamRelay.Upstream {
 
     /**
      * Also for a response or body that failed (before any event the same as a failed attempt). All the streams of a
-     * lost connection fail together: the loss is one failure for the breaker, not one per stream (a connection with a
-     * few hundred streams would otherwise open the circuit for every caller at once).
+     * closed connection fail together: its loss is one failure for the breaker, not one per stream (a connection with
+     * a few hundred streams would otherwise open the circuit for every caller at once). A stream reset on its own
+     * counts as before.
      */
     @Override
-    public void lost(Failure f) {
-        if (!over && request != null) lossTold = !LostConnections.first(request.connection());
+    public void lost(Failure f, Throwable cause) {
+        if (!over && request != null && cause instanceof HttpClosedException) {
+            lossTold = !LostConnections.first(request.connection());
+        }
         broken(f, false);
     }
 
