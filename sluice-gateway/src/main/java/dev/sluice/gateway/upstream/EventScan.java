@@ -25,10 +25,16 @@ final class EventScan {
     static final int MAX_STRING = 40_000;
 
     /** The top-level fields that decide an event (a key given twice: its last value). */
-    static final class Fields {
+    static class Fields {
+        /** What {@link #typeKind} may be. */
+        static final int NO_TEXT = -1, TYPE_OTHER = 0, TYPE_ERROR = 1, TYPE_FAILED = 2;
+
         boolean errorNotNull, hasChoices, choicesArray, hasType;
-        /** The {@code type} value when it is a string: 1 {@code "error"}, 2 {@code "response.failed"}, 0 another. */
-        int typeKind = -1;
+        /**
+         * The {@code type} value: {@link #TYPE_ERROR} {@code "error"}, {@link #TYPE_FAILED} {@code "response.failed"},
+         * {@link #TYPE_OTHER} another string, {@link #NO_TEXT} none or not a string.
+         */
+        int typeKind = NO_TEXT;
     }
 
     private static final byte[] ERROR = {'e', 'r', 'r', 'o', 'r'};
@@ -100,7 +106,7 @@ final class EventScan {
         } else if (is(from, to, TYPE)) {
             out.hasType = true;
             if (first != '"') {
-                out.typeKind = -1;
+                out.typeKind = Fields.NO_TEXT;
                 return;
             }
             int vFrom = valueFrom + 1, vTo = p - 1;
@@ -110,7 +116,8 @@ final class EventScan {
                     return;
                 }
             }
-            out.typeKind = is(vFrom, vTo, ERROR) ? 1 : is(vFrom, vTo, RESPONSE_FAILED) ? 2 : 0;
+            out.typeKind = is(vFrom, vTo, ERROR) ? Fields.TYPE_ERROR
+                    : is(vFrom, vTo, RESPONSE_FAILED) ? Fields.TYPE_FAILED : Fields.TYPE_OTHER;
         }
     }
 

@@ -64,11 +64,7 @@ public final class SseRelay implements StreamTranslator {
             if (end == OTHER) return parsed(in, p, out);
             SseEvent ev = SseEvent.data(new String(in, p + DATA.length, end - 2 - p - DATA.length,
                     StandardCharsets.UTF_8));
-            if (isError(ev)) {
-                out.add(new Error(Failure.garbage()));
-                return out;
-            }
-            out.add(new Event(ev, BufferInternal.buffer(Unpooled.wrappedBuffer(in, p, end - p))));
+            if (!add(out, ev, BufferInternal.buffer(Unpooled.wrappedBuffer(in, p, end - p)))) return out;
             p = end;
         }
         return out;
@@ -118,13 +114,19 @@ public final class SseRelay implements StreamTranslator {
 
     private static List<Item> items(List<SseEvent> events, List<Item> out) {
         for (SseEvent ev : events) {
-            if (isError(ev)) {
-                out.add(new Error(Failure.garbage()));
-                return out;
-            }
-            out.add(new Event(ev));
+            if (!add(out, ev, null)) break;
         }
         return out;
+    }
+
+    /** Adds what {@code ev} is for the caller; false when it reported an error (the attempt ends there). */
+    private static boolean add(List<Item> out, SseEvent ev, Buffer wire) {
+        if (isError(ev)) {
+            out.add(new Error(Failure.garbage()));
+            return false;
+        }
+        out.add(new Event(ev, wire));
+        return true;
     }
 
     /** True for an event that reports an error rather than carrying output. */

@@ -40,21 +40,27 @@ enum StreamEventCheck {
         String data = ev.data();
         if (data == null || data.isBlank()) return SKIP;
         if (ev.isDone()) return endpoint == Endpoint.CHAT_COMPLETIONS ? RELAY : SKIP;
-        Seen seen = new Seen();
-        if (!(wire != null && ev.event() == null ? dataFields(wire, data, seen) : AnswerScan.fields(data, seen))) {
-            return INVALID;
-        }
+        EventScan.Fields seen = wire != null && ev.event() == null ? wireFields(wire, data) : jacksonFields(data);
+        if (seen == null) return INVALID;
         if (seen.errorNotNull && !seen.hasChoices && !seen.hasType) return UPSTREAM_ERROR;
-        if ("error".equals(seen.type) || "response.failed".equals(seen.type)) return UPSTREAM_ERROR;
-        if (endpoint == Endpoint.RESPONSES) return seen.type != null ? RELAY : SKIP;
+        if (seen.typeKind == EventScan.Fields.TYPE_ERROR || seen.typeKind == EventScan.Fields.TYPE_FAILED) {
+            return UPSTREAM_ERROR;
+        }
+        if (endpoint == Endpoint.RESPONSES) return seen.typeKind != EventScan.Fields.NO_TEXT ? RELAY : SKIP;
         return seen.choicesArray ? RELAY : SKIP;
+    }
+
+    /** The fields Jackson's pass over the text sees; null when it is not a JSON object. */
+    private static EventScan.Fields jacksonFields(String data) {
+        Seen seen = new Seen();
+        return AnswerScan.fields(data, seen) ? seen : null;
     }
 
     /**
      * The fields of the data of a one-line data event's wire form, {@code data: <json>\n\n}: by {@link EventScan},
-     * or by Jackson over its text ({@code data}) where it is not sure.
+     * or by Jackson over its text ({@code data}) where it is not sure; null when it is not a JSON object.
      */
-    private static boolean dataFields(Buffer wire, String data, Seen seen) {
+    private static EventScan.Fields wireFields(Buffer wire, String data) {
         ByteBuf b = ((BufferInternal) wire).getByteBuf();
         int from = b.readerIndex() + DATA_PREFIX;
         int to = b.writerIndex() - 2;
@@ -71,25 +77,14 @@ enum StreamEventCheck {
         }
         EventScan.Fields f = new EventScan.Fields();
         int verdict = EventScan.scan(json, from, to, f);
-        if (verdict == EventScan.UNSURE) return AnswerScan.fields(data, seen);
-        seen.errorNotNull = f.errorNotNull;
-        seen.hasChoices = f.hasChoices;
-        seen.choicesArray = f.choicesArray;
-        seen.hasType = f.hasType;
-        seen.type = f.typeKind == 1 ? "error" : f.typeKind == 2 ? "response.failed" : f.typeKind == 0 ? OTHER_TYPE : null;
-        return verdict == EventScan.VALID;
+        if (verdict == EventScan.UNSURE) return jacksonFields(data);
+        return verdict == EventScan.VALID ? f : null;
     }
-
-    /** A textual {@code type} that is neither of the two the check asks about (its value is not needed). */
-    private static final String OTHER_TYPE = "(another type)";
 
     private static final int DATA_PREFIX = "data: ".length();
 
-    /** The top-level fields of one event that decide it (a key given twice: its last value). */
-    private static final class Seen implements AnswerScan.FieldVisitor {
-        boolean errorNotNull, hasChoices, choicesArray, hasType;
-        String type; // the value of a textual type, else null
-
+    /** Jackson's reader of the fields that decide an event (a key given twice: its last value). */
+    private static final class Seen extends EventScan.Fields implements AnswerScan.FieldVisitor {
         @Override
         public void field(String name, JsonToken value, JsonParser p) throws IOException {
             switch (name) {
@@ -100,7 +95,12 @@ enum StreamEventCheck {
                 }
                 case "type" -> {
                     hasType = true;
-                    type = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                    typeKind = value != JsonToken.VALUE_STRING ? NO_TEXT
+                            : switch (p.getText()) {
+                                case "error" -> TYPE_ERROR;
+                                case "response.failed" -> TYPE_FAILED;
+                                default -> TYPE_OTHER;
+                            };
                 }
                 default -> { }
             }
