@@ -58,18 +58,9 @@ class UpstreamConnectionLossTest {
                     caller.resume();
                 });
             }).listen(0, "127.0.0.1"));
-            String yaml = """
-                    simulator:
-                      enabled: false
-                    server:
-                      event_loops: 1
-                    slow_down: {enabled: false}
-                    models:
-                    %s""".formatted(UpstreamResilienceTest.model("m-h2c", "{name: cut-h2c, provider: openai, model: sim-mini,"
-                    + " base_url: \"http://127.0.0.1:" + cutter.actualPort() + "/v1\", api_key_env: UP_KEY,"
-                    + " max_connections: 1, max_streams: 1000, http2: h2c}"));
-            // the OpenAI adapter (the sim adapter does not tell the breaker of requests with simulator directives)
-            try (TestGateway gw = TestGateway.builder(dir).config(yaml).env(java.util.Map.of("UP_KEY", "sk-sim")).start()) {
+            try (TestGateway gw = gateway("m-h2c", "{name: cut-h2c, provider: openai, model: sim-mini, base_url: "
+                    + "\"http://127.0.0.1:" + cutter.actualPort() + "/v1\", api_key_env: UP_KEY, max_connections: 1,"
+                    + " max_streams: 1000, http2: h2c}")) {
                 HttpClient client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1")
                         .setDefaultPort(gw.gateway.port()), new PoolOptions().setHttp1MaxSize(STREAMS));
                 AtomicInteger streaming = new AtomicInteger();
@@ -92,8 +83,7 @@ class UpstreamConnectionLossTest {
                 // the loss was one failure for the breaker, not 800: the next caller is served on a new connection
                 HttpResponse<String> after = gw.post("/v1/chat/completions", chat("m-h2c", null));
                 assertThat(after.statusCode()).as("the gateway lives on: " + after.body()).isEqualTo(200);
-                assertThat(gw.send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                        + gw.gateway.adminPort() + "/metrics")).build()).body())
+                assertThat(metrics(gw))
                         .contains("sluice_circuit_breaker_state{deployment=\"cut-h2c\",model=\"m-h2c\"} 0.0");
                 assertThat(gw.send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                         + gw.gateway.adminPort() + "/health/live")).build()).statusCode()).isEqualTo(200);
@@ -113,27 +103,40 @@ class UpstreamConnectionLossTest {
                         reset.incrementAndGet();
                         req.response().reset(); // RST_STREAM; the connection stays up
                     }).listen(0, "127.0.0.1"));
-            String yaml = """
-                    simulator:
-                      enabled: false
-                    server:
-                      event_loops: 1
-                    slow_down: {enabled: false}
-                    models:
-                    %s""".formatted(UpstreamResilienceTest.model("m-rst", "{name: rst-h2c, provider: openai, model: up,"
-                    + " base_url: \"http://127.0.0.1:" + resetting.actualPort() + "/v1\", api_key_env: UP_KEY,"
-                    + " max_connections: 1, http2: h2c}"));
-            try (TestGateway gw = TestGateway.builder(dir).config(yaml).env(java.util.Map.of("UP_KEY", "sk-up")).start()) {
+            try (TestGateway gw = gateway("m-rst", "{name: rst-h2c, provider: openai, model: up, base_url: "
+                    + "\"http://127.0.0.1:" + resetting.actualPort() + "/v1\", api_key_env: UP_KEY, max_connections: 1,"
+                    + " http2: h2c}")) {
                 for (int i = 0; i < 8; i++) gw.post("/v1/chat/completions", chat("m-rst", null));
                 assertThat(reset.get()).as("attempts, all reset on the one connection").isGreaterThanOrEqualTo(5);
-                assertThat(gw.send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                        + gw.gateway.adminPort() + "/metrics")).build()).body())
+                assertThat(metrics(gw))
                         .as("each reset was a failure: the circuit opened")
                         .contains("sluice_circuit_breaker_state{deployment=\"rst-h2c\",model=\"m-rst\"} 2.0");
             }
         } finally {
             await(vertx.close());
         }
+    }
+
+    /**
+     * A gateway with one public event loop serving one model on {@code deployment}, an OpenAI-compatible upstream
+     * whose key is in {@code UP_KEY} (the OpenAI adapter: the sim adapter does not tell the breaker of requests with
+     * simulator directives).
+     */
+    private TestGateway gateway(String model, String deployment) {
+        String yaml = """
+                simulator:
+                  enabled: false
+                server:
+                  event_loops: 1
+                slow_down: {enabled: false}
+                models:
+                %s""".formatted(UpstreamResilienceTest.model(model, deployment));
+        return TestGateway.builder(dir).config(yaml).env(java.util.Map.of("UP_KEY", "sk-up")).start();
+    }
+
+    private static String metrics(TestGateway gw) {
+        return gw.send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.gateway.adminPort()
+                + "/metrics")).build()).body();
     }
 
     /** A slow stream (2 tokens a second): completes with its whole body; counts itself once its first bytes came. */
