@@ -80,7 +80,7 @@ public final class Gateway implements AutoCloseable {
                           SpanExporter spans, RandomGenerator random, Ticker upstreamTicker, Timers upstreamTimers,
                           Future<Void> warmUpGate) {
         public static Options defaults() {
-            return new Options(Clock.systemUTC(), Ticker.system(), ex -> { }, record -> { }, null,
+            return new Options(Clock.systemUTC(), Ticker.system(), ex -> { }, UsageSink.NONE, null,
                     new java.util.Random(), null, null, null);
         }
 
@@ -304,6 +304,9 @@ public final class Gateway implements AutoCloseable {
 
     /** The warm-up before readiness ({@code server.warmup}). */
     public WarmUp warmUp() { return parts.warmUp; }
+
+    /** The configuration the gateway started with (tests of this package). */
+    SluiceConfig config() { return parts.cfg; }
 
     /** The requests the public port is serving now, and whether the gateway is draining. */
     public InFlightRequests inFlight() { return parts.inFlight; }

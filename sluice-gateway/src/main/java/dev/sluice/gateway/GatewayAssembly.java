@@ -204,12 +204,7 @@ final class GatewayAssembly {
         traffic = new TrafficControl(cfg, vertx, db, reloader.pricingCatalog(), clock, metrics,
                 opened.trafficStores());
         built.accept(traffic);
-        UsageSink ledger = traffic.ledger();
-        UsageSink observer = options.usage();
-        UsageSink usage = r -> {
-            ledger.record(r);
-            observer.record(r);
-        };
+        UsageSink usage = UsageSink.both(traffic.ledger(), options.usage());
         FileStorage fileStorage = opened.files();
         LiveTraffic live = new LiveTraffic();
         batches = new BatchService(vertx, db, clock, fileStorage, catalog, cfg.batch(),

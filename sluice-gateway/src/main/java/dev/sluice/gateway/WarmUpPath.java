@@ -1,11 +1,31 @@
 package dev.sluice.gateway;
 
 import dev.sluice.gateway.config.choice.Http2Mode;
+import dev.sluice.gateway.access.PolicyCache;
+import dev.sluice.gateway.quota.LedgerStore;
+import dev.sluice.gateway.quota.UsageLedger;
+import dev.sluice.gateway.stages.CachedKeyResolver;
+import dev.sluice.gateway.stages.CachedPolicyResolver;
+import dev.sluice.gateway.store.AccessStore;
+import dev.sluice.gateway.store.CachingKeyLookup;
+import dev.sluice.gateway.store.Database;
+import dev.sluice.gateway.store.KeySpec;
+import dev.sluice.gateway.store.StorageSettings;
+import dev.sluice.gateway.usage.UsageSink;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Executor;
 import dev.sluice.gateway.access.CountryLookup;
 import dev.sluice.gateway.access.CountryTable;
 import dev.sluice.gateway.access.TrustedProxies;
 import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.gateway.console.TrafficSeries;
+import dev.sluice.gateway.http.AccessLogWriter;
+import dev.sluice.gateway.http.ClientMistakes;
+import dev.sluice.gateway.http.ConnectionGuard;
 import dev.sluice.gateway.http.PublicApi;
+import dev.sluice.gateway.http.WireErrors;
+import dev.sluice.gateway.observability.Observability;
 import dev.sluice.gateway.idempotency.MemoryIdempotencyStore;
 import dev.sluice.gateway.lifecycle.InFlightRequests;
 import dev.sluice.gateway.lifecycle.WarmUp;
@@ -20,7 +40,6 @@ import dev.sluice.gateway.models.ModelSpec;
 import dev.sluice.gateway.models.TokenCounter;
 import dev.sluice.gateway.overload.AdmissionControl;
 import dev.sluice.gateway.pipeline.ApiException;
-import dev.sluice.gateway.pipeline.Caller;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
@@ -29,8 +48,6 @@ import dev.sluice.gateway.quota.QuotaRules;
 import dev.sluice.gateway.quota.SpendBook;
 import dev.sluice.gateway.stages.BodyBudget;
 import dev.sluice.gateway.stages.Idempotency;
-import dev.sluice.gateway.stages.KeyResolver;
-import dev.sluice.gateway.stages.PolicyResolver;
 import dev.sluice.gateway.stages.RequestBody;
 import dev.sluice.gateway.traffic.TrafficStages;
 import dev.sluice.gateway.upstream.RetryPolicy;
@@ -42,11 +59,12 @@ import dev.sluice.gateway.usage.RequestObserver;
 import dev.sluice.protocol.ErrorKind;
 import dev.sluice.sim.SimulatorOptions;
 import dev.sluice.sim.SimulatorServer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -87,37 +105,135 @@ final class WarmUpPath implements WarmUp.Path {
 
     @Override
     public Future<WarmUp.Target> open() {
-        return SimulatorServer.start(vertx, new SimulatorOptions("127.0.0.1", 0, false, 0, 8)).compose(sim -> {
-            String key = "sk-warmup-" + randomToken();
-            ModelCatalog catalog = catalog(sim.baseUrl());
-            SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-            UpstreamClients clients = new UpstreamClients(vertx, cfg.upstreamPool(), cfg.upstreamTimeouts().connectMs(),
-                    metrics, 1);
-            UpstreamCall call = new UpstreamCall(clients, new UpstreamCall.Settings(cfg.upstreamTimeouts(),
-                    RetryPolicy.of(cfg.upstreamRetries()), cfg.circuitBreaker(), Deployment::baseUrl,
-                    Map.of(KEY_ENV, "sk-sim"), clock, new Random(), dev.sluice.protocol.time.Ticker.system(),
-                    new dev.sluice.gateway.time.VertxTimers(vertx), ProviderAdapters::of), RetryProtection.of(cfg));
-            PublicApi api = new PublicApi(vertx, Pipelines.build(new Pipelines.Parts(keys(key), PolicyResolver.open(),
-                    new CountryLookup(null, CountryTable.empty()), clock, catalog, new TokenCounter(), idempotency(),
-                    traffic(metrics), new RequestBody(new BodyBudget(cfg.server().maxBodyBytesInFlight(),
-                            cfg.server().maxBodyBytesInFlightPerKey()), cfg.maxBodyBytes()),
-                    r -> { }, new dev.sluice.gateway.batch.LiveTraffic(), call, notServed(), notServed())),
-                    cfg.maxBodyBytes(), ex -> { }, metrics, TrustedProxies.none(), new InFlightRequests(),
-                    RequestObserver.NONE).withoutAccessLog();
-            return vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)
-                            .setHttp2ClearTextEnabled(false).setMaxInitialLineLength(cfg.server().maxUrlBytes())
-                            .setMaxHeaderSize(cfg.server().maxHeaderBytes()))
-                    .requestHandler(api.router()).listen()
-                    .map(server -> target(server, sim, clients, key, catalog))
-                    .recover(t -> clients.closeAsync().eventually(sim::close).transform(v -> Future.failedFuture(t)));
-        });
+        Future<PrivateStore> store = vertx.executeBlocking(() -> PrivateStore.open(clock), false);
+        return store.compose(db -> SimulatorServer.start(vertx, new SimulatorOptions("127.0.0.1", 0, false, 0, 8))
+                .compose(sim -> open(db, sim), t -> {
+                    vertx.executeBlocking(() -> db.close(null), false);
+                    return Future.failedFuture(t);
+                }));
+    }
+
+    private Future<WarmUp.Target> open(PrivateStore db, SimulatorServer sim) {
+        ModelCatalog catalog = catalog(sim.baseUrl());
+        PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        MeterRegistry metrics = registry(prometheus);
+        Observability observability = Observability.detached(cfg.observability(), metrics);
+        AccessLogWriter accessLog = AccessLogWriter.discarding("sluice-warmup-access-log");
+        SpendBook spend = new SpendBook(clock);
+        UsageLedger ledger = new UsageLedger(new LedgerStore(db.db()), spend, catalog, clock,
+                cfg.quotas().ledgerFlushMs(), cfg.quotas().ledgerBatchSize(), cfg.quotas().ledgerQueueCapacity(),
+                metrics);
+        UpstreamClients clients = new UpstreamClients(vertx, cfg.upstreamPool(), cfg.upstreamTimeouts().connectMs(),
+                metrics, 1);
+        UpstreamCall call = new UpstreamCall(clients, new UpstreamCall.Settings(cfg.upstreamTimeouts(),
+                RetryPolicy.of(cfg.upstreamRetries()), cfg.circuitBreaker(), Deployment::baseUrl,
+                Map.of(KEY_ENV, "sk-sim"), clock, new Random(), dev.sluice.protocol.time.Ticker.system(),
+                new dev.sluice.gateway.time.VertxTimers(vertx), ProviderAdapters::of), RetryProtection.of(cfg))
+                .observe(observability.upstream());
+        Executor workers = task -> vertx.executeBlocking(() -> {
+            task.run();
+            return null;
+        }, false);
+        com.github.benmanes.caffeine.cache.Ticker ticker = com.github.benmanes.caffeine.cache.Ticker.systemTicker();
+        CachedKeyResolver keys = new CachedKeyResolver(vertx, new CachingKeyLookup(db.access().apiKeys(),
+                CachingKeyLookup.DEFAULT_MAX_STALENESS, CachingKeyLookup.DEFAULT_MAXIMUM_SIZE, ticker, workers));
+        CachedPolicyResolver policies = new CachedPolicyResolver(vertx, new PolicyCache(db.access(),
+                PolicyCache.DEFAULT_MAX_STALENESS, ticker, workers));
+        PublicApi api = new PublicApi(vertx, Pipelines.build(new Pipelines.Parts(keys, policies,
+                new CountryLookup(null, CountryTable.empty()), clock, catalog, new TokenCounter(), idempotency(),
+                traffic(metrics, spend), new RequestBody(new BodyBudget(cfg.server().maxBodyBytesInFlight(),
+                        cfg.server().maxBodyBytesInFlightPerKey()), cfg.maxBodyBytes()),
+                UsageSink.both(ledger, UsageSink.NONE), new dev.sluice.gateway.batch.LiveTraffic(), call, notServed(),
+                notServed())),
+                cfg.maxBodyBytes(), ex -> { }, metrics, TrustedProxies.none(), new InFlightRequests(),
+                RequestObserver.all(new TrafficSeries(clock), observability.metrics()))
+                .tracing(observability.tracing())
+                .accessLogSampling(cfg.observability().accessLogSuccessSampleRatio(), null)
+                .accessLogTo(accessLog);
+        // the ledger drains and the database closes off the event loop (both block)
+        java.util.function.Supplier<Future<Void>> closePrivate = () -> vertx.executeBlocking(() -> {
+            accessLog.close();
+            observability.close();
+            metrics.close();
+            return db.close(ledger);
+        }, false).mapEmpty();
+        SluiceConfig.Server s = cfg.server();
+        ClientMistakes mistakes = new ClientMistakes(metrics, 10, System::nanoTime);
+        ConnectionGuard guard = new ConnectionGuard("warmup", new ConnectionGuard.Limits(s.headerTimeoutMs(),
+                s.idleTimeoutMs(), s.minBodyBytesPerSecond(), s.bodyRateGraceMs(), s.maxConnections(),
+                s.maxConnectionsPerAddress(), s.maxUrlBytes(), s.maxHeaderBytes()), mistakes, System::nanoTime);
+        return vertx.createHttpServer(GatewayAssembly.publicServerOptions(cfg).setHost("127.0.0.1").setPort(0))
+                .connectionHandler(guard::install)
+                .invalidRequestHandler(WireErrors.invalidRequestHandler(mistakes, s.maxUrlBytes(), s.maxHeaderBytes()))
+                .requestHandler(api.router()).listen()
+                .map(server -> target(server, sim, clients, db.key(), catalog, closePrivate))
+                .recover(t -> clients.closeAsync().eventually(sim::close).eventually(closePrivate)
+                        .transform(v -> Future.failedFuture(t)));
+    }
+
+    /**
+     * The warm-up's own database: a SQLite file in a temporary directory holding one organization, one project and
+     * the one key the warm-up calls with, so the key and policy caches, the ledger and its writer run as they do for
+     * a tenant, on nobody's data. Removed when the warm-up ends.
+     */
+    private record PrivateStore(Path dir, Database db, AccessStore access, String key) {
+        static PrivateStore open(Clock clock) throws java.io.IOException {
+            Path dir = Files.createTempDirectory("sluice-warmup-");
+            Database db;
+            try {
+                db = Database.open(StorageSettings.sqlite(dir).withPoolSize(2));
+            } catch (RuntimeException e) {
+                delete(dir);
+                throw e;
+            }
+            try {
+                AccessStore access = new AccessStore(db, clock);
+                String org = access.organizations().create(FAMILY).id();
+                String project = access.projects().create(org, FAMILY).id();
+                String key = "sk-warmup-" + randomToken();
+                access.apiKeys().createWithSecret(KeySpec.unowned(project, FAMILY), key);
+                return new PrivateStore(dir, db, access, key);
+            } catch (RuntimeException e) {
+                db.close();
+                delete(dir);
+                throw e;
+            }
+        }
+
+        /** Drains {@code ledger} (when given) into the database, closes it and removes its directory. */
+        Void close(UsageLedger ledger) {
+            try {
+                if (ledger != null) ledger.close();
+            } finally {
+                db.close();
+                delete(dir);
+            }
+            return null;
+        }
+
+        private static void delete(Path dir) {
+            try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+                all.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (java.io.IOException | java.io.UncheckedIOException e) {
+                // a temporary directory; the operating system's clean-up takes what is left
+            }
+        }
+    }
+
+    /** The kind of registry the gateway's meters go to (Prometheus, or a composite when OTLP pushes too). */
+    private MeterRegistry registry(PrometheusMeterRegistry prometheus) {
+        if (cfg.observability().otlpEndpoint() == null) return prometheus;
+        io.micrometer.core.instrument.composite.CompositeMeterRegistry composite =
+                new io.micrometer.core.instrument.composite.CompositeMeterRegistry();
+        composite.add(prometheus);
+        return composite;
     }
 
     private static WarmUp.Target target(HttpServer server, SimulatorServer sim, UpstreamClients clients, String key,
-                                        ModelCatalog catalog) {
+                                        ModelCatalog catalog, java.util.function.Supplier<Future<Void>> closePrivate) {
         List<String> models = catalog.all().stream().map(ModelSpec::id).toList();
         return new WarmUp.Target(server.actualPort(), key, models,
-                () -> server.close().eventually(clients::closeAsync).eventually(sim::close));
+                () -> server.close().eventually(clients::closeAsync).eventually(sim::close).eventually(closePrivate));
     }
 
     /**
@@ -151,13 +267,13 @@ final class WarmUpPath implements WarmUp.Path {
     }
 
     /** The quota check, the five limits and admission control over private stores; Slow Down would refuse a burst. */
-    private TrafficStages traffic(SimpleMeterRegistry metrics) {
+    private TrafficStages traffic(MeterRegistry metrics, SpendBook spend) {
         SluiceConfig.LimitValues unlimited = new SluiceConfig.LimitValues(UNLIMITED, UNLIMITED, UNLIMITED, UNLIMITED,
                 UNLIMITED);
         LimitRules rules = new LimitRules(Map.of(FAMILY, new SluiceConfig.FamilyLimits(unlimited, unlimited)), "");
         Stage admission = cfg.overload().enabled() ? new AdmissionControl(vertx, cfg.overload(), metrics)
                 : TrafficStages.passThrough().admissionControl();
-        return new TrafficStages(new QuotaCheck(new QuotaRules(cfg.quotas()), new SpendBook(clock), metrics),
+        return new TrafficStages(new QuotaCheck(new QuotaRules(cfg.quotas()), spend, metrics),
                 new RateLimits(new RateLimiter(rules, new MemoryLimitStore(), clock), false, metrics),
                 TrafficStages.passThrough().slowDownGuard(), admission);
     }
@@ -167,13 +283,6 @@ final class WarmUpPath implements WarmUp.Path {
         return new Idempotency(new MemoryIdempotencyStore(Duration.ofMillis(c.ttlMs()), c.maxBytes(),
                 dev.sluice.gateway.time.CaffeineTickers.of(clock)), Duration.ofMillis(cfg.upstreamTimeouts().totalMs()).plusMinutes(1),
                 c.failOpen());
-    }
-
-    /** Only the warm-up's own key, held in memory: no database look-up, no tenant. */
-    private static KeyResolver keys(String key) {
-        Caller caller = new Caller("key_warmup", "org_warmup", "proj_warmup", "sk-warmup...");
-        KeyResolver.Resolution valid = new KeyResolver.Resolution(KeyResolver.Status.VALID, caller, null);
-        return secret -> Future.succeededFuture(key.equals(secret) ? valid : KeyResolver.Resolution.unknown());
     }
 
     /** Files and batches are not part of the warm-up; their routes answer as an unknown URL would. */

@@ -44,8 +44,10 @@ class ServerConfigTest {
     void theWarmUpIsOnByDefaultAndBounded() throws IOException {
         SluiceConfig.Warmup w = load("", Map.of()).server().warmup();
         assertThat(w.enabled()).isTrue();
-        assertThat(w.maxRequests()).isEqualTo(3000);
-        assertThat(w.maxMs()).isEqualTo(10_000);
+        assertThat(w.minRequests()).isEqualTo(3000);
+        assertThat(w.maxRequests()).isEqualTo(200_000);
+        assertThat(w.settleCores()).isEqualTo(0.1);
+        assertThat(w.maxMs()).isEqualTo(30_000);
         assertThat(w.concurrency()).isEqualTo(8);
         assertThat(load("", Map.of("SLUICE_SERVER_WARMUP_ENABLED", "false")).server().warmup().enabled()).isFalse();
     }
@@ -66,6 +68,8 @@ class ServerConfigTest {
             "server: {min_body_bytes_per_second: -1}|server.min_body_bytes_per_second",
             "server: {warmup: {max_ms: 10}}|server.warmup.max_ms",
             "server: {warmup: {max_requests: 0}}|server.warmup.max_requests",
+            "server: {warmup: {min_requests: -1}}|server.warmup.min_requests",
+            "server: {warmup: {settle_cores: -0.5}}|server.warmup.settle_cores",
             "server: {warmup: {concurrency: 0}}|server.warmup.concurrency",
             "overload: {max_streams: 0}|overload.max_streams",
             "admin_host: ''|admin_host"})

@@ -1,6 +1,7 @@
 package dev.sluice.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.gateway.lifecycle.WarmUp;
 import io.vertx.core.Promise;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,6 +121,33 @@ class WarmUpTest {
                 Thread.sleep(100);
             }
             assertThat(asked).isGreaterThan(3);
+        }
+    }
+
+    @Test
+    void theWarmUpGoesOnWhileTheCompilersAreBusyAndEndsOnceTheySettle() throws Exception {
+        try (TestGateway gw = TestGateway.builder(dir).start()) { // the gateway's own warm-up is off
+            java.util.concurrent.atomic.AtomicBoolean settled = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicLong spent = new java.util.concurrent.atomic.AtomicLong();
+            // busy: each reading (one a second) finds a whole second more of compilation; settled: none more
+            java.util.function.LongSupplier jitMillis = () -> settled.get() ? spent.get() : spent.addAndGet(1000);
+            dev.sluice.gateway.config.SluiceConfig.Warmup cfg =
+                    new dev.sluice.gateway.config.SluiceConfig.Warmup(true, 20, 100_000_000, 0.1, 600_000, 4);
+            io.vertx.core.Vertx vertx = gw.gateway.vertx();
+            WarmUp w = WarmUp.start(vertx, cfg, new WarmUpPath(vertx, gw.gateway.config(),
+                    gw.gateway.reloader().catalog(), java.time.Clock.systemUTC()), null, System::nanoTime, jitMillis);
+
+            long busyUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3 * WarmUp.SETTLE_WINDOW_MS + 500);
+            while (System.nanoTime() < busyUntil) Thread.sleep(50);
+            assertThat(w.answeredRequests()).as("well past min_requests").isGreaterThan(20);
+            assertThat(w.ready()).as("busy compilers keep the warm-up going past min_requests").isFalse();
+            assertThat(w.endedBy()).isNull();
+
+            settled.set(true);
+            w.done().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            assertThat(w.endedBy()).contains("the JIT compilers settled");
+            assertThat(w.answeredRequests()).isLessThan(100_000_000);
+            assertThat(w.failedRequests()).isZero();
         }
     }
 

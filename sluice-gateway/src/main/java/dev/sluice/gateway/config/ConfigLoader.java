@@ -262,6 +262,8 @@ public final class ConfigLoader {
         SluiceConfig.Warmup w = s.warmup();
         require(w != null, "server.warmup", "is required");
         require(w.maxRequests() >= 1, "server.warmup.max_requests", "must be positive");
+        require(w.minRequests() >= 0, "server.warmup.min_requests", "must not be negative");
+        require(w.settleCores() >= 0 && w.settleCores() <= 64, "server.warmup.settle_cores", "must be 0-64");
         require(w.maxMs() >= 100, "server.warmup.max_ms", "must be at least 100");
         require(w.concurrency() >= 1 && w.concurrency() <= 256, "server.warmup.concurrency", "must be 1-256");
     }

@@ -248,9 +248,12 @@ public record SluiceConfig(int port, int adminPort, String host, String dataDir,
                          int eventLoops, int eventLoopSpinUs, Warmup warmup) {}
 
     /**
-     * Warm-up before readiness ({@code server.warmup}): when {@code enabled}, {@code /health/ready} answers 503 until
-     * {@code maxRequests} requests (chat, plain and streamed) went through a private copy of the request path against
-     * an internal simulator, {@code concurrency} at a time, or {@code maxMs} passed, whichever comes first.
+     * Warm-up before readiness ({@code server.warmup}): when {@code enabled}, {@code /health/ready} answers 503 while
+     * requests (chat, plain and streamed) go through a private copy of the request path against an internal
+     * simulator, {@code concurrency} at a time: at least {@code minRequests} (or {@code maxRequests} if fewer), then until the JIT compilers used less
+     * than {@code settleCores} of a core over the last second (0: no such end), or {@code maxRequests} were answered,
+     * or {@code maxMs} passed, whichever comes first.
      */
-    public record Warmup(boolean enabled, int maxRequests, long maxMs, int concurrency) {}
+    public record Warmup(boolean enabled, int minRequests, int maxRequests, double settleCores, long maxMs,
+                         int concurrency) {}
 }

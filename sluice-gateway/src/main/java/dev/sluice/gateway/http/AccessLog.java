@@ -16,7 +16,8 @@ final class AccessLog {
 
     private AccessLog() {}
 
-    static void write(RequestScope s, String method, String path, int status, String clientIp) {
+    /** Queues the line of one request to {@code writer} (null: the process-wide writer). */
+    static void write(RequestScope s, String method, String path, int status, String clientIp, AccessLogWriter writer) {
         if (!LOG.isInfoEnabled()) return;
         String route = s.route != null ? s.route : path;
         String code = s.errorCode != null ? s.errorCode : s.answerCode;
@@ -36,7 +37,8 @@ final class AccessLog {
                     c == null ? null : c.keyId(), ex.stream(), ex.promptTokens(), ex.attempts(),
                     ex.completionTokens(), ex.deployment(), upstream, ttft, ex.refusedBy(), traceId);
         }
-        AccessLogWriter.submit(r); // encoded and written off the event loop
+        if (writer == null) AccessLogWriter.submit(r); // encoded and written off the event loop
+        else writer.offer(r);
     }
 
     /** The line of an answer the HTTP layer gave before (or instead of) routing: a refused or malformed request. */

@@ -98,11 +98,14 @@ public final class PublicApi {
         return this;
     }
 
-    private boolean accessLog = true;
+    private AccessLogWriter accessLog; // null: the process-wide writer
 
-    /** Writes no access lines at all (the private request path of the warm-up, which serves no caller). */
-    public PublicApi withoutAccessLog() {
-        this.accessLog = false;
+    /**
+     * Gives the access lines to {@code writer} instead of the process-wide one: the private request path of the
+     * warm-up, which serves no caller, encodes its lines as the real path does and writes them nowhere.
+     */
+    public PublicApi accessLogTo(AccessLogWriter writer) {
+        this.accessLog = writer;
         return this;
     }
 
@@ -215,10 +218,10 @@ public final class PublicApi {
         Exchange ex = scope.exchange;
         Ending ending = ending(scope, status);
         boolean streamFailed = ex != null && ex.stream() && status < 400 && ending.outcome() == Outcome.FAILED;
-        if (accessLog && (status >= 400 || streamFailed || successSampleRatio >= 1.0
+        if ((status >= 400 || streamFailed || successSampleRatio >= 1.0
                 || successSampleRatio > 0 && (sampling == null ? ThreadLocalRandom.current()
                 : sampling).nextDouble() < successSampleRatio)) {
-            AccessLog.write(scope, scope.method, scope.path, status, scope.ip);
+            AccessLog.write(scope, scope.method, scope.path, status, scope.ip, accessLog);
         }
         requestCounter(scope.route == null ? "unmatched" : scope.route, status).increment();
         observe(scope, scope.method, status, ending);

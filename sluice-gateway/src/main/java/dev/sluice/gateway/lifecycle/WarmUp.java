@@ -25,9 +25,13 @@ import java.util.function.Supplier;
  * Warm before serving: {@code /health/ready} stays 503 until the hot path has run, so a fresh instance behind a load
  * balancer does not serve its first seconds at JIT-interpreter latency. It sends chat requests, plain and streamed,
  * {@code server.warmup.concurrency} at a time, over loopback HTTP through a private copy of the request path
- * ({@link Path}: same classes, private state, an internal simulator upstream) until {@code max_requests} were answered
- * or {@code max_ms} passed. Whatever happens (the private path fails to open, requests fail), readiness follows at
- * the bound: the warm-up can delay serving, never prevent it. Liveness is not affected.
+ * ({@link Path}: same classes, private state, an internal simulator upstream): at least {@code min_requests}, then
+ * until the JIT compilers have settled (they used less than {@code settle_cores} of a core over the last second, read
+ * from the JVM's compilation time), or {@code max_requests} were answered, or {@code max_ms} passed. A fixed count
+ * cannot fit every machine: 3,000 requests left the C2 compiler busy for seconds after readiness on a 2-core machine,
+ * and what the compilers still had to do then slowed the first callers. Whatever happens (the private path fails to
+ * open, requests fail), readiness follows at the bound: the warm-up can delay serving, never prevent it. Liveness is
+ * not affected.
  */
 public final class WarmUp {
     private static final Logger LOG = LoggerFactory.getLogger(WarmUp.class);
@@ -45,6 +49,9 @@ public final class WarmUp {
     private final Vertx vertx;
     private final SluiceConfig.Warmup cfg;
     private final LongSupplier nanos;
+    private final LongSupplier jitMillis;
+    /** How often the compilers' activity is read for {@code settle_cores}. */
+    public static final long SETTLE_WINDOW_MS = 1000;
     private final AtomicReference<State> state = new AtomicReference<>(State.WAITING);
     private final AtomicInteger sent = new AtomicInteger();
     private final AtomicInteger answered = new AtomicInteger();
@@ -52,11 +59,19 @@ public final class WarmUp {
     private final Promise<Void> done = Promise.promise();
     private volatile long startNanos;
     private volatile String firstFailure;
+    private volatile String endedBy; // why the requests stopped, for the log
 
-    private WarmUp(Vertx vertx, SluiceConfig.Warmup cfg, LongSupplier nanos) {
+    private WarmUp(Vertx vertx, SluiceConfig.Warmup cfg, LongSupplier nanos, LongSupplier jitMillis) {
         this.vertx = vertx;
         this.cfg = cfg;
         this.nanos = nanos;
+        this.jitMillis = jitMillis;
+    }
+
+    /** Milliseconds the JIT compilers have spent so far (the JVM's compilation bean); -1 where it is not measured. */
+    public static long jitMillis() {
+        java.lang.management.CompilationMXBean b = java.lang.management.ManagementFactory.getCompilationMXBean();
+        return b != null && b.isCompilationTimeMonitoringSupported() ? b.getTotalCompilationTime() : -1;
     }
 
     /**
@@ -64,7 +79,13 @@ public final class WarmUp {
      * completed future). When {@code server.warmup.enabled} is false the gateway is ready at once.
      */
     public static WarmUp start(Vertx vertx, SluiceConfig.Warmup cfg, Path path, Future<Void> gate, LongSupplier nanos) {
-        WarmUp w = new WarmUp(vertx, cfg, nanos);
+        return start(vertx, cfg, path, gate, nanos, WarmUp::jitMillis);
+    }
+
+    /** As above, reading the compilers' time spent from {@code jitMillis} (tests drive it). */
+    public static WarmUp start(Vertx vertx, SluiceConfig.Warmup cfg, Path path, Future<Void> gate, LongSupplier nanos,
+                               LongSupplier jitMillis) {
+        WarmUp w = new WarmUp(vertx, cfg, nanos, jitMillis);
         if (!cfg.enabled()) {
             w.finish();
             return w;
@@ -90,7 +111,8 @@ public final class WarmUp {
         return new JsonObject().put("status", "warming_up")
                 .put("reason", "the request path is being exercised before taking traffic (server.warmup)")
                 .put("warmup", new JsonObject().put("state", state.get().name().toLowerCase(java.util.Locale.ROOT))
-                        .put("answered", answered.get()).put("max_requests", cfg.maxRequests())
+                        .put("answered", answered.get()).put("min_requests", cfg.minRequests())
+                        .put("max_requests", cfg.maxRequests()).put("settle_cores", cfg.settleCores())
                         .put("elapsed_ms", elapsed).put("max_ms", cfg.maxMs()));
     }
 
@@ -98,7 +120,7 @@ public final class WarmUp {
         startNanos = nanos.getAsLong();
         state.set(State.RUNNING);
         long bound = vertx.setTimer(cfg.maxMs(), t -> {
-            if (!ready()) LOG.info("warm-up: max_ms {} reached", cfg.maxMs());
+            if (!ready() && endedBy == null) endedBy = "max_ms reached";
             finish();
         });
         path.open().onComplete(opened -> {
@@ -113,24 +135,50 @@ public final class WarmUp {
             HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
                     .setDefaultHost("127.0.0.1").setDefaultPort(target.port()),
                     new PoolOptions().setHttp1MaxSize(cfg.concurrency()));
+            long settle = watchCompilers();
             AtomicInteger workers = new AtomicInteger(cfg.concurrency());
             Runnable workerDone = () -> {
                 if (workers.decrementAndGet() > 0) return;
                 vertx.cancelTimer(bound);
+                if (settle >= 0) vertx.cancelTimer(settle);
                 client.close().eventually(() -> target.close().get()).onComplete(c -> finish());
             };
             for (int i = 0; i < cfg.concurrency(); i++) next(client, target, workerDone);
         });
     }
 
-    /** One worker: sends the next request until the count or the time bound is reached. */
+    /**
+     * Every {@link #SETTLE_WINDOW_MS}, reads how much of a core the JIT compilers used since the last reading; once
+     * {@code min_requests} were answered and that is below {@code settle_cores}, the workers stop. Returns the
+     * timer, or -1 when there is no such end (settle_cores 0, or a JVM that does not measure compilation time).
+     */
+    private long watchCompilers() {
+        long first = jitMillis.getAsLong();
+        if (cfg.settleCores() <= 0 || first < 0) return -1;
+        long[] last = {nanos.getAsLong(), first};
+        return vertx.setPeriodic(SETTLE_WINDOW_MS, id -> {
+            long now = nanos.getAsLong();
+            long spent = jitMillis.getAsLong();
+            double cores = (spent - last[1]) * 1e6 / Math.max(1, now - last[0]);
+            last[0] = now;
+            last[1] = spent;
+            boolean enough = answered.get() >= Math.min(cfg.minRequests(), cfg.maxRequests());
+            if (endedBy == null && enough && cores < cfg.settleCores()) {
+                endedBy = String.format(java.util.Locale.ROOT,
+                        "the JIT compilers settled: %.2f cores over the last second", cores);
+            }
+        });
+    }
+
+    /** One worker: sends the next request until the JIT settled, or the count or the time bound is reached. */
     private void next(HttpClient client, Target target, Runnable workerDone) {
-        if (ready()) {
+        if (ready() || endedBy != null) {
             workerDone.run();
             return;
         }
         int n = sent.getAndIncrement();
         if (n >= cfg.maxRequests()) {
+            endedBy = "max_requests reached";
             workerDone.run();
             return;
         }
@@ -178,7 +226,8 @@ public final class WarmUp {
                 LOG.warn("warm-up: {} of {} requests failed (first: {}); ready anyway", failed.get(), answered.get(),
                         firstFailure);
             }
-            LOG.info("warm-up: {} requests in {} ms; /health/ready is ready", answered.get(), ms);
+            LOG.info("warm-up: {} requests in {} ms ({}); /health/ready is ready", answered.get(), ms,
+                    endedBy == null ? "ended" : endedBy);
         }
         done.tryComplete();
     }
@@ -186,6 +235,11 @@ public final class WarmUp {
     /** Requests the warm-up sent that did not succeed (a test proves the private path really serves). */
     public int failedRequests() {
         return failed.get();
+    }
+
+    /** Why the warm-up's requests stopped (the JIT settled, max_requests, max_ms), or null while they go on. */
+    public String endedBy() {
+        return endedBy;
     }
 
     /** Requests the warm-up got an answer (or an error) for. */

@@ -134,6 +134,17 @@ public final class Observability implements AutoCloseable {
         }
     }
 
+    /**
+     * A private copy for the warm-up: the same meters over {@code registry} (with the same project labels) and a
+     * tracer that builds spans exactly when the gateway's does, exporting none; no JVM meters, no event-loop probes.
+     */
+    public static Observability detached(SluiceConfig.Observability cfg, MeterRegistry registry) {
+        GatewayMetrics metrics = new GatewayMetrics(registry, new ProjectLabels(cfg.projectLabels(),
+                cfg.maxProjectLabels()));
+        return new Observability(metrics, new Tracing(cfg.traceSampleRatio(), null,
+                cfg.otlpEndpoint() == null ? null : Tracing.DISCARD));
+    }
+
     public GatewayMetrics metrics() { return metrics; }
 
     public Tracing tracing() { return tracing; }

@@ -57,6 +57,25 @@ public final class Tracing implements AutoCloseable {
     private final SdkTracerProvider provider; // null: nothing to export to
     private final Tracer tracer;
 
+    /** Takes every span and keeps none (the warm-up's tracer: spans built as the gateway's are, sent nowhere). */
+    public static final SpanExporter DISCARD = new SpanExporter() {
+        @Override
+        public io.opentelemetry.sdk.common.CompletableResultCode export(
+                java.util.Collection<io.opentelemetry.sdk.trace.data.SpanData> spans) {
+            return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess();
+        }
+
+        @Override
+        public io.opentelemetry.sdk.common.CompletableResultCode flush() {
+            return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess();
+        }
+
+        @Override
+        public io.opentelemetry.sdk.common.CompletableResultCode shutdown() {
+            return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess();
+        }
+    };
+
     public Tracing(double sampleRatio, String otlpEndpoint, SpanExporter extra) {
         if (otlpEndpoint == null && extra == null) {
             // Nothing to export to: no span is recorded, so none is built (see contextOnly).
