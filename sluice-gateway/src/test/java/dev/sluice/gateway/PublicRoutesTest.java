@@ -72,6 +72,8 @@ class PublicRoutesTest {
             "GET, /v1/models/sim-mini/, 404, sim-mini/",
             "GET, /v1//models/sim-mini, 404, /sim-mini",
             "GET, /v1/models/sim%2Dmini, 200, model",
+            "GET, /v1/models/a+b, 404, a+b",
+            "GET, /v1/models/a%2Bb, 404, a+b",
             "GET, /v1/files, 200, list",
             "GET, /v1/files/, 200, list",
             "GET, /v1/batches, 200, list",
@@ -100,6 +102,20 @@ class PublicRoutesTest {
             JsonNode e = assertError(r, 404, "invalid_request_error", "unknown_url", null, false);
             assertThat(e.get("message").asText()).startsWith("Unknown request URL: " + method + " " + path + ".");
         }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+            "/v1/files/file+1, No file found with id 'file+1'.",
+            "/v1/files/file%2B1/content, No file found with id 'file+1'.",
+            "/v1/batches/batch+1, No batch found with id 'batch+1'.",
+            "/v1/batches/batch%201, No batch found with id 'batch 1'.",
+    })
+    void anIdInThePathIsPercentDecodedAndAPlusStaysAPlus(String path, String message) throws Exception {
+        // '+' means a space only in a query string (form encoding); in a path segment it is itself
+        HttpResponse<String> r = gw.request("GET", path);
+        JsonNode e = assertError(r, 404, "invalid_request_error", "not_found", null, false);
+        assertThat(e.get("message").asText()).isEqualTo(message);
     }
 
     @Test

@@ -16,7 +16,6 @@ import dev.sluice.protocol.ErrorKind;
 import io.vertx.core.Future;
 
 import java.io.IOException;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -206,8 +205,6 @@ public final class BatchesApi implements Stage {
 
     /** The {@code {id}} segment of {@code /v1/batches/{id}[/cancel]}. */
     private static String id(Exchange ex) {
-        String rest = ex.path().substring("/v1/batches/".length());
-        int slash = rest.indexOf('/');
-        return URLDecoder.decode(slash < 0 ? rest : rest.substring(0, slash), StandardCharsets.UTF_8);
+        return ex.pathSegmentAfter("/v1/batches/");
     }
 }

@@ -14,7 +14,6 @@ import dev.sluice.protocol.ErrorKind;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -135,9 +134,7 @@ public final class FilesApi implements Stage {
 
     /** The {@code {id}} segment of {@code /v1/files/{id}[/content]}. */
     private static String id(Exchange ex) {
-        String rest = ex.path().substring("/v1/files/".length());
-        int slash = rest.indexOf('/');
-        return URLDecoder.decode(slash < 0 ? rest : rest.substring(0, slash), StandardCharsets.UTF_8);
+        return ex.pathSegmentAfter("/v1/files/");
     }
 
     static ApiException notFound(String id) {

@@ -93,6 +93,23 @@ public final class Exchange {
     public Endpoint endpoint() { return endpoint; }
     public String method() { return method; }
     public String path() { return path; }
+
+    /**
+     * The path segment after {@code prefix} (up to the next {@code /}), percent-decoded as a path segment is: a
+     * {@code +} stays a plus (it means a space only in a query string). The HTTP layer has already refused malformed
+     * escapes (400 {@code malformed_request}).
+     */
+    public String pathSegmentAfter(String prefix) {
+        String rest = path.substring(prefix.length());
+        int slash = rest.indexOf('/');
+        return decodePath(slash < 0 ? rest : rest.substring(0, slash));
+    }
+
+    /** {@code raw} percent-decoded as a path is: a {@code +} stays a plus. */
+    public static String decodePath(String raw) {
+        return raw.indexOf('%') < 0 ? raw : java.net.URLDecoder.decode(raw.replace("+", "%2B"),
+                java.nio.charset.StandardCharsets.UTF_8);
+    }
     public MultiMap requestHeaders() { return requestHeaders; }
     public String header(String name) { return requestHeaders.get(name); }
     /** As {@link #header(String)}, for a name made once with {@code HttpHeaders.createOptimized} (hashed once). */

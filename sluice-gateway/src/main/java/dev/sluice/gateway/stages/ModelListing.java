@@ -44,8 +44,8 @@ public final class ModelListing implements Stage {
         return policies.policy(ex.caller()).compose(policy -> {
             String body;
             if (ex.endpoint() == Endpoint.MODELS_GET) {
-                String id = ex.path().substring("/v1/models/".length());
-                id = java.net.URLDecoder.decode(id, java.nio.charset.StandardCharsets.UTF_8);
+                // the whole rest of the path as sent: a trailing slash is part of the id asked for (a clear 404)
+                String id = Exchange.decodePath(ex.path().substring("/v1/models/".length()));
                 String modelId = id;
                 ModelSpec m = catalog.find(id).filter(s -> usable(policy, s))
                         .orElseThrow(() -> ApiException.at(ErrorKind.MODEL_NOT_FOUND, "model", "model", modelId));
