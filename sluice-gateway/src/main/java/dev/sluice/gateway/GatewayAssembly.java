@@ -189,10 +189,7 @@ final class GatewayAssembly {
         });
         Stage idempotency = new Idempotency(idempotencyStore(cfg, clock, opened.trafficStores().redis()),
                 Duration.ofMillis(cfg.upstreamTimeouts().totalMs()).plusMinutes(1), cfg.idempotency().failOpen());
-        Executor workers = task -> vertx.executeBlocking(() -> {
-            task.run();
-            return null;
-        }, false);
+        Executor workers = workers(vertx);
         com.github.benmanes.caffeine.cache.Ticker cacheTicker = options.ticker()::nanos;
         CachingKeyLookup keyLookup = new CachingKeyLookup(new ApiKeys(db, clock),
                 CachingKeyLookup.DEFAULT_MAX_STALENESS, CachingKeyLookup.DEFAULT_MAXIMUM_SIZE, cacheTicker, workers);
@@ -285,12 +282,17 @@ final class GatewayAssembly {
                 .setMaxInitialLineLength(cfg.server().maxUrlBytes()).setMaxHeaderSize(cfg.server().maxHeaderBytes());
     }
 
+    /** Runs blocking work (cache refreshes) on Vert.x's worker pool, unordered. */
+    static Executor workers(Vertx vertx) {
+        return task -> vertx.executeBlocking(() -> {
+            task.run();
+            return null;
+        }, false);
+    }
+
     /** The connection guard of one port, shared by every server (event loop) of that port. */
     private ConnectionGuard guard(String port) {
-        SluiceConfig.Server s = cfg.server();
-        ConnectionGuard guard = new ConnectionGuard(port, new ConnectionGuard.Limits(s.headerTimeoutMs(),
-                s.idleTimeoutMs(), s.minBodyBytesPerSecond(), s.bodyRateGraceMs(), s.maxConnections(),
-                s.maxConnectionsPerAddress(), s.maxUrlBytes(), s.maxHeaderBytes()), mistakes, System::nanoTime);
+        ConnectionGuard guard = guard(cfg, port, mistakes);
         platform.metrics().gauge("sluice_open_connections", List.of(Tag.of("port", port)), guard,
                 ConnectionGuard::openConnections);
         return guard;
@@ -298,6 +300,20 @@ final class GatewayAssembly {
 
     /** Puts the connection guard, the contract's answer to malformed requests and the fatal-error exit on a port. */
     private HttpServer harden(HttpServer server, ConnectionGuard guard, String port) {
+        return harden(cfg, server, guard, mistakes, port);
+    }
+
+    /** A port's connection guard with the limits of {@code server:} (the warm-up's private port has one too). */
+    static ConnectionGuard guard(SluiceConfig cfg, String port, ClientMistakes mistakes) {
+        SluiceConfig.Server s = cfg.server();
+        return new ConnectionGuard(port, new ConnectionGuard.Limits(s.headerTimeoutMs(), s.idleTimeoutMs(),
+                s.minBodyBytesPerSecond(), s.bodyRateGraceMs(), s.maxConnections(), s.maxConnectionsPerAddress(),
+                s.maxUrlBytes(), s.maxHeaderBytes()), mistakes, System::nanoTime);
+    }
+
+    /** Puts a port's guard, the answer to malformed requests and the fatal-error exit on it (the warm-up's too). */
+    static HttpServer harden(SluiceConfig cfg, HttpServer server, ConnectionGuard guard, ClientMistakes mistakes,
+                             String port) {
         SluiceConfig.Server s = cfg.server();
         return server.connectionHandler(guard::install)
                 .invalidRequestHandler(WireErrors.invalidRequestHandler(mistakes, s.maxUrlBytes(), s.maxHeaderBytes()))

@@ -1,31 +1,16 @@
 package dev.sluice.gateway;
 
-import dev.sluice.gateway.config.choice.Http2Mode;
-import dev.sluice.gateway.access.PolicyCache;
-import dev.sluice.gateway.quota.LedgerStore;
-import dev.sluice.gateway.quota.UsageLedger;
-import dev.sluice.gateway.stages.CachedKeyResolver;
-import dev.sluice.gateway.stages.CachedPolicyResolver;
-import dev.sluice.gateway.store.AccessStore;
-import dev.sluice.gateway.store.CachingKeyLookup;
-import dev.sluice.gateway.store.Database;
-import dev.sluice.gateway.store.KeySpec;
-import dev.sluice.gateway.store.StorageSettings;
-import dev.sluice.gateway.usage.UsageSink;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.concurrent.Executor;
 import dev.sluice.gateway.access.CountryLookup;
 import dev.sluice.gateway.access.CountryTable;
+import dev.sluice.gateway.access.PolicyCache;
 import dev.sluice.gateway.access.TrustedProxies;
 import dev.sluice.gateway.config.SluiceConfig;
+import dev.sluice.gateway.config.choice.Http2Mode;
 import dev.sluice.gateway.console.TrafficSeries;
 import dev.sluice.gateway.http.AccessLogWriter;
 import dev.sluice.gateway.http.ClientMistakes;
 import dev.sluice.gateway.http.ConnectionGuard;
 import dev.sluice.gateway.http.PublicApi;
-import dev.sluice.gateway.http.WireErrors;
-import dev.sluice.gateway.observability.Observability;
 import dev.sluice.gateway.idempotency.MemoryIdempotencyStore;
 import dev.sluice.gateway.lifecycle.InFlightRequests;
 import dev.sluice.gateway.lifecycle.WarmUp;
@@ -38,17 +23,27 @@ import dev.sluice.gateway.models.Modality;
 import dev.sluice.gateway.models.ModelCatalog;
 import dev.sluice.gateway.models.ModelSpec;
 import dev.sluice.gateway.models.TokenCounter;
+import dev.sluice.gateway.observability.Observability;
 import dev.sluice.gateway.overload.AdmissionControl;
 import dev.sluice.gateway.pipeline.ApiException;
 import dev.sluice.gateway.pipeline.Exchange;
 import dev.sluice.gateway.pipeline.Stage;
 import dev.sluice.gateway.pipeline.StageOrder;
+import dev.sluice.gateway.quota.LedgerStore;
 import dev.sluice.gateway.quota.QuotaCheck;
 import dev.sluice.gateway.quota.QuotaRules;
 import dev.sluice.gateway.quota.SpendBook;
+import dev.sluice.gateway.quota.UsageLedger;
 import dev.sluice.gateway.stages.BodyBudget;
+import dev.sluice.gateway.stages.CachedKeyResolver;
+import dev.sluice.gateway.stages.CachedPolicyResolver;
 import dev.sluice.gateway.stages.Idempotency;
 import dev.sluice.gateway.stages.RequestBody;
+import dev.sluice.gateway.store.AccessStore;
+import dev.sluice.gateway.store.CachingKeyLookup;
+import dev.sluice.gateway.store.Database;
+import dev.sluice.gateway.store.KeySpec;
+import dev.sluice.gateway.store.StorageSettings;
 import dev.sluice.gateway.traffic.TrafficStages;
 import dev.sluice.gateway.upstream.RetryPolicy;
 import dev.sluice.gateway.upstream.RetryProtection;
@@ -56,6 +51,7 @@ import dev.sluice.gateway.upstream.UpstreamCall;
 import dev.sluice.gateway.upstream.UpstreamClients;
 import dev.sluice.gateway.upstream.providers.ProviderAdapters;
 import dev.sluice.gateway.usage.RequestObserver;
+import dev.sluice.gateway.usage.UsageSink;
 import dev.sluice.protocol.ErrorKind;
 import dev.sluice.sim.SimulatorOptions;
 import dev.sluice.sim.SimulatorServer;
@@ -66,6 +62,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -76,15 +74,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.Executor;
 
 /**
- * The private request path the warm-up drives: the same classes as the public port (HTTP server, {@link PublicApi},
- * {@link Pipelines#build}, every stage, {@link UpstreamCall} and the adapters, the upstream HTTP client) built over
- * private state only: an internal simulator as the one upstream, a key that exists only in memory, its own limit
- * store, spend book, idempotency store, admission limit and meter registry, a usage sink that drops every record, no
- * access log, no tracing.
- * So the JIT compiles the hot path while no tenant's limits, quota, ledger, metrics or access lines see a thing, and
- * no provider is called.
+ * The private request path the warm-up drives: the gateway's own classes (HTTP server with the public port's options
+ * and a guard, {@link PublicApi}, {@link Pipelines#build}, every stage, the key and policy caches, {@link UpstreamCall}
+ * and the adapters, the upstream HTTP client, the usage ledger, the meters, the tracer, the access-log encoder) built
+ * over private state only: an internal simulator as the one upstream, a SQLite database of its own in a temporary
+ * directory (one organization, project and key; the warm-up's ledger rows), its own limit store, spend book,
+ * idempotency store, admission limit and Prometheus registry, an access-log writer that drops every line, spans sent
+ * nowhere. So the JIT compiles what the first callers run, while no tenant's limits, quota, ledger, metrics or access
+ * lines see a thing, and no provider is called.
  */
 final class WarmUpPath implements WarmUp.Path {
     static final String FAMILY = "sluice-warmup";
@@ -130,10 +130,7 @@ final class WarmUpPath implements WarmUp.Path {
                 Map.of(KEY_ENV, "sk-sim"), clock, new Random(), dev.sluice.protocol.time.Ticker.system(),
                 new dev.sluice.gateway.time.VertxTimers(vertx), ProviderAdapters::of), RetryProtection.of(cfg))
                 .observe(observability.upstream());
-        Executor workers = task -> vertx.executeBlocking(() -> {
-            task.run();
-            return null;
-        }, false);
+        Executor workers = GatewayAssembly.workers(vertx);
         com.github.benmanes.caffeine.cache.Ticker ticker = com.github.benmanes.caffeine.cache.Ticker.systemTicker();
         CachedKeyResolver keys = new CachedKeyResolver(vertx, new CachingKeyLookup(db.access().apiKeys(),
                 CachingKeyLookup.DEFAULT_MAX_STALENESS, CachingKeyLookup.DEFAULT_MAXIMUM_SIZE, ticker, workers));
@@ -157,14 +154,10 @@ final class WarmUpPath implements WarmUp.Path {
             metrics.close();
             return db.close(ledger);
         }, false).mapEmpty();
-        SluiceConfig.Server s = cfg.server();
         ClientMistakes mistakes = new ClientMistakes(metrics, 10, System::nanoTime);
-        ConnectionGuard guard = new ConnectionGuard("warmup", new ConnectionGuard.Limits(s.headerTimeoutMs(),
-                s.idleTimeoutMs(), s.minBodyBytesPerSecond(), s.bodyRateGraceMs(), s.maxConnections(),
-                s.maxConnectionsPerAddress(), s.maxUrlBytes(), s.maxHeaderBytes()), mistakes, System::nanoTime);
-        return vertx.createHttpServer(GatewayAssembly.publicServerOptions(cfg).setHost("127.0.0.1").setPort(0))
-                .connectionHandler(guard::install)
-                .invalidRequestHandler(WireErrors.invalidRequestHandler(mistakes, s.maxUrlBytes(), s.maxHeaderBytes()))
+        ConnectionGuard guard = GatewayAssembly.guard(cfg, "warmup", mistakes);
+        return GatewayAssembly.harden(cfg, vertx.createHttpServer(GatewayAssembly.publicServerOptions(cfg)
+                        .setHost("127.0.0.1").setPort(0)), guard, mistakes, "warmup")
                 .requestHandler(api.router()).listen()
                 .map(server -> target(server, sim, clients, db.key(), catalog, closePrivate))
                 .recover(t -> clients.closeAsync().eventually(sim::close).eventually(closePrivate)
