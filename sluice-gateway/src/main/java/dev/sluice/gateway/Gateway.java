@@ -259,6 +259,17 @@ public final class Gateway implements AutoCloseable {
         return Provider.parse(d.provider()).flatMap(p -> p.defaultBaseUrl(d.region())).orElse(null);
     }
 
+    /** A stop during the warm-up: its requests end and its private path closes before Vert.x does (at most 10 s). */
+    private static void stopWarmUp(WarmUp w) {
+        try {
+            w.stop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.warn("warm-up: its private path did not close before the gateway stopped ({})", e.toString());
+        }
+    }
+
     private static <T> T await(Future<T> f) {
         try {
             return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -373,6 +384,7 @@ public final class Gateway implements AutoCloseable {
             closed = true;
         }
         try {
+            if (parts.warmUp != null) stopWarmUp(parts.warmUp);
             parts.batches.close();
             if (publicServer != null) await(publicServer.close());
             if (adminServer != null) await(adminServer.close());

@@ -147,13 +147,26 @@ final class WarmUpPath implements WarmUp.Path {
                 .tracing(observability.tracing())
                 .accessLogSampling(cfg.observability().accessLogSuccessSampleRatio(), null)
                 .accessLogTo(accessLog);
-        // the ledger drains and the database closes off the event loop (both block)
-        java.util.function.Supplier<Future<Void>> closePrivate = () -> vertx.executeBlocking(() -> {
-            accessLog.close();
-            observability.close();
-            metrics.close();
-            return db.close(ledger);
-        }, false).mapEmpty();
+        // the ledger drains and the database closes on a thread of their own (both block; a Vert.x worker would be
+        // interrupted when the gateway stops during the warm-up)
+        java.util.function.Supplier<Future<Void>> closePrivate = () -> {
+            io.vertx.core.Promise<Void> closed = io.vertx.core.Promise.promise();
+            Thread.ofPlatform().name("sluice-warmup-close").daemon(true).start(() -> {
+                try {
+                    try {
+                        accessLog.close();
+                        observability.close();
+                        metrics.close();
+                    } finally {
+                        db.close(ledger);
+                    }
+                    closed.complete();
+                } catch (RuntimeException e) {
+                    closed.fail(e); // readiness follows either way
+                }
+            });
+            return closed.future();
+        };
         ClientMistakes mistakes = new ClientMistakes(metrics, 10, System::nanoTime);
         ConnectionGuard guard = GatewayAssembly.guard(cfg, "warmup", mistakes);
         return GatewayAssembly.harden(cfg, vertx.createHttpServer(GatewayAssembly.publicServerOptions(cfg)
@@ -172,6 +185,11 @@ final class WarmUpPath implements WarmUp.Path {
     private record PrivateStore(Path dir, Database db, AccessStore access, String key) {
         static PrivateStore open(Clock clock) throws java.io.IOException {
             Path dir = Files.createTempDirectory("sluice-warmup-");
+            // should the process end before the warm-up's close (a stop during the warm-up), the JVM removes them
+            dir.toFile().deleteOnExit();
+            for (String f : new String[] {"", "-wal", "-shm", "-journal"}) {
+                dir.resolve(StorageSettings.SQLITE_FILE + f).toFile().deleteOnExit();
+            }
             Database db;
             try {
                 db = Database.open(StorageSettings.sqlite(dir).withPoolSize(2));
@@ -198,8 +216,11 @@ final class WarmUpPath implements WarmUp.Path {
             try {
                 if (ledger != null) ledger.close();
             } finally {
-                db.close();
-                delete(dir);
+                try {
+                    db.close();
+                } finally {
+                    delete(dir);
+                }
             }
             return null;
         }

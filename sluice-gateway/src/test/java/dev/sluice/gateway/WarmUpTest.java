@@ -70,11 +70,14 @@ class WarmUpTest {
                       organization: {rpm: 5}
                       project: {rpm: 5}
                 """;
+        java.util.Set<Path> privateStoresBefore = privateStores();
         try (CapturedLogs logs = new CapturedLogs();
              TestGateway gw = TestGateway.builder(dir).config(limits).env(warmUp(60)).start()) {
             gw.gateway.warmUp().done().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
             assertThat(gw.gateway.warmUp().answeredRequests()).isEqualTo(60);
             assertThat(gw.gateway.warmUp().failedRequests()).isZero();
+            assertThat(privateStores()).as("the warm-up's own database is gone once it is ready")
+                    .isEqualTo(privateStoresBefore);
 
             assertThat(gw.gateway.simulator().orElseThrow().requestsReceived())
                     .as("the deployed upstream (here the embedded simulator) saw no warm-up request").isZero();
@@ -148,6 +151,32 @@ class WarmUpTest {
             assertThat(w.endedBy()).contains("the JIT compilers settled");
             assertThat(w.answeredRequests()).isLessThan(100_000_000);
             assertThat(w.failedRequests()).isZero();
+        }
+    }
+
+    @Test
+    void aGatewayStoppedWhileItWarmsUpLogsNoErrorAndLeavesNoPrivateStore() throws Exception {
+        java.util.Set<Path> privateStoresBefore = privateStores();
+        Map<String, String> env = Map.of("SLUICE_SERVER_WARMUP_ENABLED", "true",
+                "SLUICE_SERVER_WARMUP_MAX_REQUESTS", "100000000", "SLUICE_SERVER_WARMUP_MIN_REQUESTS", "100000000",
+                "SLUICE_SERVER_WARMUP_CONCURRENCY", "8", "SLUICE_SERVER_WARMUP_MAX_MS", "600000");
+        try (CapturedLogs logs = new CapturedLogs()) {
+            TestGateway gw = TestGateway.builder(dir).env(env).start();
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (gw.gateway.warmUp().answeredRequests() < 200 && System.nanoTime() < until) Thread.sleep(20);
+            assertThat(gw.gateway.warmUp().answeredRequests()).isGreaterThanOrEqualTo(200);
+            assertThat(gw.gateway.warmUp().ready()).isFalse();
+            gw.close(); // a stop (SIGTERM, a rollout) while requests of the warm-up are in flight
+            assertThat(logs.lines()).as("error lines").noneMatch(l -> l.contains("\"level\":\"ERROR\""));
+        }
+        assertThat(privateStores()).as("the warm-up's own database").isEqualTo(privateStoresBefore);
+    }
+
+    /** The warm-up's private databases' directories in the temporary directory. */
+    private static java.util.Set<Path> privateStores() throws java.io.IOException {
+        try (java.util.stream.Stream<Path> all = java.nio.file.Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return all.filter(p -> p.getFileName().toString().startsWith("sluice-warmup-"))
+                    .collect(java.util.stream.Collectors.toSet());
         }
     }
 

@@ -57,6 +57,7 @@ public final class WarmUp {
     private final AtomicInteger answered = new AtomicInteger();
     private final AtomicInteger failed = new AtomicInteger();
     private final Promise<Void> done = Promise.promise();
+    private final Promise<Void> pathClosed = Promise.promise(); // the private path, once opened, is closed again
     private volatile long startNanos;
     private volatile String firstFailure;
     private volatile String endedBy; // why the requests stopped, for the log
@@ -88,6 +89,7 @@ public final class WarmUp {
         WarmUp w = new WarmUp(vertx, cfg, nanos, jitMillis);
         if (!cfg.enabled()) {
             w.finish();
+            w.pathClosed.tryComplete();
             return w;
         }
         Context context = vertx.getOrCreateContext();
@@ -129,6 +131,7 @@ public final class WarmUp {
                         opened.cause().toString());
                 vertx.cancelTimer(bound);
                 finish();
+                pathClosed.tryComplete();
                 return;
             }
             Target target = opened.result();
@@ -141,7 +144,10 @@ public final class WarmUp {
                 if (workers.decrementAndGet() > 0) return;
                 vertx.cancelTimer(bound);
                 if (settle >= 0) vertx.cancelTimer(settle);
-                client.close().eventually(() -> target.close().get()).onComplete(c -> finish());
+                client.close().eventually(() -> target.close().get()).onComplete(c -> {
+                    finish();
+                    pathClosed.tryComplete();
+                });
             };
             for (int i = 0; i < cfg.concurrency(); i++) next(client, target, workerDone);
         });
@@ -184,10 +190,18 @@ public final class WarmUp {
         }
         boolean stream = n % 4 == 3;
         String model = target.models().get(n % target.models().size());
-        client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/v1/chat/completions")
-                        .putHeader("authorization", "Bearer " + target.key())
-                        .putHeader("content-type", "application/json"))
-                .compose(req -> req.send(body(model, n, stream)))
+        Future<io.vertx.core.http.HttpClientRequest> request;
+        try {
+            request = client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/v1/chat/completions")
+                    .putHeader("authorization", "Bearer " + target.key())
+                    .putHeader("content-type", "application/json"));
+        } catch (IllegalStateException closed) {
+            // the gateway is stopping (Vert.x closed the client under the warm-up): nothing to warm any more
+            if (endedBy == null) endedBy = "stopped";
+            workerDone.run();
+            return;
+        }
+        request.compose(req -> req.send(body(model, n, stream)))
                 .compose(res -> res.body().map(b -> {
                     if (res.statusCode() != 200 || stream && !b.toString().contains("[DONE]")) {
                         failure(res.statusCode() + " " + b.toString().substring(0, Math.min(200, b.length())));
@@ -235,6 +249,16 @@ public final class WarmUp {
     /** Requests the warm-up sent that did not succeed (a test proves the private path really serves). */
     public int failedRequests() {
         return failed.get();
+    }
+
+    /**
+     * Stops the warm-up's requests (the gateway is stopping while it warms up) and completes once its private path is
+     * closed, so nothing of it is in flight when the gateway closes what it shares (Vert.x, its clients).
+     */
+    public Future<Void> stop() {
+        if (endedBy == null) endedBy = "stopped";
+        if (state.get() == State.WAITING) pathClosed.tryComplete(); // never started: nothing to close
+        return pathClosed.future();
     }
 
     /** Why the warm-up's requests stopped (the JIT settled, max_requests, max_ms), or null while they go on. */

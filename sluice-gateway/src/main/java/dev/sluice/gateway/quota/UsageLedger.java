@@ -194,8 +194,8 @@ public final class UsageLedger implements UsageSink {
             try {
                 LedgerStore.Written written = store.write(batch);
                 book.committed(written.sums());
+                rows.addAndGet(batch.size()); // before the batch count: who sees the batch sees its rows
                 batches.incrementAndGet();
-                rows.addAndGet(batch.size());
                 for (LedgerRow r : batch) queuedIds.remove(r.requestId());
                 return;
             } catch (RuntimeException e) {
@@ -264,6 +264,8 @@ public final class UsageLedger implements UsageSink {
             worker.join(TimeUnit.SECONDS.toMillis(30));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            if (worker.isAlive()) LOG.error("usage ledger: interrupted while waiting for it to drain");
+            return;
         }
         if (worker.isAlive()) LOG.error("usage ledger did not drain within 30 s");
     }
