@@ -61,7 +61,7 @@ public final class AccessLogWriter {
             @Override
             public void write(AccessRecord line) {
                 json.append(line, clock.instant(), name);
-                if (json.size() >= 32 * 1024) json.reset();
+                if (json.size() >= LogbackAccessOutput.CHUNK) json.reset();
             }
 
             @Override

@@ -31,7 +31,7 @@ import java.util.Map;
 final class LogbackAccessOutput implements AccessLogWriter.Output {
     private static final String ACCESS = "sluice.access";
     /** Bytes of direct lines collected before they are handed to the appender's buffer. */
-    private static final int CHUNK = 32 * 1024;
+    static final int CHUNK = 32 * 1024;
 
     private final LoggerContext context; // null: the context slf4j is bound to, looked up at each batch
     private final Clock clock;

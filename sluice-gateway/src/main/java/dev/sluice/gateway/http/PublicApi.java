@@ -218,9 +218,9 @@ public final class PublicApi {
         Exchange ex = scope.exchange;
         Ending ending = ending(scope, status);
         boolean streamFailed = ex != null && ex.stream() && status < 400 && ending.outcome() == Outcome.FAILED;
-        if ((status >= 400 || streamFailed || successSampleRatio >= 1.0
+        if (status >= 400 || streamFailed || successSampleRatio >= 1.0
                 || successSampleRatio > 0 && (sampling == null ? ThreadLocalRandom.current()
-                : sampling).nextDouble() < successSampleRatio)) {
+                : sampling).nextDouble() < successSampleRatio) {
             AccessLog.write(scope, scope.method, scope.path, status, scope.ip, accessLog);
         }
         requestCounter(scope.route == null ? "unmatched" : scope.route, status).increment();

@@ -257,15 +257,6 @@ final class AnswerScan {
         }
     }
 
-    /** {@link #fields(byte[], FieldVisitor)} of {@code json[offset, offset + length)}. */
-    static boolean fields(byte[] json, int offset, int length, FieldVisitor visitor) {
-        try {
-            return walk(JSON.getFactory().createParser(json, offset, length), visitor);
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     /** {@link #fields(byte[], FieldVisitor)} of a buffer, read in place when it is on the heap. */
     static boolean fields(Buffer json, FieldVisitor visitor) {
         if (json instanceof BufferInternal internal) {

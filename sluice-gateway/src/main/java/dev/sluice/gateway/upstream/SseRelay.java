@@ -28,7 +28,8 @@ import java.util.List;
  */
 public final class SseRelay implements StreamTranslator {
     private static final ObjectMapper JSON = Json.MAPPER;
-    private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+    /** What a plain event begins with (its wire form, {@link StreamTranslator.Event#wire()}). */
+    static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] NONE = new byte[0];
     /** {@link #event} needs more bytes to decide. */
     private static final int MORE = 0;

@@ -62,7 +62,7 @@ enum StreamEventCheck {
      */
     private static EventScan.Fields wireFields(Buffer wire, String data) {
         ByteBuf b = ((BufferInternal) wire).getByteBuf();
-        int from = b.readerIndex() + DATA_PREFIX;
+        int from = b.readerIndex() + SseRelay.DATA.length;
         int to = b.writerIndex() - 2;
         byte[] json;
         if (b.hasArray()) {
@@ -80,8 +80,6 @@ enum StreamEventCheck {
         if (verdict == EventScan.UNSURE) return jacksonFields(data);
         return verdict == EventScan.VALID ? f : null;
     }
-
-    private static final int DATA_PREFIX = "data: ".length();
 
     /** Jackson's reader of the fields that decide an event (a key given twice: its last value). */
     private static final class Seen extends EventScan.Fields implements AnswerScan.FieldVisitor {
